@@ -1,0 +1,6 @@
+"""tinyfit's autograd engines: Scalar (lesson 1) and Tensor (everything else)."""
+
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor
+
+__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]

@@ -1,0 +1,116 @@
+"""Function: one differentiable op, its forward and backward side by side.
+
+An op subclasses Function and writes two methods on backend arrays:
+
+    forward(self, *arrays, **attrs) -> array      computes the output, keeps on
+                                                  `self` what backward will need
+    backward(self, grad) -> grads                 one gradient per input (or None
+                                                  where an input needs none)
+
+`Function.apply(*inputs, **attrs)` wraps this for tensors: it turns numbers into
+tensors, checks that all inputs live on one device, runs forward, and (when a
+gradient is wanted) records the Function as the output tensor's creator, so that
+`Tensor.backward()` can call `backward` later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from . import grad_mode
+
+
+class Function:
+    """Base class of every op in the tensor engine."""
+
+    name = "function"  # the op's user-facing name, used in error messages
+
+    def __init__(self) -> None:
+        self.parents: tuple = ()
+        # needs_grad[i] tells backward whether input i wants a gradient, so that
+        # work for inputs that don't (a data batch, a label) can be skipped.
+        self.needs_grad: tuple[bool, ...] = ()
+
+    def forward(self, *arrays: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, grad: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **attrs: Any):
+        from .tensor import Tensor  # deferred: tensor.py imports the ops that import this
+
+        like = None
+        for a in args:
+            if isinstance(a, Tensor):
+                like = a
+                break
+        inputs = tuple(a if isinstance(a, Tensor) else lift(a, like, cls.name) for a in args)
+        if len(inputs) > 1:
+            check_same_device(cls.name, inputs)
+
+        ctx = cls()
+        requires_grad = grad_mode._enabled and any(t.requires_grad for t in inputs)
+        if requires_grad:
+            ctx.needs_grad = tuple(t.requires_grad for t in inputs)
+        out = Tensor._make(ctx.forward(*[t.data for t in inputs], **attrs), requires_grad)
+        if requires_grad:
+            ctx.parents = inputs
+            out._ctx = ctx
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def lift(value: Any, like: Any, op: str):
+    """Turns a number (or array, or list) into a constant Tensor beside `like`.
+
+    A Python number takes the dtype and device of `like`, so `x * 2` keeps a
+    float32 tensor float32 instead of promoting it.
+    """
+    from .tensor import Tensor
+
+    if like is None:
+        return Tensor(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        dtype = like.dtype
+        if dtype.kind != "f" and isinstance(value, float):
+            dtype = "float32"
+        return Tensor._make(backend.module_for(like.device).asarray(value, dtype=dtype), False)
+    if backend.is_array(value) and backend.device_of(value) != like.device:
+        raise ValueError(
+            f"{op}: an array on {backend.device_of(value)} was combined with a Tensor on "
+            f"{like.device}. Move one of them first, e.g. Tensor(array).to({like.device!r})."
+        )
+    return Tensor(value)
+
+
+def check_same_device(op: str, inputs: tuple) -> None:
+    first = type(inputs[0].data)
+    for t in inputs[1:]:
+        if type(t.data) is not first:
+            devices = [t.device for t in inputs]
+            if len(set(devices)) > 1:
+                shown = " and ".join(dict.fromkeys(devices))
+                raise ValueError(
+                    f"{op}: inputs are on different devices ({shown}). Move them to one "
+                    f"device first, e.g. x.to('gpu') or x.to('cpu')."
+                )
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sums `grad` back down to `shape`, undoing a forward broadcast.
+
+    Broadcasting copies an operand along new leading axes and along its size-1
+    axes; each copy received a gradient, and the operand's gradient is their sum.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes).reshape(shape)

@@ -1,0 +1,141 @@
+"""Reductions: sum, max and min are primitives; mean, var, std and logsumexp are
+built from them, so they need no backward of their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import backend
+from ..function import Function
+
+
+def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """`axis` as a tuple of non-negative ints (None means every axis)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, int) or not -ndim <= a < ndim:
+            valid = f"valid axes are {-ndim}..{ndim - 1}" if ndim else "it has no axes; use axis=None"
+            raise ValueError(
+                f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimension(s); {valid}."
+            )
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: axis {axis!r} repeats an axis.")
+    return tuple(out)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The output shape as if keepdims=True: reduced axes become 1."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    name = "sum"
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axes = normalize_axis(self.name, axis, a.ndim)
+        self.shape = a.shape
+        return a.sum(axis=self.axes, keepdims=keepdims)
+
+    def backward(self, grad):
+        # Every input element contributed once, so each gets the output's gradient.
+        grad = grad.reshape(_kept_shape(self.shape, self.axes))
+        return backend.array_module(grad).broadcast_to(grad, self.shape)
+
+
+class _Extreme(Function):
+    """max/min: the gradient goes to the winning elements, split evenly on ties."""
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axes = normalize_axis(self.name, axis, a.ndim)
+        if a.size == 0:
+            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}.")
+        out = self.pick(a, axis=self.axes, keepdims=True)
+        self.winners = a == out
+        return out if keepdims else out.reshape(self._dropped(a.shape))
+
+    def _dropped(self, shape):
+        if self.axes is None:
+            return ()
+        return tuple(n for i, n in enumerate(shape) if i not in self.axes)
+
+    def backward(self, grad):
+        winners = self.winners
+        count = winners.sum(axis=self.axes, keepdims=True)
+        grad = grad.reshape(_kept_shape(winners.shape, self.axes))
+        return grad * winners / count.astype(grad.dtype)
+
+
+class Max(_Extreme):
+    name = "max"
+
+    @staticmethod
+    def pick(a, **kw):
+        return a.max(**kw)
+
+
+class Min(_Extreme):
+    name = "min"
+
+    @staticmethod
+    def pick(a, **kw):
+        return a.min(**kw)
+
+
+def _count(x, axis) -> int:
+    axes = normalize_axis("mean", axis, x.ndim)
+    n = 1
+    for i in range(x.ndim) if axes is None else axes:
+        n *= x.shape[i]
+    return n
+
+
+def mean(x, axis=None, keepdims=False):
+    """The average over `axis`: the sum divided by how many elements were summed."""
+    n = _count(x, axis)
+    if n == 0:
+        raise ValueError(f"mean: cannot average over zero elements (shape {x.shape}, axis {axis}).")
+    return Sum.apply(x, axis=axis, keepdims=keepdims) * (1.0 / n)
+
+
+def var(x, axis=None, keepdims=False):
+    """Population variance (divides by n, as NumPy and Keras do)."""
+    centered = x - mean(x, axis, keepdims=True)
+    return mean(centered * centered, axis, keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return var(x, axis, keepdims).sqrt()
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) without overflow: shift by the max first.
+
+    The shift is a constant as far as the gradient goes (it cancels out), so it
+    is detached: the result's gradient is then exactly softmax(x).
+    """
+    shift = Max.apply(x.detach(), axis=axis, keepdims=True)
+    out = (x - shift).exp().sum(axis=axis, keepdims=True).log() + shift
+    if keepdims:
+        return out
+    axes = normalize_axis("logsumexp", axis, x.ndim)
+    kept = tuple(n for i, n in enumerate(x.shape) if axes is not None and i not in axes)
+    return out.reshape(kept)
+
+
+def arg(op: str, x, axis=None):
+    """argmax/argmin: integer positions, no gradient."""
+    from ..tensor import Tensor
+
+    if axis is not None:
+        normalize_axis(op, axis, x.ndim)
+        if not isinstance(axis, int):
+            raise ValueError(f"{op}: axis must be one int or None, got {axis!r}.")
+    if x.size == 0:
+        raise ValueError(f"{op}: cannot search an empty tensor of shape {x.shape}.")
+    return Tensor._make(getattr(x.data, op)(axis=axis), False)
