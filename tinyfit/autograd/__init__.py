@@ -2,5 +2,6 @@
 
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor
+from .variable import Variable
 
-__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled"]

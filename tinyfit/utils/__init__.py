@@ -1,0 +1,1 @@
+"""Utilities: registries, seeding, label encoding, progress bars."""
