@@ -1,0 +1,121 @@
+"""Batches from in-memory arrays: NumPy arrays, Tensors, lists and dicts of them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+import numpy
+
+from ..utils.random import rng
+from .structure import flatten, map_structure
+
+
+def _to_numpy(x: Any) -> numpy.ndarray:
+    if hasattr(x, "numpy") and not isinstance(x, numpy.ndarray):
+        return numpy.asarray(x.numpy())  # a Tensor, possibly on the GPU
+    return numpy.asarray(x)  # an array, or a plain list of numbers
+
+
+def standardize(data: Any) -> Any:
+    """Every leaf as a NumPy array; lists of arrays stay lists (several inputs)."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {k: standardize(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and data and all(_is_arraylike(v) for v in data):
+        return [standardize(v) for v in data]
+    return _to_numpy(data)
+
+
+def _is_arraylike(v: Any) -> bool:
+    return isinstance(v, (numpy.ndarray, dict)) or hasattr(v, "numpy") or hasattr(v, "__array__")
+
+
+def check_lengths(x: Any, y: Any, sample_weight: Any) -> int:
+    """The number of samples, after checking that x, y and sample_weight agree."""
+    counts = {}
+    for role, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        for leaf in flatten(data):
+            if leaf.ndim == 0:
+                raise ValueError(f"fit: {role} is a single number; it needs a first (sample) axis.")
+            counts.setdefault(role, set()).add(leaf.shape[0])
+    for role, found in counts.items():
+        if len(found) > 1:
+            raise ValueError(
+                f"All arrays in {role} must hold the same number of samples; got lengths {sorted(found)}."
+            )
+    n = {role: next(iter(found)) for role, found in counts.items()}
+    if "x" not in n:
+        raise ValueError("No input data: pass x (an array, or a list or dict of arrays).")
+    for role in ("y", "sample_weight"):
+        if role in n and n[role] != n["x"]:
+            raise ValueError(
+                f"x and {role} hold different numbers of samples: x has {n['x']}, {role} has {n[role]}. "
+                f"They must match, one {role} entry per sample of x."
+            )
+    return n["x"]
+
+
+class ArrayDataAdapter:
+    """Cuts arrays into batches, reshuffling the order every epoch when asked."""
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int = 32,
+                 shuffle: bool = False, class_weight: dict | None = None):
+        self.x, self.y = standardize(x), standardize(y)
+        self.sample_weight = standardize(sample_weight)
+        self.num_samples = check_lengths(self.x, self.y, self.sample_weight)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        if class_weight is not None:
+            self.sample_weight = _class_weights_to_sample_weights(class_weight, self.y, self.sample_weight)
+
+    @property
+    def num_batches(self) -> int:
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def batches(self) -> Iterator[tuple]:
+        """One epoch of (x, y, sample_weight) NumPy batches."""
+        order = rng().permutation(self.num_samples) if self.shuffle else None
+        for start in range(0, self.num_samples, self.batch_size):
+            stop = start + self.batch_size
+            pick = slice(start, stop) if order is None else order[start:stop]
+            take = lambda a: a[pick]  # noqa: E731
+            yield (map_structure(take, self.x), map_structure(take, self.y),
+                   map_structure(take, self.sample_weight))
+
+
+def _class_weights_to_sample_weights(class_weight: dict, y: Any, sample_weight: Any) -> numpy.ndarray:
+    if y is None or isinstance(y, (list, dict)):
+        raise ValueError("class_weight needs a single y array of class labels (one output).")
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype("int64")
+    missing = sorted(set(numpy.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ValueError(
+            f"class_weight has no entry for class(es) {missing}; give a weight for every class in y "
+            f"(classes present: {sorted(numpy.unique(labels).tolist())})."
+        )
+    weights = numpy.array([class_weight[int(c)] for c in labels], dtype="float32")
+    return weights if sample_weight is None else weights * sample_weight.reshape(len(weights))
+
+
+def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float):
+    """Keeps the last `validation_split` fraction of the samples apart, before any shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(
+            f"validation_split must be a fraction between 0 and 1 (exclusive), got {validation_split}; "
+            "e.g. 0.2 keeps the last 20% of the samples for validation."
+        )
+    x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+    n = check_lengths(x, y, sample_weight)
+    cut = int(math.floor(n * (1.0 - validation_split)))
+    if cut == 0 or cut == n:
+        raise ValueError(
+            f"validation_split={validation_split} of {n} samples leaves "
+            f"{'no training' if cut == 0 else 'no validation'} samples; use more data or another fraction."
+        )
+    head = lambda a: a[:cut]  # noqa: E731
+    tail = lambda a: a[cut:]  # noqa: E731
+    return ((map_structure(head, x), map_structure(head, y), map_structure(head, sample_weight)),
+            (map_structure(tail, x), map_structure(tail, y), map_structure(tail, sample_weight)))
