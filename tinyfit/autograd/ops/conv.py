@@ -1,0 +1,243 @@
+"""Convolution (1-D, 2-D and 3-D, channels_last) as one Function.
+
+The idea, for a 2-D kernel W of shape (kh, kw, C, F): every kernel position
+(i, j) meets the input through one strided slice of it, the pixels that sit
+under W[i, j] for every output position at once. That slice, of shape
+(N, out_h, out_w, C), times the (C, F) matrix W[i, j] is that position's share
+of the output, so
+
+    out = sum over (i, j) of  x_slice(i, j) @ W[i, j]          (kh*kw matmuls)
+
+and backward undoes each term the way matmul's backward does:
+
+    dx_slice(i, j) += g @ W[i, j].T        dW[i, j] = x_slice(i, j).T @ g
+
+A 3x3 kernel is nine matrix products: readable, and fast on NumPy and CuPy alike.
+
+The window arithmetic (sizes, "same" padding, slices) is shared with pooling,
+which slides a window the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from typing import Any
+
+from ... import backend
+from ..function import Function
+from ..tensor import Tensor
+
+PADDINGS = ("valid", "same")
+_SPATIAL_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+_LAYOUTS = {1: "(batch, width, channels)", 2: "(batch, height, width, channels)",
+            3: "(batch, depth, height, width, channels)"}
+
+
+# ------------------------------------------------------- window arithmetic
+def check_inputs(op: str, inputs: Tensor, data_format: Any) -> int:
+    """The number of spatial axes of channels_last `inputs` (1, 2 or 3)."""
+    if data_format == "channels_first":
+        n = max(inputs.ndim - 2, 1)
+        order = (0,) + tuple(range(2, n + 2)) + (1,)
+        raise ValueError(
+            f"{op}: only data_format='channels_last' is supported, i.e. inputs shaped "
+            f"{_LAYOUTS.get(n, '(batch, ..., channels)')}. Move the channel axis last first, "
+            f"e.g. ops.transpose(x, {order}), and leave data_format as None."
+        )
+    if data_format not in (None, "channels_last"):
+        raise ValueError(
+            f"{op}: unknown data_format {data_format!r}; use None or 'channels_last' "
+            "('channels_first' is not supported)."
+        )
+    if inputs.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"{op}: inputs of shape {inputs.shape} have {inputs.ndim} dimension(s); expected 3 "
+            f"{_LAYOUTS[1]} for 1-D, 4 {_LAYOUTS[2]} for 2-D or 5 for 3-D."
+        )
+    return inputs.ndim - 2
+
+
+def check_padding(op: str, padding: Any) -> str:
+    if isinstance(padding, str) and padding.lower() in PADDINGS:
+        return padding.lower()
+    raise ValueError(f"{op}: unknown padding {padding!r}; choose one of {PADDINGS}.")
+
+
+def per_axis(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    """`value` (an int or a tuple of n ints, all positive) as a tuple of n ints."""
+    try:
+        values = (_as_int(value),) * n
+    except TypeError:
+        try:
+            values = tuple(_as_int(v) for v in value)
+        except TypeError:
+            values = ()
+    if len(values) != n or not all(v > 0 for v in values):
+        raise ValueError(
+            f"{op}: {name} must be a positive int or a tuple of {n} positive ints "
+            f"(one per spatial axis), got {value!r}."
+        )
+    return values
+
+
+def _as_int(v: Any) -> int:
+    """An int or a NumPy integer as an int; TypeError for anything else (bool included)."""
+    if isinstance(v, bool):
+        raise TypeError
+    return operator.index(v)
+
+
+def plan_windows(
+    op: str,
+    in_sizes: tuple[int, ...],
+    window: tuple[int, ...],
+    strides: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: str,
+    what: str,
+) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Output sizes and (before, after) paddings of a sliding window, per spatial axis.
+
+    "valid" keeps only windows that fit inside the input. "same" gives
+    ceil(in / stride) outputs and pads as TensorFlow does: the padding needed in
+    all, with the odd element after.
+    """
+    names = _SPATIAL_NAMES[len(in_sizes)]
+    out_sizes, pads = [], []
+    for axis, (n, k, s, d) in enumerate(zip(in_sizes, window, strides, dilation)):
+        span = (k - 1) * d + 1  # how far one window reaches, dilation included
+        if padding == "same":
+            out = -(-n // s)
+            total = max((out - 1) * s + span - n, 0)
+            pads.append((total // 2, total - total // 2))
+        else:
+            if span > n:
+                reach = f"{span} ({what} size {k}, dilation {d})" if d > 1 else f"{span}"
+                raise ValueError(
+                    f"{op}: the {what} spans {reach} along the {names[axis]} axis but the "
+                    f"input has only {n} there (padding='valid'). Use padding='same', a "
+                    f"smaller {what}{' or dilation' if d > 1 else ''}, or a larger input."
+                )
+            out = (n - span) // s + 1
+            pads.append((0, 0))
+        out_sizes.append(out)
+    return tuple(out_sizes), tuple(pads)
+
+
+def window_taps(window: tuple[int, ...]):
+    """Every position inside a window, in row-major order: (0, 0), (0, 1), ..."""
+    return itertools.product(*(range(k) for k in window))
+
+
+def tap_slices(tap, strides, dilation, out_sizes) -> tuple[slice, ...]:
+    """The slice of the padded input that window position `tap` meets, for every output."""
+    spatial = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
+                    for t, s, d, o in zip(tap, strides, dilation, out_sizes))
+    return (slice(None),) + spatial + (slice(None),)
+
+
+def pad_spatial(x: Any, pads: tuple[tuple[int, int], ...], value: Any = 0) -> Any:
+    """x with its spatial axes padded by `pads` (no copy when there is nothing to pad)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    width = ((0, 0),) + pads + ((0, 0),)
+    return backend.array_module(x).pad(x, width, mode="constant", constant_values=value)
+
+
+def unpad_spatial(x: Any, pads: tuple[tuple[int, int], ...]) -> Any:
+    """The middle of a padded array: what `pad_spatial` added, cut off again."""
+    inner = tuple(slice(lo, n - hi) for (lo, hi), n in zip(pads, x.shape[1:-1]))
+    return x[(slice(None),) + inner + (slice(None),)]
+
+
+# ------------------------------------------------------------- convolution
+class Conv(Function):
+    """Channels_last convolution: one matmul per kernel position."""
+
+    name = "conv"
+
+    def forward(self, x, kernel, strides, dilation, pads, out_sizes):
+        self.kernel, self.strides, self.dilation = kernel, strides, dilation
+        self.pads, self.out_sizes = pads, out_sizes
+        self.x = pad_spatial(x, pads)
+        channels, filters = kernel.shape[-2:]
+        out = None
+        for tap in window_taps(kernel.shape[:-2]):
+            rows = self.x[tap_slices(tap, strides, dilation, out_sizes)].reshape(-1, channels)
+            term = rows @ kernel[tap]
+            if out is None:
+                out = term
+            else:
+                out += term
+        return out.reshape((x.shape[0],) + out_sizes + (filters,))
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        need_x, need_kernel = self.needs_grad
+        x, kernel = self.x, self.kernel
+        channels, filters = kernel.shape[-2:]
+        g = grad.reshape(-1, filters)
+        dx = xp.zeros(x.shape, dtype=x.dtype) if need_x else None
+        dkernel = xp.empty(kernel.shape, dtype=kernel.dtype) if need_kernel else None
+        for tap in window_taps(kernel.shape[:-2]):
+            where = tap_slices(tap, self.strides, self.dilation, self.out_sizes)
+            if need_kernel:
+                dkernel[tap] = x[where].reshape(-1, channels).T @ g
+            if need_x:
+                dx[where] += (g @ kernel[tap].T).reshape(grad.shape[:-1] + (channels,))
+        if need_x:
+            dx = unpad_spatial(dx, self.pads)
+        return dx, dkernel
+
+
+def conv(
+    inputs: Tensor,
+    kernel: Tensor,
+    strides: int | tuple[int, ...] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | tuple[int, ...] = 1,
+) -> Tensor:
+    """N-D convolution (really cross-correlation, as in every deep-learning library).
+
+    Args:
+        inputs: (batch, width, channels) for 1-D, (batch, height, width,
+            channels) for 2-D, (batch, depth, height, width, channels) for 3-D.
+        kernel: (*kernel_size, channels, filters), e.g. (3, 3, 1, 16).
+        strides: step between windows: an int, or one int per spatial axis.
+        padding: "valid" (only windows that fit) or "same" (ceil(size / stride)
+            outputs, zero-padded as TensorFlow does).
+        data_format: None or "channels_last".
+        dilation_rate: gap between kernel taps: an int, or one per spatial axis.
+
+    Returns:
+        (batch, *output_sizes, filters).
+    """
+    op = "conv"
+    n = check_inputs(op, inputs, data_format)
+    if kernel.ndim != inputs.ndim:
+        raise ValueError(
+            f"{op}: kernel of shape {kernel.shape} does not fit inputs of shape {inputs.shape}: "
+            f"a {n}-D convolution needs a {inputs.ndim}-d kernel shaped "
+            f"({', '.join(f'kernel_{a}' for a in _SPATIAL_NAMES[n])}, in_channels, filters)."
+        )
+    if kernel.shape[-2] != inputs.shape[-1]:
+        raise ValueError(
+            f"{op}: inputs of shape {inputs.shape} have {inputs.shape[-1]} channels (last axis) "
+            f"but the kernel of shape {kernel.shape} expects {kernel.shape[-2]} (its second-to-last "
+            f"axis). Give the kernel {inputs.shape[-1]} input channels, or check that the inputs "
+            "are channels_last."
+        )
+    if 0 in kernel.shape or 0 in inputs.shape[1:]:
+        raise ValueError(
+            f"{op}: inputs of shape {inputs.shape} and a kernel of shape {kernel.shape}: only the "
+            "batch axis may have size 0."
+        )
+    padding = check_padding(op, padding)
+    strides = per_axis(op, "strides", strides, n)
+    dilation = per_axis(op, "dilation_rate", dilation_rate, n)
+    out_sizes, pads = plan_windows(op, inputs.shape[1:-1], kernel.shape[:-2], strides, dilation,
+                                   padding, "kernel")
+    return Conv.apply(inputs, kernel, strides=strides, dilation=dilation, pads=pads,
+                      out_sizes=out_sizes)
