@@ -1,0 +1,225 @@
+"""Activation functions: what a layer applies to its output, by name or as a function.
+
+`Dense(64, activation="relu")` looks "relu" up with `get()`; the same function
+is `tinyfit.activations.relu`. Each one is a few `tinyfit.ops` calls, so its
+gradient comes from the ops and needs no backward of its own.
+
+>>> import tinyfit
+>>> tinyfit.activations.get("relu")(tinyfit.Tensor([-1.0, 2.0])).numpy()
+array([0., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from . import ops
+from .autograd.tensor import Tensor
+from .utils.registry import Registry
+
+_REGISTRY = Registry("activation")
+register = _REGISTRY.register
+
+
+@register("relu")
+def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
+         threshold: float = 0.0) -> Tensor:
+    """max(x, 0), with Keras's options: a slope below `threshold`, a ceiling `max_value`."""
+    x = ops.convert_to_tensor(x)
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    above = ops.where(x >= threshold, x, 0.0) if threshold != 0.0 else ops.relu(x)
+    if max_value is not None:
+        above = ops.minimum(above, max_value)
+    if negative_slope != 0.0:
+        above = above + ops.where(x < threshold, (x - threshold) * negative_slope, 0.0)
+    return above
+
+
+@register("relu6")
+def relu6(x: Any) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return ops.clip(ops.convert_to_tensor(x), 0.0, 6.0)
+
+
+@register("leaky_relu")
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    x = ops.convert_to_tensor(x)
+    return ops.where(x > 0, x, x * negative_slope)
+
+
+@register("elu")
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    x = ops.convert_to_tensor(x)
+    # exp of the clamped value: exp(large x) would be inf in the branch `where`
+    # discards, and inf * 0 in its backward pass is NaN.
+    negative = (ops.exp(ops.minimum(x, 0.0)) - 1.0) * alpha
+    return ops.where(x > 0, x, negative)
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+@register("selu")
+def selu(x: Any) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+@register("sigmoid")
+def sigmoid(x: Any) -> Tensor:
+    """1 / (1 + exp(-x))."""
+    return ops.sigmoid(x)
+
+
+@register("hard_sigmoid")
+def hard_sigmoid(x: Any) -> Tensor:
+    """A piecewise-linear sigmoid: clip(x / 6 + 0.5, 0, 1)."""
+    return ops.clip(ops.convert_to_tensor(x) / 6.0 + 0.5, 0.0, 1.0)
+
+
+@register("tanh")
+def tanh(x: Any) -> Tensor:
+    return ops.tanh(x)
+
+
+@register("softplus")
+def softplus(x: Any) -> Tensor:
+    """log(1 + exp(x)), a smooth relu."""
+    return ops.softplus(x)
+
+
+@register("softsign")
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|)."""
+    x = ops.convert_to_tensor(x)
+    return x / (ops.abs(x) + 1.0)
+
+
+@register("silu", "swish")
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    x = ops.convert_to_tensor(x)
+    return x * ops.sigmoid(x)
+
+
+swish = silu
+
+
+@register("mish")
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x))."""
+    x = ops.convert_to_tensor(x)
+    return x * ops.tanh(ops.softplus(x))
+
+
+@register("gelu")
+def gelu(x: Any, approximate: bool = False) -> Tensor:
+    """x * P(X <= x) for a standard normal X (Hendrycks and Gimpel, 2016).
+
+    Args:
+        approximate: use the tanh formula instead of the exact one (Keras's flag;
+            the default False gives x * (1 + erf(x / sqrt(2))) / 2).
+    """
+    x = ops.convert_to_tensor(x)
+    if approximate:
+        inner = (x + ops.power(x, 3) * 0.044715) * math.sqrt(2.0 / math.pi)
+        return x * (ops.tanh(inner) + 1.0) * 0.5
+    return x * (_erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+
+
+def _erf(x: Tensor) -> Tensor:
+    """erf(x) to within 1.5e-7 (Abramowitz and Stegun 7.1.26), built from ops.
+
+    NumPy has no erf, and float32 carries about 7 digits, so this is as exact as
+    the default dtype can show.
+    """
+    a1, a2, a3, a4, a5, p = 0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429, 0.3275911
+    z = ops.abs(x)
+    t = 1.0 / (z * p + 1.0)
+    poly = ((((t * a5 + a4) * t + a3) * t + a2) * t + a1) * t
+    magnitude = 1.0 - poly * ops.exp(-(z * z))
+    return ops.where(x >= 0, magnitude, -magnitude)  # erf is odd
+
+
+@register("exponential")
+def exponential(x: Any) -> Tensor:
+    return ops.exp(x)
+
+
+@register("linear")
+def linear(x: Any) -> Any:
+    """The identity: leaves its input unchanged (what `activation=None` means)."""
+    return x
+
+
+@register("softmax")
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`.
+
+    The output remembers its logits, so a cross-entropy loss after it is
+    computed from them, stably.
+    """
+    return ops.softmax(x, axis=axis)
+
+
+@register("log_softmax")
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log(softmax(x)), computed stably."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def get(identifier: Any) -> Callable[..., Any]:
+    """The activation function for `identifier`.
+
+    Args:
+        identifier: None (the identity, `linear`), a name ("relu"), a dict from
+            `serialize` ({"class_name": "function", "config": "relu"}), or a callable
+            (returned as is).
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        identifier = identifier.get("config", identifier.get("class_name"))
+    if isinstance(identifier, str):
+        return _REGISTRY.lookup(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(
+        f"Could not interpret activation identifier {identifier!r}: pass a name "
+        f"(one of {', '.join(_REGISTRY.names())}) or a function."
+    )
+
+
+def serialize(activation: Callable[..., Any]) -> str:
+    """The name of a built-in activation (what `get` turns back into the function).
+
+    A function of your own is serialized by its `__name__`; register it with
+    `tinyfit.activations.register("name")` so that `get` (and loading) finds it.
+    """
+    for name in _REGISTRY.names():
+        if _REGISTRY.lookup(name) is activation:
+            return name
+    name = getattr(activation, "__name__", None)
+    if name is None:
+        raise ValueError(
+            f"serialize: {activation!r} is not a function with a name; register it with "
+            "tinyfit.activations.register('name')."
+        )
+    return name
+
+
+def names() -> list[str]:
+    """The names `get` understands."""
+    return _REGISTRY.names()
+
+
+__all__ = [
+    "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh",
+    "softplus", "softsign", "silu", "swish", "mish", "gelu", "exponential", "linear",
+    "softmax", "log_softmax", "get", "serialize", "register", "names",
+]

@@ -1,0 +1,556 @@
+"""Layer: the base class of every layer (and of Model).
+
+A layer is written in three parts, as in Keras:
+
+    __init__(self, ..., **kwargs)   stores its settings, calls super().__init__(**kwargs)
+    build(self, input_shape)        creates its weights with add_weight(), once the
+                                    input's shape is known (on the first call)
+    call(self, inputs, ...)         computes the outputs from the inputs
+
+Calling the layer (`layer(x)`) runs `__call__`, which does the bookkeeping
+around `call`: turn NumPy arrays into tensors, build on the first call, pass the
+`training` flag down to the layers inside, collect the losses of this call
+(`add_loss`), and, for symbolic inputs from `Input`, record the call in the
+graph of a functional model instead of computing anything.
+
+Weights and sub-layers are found by looking through the layer's attributes
+(also inside lists, tuples and dicts), in the order they were assigned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import inspect
+import re
+import warnings
+from typing import Any, Iterator
+
+import numpy
+
+from .. import backend, initializers, regularizers
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor, as_dtype
+from ..autograd.variable import Variable
+from .symbolic import KerasTensor, Node, any_symbolic
+from .tree import flatten, map_structure
+
+# --------------------------------------------------------------------- names
+_name_counts: dict[str, int] = {}
+_used_names: set[str] = set()
+
+
+def unique_name(base: str) -> str:
+    """"dense", then "dense_1", "dense_2", ...: a name no layer has taken yet."""
+    n = _name_counts.get(base, 0)
+    name = base if n == 0 else f"{base}_{n}"
+    while name in _used_names:
+        n += 1
+        name = f"{base}_{n}"
+    _name_counts[base] = n + 1
+    _used_names.add(name)
+    return name
+
+
+def reset_names() -> None:
+    """Forgets the names given so far, so automatic names start again at "dense"."""
+    _name_counts.clear()
+    _used_names.clear()
+
+
+def snake_case(name: str) -> str:
+    """"ActivityRegularization" -> "activity_regularization"."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+# -------------------------------------------------------------- call context
+# The layers being called right now, outermost first, each with the `training`
+# value in force. A layer called inside another one inherits its `training`,
+# and only the outermost call clears the losses of the previous call.
+_call_stack: list[tuple["Layer", bool | None]] = []
+
+
+@contextlib.contextmanager
+def _call_scope(layer: "Layer", training: bool | None) -> Iterator[None]:
+    _call_stack.append((layer, training))
+    try:
+        yield
+    finally:
+        _call_stack.pop()
+
+
+def _context_training() -> bool | None:
+    return _call_stack[-1][1] if _call_stack else None
+
+
+# Keyword arguments every layer accepts besides its own (Keras's legacy ways of
+# giving the first layer of a Sequential model its input shape among them).
+_BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", "batch_size")
+
+# Two sets of sizes for the unknown axes of a probe (the batch axis first): an
+# output axis whose size differs between the two probes is unknown (None).
+_PROBE_SIZES = ((2, 5), (3, 7))
+
+
+class Layer:
+    """The base class of layers.
+
+    Args:
+        trainable: whether the layer's weights are trained (see the `trainable` property).
+        name: a name unique in its model; by default the class name in snake_case
+            with a number added when taken ("dense", "dense_1", ...).
+        dtype: the dtype of the weights and of float inputs (default "float32").
+        activity_regularizer: a regularizer applied to the outputs on every call; its
+            penalty joins the layer's `losses`.
+        input_shape: for the first layer of a Sequential model: the shape of one sample.
+    """
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any):
+        self._check_kwargs(kwargs)
+        self._own_variables: list[Variable] = []  # made by add_weight, in creation order
+        self._regularizers: list[tuple[Variable, Any]] = []
+        self._losses: list[Tensor] = []
+        self._inbound_nodes: list[Node] = []
+        self.name = self._take_name(name)
+        self.dtype = as_dtype(dtype or "float32", f"{type(self).__name__}(dtype=...)").name
+        self.built = False
+        self._trainable = bool(trainable)
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._input_shape_arg = _input_shape_from(kwargs)
+
+    def _check_kwargs(self, kwargs: dict) -> None:
+        unknown = [k for k in kwargs if k not in _BASE_KWARGS]
+        if not unknown:
+            return
+        own = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
+        known = own + ["trainable", "name", "dtype", *_BASE_KWARGS]
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(map(repr, unknown))}.{hint} "
+            f"{type(self).__name__} accepts: {', '.join(dict.fromkeys(known))}."
+        )
+
+    def _take_name(self, name: str | None) -> str:
+        if name is None:
+            return unique_name(snake_case(type(self).__name__))
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"A layer's name must be a non-empty string, got {name!r}.")
+        _used_names.add(name)
+        return name
+
+    # ------------------------------------------------------------ to override
+    def build(self, input_shape: Any) -> None:
+        """Creates the weights, given the input's shape (None for the batch axis).
+
+        Called once, before the first `call`. The default creates nothing.
+        """
+        self.built = True
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """Computes the outputs. Subclasses must write it."""
+        raise NotImplementedError(
+            f"Layer {self.name!r} ({type(self).__name__}) has no call() method: a subclass of Layer "
+            "must define call(self, inputs) returning the layer's outputs."
+        )
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for an input of `input_shape` (None for unknown sizes).
+
+        The default finds out by running `call` on placeholder data; layers whose
+        output shape is simple arithmetic override it.
+        """
+        placeholders = map_structure(_placeholder_from_shape, input_shape)
+        spec = self.compute_output_spec(placeholders)
+        return map_structure(lambda t: t.shape, spec)
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """KerasTensors shaped like what `call` returns for these symbolic arguments.
+
+        It runs `call` twice on small placeholder data (no gradients, training
+        off) with different sizes for the unknown axes: output axes whose size
+        changed are unknown. This works for any layer whose `call` runs on
+        tensors, with several inputs, add_loss() and all.
+        """
+        first, second = (self._probe(args, kwargs, sizes) for sizes in _PROBE_SIZES)
+        self._clear_losses()  # losses added while probing are not real ones
+        pairs = iter(zip(flatten(first), flatten(second)))
+        return map_structure(lambda _: _spec_of(self, *next(pairs)), first)
+
+    # ------------------------------------------------------------ the call
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if any_symbolic((args, kwargs)):
+            return self._symbolic_call(args, kwargs)
+        args, kwargs = self._convert_arrays(args, kwargs)
+        training = kwargs.pop("training", None)
+        training = training if training is not None else _context_training()
+        outermost = not _call_stack
+        with _call_scope(self, training):
+            if outermost:
+                self._clear_losses()
+            self._maybe_build(args, kwargs)
+            outputs = self.call(*args, **self._with_training(kwargs, training))
+            self._regularize_activity(outputs)
+        return outputs
+
+    def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
+        """A call on KerasTensors: build, infer the output shapes, record a Node."""
+        try:
+            self._maybe_build(args, kwargs)
+            outputs = self.compute_output_spec(*args, **kwargs)
+        except Exception as exc:
+            shapes = [t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+            exc.add_note(f"(raised while calling layer {self.name!r} on symbolic inputs of shape "
+                         f"{', '.join(map(str, shapes))}; None stands for the batch axis)")
+            raise
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _probe(self, args: tuple, kwargs: dict, sizes: tuple[int, int]) -> Any:
+        """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers)."""
+        args, kwargs = map_structure(lambda t: _stand_in(t, sizes), (args, kwargs))
+        kwargs.pop("training", None)
+        with no_grad(), _call_scope(self, False), _quiet():
+            return self.call(*args, **self._with_training(kwargs, False))
+
+    def _convert_arrays(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """NumPy (or CuPy) arrays among the arguments as Tensors; float ones in the layer's dtype."""
+
+        def convert(leaf):
+            if not backend.is_array(leaf):
+                return leaf
+            return Tensor(leaf, dtype=self.dtype if leaf.dtype.kind == "f" else None)
+
+        return map_structure(convert, (args, kwargs))
+
+    def _maybe_build(self, args: tuple, kwargs: dict) -> None:
+        if self.built:
+            return
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        shape = map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, first)
+        self._build_on_first_call(shape)
+        self.built = True
+
+    def _build_on_first_call(self, input_shape: Any) -> None:
+        self.build(input_shape)
+
+    def _with_training(self, kwargs: dict, training: bool | None) -> dict:
+        if training is None or not _accepts_training(type(self)):
+            return kwargs
+        return {**kwargs, "training": training}
+
+    def _regularize_activity(self, outputs: Any) -> None:
+        if self.activity_regularizer is None:
+            return
+        for output in flatten(outputs):
+            if isinstance(output, Tensor):
+                self.add_loss(self.activity_regularizer(output))
+
+    # ------------------------------------------------------------ weights
+    def add_weight(self, shape: Any = None, initializer: Any = None, dtype: Any = None, trainable: bool = True,
+                   regularizer: Any = None, constraint: Any = None, name: str | None = None) -> Variable:
+        """Creates a weight of this layer (a Variable) and starts tracking it.
+
+        Args:
+            shape: the weight's shape (() for a scalar).
+            initializer: a name ("glorot_uniform", "zeros", ...), an Initializer or a
+                function f(shape, dtype); default "glorot_uniform" for floats, "zeros" otherwise.
+            dtype: defaults to the layer's dtype.
+            trainable: whether fit() trains it.
+            regularizer: a penalty on the weight ("l1", "l2", a Regularizer), added to `losses`.
+            name: the weight's name ("kernel"); its `path` is "<layer name>/<name>".
+        """
+        if constraint is not None:
+            raise NotImplementedError(f"{self.name}: add_weight(constraint=...) is not supported yet.")
+        dtype = as_dtype(dtype or self.dtype, f"{self.name}.add_weight")
+        shape = _weight_shape(self.name, name, shape)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
+                            name=name or "variable")
+        variable.path = f"{self.name}/{variable.name}"
+        if not self.trainable:
+            variable.requires_grad = False
+        self._own_variables.append(variable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularizers.append((variable, regularizer))
+        return variable
+
+    def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:
+        """(owner layer, weight, trained?) for every weight, own ones first, no repeats.
+
+        A weight is trained when it is trainable and its layer and every layer
+        around it are too.
+        """
+        found: list[tuple[Layer, Variable, bool]] = []
+        seen: set[int] = set()
+
+        def visit(layer: Layer, trained: bool, path: set[int]) -> None:
+            trained = trained and layer._trainable
+            own, sublayers = layer._tracked()
+            for v in own:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    found.append((layer, v, trained and v.trainable))
+            for sub in sublayers:
+                if id(sub) not in path:
+                    visit(sub, trained, path | {id(sub)})
+
+        visit(self, True, {id(self)})
+        return found
+
+    def _tracked(self) -> tuple[list[Variable], list["Layer"]]:
+        """This layer's own Variables and direct sub-layers, in the order they were assigned."""
+        variables: list[Variable] = list(self._own_variables)
+        layers: list[Layer] = []
+
+        def visit(value: Any) -> None:
+            if isinstance(value, Variable):
+                variables.append(value)
+            elif isinstance(value, Layer):
+                if value is not self:
+                    layers.append(value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+
+        for key, value in vars(self).items():
+            if key != "_own_variables":
+                visit(value)
+        return _unique(variables), _unique(layers)
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight of the layer and its sub-layers: trainable ones and the others."""
+        return [v for _, v, _ in self._walk_weights()]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """The weights fit() updates (none when the layer is frozen)."""
+        return [v for _, v, trained in self._walk_weights() if trained]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        return [v for _, v, trained in self._walk_weights() if not trained]
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the layer is trained. Setting it freezes or unfreezes the sub-layers too."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        for layer in self._flatten_layers():
+            layer._trainable = value
+        for _, variable, trained in self._walk_weights():
+            variable.requires_grad = trained  # frozen weights get no gradient at all
+
+    def count_params(self) -> int:
+        """How many numbers the weights hold (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"Layer {self.name!r} is not built yet, so it has no weights to count: it creates them on "
+                "its first call. Call it on data (or on keras.Input) first, or call build(input_shape)."
+            )
+        return int(sum(v.size for v in self.weights))
+
+    def get_weights(self) -> list[numpy.ndarray]:
+        """The values of `weights`, as NumPy arrays (copies)."""
+        return [numpy.array(v.numpy()) for v in self.weights]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Overwrites the weights with arrays in the order of `weights` (as get_weights gives them).
+
+        Every shape is checked before any weight changes.
+        """
+        walked = self._walk_weights()
+        weights = list(weights)
+        if len(weights) != len(walked):
+            names = ", ".join(v.path for _, v, _ in walked)
+            raise ValueError(
+                f"set_weights: {self.name!r} has {len(walked)} weights ({names}) but {len(weights)} arrays "
+                "were given. Pass one array per weight, in the order of get_weights()."
+            )
+        arrays = [numpy.asarray(w.numpy() if isinstance(w, Tensor) else w) for w in weights]
+        for i, ((owner, v, _), array) in enumerate(zip(walked, arrays)):
+            if array.shape != v.shape:
+                raise ValueError(
+                    f"set_weights: weight {i} ({v.name!r} of layer {owner.name!r}) expects shape "
+                    f"{v.shape}, got an array of shape {array.shape}."
+                )
+        for (_, v, _), array in zip(walked, arrays):
+            v.assign(array)
+
+    # ------------------------------------------------------------ sub-layers
+    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list["Layer"]:
+        """This layer and those inside it, depth first, each once."""
+        found: list[Layer] = [self] if include_self else []
+        seen = {id(self)}
+        stack = list(reversed(self._tracked()[1]))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            found.append(layer)
+            if recursive:
+                stack.extend(reversed(layer._tracked()[1]))
+        return found
+
+    # ------------------------------------------------------------ losses
+    def add_loss(self, value: Any) -> None:
+        """Adds a loss term (a scalar tensor) computed during this call; fit() minimizes it too.
+
+        Losses added in one call replace those of the previous call.
+        """
+        if isinstance(value, KerasTensor):
+            raise ValueError(
+                f"Layer {self.name!r}: add_loss() got a symbolic tensor. Call add_loss() inside call() "
+                "with real tensors, or add it to a functional model: model.add_loss(tensor)."
+            )
+        self._losses.append(value if isinstance(value, Tensor) else Tensor(value))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
+        followed by the weight regularization penalties (computed now)."""
+        found = [loss for layer in self._flatten_layers() for loss in layer._losses]
+        return found + self._regularization_losses()
+
+    def _regularization_losses(self) -> list[Tensor]:
+        penalties = []
+        trained = {id(v) for _, v, is_trained in self._walk_weights() if is_trained}
+        for layer in self._flatten_layers():
+            for variable, regularizer in layer._regularizers:
+                if id(variable) in trained:
+                    penalties.append(regularizer(variable))
+        return penalties
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # ------------------------------------------------------------ graph facts
+    @property
+    def input(self) -> Any:
+        """The symbolic input of this layer's first call in a model definition."""
+        return self._first_node("input").args[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer's first call in a model definition."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has never been called on symbolic inputs (keras.Input), so it has "
+                f"no symbolic {what}."
+            )
+        return self._inbound_nodes[0]
+
+    # ------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that recreate this layer (without its weights)."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if isinstance(self.activity_regularizer, regularizers.Regularizer):
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Layer":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ------------------------------------------------------------------ helpers
+_TRAINING_ARG: dict[type, bool] = {}
+
+
+def _accepts_training(cls: type) -> bool:
+    """Whether cls.call has a `training` parameter (looked up once per class)."""
+    if cls not in _TRAINING_ARG:
+        _TRAINING_ARG[cls] = "training" in inspect.signature(cls.call).parameters
+    return _TRAINING_ARG[cls]
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    seen: set[int] = set()
+    return [x for x in items if not (id(x) in seen or seen.add(id(x)))]
+
+
+def _input_shape_from(kwargs: dict) -> tuple | None:
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        return (shape,) if isinstance(shape, int) else tuple(shape)
+    if kwargs.get("input_dim") is not None:
+        return (int(kwargs["input_dim"]),)
+    return None
+
+
+def _weight_shape(layer: str, name: str | None, shape: Any) -> tuple[int, ...]:
+    shape = () if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
+    if any(n is None or not isinstance(n, (int, numpy.integer)) or n < 0 for n in shape):
+        raise ValueError(
+            f"Layer {layer!r}: weight {name or ''!r} has shape {shape}, which has an unknown or invalid "
+            "size. Weights need known sizes: build them from the known axes of the input shape "
+            "(e.g. input_shape[-1]), never from the batch axis."
+        )
+    return tuple(int(n) for n in shape)
+
+
+def _placeholder_from_shape(shape: Any) -> Any:
+    return KerasTensor(shape) if isinstance(shape, tuple) else shape
+
+
+def _stand_in(leaf: Any, sizes: tuple[int, int]) -> Any:
+    """A real tensor in place of a KerasTensor: ones (zeros for integers), unknown axes filled in."""
+    if not isinstance(leaf, KerasTensor):
+        return leaf
+    batch, other = sizes
+    shape = tuple((batch if i == 0 else other) if n is None else n for i, n in enumerate(leaf.shape))
+    fill = 1 if leaf.dtype.kind == "f" else 0
+    return Tensor._make(backend.xp().full(shape, fill, dtype=leaf.dtype), False)
+
+
+def _spec_of(layer: Layer, a: Any, b: Any) -> Any:
+    """The KerasTensor matching two probe outputs (axes whose sizes differ are unknown)."""
+    if a is None:
+        return None
+    if not isinstance(a, Tensor):
+        raise TypeError(
+            f"Layer {layer.name!r} returned {type(a).__name__} from call(); layers must return tensors "
+            "(or lists/tuples/dicts of them)."
+        )
+    shape = tuple(m if m == n else None for m, n in zip(a.shape, b.shape))
+    if a.ndim != b.ndim:
+        shape = tuple(None for _ in a.shape)
+    return KerasTensor(shape, a.dtype, name=layer.name)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silences warnings while probing: the stand-in data is not real, its warnings would mislead."""
+    with warnings.catch_warnings(), numpy.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield

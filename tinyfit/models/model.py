@@ -1,0 +1,211 @@
+"""Model: a Layer that can be trained (compile/fit/evaluate/predict come from Trainer).
+
+Two ways to make one, as in Keras:
+
+    functional   model = Model(inputs=inputs, outputs=outputs)
+                 The layers were called on keras.Input tensors; the model keeps
+                 the resulting graph (a FunctionalGraph) and runs it.
+    subclassed   class MyModel(Model):
+                     def __init__(self): super().__init__(); self.dense = Dense(10)
+                     def call(self, inputs): return self.dense(inputs)
+
+Both are the same class: `Model.__init__` builds a graph when it is given
+inputs and outputs, and `Model.call` runs that graph; a subclass replaces
+`call` with its own. The training loop is not here but in `tinyfit/trainers`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..layers.layer import Layer, unique_name
+from ..layers.symbolic import KerasTensor, any_symbolic
+from ..layers.tree import map_structure
+from ..trainers.trainer import Trainer
+from . import input_check, summary as summary_module
+from .functional import FunctionalGraph
+
+
+class Model(Trainer, Layer):
+    """A trainable stack of layers: functional (inputs/outputs given) or subclassed (call written).
+
+    Args:
+        inputs: for a functional model, the tensor(s) from keras.Input (one, a list or a dict).
+        outputs: the tensor(s) computed from them by calling layers.
+        name: the model's name ("functional", "sequential" or the class name in
+            snake_case by default).
+        trainable: whether fit() trains the weights.
+    """
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any):
+        functional = inputs is not None or outputs is not None
+        if functional and (inputs is None or outputs is None):
+            given, missing = ("inputs", "outputs") if outputs is None else ("outputs", "inputs")
+            raise ValueError(
+                f"Model: got {given}= but no {missing}=. A functional model needs both "
+                "(Model(inputs=..., outputs=...)); a subclassed model needs neither."
+            )
+        if functional and name is None:
+            name = unique_name("functional")
+        Layer.__init__(self, trainable=trainable, name=name, **kwargs)
+        Trainer.__init__(self)
+        self.stop_training = False
+        self._graph: FunctionalGraph | None = None
+        self._symbolic_losses: list[KerasTensor] = []
+        if functional:
+            self._set_graph(FunctionalGraph(inputs, outputs))
+
+    def _set_graph(self, graph: FunctionalGraph | None) -> None:
+        self._graph = graph
+        # Held in an attribute so the weight tracking finds them, in graph order.
+        self._layers = list(graph.layers) if graph is not None else []
+        self.built = graph is not None
+
+    # ------------------------------------------------------------ the call
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        """Runs the functional graph on `inputs` (subclassed models replace this)."""
+        if self._graph is None:
+            raise NotImplementedError(
+                f"Model {self.name!r} ({type(self).__name__}) has no call(). Either subclass Model and write "
+                "call(self, inputs), or build a functional model with keras.Model(inputs=..., outputs=...)."
+            )
+        outputs, extra = self._graph.run(inputs, self.name)
+        for loss in extra:
+            self.add_loss(loss)
+        return outputs
+
+    def _convert_arrays(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        if self._graph is not None:
+            return args, kwargs  # the graph converts each input to its Input's dtype
+        return super()._convert_arrays(args, kwargs)
+
+    def _build_on_first_call(self, input_shape: Any) -> None:
+        # A subclassed model's layers build themselves when call() reaches them;
+        # only a build() of the user's own needs calling here.
+        if type(self).build is not Model.build:
+            self.build(input_shape)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Creates the weights of a subclassed model by calling it once on placeholder inputs.
+
+        Args:
+            input_shape: the batch shape of the input, e.g. (None, 784) (or a list/dict of them).
+        """
+        if self._graph is not None or self.built:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError(f"Model {self.name!r}: build() needs input_shape, e.g. build((None, 784)).")
+        placeholders = map_structure(lambda s: KerasTensor(s) if isinstance(s, tuple) else s, input_shape)
+        self.built = True
+        self.compute_output_spec(placeholders)
+
+    def check_input_data(self, x: Any, caller: str | None = None) -> None:
+        """Raises a ValueError when data `x` does not fit the model's inputs (see input_check)."""
+        input_check.check_input_data(self, x, caller)
+
+    # ------------------------------------------------------------ losses
+    def add_loss(self, value: Any) -> None:
+        """Adds a loss: inside call() a tensor, or on a functional model a symbolic tensor
+        computed from its layers, which is then recomputed on every call."""
+        if not any_symbolic(value):
+            return super().add_loss(value)
+        if self._graph is None:
+            raise ValueError(
+                f"Model {self.name!r}: add_loss() got a symbolic tensor, which only a functional model can "
+                "take (Model(inputs, outputs)). In a subclassed model call add_loss() inside call()."
+            )
+        self._symbolic_losses.append(value)
+        graph = self._graph
+        self._set_graph(FunctionalGraph(graph.inputs_structure, graph.outputs_structure, self._symbolic_losses))
+
+    # ------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers: the graph's (Input layers first) or a subclassed model's attributes."""
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return self._flatten_layers(include_self=False, recursive=False)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called `name`, or at position `index` of `layers`."""
+        layers = self.layers
+        if index is not None:
+            if name is not None:
+                raise ValueError("get_layer: give name= or index=, not both.")
+            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer: index {index!r} is out of range: model {self.name!r} has {len(layers)} layers "
+                    f"(indices 0..{len(layers) - 1})."
+                )
+            return layers[index]
+        if name is None:
+            raise ValueError("get_layer: give the layer's name= (or its index=).")
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"get_layer: model {self.name!r} has no layer named {name!r}. Its layers are: "
+            f"{', '.join(repr(layer.name) for layer in layers)}."
+        )
+
+    @property
+    def inputs(self) -> list[KerasTensor] | None:
+        """The symbolic inputs (a list), or None for a model without a graph."""
+        return list(self._graph.inputs) if self._graph is not None else None
+
+    @property
+    def outputs(self) -> list[KerasTensor] | None:
+        return list(self._graph.outputs) if self._graph is not None else None
+
+    @property
+    def input(self) -> Any:
+        """The symbolic inputs in the structure they were given (one, a list or a dict)."""
+        if self._graph is None:
+            return Layer.input.fget(self)
+        return self._graph.inputs_structure
+
+    @property
+    def output(self) -> Any:
+        if self._graph is None:
+            return Layer.output.fget(self)
+        return self._graph.outputs_structure
+
+    @property
+    def input_names(self) -> list[str] | None:
+        """The names data dicts are matched by (None for a model without a graph)."""
+        return list(self._graph.input_names) if self._graph is not None else None
+
+    @property
+    def output_names(self) -> list[str] | None:
+        """The names of the outputs (what compile's loss/metrics dicts are keyed by)."""
+        return list(self._graph.output_names) if self._graph is not None else None
+
+    def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
+                expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Prints a table of the layers, their output shapes and parameter counts, then the totals.
+
+        Args:
+            print_fn: called with each line (default: print, with ASCII borders when
+                the output cannot show box-drawing characters).
+            show_trainable: add a column saying whether each layer is trainable.
+        """
+        if expand_nested or layer_range is not None or positions is not None:
+            raise NotImplementedError("summary: expand_nested, layer_range and positions are not supported yet.")
+        summary_module.print_summary(self, print_fn=print_fn, line_length=line_length,
+                                     show_trainable=show_trainable)
+
+    def _summary_layers(self) -> list[Layer]:
+        return self.layers
+
+    def get_config(self) -> dict[str, Any]:
+        if self._graph is not None:
+            raise NotImplementedError(
+                "get_config of a functional model (its graph as JSON) comes with model saving."
+            )
+        return super().get_config()
+
+    def __repr__(self) -> str:
+        kind = "functional" if self._graph is not None else "subclassed"
+        return f"<{type(self).__name__} name={self.name}, {kind}, built={self.built}>"

@@ -1,0 +1,135 @@
+"""model.summary(): a table of the layers, their output shapes and parameter counts.
+
+    Model: "functional"
+    ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+    ┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+    ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+    │ digits (InputLayer)             │ (None, 784)            │             0 │
+    ...
+     Total params: 55,050 (215.04 KB)
+
+Where the output cannot show box-drawing characters (a Windows console in
+cp1252, say), the borders are drawn in ASCII instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+_BOX = {  # top, header rule, row rule, bottom: (left, fill, middle, right); then the two verticals
+    "top": "┏━┳┓", "header": "┡━╇┩", "row": "├─┼┤", "bottom": "└─┴┘", "head_bar": "┃", "bar": "│",
+}
+_ASCII = {"top": "+-++", "header": "+=++", "row": "+-++", "bottom": "+-++", "head_bar": "|", "bar": "|"}
+_MIN_WIDTHS = {"Layer (type)": 31, "Output Shape": 22, "Param #": 13, "Connected to": 22, "Trainable": 9}
+
+
+def print_summary(model: Any, print_fn: Callable[[str], Any] | None = None, line_length: int | None = None,
+                  show_trainable: bool = False) -> None:
+    """Prints the summary of `model` line by line with `print_fn` (default print).
+
+    `line_length` is accepted for Keras compatibility; columns are sized to fit their contents.
+    """
+    ascii_only = print_fn is None and not _can_encode(_BOX["top"] + _BOX["bar"], sys.stdout)
+    for line in summary_lines(model, ascii_only=ascii_only, show_trainable=show_trainable):
+        (print_fn or print)(line)
+
+
+def summary_lines(model: Any, ascii_only: bool = False, show_trainable: bool = False) -> list[str]:
+    """The lines of the summary of `model`."""
+    graph = model._graph
+    connections = graph is not None and not _is_chain(graph)
+    headers = ["Layer (type)", "Output Shape", "Param #"]
+    headers += ["Connected to"] * connections + ["Trainable"] * show_trainable
+    rows = [_row(layer, graph, connections, show_trainable) for layer in model._summary_layers()]
+    lines = [f'Model: "{model.name}"']
+    lines += _table(headers, rows, _ASCII if ascii_only else _BOX)
+    lines += _totals(model)
+    return lines
+
+
+def _row(layer: Any, graph: Any, connections: bool, show_trainable: bool) -> list[str]:
+    node = graph.node_of(layer) if graph is not None else None
+    params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    row = [f"{layer.name} ({type(layer).__name__})", _output_shape(node), params]
+    if connections:
+        row.append(", ".join(_source(t) for t in node.inputs) if node is not None and node.inputs else "-")
+    if show_trainable:
+        row.append("Y" if layer.trainable else "N")
+    return row
+
+
+def _output_shape(node: Any) -> str:
+    if node is None:
+        return "?"
+    shapes = [t.shape for t in node.output_tensors]
+    return str(shapes[0]) if len(shapes) == 1 else str(shapes)
+
+
+def _source(tensor: Any) -> str:
+    """"dense_1[0][0]": the layer, which of its calls, which of that call's outputs."""
+    layer = tensor.node.layer
+    return f"{layer.name}[{layer._inbound_nodes.index(tensor.node)}][{tensor.index}]"
+
+
+def _is_chain(graph: Any) -> bool:
+    """True when each layer feeds only the next one (then "Connected to" says nothing new)."""
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        return False
+    previous = graph.inputs[0]
+    for node in graph.nodes:
+        if node.inputs != [previous] or len(node.output_tensors) != 1:
+            return False
+        previous = node.output_tensors[0]
+    return True
+
+
+def _table(headers: list[str], rows: list[list[str]], box: dict[str, str]) -> list[str]:
+    widths = [max([_MIN_WIDTHS.get(h, len(h)), len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    right = [h == "Param #" for h in headers]
+
+    def rule(kind: str) -> str:
+        left, fill, middle, end = box[kind]
+        return left + middle.join(fill * (w + 2) for w in widths) + end
+
+    def line(cells: list[str], bar: str) -> str:
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        return bar + bar.join(f" {p} " for p in parts) + bar
+
+    lines = [rule("top"), line(headers, box["head_bar"]), rule("header")]
+    for i, row in enumerate(rows):
+        if i:
+            lines.append(rule("row"))
+        lines.append(line(row, box["bar"]))
+    lines.append(rule("bottom"))
+    return lines
+
+
+def _totals(model: Any) -> list[str]:
+    trainable = model.trainable_weights
+    frozen = model.non_trainable_weights
+    t_count, f_count = sum(v.size for v in trainable), sum(v.size for v in frozen)
+    t_bytes = sum(v.size * v.dtype.itemsize for v in trainable)
+    f_bytes = sum(v.size * v.dtype.itemsize for v in frozen)
+    return [
+        f" Total params: {t_count + f_count:,} ({_readable(t_bytes + f_bytes)})",
+        f" Trainable params: {t_count:,} ({_readable(t_bytes)})",
+        f" Non-trainable params: {f_count:,} ({_readable(f_bytes)})",
+    ]
+
+
+def _readable(n_bytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n_bytes < 1024 or unit == "GB":
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return ""  # pragma: no cover
+
+
+def _can_encode(text: str, stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
