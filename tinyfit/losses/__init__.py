@@ -1,0 +1,152 @@
+"""tinyfit.losses: what training minimises, by object, by function or by name.
+
+    loss=keras.losses.SparseCategoricalCrossentropy()     an object (configurable)
+    loss=keras.losses.sparse_categorical_crossentropy     a function
+    loss="sparse_categorical_crossentropy"                a name, resolved by `get`
+
+Names resolve through one registry, the same one model loading uses, so an
+unknown name fails the same way everywhere: with the name, a close match and
+every known name.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from ..utils.registry import Registry
+from .loss import Loss
+from .losses import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CosineSimilarity,
+    Huber,
+    KLDivergence,
+    LossFunctionWrapper,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    cosine_similarity,
+    huber,
+    kl_divergence,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    sparse_categorical_crossentropy,
+)
+
+__all__ = [
+    "Loss", "LossFunctionWrapper",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "Huber",
+    "KLDivergence", "CosineSimilarity",
+    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "huber",
+    "kl_divergence", "cosine_similarity",
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "get", "serialize", "deserialize",
+]
+
+registry = Registry("loss")
+
+_CLASSES = (
+    Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    Huber, KLDivergence, CosineSimilarity, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+)
+_FUNCTIONS = (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, huber, kl_divergence,
+    cosine_similarity, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
+)
+for _obj in _CLASSES + _FUNCTIONS:
+    registry.add(_obj.__name__, _obj)
+# Keras's short names, in both cases.
+for _short, _fn in {"mse": mean_squared_error, "mae": mean_absolute_error,
+                    "mape": mean_absolute_percentage_error, "kld": kl_divergence,
+                    "bce": binary_crossentropy}.items():
+    registry.add(_short, _fn)
+    registry.add(_short.upper(), _fn)
+
+
+def get(identifier: Any) -> Any:
+    """A loss from a name, a config dict, a Loss class or object, or a function.
+
+    As in Keras, a function's name ("mse", "sparse_categorical_crossentropy")
+    gives the function and a class name ("SparseCategoricalCrossentropy") gives
+    an object with default arguments; Loss objects and functions come back as
+    they are, and None stays None.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = registry.lookup(identifier)
+    else:
+        obj = identifier
+    if inspect.isclass(obj):
+        return obj()
+    if callable(obj):
+        return obj
+    raise TypeError(
+        f"Could not interpret loss identifier {identifier!r} (a {type(identifier).__name__}). "
+        "Pass a loss name such as 'mse', a keras.losses.Loss object, a function "
+        "f(y_true, y_pred), or a config dict from serialize()."
+    )
+
+
+def serialize(loss: Any) -> Any:
+    """A JSON-ready description of `loss`, which `deserialize` turns back into it.
+
+    A Loss object gives {"class_name": ..., "config": loss.get_config()}; a
+    function gives {"class_name": "function", "config": its name}. Custom
+    classes and functions need `custom_objects` when deserialized.
+    """
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, Loss):
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    if callable(loss) and hasattr(loss, "__name__"):
+        return {"class_name": "function", "config": loss.__name__}
+    raise TypeError(f"serialize: cannot describe {loss!r}; expected a Loss object or a named function.")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The loss that `serialize` described (a name, or a {"class_name", "config"} dict).
+
+    Args:
+        config: the output of `serialize`, or a loss name.
+        custom_objects: {name: class or function} for losses defined in your own code.
+    """
+    custom_objects = custom_objects or {}
+
+    def find(name: str) -> Any:
+        if name in custom_objects:
+            return custom_objects[name]
+        try:
+            return registry.lookup(name)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} A loss defined in your own code must be passed in custom_objects={{{name!r}: ...}}."
+            ) from None
+
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return find(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            f"deserialize: expected a loss name or a dict with 'class_name' and 'config' "
+            f"(from serialize()), got {config!r}."
+        )
+    if config["class_name"] == "function":
+        return find(config["config"])
+    cls = find(config["class_name"])
+    inner = dict(config.get("config") or {})
+    if isinstance(inner.get("fn"), (str, dict)):  # a wrapped function: resolve it here, custom ones included
+        inner["fn"] = deserialize(inner["fn"], custom_objects)
+    if inspect.isclass(cls):
+        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+    return cls
