@@ -17,8 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from .. import backend
 from . import grad_mode
+
+
+_NDARRAY = numpy.ndarray
 
 
 class Function:
@@ -42,12 +47,11 @@ class Function:
     def apply(cls, *args: Any, **attrs: Any):
         from .tensor import Tensor  # deferred: tensor.py imports the ops that import this
 
-        like = None
+        inputs = args
         for a in args:
-            if isinstance(a, Tensor):
-                like = a
+            if not isinstance(a, Tensor):
+                inputs = _lift_all(args, cls.name)
                 break
-        inputs = tuple(a if isinstance(a, Tensor) else lift(a, like, cls.name) for a in args)
         if len(inputs) > 1:
             check_same_device(cls.name, inputs)
 
@@ -55,7 +59,10 @@ class Function:
         requires_grad = grad_mode._enabled and any(t.requires_grad for t in inputs)
         if requires_grad:
             ctx.needs_grad = tuple(t.requires_grad for t in inputs)
-        out = Tensor._make(ctx.forward(*[t.data for t in inputs], **attrs), requires_grad)
+        data = ctx.forward(*[t.data for t in inputs], **attrs)
+        if type(data) is not _NDARRAY and not backend.is_array(data):
+            data = numpy.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d maths
+        out = Tensor._make(data, requires_grad)
         if requires_grad:
             ctx.parents = inputs
             out._ctx = ctx
@@ -63,6 +70,19 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _lift_all(args: tuple, op: str) -> tuple:
+    """Every argument as a Tensor, numbers taking the dtype of a floating input if any.
+
+    Preferring a floating input keeps `where(mask, 5, x)` from turning 5 into
+    the boolean mask's dtype.
+    """
+    from .tensor import Tensor
+
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    like = next((t for t in tensors if t.dtype.kind == "f"), tensors[0] if tensors else None)
+    return tuple(a if isinstance(a, Tensor) else lift(a, like, op) for a in args)
 
 
 def lift(value: Any, like: Any, op: str):
@@ -79,13 +99,18 @@ def lift(value: Any, like: Any, op: str):
         dtype = like.dtype
         if dtype.kind != "f" and isinstance(value, float):
             dtype = "float32"
+        elif dtype.kind == "b":
+            dtype = "int64"  # as NumPy does: mask * 2 counts, it is not mask & True
         return Tensor._make(backend.module_for(like.device).asarray(value, dtype=dtype), False)
     if backend.is_array(value) and backend.device_of(value) != like.device:
         raise ValueError(
             f"{op}: an array on {backend.device_of(value)} was combined with a Tensor on "
             f"{like.device}. Move one of them first, e.g. Tensor(array).to({like.device!r})."
         )
-    return Tensor(value)
+    lifted = Tensor(value)
+    if lifted.device != like.device:  # made on the default device: a list meets a GPU tensor
+        lifted = Tensor._make(backend.to_device(lifted.data, like.device), False)
+    return lifted
 
 
 def check_same_device(op: str, inputs: tuple) -> None:

@@ -191,7 +191,12 @@ class Tensor:
     def astype(self, dtype: Any) -> "Tensor":
         from .ops.elementwise import Cast
 
-        return Cast.apply(self, dtype=as_dtype(dtype, "astype"))
+        out = Cast.apply(self, dtype=as_dtype(dtype, "astype"))
+        if out.requires_grad and out.dtype.kind != "f":
+            # Rounding to integers (or bools) is flat almost everywhere: no gradient flows,
+            # and only floating-point tensors may require one.
+            return out.detach()
+        return out
 
     def __repr__(self) -> str:
         body = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
@@ -243,13 +248,15 @@ class Tensor:
                 continue
             ctx = node._ctx
             if ctx is None:
-                node.grad = g.copy() if node.grad is None else node.grad + g
+                # A fresh array of the leaf's own dtype: g may be a read-only broadcast view,
+                # a NumPy scalar where 0-d maths returned one, or float64 where a float32
+                # leaf met a float64 tensor (an update with it would promote the weight).
+                xp_node, dtype = backend.array_module(g), node.data.dtype
+                if node.grad is None:
+                    node.grad = xp_node.array(g, dtype=dtype)
+                else:
+                    node.grad = xp_node.asarray(node.grad + g, dtype=dtype)
                 continue
-            if ctx is FREED:
-                raise RuntimeError(
-                    "backward: part of this graph was already freed by an earlier backward(). "
-                    "Pass retain_graph=True to the first backward() to run through it twice."
-                )
             input_grads = ctx.backward(g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -362,7 +369,14 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         visited.add(id(node))
         stack.append((node, True))
         ctx = node._ctx
-        if ctx is not None and ctx is not FREED:
+        if ctx is FREED:
+            # Found while sorting, before any gradient is added anywhere: a failed
+            # backward() leaves every .grad as it was.
+            raise RuntimeError(
+                "backward: part of this graph was already freed by an earlier backward(). "
+                "Pass retain_graph=True to the first backward() to run through it twice."
+            )
+        if ctx is not None:
             for parent in ctx.parents:
                 if parent.requires_grad and id(parent) not in visited:
                     stack.append((parent, False))

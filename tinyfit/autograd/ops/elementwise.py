@@ -37,7 +37,11 @@ class _Binary(Function):
         try:
             return self.compute(a, b)
         except ValueError:
-            raise broadcast_error(self.name, a.shape, b.shape) from None
+            try:
+                backend.broadcast_shapes(a.shape, b.shape)
+            except ValueError:
+                raise broadcast_error(self.name, a.shape, b.shape) from None
+            raise  # not a shape clash (e.g. integers to negative powers): NumPy's own words
 
     def compute(self, a: Any, b: Any) -> Any:
         raise NotImplementedError
@@ -127,6 +131,8 @@ class PowConst(Function):
         return a ** exponent
 
     def backward(self, grad):
+        if self.c == 0:  # x ** 0 is constant; c * x ** -1 would be 0 * inf = nan at x = 0
+            return grad * 0
         return grad * self.c * self.a ** (self.c - 1)
 
 
@@ -323,9 +329,11 @@ def compare(op: str, a: Any, b: Any):
     b = b if isinstance(b, Tensor) else lift(b, like, op)
     check_same_device(op, (a, b))
     try:
-        return Tensor._make(_COMPARISONS[op](a.data, b.data), False)
+        result = _COMPARISONS[op](a.data, b.data)
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
+    # 0-d comparisons give a NumPy bool scalar; .data is always an array.
+    return Tensor._make(backend.array_module(result).asarray(result), False)
 
 
 class _quiet:

@@ -47,9 +47,11 @@ class MatMul(Function):
         a2 = a if a.ndim > 1 else a.reshape(1, -1)
         b2 = b if b.ndim > 1 else b.reshape(-1, 1)
         g2 = grad
-        if a.ndim == 1:
+        if a.ndim == 1 and b.ndim == 1:
+            g2 = g2.reshape(1, 1)  # a dot product: the output is 0-d
+        elif a.ndim == 1:
             g2 = backend.array_module(g2).expand_dims(g2, -2)
-        if b.ndim == 1:
+        elif b.ndim == 1:
             g2 = backend.array_module(g2).expand_dims(g2, -1)
         ga = unbroadcast(g2 @ _swap(b2), a2.shape).reshape(a.shape) if need_a else None
         gb = unbroadcast(_swap(a2) @ g2, b2.shape).reshape(b.shape) if need_b else None

@@ -3,6 +3,7 @@ built from them, so they need no backward of their own."""
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ... import backend
@@ -13,10 +14,24 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
     """`axis` as a tuple of non-negative ints (None means every axis)."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if isinstance(axis, int):
+        axes = (axis,)
+    else:
+        try:
+            axes = (operator.index(axis),)  # a NumPy integer
+        except TypeError:
+            try:
+                axes = tuple(axis)
+            except TypeError:
+                raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}.") from None
     out = []
     for a in axes:
-        if not isinstance(a, int) or not -ndim <= a < ndim:
+        if not isinstance(a, int):
+            try:
+                a = operator.index(a)
+            except TypeError:
+                raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}.") from None
+        if not -ndim <= a < ndim:
             valid = f"valid axes are {-ndim}..{ndim - 1}" if ndim else "it has no axes; use axis=None"
             raise ValueError(
                 f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimension(s); {valid}."
@@ -138,4 +153,5 @@ def arg(op: str, x, axis=None):
             raise ValueError(f"{op}: axis must be one int or None, got {axis!r}.")
     if x.size == 0:
         raise ValueError(f"{op}: cannot search an empty tensor of shape {x.shape}.")
-    return Tensor._make(getattr(x.data, op)(axis=axis), False)
+    result = getattr(x.data, op)(axis=axis)
+    return Tensor._make(backend.array_module(x.data).asarray(result), False)
