@@ -1,0 +1,145 @@
+"""Accuracy metrics: Keras's documented numbers, NumPy references, label shapes, top-k ties, errors."""
+
+import numpy as np
+import pytest
+
+from tinyfit import metrics
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ********************************************************** Keras's docstring numbers
+DOCSTRINGS = [
+    # (metric, y_true, y_pred, result, weights, weighted result)
+    (metrics.Accuracy(), [[1], [2], [3], [4]], [[0], [2], [3], [4]], 0.75, [1, 1, 0, 0], 0.5),
+    (metrics.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75, [1, 0, 0, 1], 0.5),
+    (metrics.CategoricalAccuracy(), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5,
+     [0.7, 0.3], 0.3),
+    (metrics.SparseCategoricalAccuracy(), [[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3),
+    (metrics.TopKCategoricalAccuracy(k=1), [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5,
+     [0.7, 0.3], 0.3),
+    (metrics.SparseTopKCategoricalAccuracy(k=1), [2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3),
+]
+
+
+@pytest.mark.parametrize("metric, y_true, y_pred, result, weights, weighted", DOCSTRINGS, ids=lambda x: getattr(x, "name", ""))
+def test_keras_docstring_examples(metric, y_true, y_pred, result, weights, weighted):
+    metric.reset_state()
+    metric.update_state(y_true, y_pred)
+    assert float(metric.result()) == pytest.approx(result)
+    metric.reset_state()
+    metric.update_state(y_true, y_pred, sample_weight=weights)
+    assert float(metric.result()) == pytest.approx(weighted)
+
+
+# ********************************************************************* NumPy references
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_and_categorical_accuracy_match_numpy_over_batches(seed):
+    r = rng(seed)
+    sparse, categorical = metrics.SparseCategoricalAccuracy(), metrics.CategoricalAccuracy()
+    hits = []
+    for n in (5, 7, 3):
+        labels, scores = r.integers(0, 4, n), r.normal(size=(n, 4))
+        sparse.update_state(labels, scores)
+        categorical.update_state(np.eye(4)[labels], scores)
+        hits.append(scores.argmax(-1) == labels)
+    expected = np.concatenate(hits).mean()
+    assert float(sparse.result()) == pytest.approx(expected)
+    assert float(categorical.result()) == pytest.approx(expected)
+
+
+def test_sparse_labels_of_shape_n_n_1_and_float_give_the_same_answer():
+    r = rng(3)
+    labels, scores = r.integers(0, 5, 12), r.normal(size=(12, 5))
+    results = []
+    for y in (labels, labels.reshape(-1, 1), labels.astype("float32")):
+        m = metrics.SparseCategoricalAccuracy()
+        m.update_state(y, scores)
+        results.append(float(m.result()))
+    assert results[0] == results[1] == results[2] == pytest.approx((scores.argmax(-1) == labels).mean())
+    assert metrics.sparse_categorical_accuracy(labels.reshape(-1, 1), scores).shape == (12,)
+
+
+@pytest.mark.parametrize("threshold", [0.2, 0.5, 0.8])
+def test_binary_accuracy_matches_numpy(threshold):
+    r = rng(4)
+    t, p = r.integers(0, 2, (9, 3)), r.uniform(size=(9, 3))
+    np.testing.assert_allclose(metrics.binary_accuracy(t, p, threshold=threshold).numpy(),
+                               ((p > threshold) == t).mean(-1), rtol=1e-6)
+    m = metrics.BinaryAccuracy(threshold=threshold)
+    m.update_state(t, p)
+    assert float(m.result()) == pytest.approx(((p > threshold) == t).mean())
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_top_k_matches_numpy(k):
+    r = rng(5)
+    labels, scores = r.integers(0, 5, 20), r.normal(size=(20, 5))
+    rank_of_label = (scores > scores[np.arange(20), labels][:, None]).sum(-1)
+    expected = (rank_of_label < k).mean()
+    sparse, dense = metrics.SparseTopKCategoricalAccuracy(k=k), metrics.TopKCategoricalAccuracy(k=k)
+    sparse.update_state(labels, scores)
+    dense.update_state(np.eye(5)[labels], scores)
+    assert float(sparse.result()) == pytest.approx(expected)
+    assert float(dense.result()) == pytest.approx(expected)
+
+
+def test_top_k_counts_ties_at_the_boundary_as_in():
+    # All scores equal: the label ties with every class, so it is in the top 1 (as tf.math.in_top_k).
+    assert metrics.sparse_top_k_categorical_accuracy([2], [[0.5, 0.5, 0.5]], k=1).numpy().tolist() == [1.0]
+    assert metrics.sparse_top_k_categorical_accuracy([0], [[0.1, 0.5, 0.5]], k=2).numpy().tolist() == [0.0]
+
+
+def test_sparse_top_k_from_sorted_ids():
+    ids = np.array([[3, 1, 0], [2, 0, 1]])
+    got = metrics.sparse_top_k_categorical_accuracy([1, 1], ids, k=2, from_sorted_ids=True)
+    assert got.numpy().tolist() == [1.0, 0.0]
+
+
+def test_accuracy_matches_exact_values():
+    got = metrics.accuracy([1, 2, 3], [1.0, 2.5, 3.0]).numpy()
+    assert got.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_default_names():
+    assert [m.name for m in (metrics.Accuracy(), metrics.BinaryAccuracy(), metrics.CategoricalAccuracy(),
+                             metrics.SparseCategoricalAccuracy(), metrics.TopKCategoricalAccuracy(),
+                             metrics.SparseTopKCategoricalAccuracy())] == [
+        "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"]
+    assert metrics.BinaryAccuracy(threshold=0.7).get_config() == {"name": "binary_accuracy", "dtype": "float32",
+                                                                  "threshold": 0.7}
+
+
+# *************************************************************************** errors
+def test_categorical_accuracy_on_integer_labels_suggests_the_sparse_one():
+    with pytest.raises(ValueError) as err:
+        metrics.CategoricalAccuracy().update_state([1, 0, 2], np.zeros((3, 4)))
+    message = str(err.value)
+    for fact in ("categorical_accuracy", "(3,)", "(3, 4)", "one-hot", "SparseCategoricalAccuracy"):
+        assert fact in message
+
+
+def test_sparse_accuracy_on_one_hot_labels_suggests_the_categorical_one():
+    with pytest.raises(ValueError) as err:
+        metrics.SparseCategoricalAccuracy().update_state(np.eye(3), np.zeros((3, 3)))
+    message = str(err.value)
+    for fact in ("sparse_categorical_accuracy", "(3, 3)", "(3,) or (3, 1)", "one-hot", "CategoricalAccuracy"):
+        assert fact in message
+
+
+def test_binary_and_exact_accuracy_shape_errors_name_both_shapes():
+    with pytest.raises(ValueError) as err:
+        metrics.BinaryAccuracy().update_state([0, 1, 2], np.full((3, 4), 0.5))
+    assert "(3,)" in str(err.value) and "(3, 4)" in str(err.value) and "SparseCategoricalAccuracy" in str(err.value)
+    with pytest.raises(ValueError) as err:
+        metrics.Accuracy().update_state([[1, 2]], [[1, 2, 3]])
+    assert "(1, 2)" in str(err.value) and "(1, 3)" in str(err.value)
+
+
+def test_top_k_label_out_of_range_names_label_and_classes():
+    with pytest.raises(ValueError) as err:
+        metrics.SparseTopKCategoricalAccuracy(k=2).update_state([0, 7], np.zeros((2, 5)))
+    assert "label 7" in str(err.value) and "5" in str(err.value)
