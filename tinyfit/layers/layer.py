@@ -161,7 +161,8 @@ class Layer:
         The default finds out by running `call` on placeholder data; layers whose
         output shape is simple arithmetic override it.
         """
-        placeholders = map_structure(_placeholder_from_shape, input_shape)
+        placeholders = _placeholders_for(input_shape)
+        self._maybe_build((placeholders,), {})
         spec = self.compute_output_spec(placeholders)
         return map_structure(lambda t: t.shape, spec)
 
@@ -519,8 +520,19 @@ def _weight_shape(layer: str, name: str | None, shape: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
-def _placeholder_from_shape(shape: Any) -> Any:
-    return KerasTensor(shape) if isinstance(shape, tuple) else shape
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and all(n is None or isinstance(n, int) for n in value)
+
+
+def _placeholders_for(shapes: Any) -> Any:
+    """KerasTensors for a shape, or for a list/tuple/dict of shapes."""
+    if _is_shape(shapes):
+        return KerasTensor(shapes)
+    if isinstance(shapes, dict):
+        return {key: _placeholders_for(value) for key, value in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return type(shapes)(_placeholders_for(value) for value in shapes)
+    raise TypeError(f"Expected a shape (a tuple of sizes or None) or a list/dict of them, got {shapes!r}.")
 
 
 def _stand_in(leaf: Any, sizes: tuple[int, int]) -> Any:

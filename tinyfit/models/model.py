@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..layers.layer import Layer, unique_name
+from ..layers.layer import Layer, _placeholders_for, unique_name
 from ..layers.symbolic import KerasTensor, any_symbolic
-from ..layers.tree import map_structure
 from ..trainers.trainer import Trainer
 from . import input_check, summary as summary_module
 from .functional import FunctionalGraph
@@ -97,7 +96,7 @@ class Model(Trainer, Layer):
             return
         if input_shape is None:
             raise ValueError(f"Model {self.name!r}: build() needs input_shape, e.g. build((None, 784)).")
-        placeholders = map_structure(lambda s: KerasTensor(s) if isinstance(s, tuple) else s, input_shape)
+        placeholders = _placeholders_for(input_shape)
         self.built = True
         self.compute_output_spec(placeholders)
 
