@@ -1,8 +1,26 @@
-"""tinyfit: a deep-learning toolkit a class can read end to end."""
+"""tinyfit: a deep-learning toolkit a class can read end to end.
+
+The engine (Scalar, Tensor) is written from scratch on NumPy (CuPy on a GPU);
+on top of it sits a Keras-style API, so Keras code runs with
+`import tinyfit as keras` and `from tinyfit import layers, ops`.
+"""
 
 from . import backend
 from .autograd import Scalar, Tensor, Variable, enable_grad, no_grad
+from . import ops
+from . import activations, initializers, regularizers
+from . import layers
+from . import losses, metrics, optimizers, callbacks
+from . import models
+from . import datasets, utils
+from .layers import Input
+from .models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend"]
+__all__ = [
+    "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
+    "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
+    "optimizers", "callbacks", "models", "datasets", "utils",
+    "Input", "Model", "Sequential",
+]

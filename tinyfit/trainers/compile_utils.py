@@ -68,7 +68,7 @@ class CompileLoss:
 
     def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]):
         self.output_names = output_names
-        self.losses = [None if l is None else losses_module.get(l) for l in align(loss, output_names, "compile(loss=...)")]
+        self.losses = [None if l is None else resolve_loss(l) for l in align(loss, output_names, "compile(loss=...)")]
         weights = align(loss_weights, output_names, "compile(loss_weights=...)") if loss_weights is not None else [1.0] * len(output_names)
         self.weights = [1.0 if w is None else float(w) for w in weights]
 
@@ -150,6 +150,14 @@ class CompileMetrics:
     def reset_state(self) -> None:
         for m in self.metrics:
             m.reset_state()
+
+
+def resolve_loss(identifier: Any) -> Any:
+    """A Loss instance: names and plain functions get the default reduction (mean over the batch)."""
+    loss = losses_module.get(identifier)
+    if isinstance(loss, losses_module.Loss):
+        return loss
+    return losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
 
 
 def resolve_metric(identifier: Any, y_true: Any, y_pred: Any, loss: Any) -> Any:
