@@ -278,3 +278,14 @@ def test_public_names_are_pinned():
     ])
     for name in keras.metrics.__all__:
         assert hasattr(keras.metrics, name)
+
+
+@pytest.mark.parametrize("make", [
+    keras.metrics.Mean, keras.metrics.Sum, keras.metrics.AUC, keras.metrics.Precision, keras.metrics.TruePositives,
+    keras.metrics.SparseCategoricalAccuracy, keras.metrics.RootMeanSquaredError,
+    lambda dtype: keras.metrics.F1Score(average="macro", dtype=dtype),
+], ids=lambda m: getattr(m, "__name__", "f1"))
+def test_dtype_argument_sets_state_and_result_dtype(make):
+    m = make(dtype="float64")
+    assert all(v.dtype == np.float64 for v in m.variables)
+    assert m.result().dtype == np.float64

@@ -58,6 +58,10 @@ class Loss:
             floating dtype (float32 unless you work in float64).
     """
 
+    # True for losses of class indices (sparse cross-entropy): integer targets are
+    # then passed to `call` as they are, instead of being cast to the predictions' dtype.
+    integer_targets = False
+
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
                  dtype: Any = None):
         self.name = name or to_snake_case(type(self).__name__)
@@ -84,8 +88,10 @@ class Loss:
         if y_pred.dtype.kind != "f":
             y_pred = ops.cast(y_pred, "float32")
         # Targets are compared with predictions, so they take the predictions' dtype
-        # (as in Keras); sparse losses turn integer-valued floats back into indices.
-        y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+        # (as in Keras), except class indices, which stay integers.
+        y_true = ops.convert_to_tensor(y_true)
+        if not (self.integer_targets and y_true.dtype.kind in "iu"):
+            y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
         losses = ops.convert_to_tensor(self.call(y_true, y_pred))
         return reduce_weighted_values(losses, sample_weight, self.reduction, where=self.name)
 

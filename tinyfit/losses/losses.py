@@ -256,6 +256,8 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        # Class indices skip the cast to float (and the check that the floats are whole).
+        self.integer_targets = fn is sparse_categorical_crossentropy
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         return self.fn(y_true, y_pred, **self._fn_kwargs)

@@ -251,7 +251,7 @@ class _SingleCount(_ConfusionCounter):
         super().__init__(thresholds, name=name, dtype=dtype)
 
     def result(self) -> Tensor:
-        return self._per_threshold(ops.convert_to_tensor(getattr(self, self._kept[0]).data.copy()))
+        return self._per_threshold(ops.convert_to_tensor(getattr(self, self._kept[0]).data.copy(), dtype=self.dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {**Metric.get_config(self), "thresholds": self.init_thresholds}
@@ -382,7 +382,7 @@ class AUC(Metric):
 
     def result(self) -> Tensor:
         if not self._built:
-            return ops.zeros(())
+            return ops.zeros((), dtype=self.dtype)
         xp = backend.array_module(self.true_positives.data)
         tp, fp, tn, fn = (getattr(self, c).data.astype("float64") for c in _COUNT_NAMES)
         if self.curve == "PR" and self.summation_method == "interpolation":
@@ -409,7 +409,7 @@ class AUC(Metric):
         else:
             weights = xp.asarray(self.label_weights, dtype="float64")
             value = _safe_divide(xp, (by_label * weights).sum(), weights.sum())
-        return ops.convert_to_tensor(xp.asarray(value, dtype=self.dtype))
+        return ops.convert_to_tensor(xp.asarray(value), dtype=self.dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -524,7 +524,7 @@ class FBetaScore(Metric):
 
     def result(self) -> Tensor:
         if not self._built:
-            return ops.zeros(())
+            return ops.zeros((), dtype=self.dtype)
         tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
         precision = tp / (tp + fp + EPSILON)
         recall = tp / (tp + fn + EPSILON)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, ops
+from .. import backend
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
 from ..losses.loss import to_snake_case
@@ -135,9 +135,12 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-def divide_no_nan(x: Any, y: Any) -> Tensor:
-    """x / y, with 0 wherever y is 0 (a metric that has seen nothing reports 0, not nan)."""
-    x, y = ops.convert_to_tensor(x), ops.convert_to_tensor(y)
-    is_zero = ops.equal(y, 0)
-    return ops.where(is_zero, 0.0, x / ops.where(is_zero, 1.0, y))
+def divide_no_nan(x: Tensor, y: Tensor) -> Tensor:
+    """x / y, with 0 wherever y is 0 (a metric that has seen nothing reports 0, not nan).
 
+    Works on the arrays directly: results are read every step, and need no graph.
+    """
+    xp = backend.array_module(x.data)
+    is_zero = y.data == 0
+    quotient = x.data / xp.where(is_zero, 1, y.data)
+    return Tensor(xp.where(is_zero, 0, quotient), dtype=x.dtype)

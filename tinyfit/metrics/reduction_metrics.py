@@ -71,7 +71,7 @@ class Sum(Metric):
 
     def result(self) -> Tensor:
         # A copy: the result must not change when the state is next updated.
-        return ops.convert_to_tensor(self.total.data.copy())
+        return ops.convert_to_tensor(self.total.data.copy(), dtype=self.dtype)
 
 
 class Mean(Metric):
