@@ -1,0 +1,27 @@
+"""Callbacks: code run by fit(), evaluate() and predict() at the start and end of epochs and batches."""
+
+from .callback import Callback
+from .callback_list import CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
+from .history import History
+from .lambda_callback import LambdaCallback
+from .learning_rate_scheduler import LearningRateScheduler
+from .monitor_callback import MonitorCallback
+from .progbar_logger import ProgbarLogger
+from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .terminate_on_nan import TerminateOnNaN
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "History",
+    "ProgbarLogger",
+    "MonitorCallback",
+    "EarlyStopping",
+    "ReduceLROnPlateau",
+    "LearningRateScheduler",
+    "CSVLogger",
+    "LambdaCallback",
+    "TerminateOnNaN",
+]

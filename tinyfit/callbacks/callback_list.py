@@ -1,0 +1,133 @@
+"""CallbackList: the loops' one handle on all callbacks, in order."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from .callback import Callback, Logs
+from .history import History
+from .progbar_logger import ProgbarLogger
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback, in the order given.
+
+    History and ProgbarLogger, when asked for and not already in the list,
+    are added last, so they see the logs after the user's callbacks changed
+    them (ReduceLROnPlateau adds "learning_rate", for instance).
+
+    Args:
+        callbacks: a Callback or a list of them.
+        add_history: add a History (fit does).
+        add_progbar: add a ProgbarLogger (fit/evaluate/predict do unless verbose=0).
+        model: given to every callback with set_model.
+        **params: given to every callback with set_params: verbose, epochs, steps.
+    """
+
+    def __init__(self, callbacks: Callback | Iterable[Callback] | None = None, add_history: bool = False,
+                 add_progbar: bool = False, model: Any = None, **params: Any):
+        super().__init__()
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, Callback) or isinstance(callbacks, type):
+            callbacks = [callbacks]
+        self.callbacks: list[Callback] = []
+        for position, callback in enumerate(callbacks):
+            self.append(callback, position)
+        self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        self._progbar = next((c for c in self.callbacks if isinstance(c, ProgbarLogger)), None)
+        if add_history and self._history is None:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if add_progbar and self._progbar is None:
+            self._progbar = ProgbarLogger()
+            self.callbacks.append(self._progbar)
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+
+    def append(self, callback: Callback, position: int | None = None) -> None:
+        where = f"callbacks[{position}]" if position is not None else "append"
+        if isinstance(callback, type) and issubclass(callback, Callback):
+            raise TypeError(
+                f"{where} is the class {callback.__name__}, not a callback: write {callback.__name__}(...)."
+            )
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"{where} is a {type(callback).__name__}, not a tinyfit.callbacks.Callback; subclass "
+                "Callback, or wrap functions in LambdaCallback(on_epoch_end=...)."
+            )
+        self.callbacks.append(callback)
+
+    def __iter__(self) -> Iterator[Callback]:
+        return iter(self.callbacks)
+
+    def __len__(self) -> int:
+        return len(self.callbacks)
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        if self._history is not None:
+            model.history = self._history
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params: dict) -> None:
+        super().set_params(params)
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def _call(self, hook: str, *args: Any, logs: Logs) -> None:
+        # One dict for all: a change a callback makes to the logs is seen by the next ones.
+        logs = {} if logs is None else logs
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args, logs)
+
+    def on_train_begin(self, logs: Logs = None) -> None:
+        self._call("on_train_begin", logs=logs)
+
+    def on_train_end(self, logs: Logs = None) -> None:
+        self._call("on_train_end", logs=logs)
+
+    def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
+        self._call("on_epoch_begin", epoch, logs=logs)
+
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        self._call("on_epoch_end", epoch, logs=logs)
+
+    def on_train_batch_begin(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_train_batch_begin", batch, logs=logs)
+
+    def on_train_batch_end(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_train_batch_end", batch, logs=logs)
+
+    def on_batch_begin(self, batch: int, logs: Logs = None) -> None:
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch: int, logs: Logs = None) -> None:
+        self.on_train_batch_end(batch, logs)
+
+    def on_test_begin(self, logs: Logs = None) -> None:
+        self._call("on_test_begin", logs=logs)
+
+    def on_test_end(self, logs: Logs = None) -> None:
+        self._call("on_test_end", logs=logs)
+
+    def on_test_batch_begin(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_test_batch_begin", batch, logs=logs)
+
+    def on_test_batch_end(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_test_batch_end", batch, logs=logs)
+
+    def on_predict_begin(self, logs: Logs = None) -> None:
+        self._call("on_predict_begin", logs=logs)
+
+    def on_predict_end(self, logs: Logs = None) -> None:
+        self._call("on_predict_end", logs=logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_predict_batch_begin", batch, logs=logs)
+
+    def on_predict_batch_end(self, batch: int, logs: Logs = None) -> None:
+        self._call("on_predict_batch_end", batch, logs=logs)

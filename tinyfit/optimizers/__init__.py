@@ -1,0 +1,82 @@
+"""Optimizers and learning-rate schedules, by object or by name ("rmsprop", "adam", ...).
+
+>>> from tinyfit import optimizers
+>>> optimizers.get("rmsprop")
+<RMSprop name='rmsprop' learning_rate=0.001 iterations=0>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..utils.registry import Registry
+from . import schedules
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .nadam import Nadam
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "Adagrad",
+    "Adamax",
+    "Nadam",
+    "schedules",
+    "get",
+    "serialize",
+    "deserialize",
+]
+
+# Names for compile(optimizer="...") and for loading saved models: the class
+# name ("RMSprop") and its lower-case form ("rmsprop").
+REGISTRY = Registry("optimizer")
+for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam):
+    REGISTRY.add(_cls.__name__, _cls)
+    REGISTRY.add(_cls.__name__.lower(), _cls)
+del _cls
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """{"class_name": ..., "config": ...}: plain JSON-ready data, no code."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizers.serialize: expected an Optimizer, got {type(optimizer).__name__}.")
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+    """Rebuilds a fresh optimizer (no state) from `serialize`'s output."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or REGISTRY.lookup(name)
+    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+
+
+def get(identifier: Any) -> Optimizer | None:
+    """An optimizer from an instance (returned as is), a name, or a config dict.
+
+    A name gives a new optimizer with the Keras defaults: get("rmsprop") is RMSprop().
+    """
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return REGISTRY.lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        raise TypeError(
+            f"Got the class {identifier.__name__}, not an optimizer: write {identifier.__name__}() "
+            "with parentheses."
+        )
+    raise ValueError(
+        f"Could not interpret optimizer identifier {identifier!r}: pass an Optimizer, a name "
+        f"({', '.join(REGISTRY.names())}) or a config dict."
+    )

@@ -1,0 +1,68 @@
+"""Adam: momentum plus RMSprop-style scaling, each corrected for its zero start."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, Keras 3's formulation (bias correction folded into the step size).
+
+    At step t (1 for the first update):
+
+        m = m + (1 - beta_1) * (g - m)            running mean of gradients
+        v = v + (1 - beta_2) * (g**2 - v)         running mean of squared gradients
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        w = w - alpha * m / (sqrt(v) + epsilon)
+
+    With `amsgrad=True`, v is replaced by its running maximum v_hat.
+
+    Args:
+        learning_rate: float, schedule or callable. Defaults to 0.001.
+        beta_1: defaults to 0.9.  beta_2: defaults to 0.999.  epsilon: defaults to 1e-7.
+        amsgrad: use the running maximum of v (Reddi et al., 2018).
+        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str = "adam", **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def build(self, variables: list) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
+        self.velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
+        self.velocity_hats = [self.add_variable_from_reference(v, "velocity_hat") for v in variables] \
+            if self.amsgrad else []
+
+    def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
+        xp = backend.array_module(gradient)
+        i = self._get_variable_index(variable)
+        m = self.momentums[i].data
+        v = self.velocities[i].data
+        t = int(self.iterations) + 1
+        alpha = learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        m += (gradient - m) * (1 - self.beta_1)
+        v += (xp.square(gradient) - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            v_hat = self.velocity_hats[i].data
+            xp.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        variable.data -= (m * alpha) / (xp.sqrt(v) + self.epsilon)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
