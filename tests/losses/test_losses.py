@@ -468,3 +468,16 @@ def test_mse_is_the_mean_of_per_sample_losses_for_any_shape(n, d, seed):
     assert float(losses.MeanSquaredError()(t, p)) == pytest.approx(per_sample.mean(), rel=1e-5, abs=1e-6)
     assert float(losses.MeanSquaredError(reduction="sum")(t, p)) == pytest.approx(per_sample.sum(), rel=1e-5,
                                                                                   abs=1e-5)
+
+
+def test_a_wrapped_sparse_function_equals_the_class_for_every_label_dtype():
+    # compile(loss="sparse_categorical_crossentropy") wraps the function; it must agree with the class.
+    r = rng(15)
+    labels, p = r.integers(0, 5, 7), probs(r, 7, 5)
+    wrapped = losses.LossFunctionWrapper(losses.get("sparse_categorical_crossentropy"))
+    expected = np_cce(one_hot(labels, 5), p).mean()
+    for y in (labels, labels.astype("uint8"), labels.astype("float32"), labels.reshape(-1, 1)):
+        assert float(wrapped(y, p)) == pytest.approx(expected, rel=1e-5)
+        assert float(losses.SparseCategoricalCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match=r"label 2.5 is not a whole number"):
+        wrapped(np.array([0, 2.5, 1, 0, 0, 0, 0]), p)

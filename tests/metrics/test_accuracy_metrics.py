@@ -24,7 +24,8 @@ DOCSTRINGS = [
 ]
 
 
-@pytest.mark.parametrize("metric, y_true, y_pred, result, weights, weighted", DOCSTRINGS, ids=lambda x: getattr(x, "name", ""))
+@pytest.mark.parametrize("metric, y_true, y_pred, result, weights, weighted", DOCSTRINGS,
+                         ids=[d[0].name for d in DOCSTRINGS])
 def test_keras_docstring_examples(metric, y_true, y_pred, result, weights, weighted):
     metric.reset_state()
     metric.update_state(y_true, y_pred)

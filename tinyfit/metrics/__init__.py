@@ -57,8 +57,8 @@ from .regression_metrics import (
     RootMeanSquaredError,
 )
 
-# The per-sample functions, usable on their own or as metrics=[fn].
-from ..losses.losses import (  # noqa: E402  (re-exported, as keras.metrics does)
+# The losses' per-sample functions, re-exported as keras.metrics does: metrics=[fn] works too.
+from ..losses.losses import (
     binary_crossentropy,
     categorical_crossentropy,
     kl_divergence,
