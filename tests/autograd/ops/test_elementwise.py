@@ -516,3 +516,10 @@ def test_gpu_and_cpu_operands_in_one_op_name_both_devices():
         Tensor([1.0]).to("gpu") * Tensor([2.0])
     with pytest.raises(ValueError, match=r"greater: inputs are on different devices"):
         Tensor([1.0]).to("gpu") > Tensor([2.0])
+
+
+def test_compare_of_two_plain_numbers_gives_a_bool_tensor():
+    from tinyfit.autograd.ops.elementwise import compare
+
+    out = compare("less", 1, 2)
+    assert out.dtype == np.bool_ and bool(out) is True and not out.requires_grad

@@ -256,3 +256,12 @@ def test_gpu_argmax_matches_cpu():
     gpu_out = Tensor(backend.module_for("gpu").asarray(a)).argmax(axis=1)
     assert gpu_out.device == "gpu"
     np.testing.assert_array_equal(gpu_out.numpy(), a.argmax(axis=1))
+
+
+def test_logsumexp_of_an_all_negative_infinity_slice_is_negative_infinity():
+    from tinyfit.autograd.ops.reduce import logsumexp
+
+    x = Tensor(np.array([[-np.inf, -np.inf], [0.0, 0.0]]))
+    out = logsumexp(x, axis=1).numpy()
+    assert out[0] == -np.inf
+    np.testing.assert_allclose(out[1], np.log(2.0), rtol=1e-6)

@@ -439,3 +439,10 @@ def test_gpu_concatenate_and_pad_match_cpu():
         np.testing.assert_allclose(out.numpy(), np.pad(np.concatenate([a, 2 * a], axis=1), 1), rtol=1e-6)
         out.sum().backward()
         np.testing.assert_allclose(backend.to_numpy(device_x.grad), np.full((2, 3), 3.0))
+
+
+def test_reshape_error_with_an_int_shape_names_both_shapes():
+    from tinyfit.autograd.ops.shape import Reshape
+
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape \(6,\) \(6 elements\) into \(5,\)"):
+        Reshape.apply(Tensor(np.ones(6)), shape=5)

@@ -324,7 +324,7 @@ def compare(op: str, a: Any, b: Any):
     """An elementwise comparison: a boolean Tensor that carries no gradient."""
     from ..tensor import Tensor
 
-    like = a if isinstance(a, Tensor) else b
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     a = a if isinstance(a, Tensor) else lift(a, like, op)
     b = b if isinstance(b, Tensor) else lift(b, like, op)
     check_same_device(op, (a, b))

@@ -135,6 +135,10 @@ def logsumexp(x, axis=None, keepdims=False):
     is detached: the result's gradient is then exactly softmax(x).
     """
     shift = Max.apply(x.detach(), axis=axis, keepdims=True)
+    # A slice that is all -inf has sum(exp) = 0 and logsumexp -inf; shifting it by
+    # -inf would compute -inf - -inf = nan instead, so such slices are not shifted.
+    xp = backend.array_module(shift.data)
+    shift.data = xp.where(xp.isfinite(shift.data), shift.data, 0).astype(shift.dtype)
     out = (x - shift).exp().sum(axis=axis, keepdims=True).log() + shift
     if keepdims:
         return out

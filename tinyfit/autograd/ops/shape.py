@@ -20,8 +20,9 @@ class Reshape(Function):
         try:
             return a.reshape(shape)
         except (ValueError, TypeError):
+            wanted = (shape,) if isinstance(shape, int) else tuple(shape)
             raise ValueError(
-                f"reshape: cannot reshape {a.shape} ({a.size} elements) into {tuple(shape)}: "
+                f"reshape: cannot reshape {a.shape} ({a.size} elements) into {wanted}: "
                 "the element counts must match (use at most one -1 to infer a size)."
             ) from None
 
