@@ -107,3 +107,14 @@ def test_parameter_update_under_no_grad_keeps_the_leaf_a_leaf():
     with no_grad():
         new = w - 0.1 * Tensor(w.grad)
     assert new._ctx is None and not new.requires_grad
+
+
+def test_no_grad_decorates_without_parentheses_too():
+    x = tinyfit.Tensor([1.0, 2.0], requires_grad=True)
+
+    @tinyfit.no_grad
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert (x * 2).requires_grad  # recording is back on outside

@@ -29,8 +29,8 @@ class _GradMode(contextlib.ContextDecorator):
         return False
 
 
-def no_grad() -> _GradMode:
-    """Context manager (or decorator) under which ops build no graph.
+def no_grad(fn=None):
+    """Context manager (or decorator, with or without parentheses) under which ops build no graph.
 
     Use it for evaluation and for parameter updates: nothing computed inside
     needs a gradient, so nothing is kept for backward and memory stays low.
@@ -38,9 +38,11 @@ def no_grad() -> _GradMode:
     >>> with no_grad():
     ...     y = x * 2   # y.requires_grad is False
     """
-    return _GradMode(False)
+    mode = _GradMode(False)
+    return mode(fn) if fn is not None else mode
 
 
-def enable_grad() -> _GradMode:
+def enable_grad(fn=None):
     """Context manager (or decorator) that turns graph recording back on."""
-    return _GradMode(True)
+    mode = _GradMode(True)
+    return mode(fn) if fn is not None else mode
