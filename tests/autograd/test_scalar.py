@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinyfit.autograd.scalar import GraphSVG, GraphText, Scalar
+from tinyfit.autograd.draw import GraphSVG, GraphText
+from tinyfit.autograd.scalar import Scalar
 
 # Ranges where every op below is smooth and finite differences are accurate.
 moderate = st.floats(min_value=-3.0, max_value=3.0, allow_nan=False)

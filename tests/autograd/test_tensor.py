@@ -489,3 +489,12 @@ def test_gpu_backend_creates_new_tensors_on_the_gpu():
         np.testing.assert_array_equal(backend.to_numpy(x.grad), [2.0, 4.0])
     finally:
         backend.set_backend(previous)
+
+
+def test_scalar_and_tensor_share_one_graph_walk():
+    # STYLE: one traversal serves both engines; a reused node appears once, after its parents.
+    from tinyfit.autograd.graph import topological_order
+
+    parents = {"y": ("a", "b"), "b": ("a",), "a": ()}
+    order = topological_order("y", lambda n: parents[n])
+    assert order == ["a", "b", "y"]

@@ -15,6 +15,7 @@ import numpy
 
 from .. import backend
 from . import grad_mode
+from .graph import topological_order
 
 _FLOAT_DEFAULT = numpy.dtype("float32")
 _KNOWN_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
@@ -350,37 +351,22 @@ def _lift(value: Any, like: Tensor) -> Tensor:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that root depends on (with a gradient), inputs before outputs.
+    """Every tensor that root depends on through ops that need a gradient, inputs first."""
+    return topological_order(root, _parents_needing_grad)
 
-    Iterative depth-first search, so a graph 100,000 ops deep needs no recursion.
-    Each entry on the stack is (tensor, expanded): a tensor is appended to the
-    order only once all of its inputs have been.
-    """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is FREED:
-            # Found while sorting, before any gradient is added anywhere: a failed
-            # backward() leaves every .grad as it was.
-            raise RuntimeError(
-                "backward: part of this graph was already freed by an earlier backward(). "
-                "Pass retain_graph=True to the first backward() to run through it twice."
-            )
-        if ctx is not None:
-            for parent in ctx.parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+
+def _parents_needing_grad(node: Tensor) -> tuple:
+    ctx = node._ctx
+    if ctx is None:
+        return ()
+    if ctx is FREED:
+        # Found while sorting, before any gradient is added anywhere: a failed
+        # backward() leaves every .grad as it was.
+        raise RuntimeError(
+            "backward: part of this graph was already freed by an earlier backward(). "
+            "Pass retain_graph=True to the first backward() to run through it twice."
+        )
+    return tuple(p for p in ctx.parents if p.requires_grad)
 
 
 # The ops import Function, which imports Tensor lazily; importing them last keeps
