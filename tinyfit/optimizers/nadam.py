@@ -43,6 +43,8 @@ class Nadam(Optimizer):
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
         dtype = variables[0].dtype if variables else "float32"
         self.u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")
+        # One number read at every step: keep it on the CPU, like `iterations`.
+        self.u_product.data = backend.to_numpy(self.u_product.data)
 
     def _mu(self, t: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
@@ -59,7 +61,7 @@ class Nadam(Optimizer):
         v = self.velocities[i].data
         t = int(self.iterations) + 1
         mu_t, mu_next = self._mu(t), self._mu(t + 1)
-        product = self.u_product.data
+        product = float(self.u_product.data)
         product_next = product * mu_next
         m += (gradient - m) * (1 - self.beta_1)
         v += (xp.square(gradient) - v) * (1 - self.beta_2)

@@ -147,8 +147,9 @@ class Optimizer:
             kind = type(self._learning_rate).__name__
             what = f"the schedule {kind}" if isinstance(self._learning_rate, LearningRateSchedule) else \
                 "a function"
+            shown = f"{float(value):.6g}" if _is_scalar(value) else repr(value)
             raise TypeError(
-                f"{self.name}: the learning rate comes from {what}, so it cannot be set to {value!r}. "
+                f"{self.name}: the learning rate comes from {what}, so it cannot be set to {shown}. "
                 "Create the optimizer with a float learning_rate to change it during training "
                 "(ReduceLROnPlateau and LearningRateScheduler need one), or keep the schedule and "
                 "drop the callback."
