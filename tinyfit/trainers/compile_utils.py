@@ -160,13 +160,23 @@ def resolve_loss(identifier: Any) -> Any:
     return losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
 
 
+def _is_loss(loss: Any, cls: type, fn: Any) -> bool:
+    """Whether a compiled loss is `cls`, given as an object or as a name (then wrapped)."""
+    return isinstance(loss, cls) or getattr(loss, "fn", None) is fn
+
+
 def resolve_metric(identifier: Any, y_true: Any, y_pred: Any, loss: Any) -> Any:
-    """A Metric instance; "accuracy"/"acc" picks the variant that fits the targets, as Keras does."""
+    """A Metric instance; "accuracy"/"acc" picks the variant that fits the targets, as Keras does.
+
+    A metric given by name is logged under that name ("mse" stays "mse").
+    """
     if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
         pred_shape, true_shape = tuple(y_pred.shape), tuple(y_true.shape)
-        binary = pred_shape[-1:] == (1,) or isinstance(loss, losses_module.BinaryCrossentropy)
+        binary = pred_shape[-1:] == (1,) or _is_loss(
+            loss, losses_module.BinaryCrossentropy, losses_module.binary_crossentropy)
         sparse = len(true_shape) < len(pred_shape) or (true_shape[-1:] == (1,) and pred_shape[-1:] != (1,)) \
-            or isinstance(loss, losses_module.SparseCategoricalCrossentropy)
+            or _is_loss(loss, losses_module.SparseCategoricalCrossentropy,
+                        losses_module.sparse_categorical_crossentropy)
         if binary:
             return metrics_module.BinaryAccuracy(name=identifier)
         if sparse:
@@ -176,9 +186,21 @@ def resolve_metric(identifier: Any, y_true: Any, y_pred: Any, loss: Any) -> Any:
         return identifier
     if callable(identifier) and not isinstance(identifier, type):
         return metrics_module.MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
-    return metrics_module.get(identifier)
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):  # a metric function found by name
+        metric = metrics_module.MeanMetricWrapper(metric)
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric
 
 
-def to_float(value: Any) -> float:
-    """A metric result as a Python float (one device sync per logged value)."""
-    return float(ops.convert_to_numpy(value)) if not isinstance(value, float) else value
+def to_float(value: Any) -> Any:
+    """A metric result as a Python float (one device sync per logged value).
+
+    Results with several values (F1Score(average=None), Precision at several
+    thresholds) are logged as NumPy arrays, as Keras does.
+    """
+    if isinstance(value, float):
+        return value
+    array = ops.convert_to_numpy(value)
+    return float(array) if array.size == 1 else array
