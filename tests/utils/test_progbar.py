@@ -205,6 +205,15 @@ def test_small_values_use_scientific_notation_and_text_is_shown_as_is():
     assert "lr: 1.0000e-05 - phase: warmup" in out.getvalue()
 
 
+def test_per_class_arrays_stay_on_one_line():
+    import numpy as np
+
+    out, clock = io.StringIO(), Clock()
+    Progbar(1, stream=out, clock=clock).update(1, [("f1_score", np.array([0.5, 0.25, 1e-5] * 20))])
+    assert out.getvalue().count("\n") == 1
+    assert "f1_score: [0.5000, 0.2500, 1.0000e-05, 0.5000," in out.getvalue()
+
+
 def test_add_advances_the_bar():
     out, clock = io.StringIO(), Clock()
     bar = Progbar(4, stream=out, clock=clock)

@@ -114,6 +114,11 @@ def _format_duration(seconds: float) -> str:
 def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+    if hasattr(value, "tolist"):  # a per-class metric (an array): one line, however long
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_value(float(v)) if isinstance(v, (int, float)) else str(v)
+                               for v in value) + "]"
     return str(value)
 
 
