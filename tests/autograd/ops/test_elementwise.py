@@ -523,3 +523,16 @@ def test_compare_of_two_plain_numbers_gives_a_bool_tensor():
 
     out = compare("less", 1, 2)
     assert out.dtype == np.bool_ and bool(out) is True and not out.requires_grad
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
+                                lambda a, b: a / b, lambda a, b: b - a])
+def test_integer_with_float32_stays_float32(op):
+    ints = Tensor(np.array([1, 2, 3]))
+    floats = Tensor([0.5, 0.5, 0.5], requires_grad=True)
+    assert ints.dtype == np.int64
+    out = op(ints, floats)
+    assert out.dtype == np.float32
+    assert (ints * 0.5).dtype == np.float32
+    out.sum().backward()
+    assert floats.grad.dtype == np.float32

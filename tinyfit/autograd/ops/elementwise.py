@@ -29,11 +29,26 @@ def broadcast_error(op: str, a_shape: tuple, b_shape: tuple) -> ValueError:
     )
 
 
+def promote(a: Any, b: Any) -> tuple[Any, Any]:
+    """An integer or bool operand takes the float operand's dtype, as in Keras.
+
+    NumPy would turn int64 + float32 into float64, quietly doubling the memory of
+    everything downstream; Keras (and tinyfit) keep the float operand's dtype.
+    """
+    if a.dtype.kind == "f" and b.dtype.kind in "iub":
+        return a, b.astype(a.dtype)
+    if b.dtype.kind == "f" and a.dtype.kind in "iub":
+        return a.astype(b.dtype), b
+    return a, b
+
+
 class _Binary(Function):
     """A broadcasting op of two inputs; subclasses write `compute` and `backward`."""
 
     def forward(self, a: Any, b: Any) -> Any:
         self.a_shape, self.b_shape = a.shape, b.shape
+        if a.dtype != b.dtype:
+            a, b = promote(a, b)
         try:
             return self.compute(a, b)
         except ValueError:
