@@ -65,28 +65,42 @@ def snake_case(name: str) -> str:
 
 
 # -------------------------------------------------------------- call context
-# The layers being called right now, outermost first, each with the `training`
-# value in force. A layer called inside another one inherits its `training`,
-# and only the outermost call clears the losses of the previous call.
-_call_stack: list[tuple["Layer", bool | None]] = []
+# One entry per layer call in progress, outermost first: (training, token, probing).
+# `training` is the flag in force (inner layers inherit it); `token` identifies
+# the outermost call, so a layer can tell the losses of the current call from
+# those of an earlier one; `probing` marks calls on stand-in data (shape
+# inference), whose losses are not real and are dropped.
+_call_stack: list[tuple[bool | None, object, bool]] = []
 
 
-@contextlib.contextmanager
-def _call_scope(layer: "Layer", training: bool | None) -> Iterator[None]:
-    _call_stack.append((layer, training))
-    try:
-        yield
-    finally:
+class _CallScope:
+    """Pushes one entry on the call stack for the duration of a `with` block."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, training: bool | None, probing: bool = False):
+        if _call_stack:
+            _, token, outer_probing = _call_stack[-1]
+            probing = probing or outer_probing
+        else:
+            token = object()  # a new outermost call
+        self.entry = (training, token, probing)
+
+    def __enter__(self) -> tuple[bool | None, object, bool]:
+        _call_stack.append(self.entry)
+        return self.entry
+
+    def __exit__(self, *exc: Any) -> bool:
         _call_stack.pop()
-
-
-def _context_training() -> bool | None:
-    return _call_stack[-1][1] if _call_stack else None
+        return False
 
 
 # Keyword arguments every layer accepts besides its own (Keras's legacy ways of
 # giving the first layer of a Sequential model its input shape among them).
 _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", "batch_size")
+
+# Attributes of the base class's own bookkeeping: never weights or sub-layers.
+_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses"})
 
 # Two sets of sizes for the unknown axes of a probe (the batch axis first): an
 # output axis whose size differs between the two probes is unknown (None).
@@ -111,6 +125,8 @@ class Layer:
         self._own_variables: list[Variable] = []  # made by add_weight, in creation order
         self._regularizers: list[tuple[Variable, Any]] = []
         self._losses: list[Tensor] = []
+        self._loss_token: object | None = None  # the outermost call that added _losses
+        self._call_token: object | None = None  # the outermost call this layer last took part in
         self._inbound_nodes: list[Node] = []
         self.name = self._take_name(name)
         self.dtype = as_dtype(dtype or "float32", f"{type(self).__name__}(dtype=...)").name
@@ -175,21 +191,20 @@ class Layer:
         tensors, with several inputs, add_loss() and all.
         """
         first, second = (self._probe(args, kwargs, sizes) for sizes in _PROBE_SIZES)
-        self._clear_losses()  # losses added while probing are not real ones
         pairs = iter(zip(flatten(first), flatten(second)))
         return map_structure(lambda _: _spec_of(self, *next(pairs)), first)
 
     # ------------------------------------------------------------ the call
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if any_symbolic((args, kwargs)):
-            return self._symbolic_call(args, kwargs)
-        args, kwargs = self._convert_arrays(args, kwargs)
         training = kwargs.pop("training", None)
-        training = training if training is not None else _context_training()
-        outermost = not _call_stack
-        with _call_scope(self, training):
-            if outermost:
-                self._clear_losses()
+        if kwargs or not all(isinstance(a, Tensor) for a in args):  # not the common case: look closer
+            if any_symbolic((args, kwargs)):
+                return self._symbolic_call(args, kwargs if training is None else {**kwargs, "training": training})
+            args, kwargs = self._convert_arrays(args, kwargs)
+        if training is None and _call_stack:
+            training = _call_stack[-1][0]
+        with _CallScope(training) as (_, token, _):
+            self._call_token = token
             self._maybe_build(args, kwargs)
             outputs = self.call(*args, **self._with_training(kwargs, training))
             self._regularize_activity(outputs)
@@ -212,7 +227,7 @@ class Layer:
         """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers)."""
         args, kwargs = map_structure(lambda t: _stand_in(t, sizes), (args, kwargs))
         kwargs.pop("training", None)
-        with no_grad(), _call_scope(self, False), _quiet():
+        with no_grad(), _CallScope(False, probing=True), _quiet():
             return self.call(*args, **self._with_training(kwargs, False))
 
     def _convert_arrays(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -279,50 +294,64 @@ class Layer:
             self._regularizers.append((variable, regularizer))
         return variable
 
-    def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:
-        """(owner layer, weight, trained?) for every weight, own ones first, no repeats.
+    def _walk(self) -> tuple[list["Layer"], list[tuple["Layer", Variable, bool]]]:
+        """This layer and every layer inside it (depth first, each once), and every
+        weight as (owner layer, weight, trained?), own weights first, no repeats.
 
         A weight is trained when it is trainable and its layer and every layer
         around it are too.
         """
-        found: list[tuple[Layer, Variable, bool]] = []
+        layers: list[Layer] = []
+        weights: list[tuple[Layer, Variable, bool]] = []
         seen: set[int] = set()
-
-        def visit(layer: Layer, trained: bool, path: set[int]) -> None:
+        stack: list[tuple[Layer, bool]] = [(self, True)]
+        while stack:
+            layer, trained = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            layers.append(layer)
             trained = trained and layer._trainable
             own, sublayers = layer._tracked()
             for v in own:
                 if id(v) not in seen:
                     seen.add(id(v))
-                    found.append((layer, v, trained and v.trainable))
-            for sub in sublayers:
-                if id(sub) not in path:
-                    visit(sub, trained, path | {id(sub)})
+                    weights.append((layer, v, trained and v.trainable))
+            stack.extend((sub, trained) for sub in reversed(sublayers))
+        return layers, weights
 
-        visit(self, True, {id(self)})
-        return found
+    def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:
+        return self._walk()[1]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Remember which attributes may hold weights or sub-layers (containers
+        # included: their contents are read when needed, so a list filled after
+        # it was assigned still counts), so tracking never scans the others.
+        if isinstance(value, (Variable, Layer, list, tuple, dict)) and name not in _BOOKKEEPING:
+            names = self.__dict__.get("_tracked_names")
+            if names is None:
+                names = {}
+                object.__setattr__(self, "_tracked_names", names)
+            names[name] = None
+        object.__setattr__(self, name, value)
 
     def _tracked(self) -> tuple[list[Variable], list["Layer"]]:
         """This layer's own Variables and direct sub-layers, in the order they were assigned."""
         variables: list[Variable] = list(self._own_variables)
         layers: list[Layer] = []
-
-        def visit(value: Any) -> None:
+        attributes = self.__dict__
+        pending = [attributes.get(key) for key in reversed(attributes.get("_tracked_names", ()))]
+        while pending:  # depth first through lists, tuples and dicts, in order
+            value = pending.pop()
             if isinstance(value, Variable):
                 variables.append(value)
             elif isinstance(value, Layer):
                 if value is not self:
                     layers.append(value)
             elif isinstance(value, (list, tuple)):
-                for item in value:
-                    visit(item)
+                pending.extend(reversed(value))
             elif isinstance(value, dict):
-                for item in value.values():
-                    visit(item)
-
-        for key, value in vars(self).items():
-            if key != "_own_variables":
-                visit(value)
+                pending.extend(reversed(value.values()))
         return _unique(variables), _unique(layers)
 
     @property
@@ -403,18 +432,8 @@ class Layer:
     # ------------------------------------------------------------ sub-layers
     def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list["Layer"]:
         """This layer and those inside it, depth first, each once."""
-        found: list[Layer] = [self] if include_self else []
-        seen = {id(self)}
-        stack = list(reversed(self._tracked()[1]))
-        while stack:
-            layer = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            found.append(layer)
-            if recursive:
-                stack.extend(reversed(layer._tracked()[1]))
-        return found
+        found = self._walk()[0] if recursive else [self] + self._tracked()[1]
+        return found if include_self else found[1:]
 
     # ------------------------------------------------------------ losses
     def add_loss(self, value: Any) -> None:
@@ -427,27 +446,24 @@ class Layer:
                 f"Layer {self.name!r}: add_loss() got a symbolic tensor. Call add_loss() inside call() "
                 "with real tensors, or add it to a functional model: model.add_loss(tensor)."
             )
+        _, token, probing = _call_stack[-1] if _call_stack else (None, None, False)
+        if probing:
+            return  # computed from stand-in data while working out shapes: not a real loss
+        if self._loss_token is not token:  # the first loss of a new call replaces the old ones
+            self._losses, self._loss_token = [], token
         self._losses.append(value if isinstance(value, Tensor) else Tensor(value))
 
     @property
     def losses(self) -> list[Tensor]:
         """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
         followed by the weight regularization penalties (computed now)."""
-        found = [loss for layer in self._flatten_layers() for loss in layer._losses]
-        return found + self._regularization_losses()
-
-    def _regularization_losses(self) -> list[Tensor]:
-        penalties = []
-        trained = {id(v) for _, v, is_trained in self._walk_weights() if is_trained}
-        for layer in self._flatten_layers():
-            for variable, regularizer in layer._regularizers:
-                if id(variable) in trained:
-                    penalties.append(regularizer(variable))
-        return penalties
-
-    def _clear_losses(self) -> None:
-        for layer in self._flatten_layers():
-            layer._losses = []
+        layers, weights = self._walk()
+        token = self._call_token
+        trained = {id(v) for _, v, is_trained in weights if is_trained}
+        found = [loss for layer in layers if layer._loss_token is token for loss in layer._losses]
+        for layer in layers:
+            found += [regularizer(v) for v, regularizer in layer._regularizers if id(v) in trained]
+        return found
 
     # ------------------------------------------------------------ graph facts
     @property

@@ -45,6 +45,9 @@ class FunctionalGraph:
         self.output_names = (list(outputs) if isinstance(outputs, dict)
                              else _unique_names([t.node.layer.name for t in self.outputs]))
         self.nodes = _sorted_nodes(self.outputs + self.extra_outputs, self.inputs)
+        # Most nodes are a layer called on tensors alone; those skip the structure walk.
+        self._plain = [not node.kwargs and all(isinstance(a, KerasTensor) for a in node.args)
+                       for node in self.nodes]
         self.layers = _unique([t.node.layer for t in self.inputs] + [node.layer for node in self.nodes])
         _check_unique_names(self.layers)
 
@@ -60,11 +63,17 @@ class FunctionalGraph:
         def value_of(x: Any) -> Any:
             return computed[id(x)] if isinstance(x, KerasTensor) else x
 
-        for node in self.nodes:
-            args, kwargs = map_structure(value_of, (node.args, node.kwargs))
-            results = node.layer(*args, **kwargs)
-            for tensor, value in zip(node.output_tensors, flatten(results)):
-                computed[id(tensor)] = value
+        for node, plain in zip(self.nodes, self._plain):
+            if plain:
+                results = node.layer(*[computed[id(a)] for a in node.args])
+            else:
+                args, kwargs = map_structure(value_of, (node.args, node.kwargs))
+                results = node.layer(*args, **kwargs)
+            if isinstance(results, Tensor):
+                computed[id(node.output_tensors[0])] = results
+            else:
+                for tensor, value in zip(node.output_tensors, flatten(results)):
+                    computed[id(tensor)] = value
         return map_structure(value_of, self.outputs_structure), [computed[id(t)] for t in self.extra_outputs]
 
     def node_of(self, layer: Any) -> Node | None:
