@@ -1,6 +1,7 @@
-"""Utilities: seeding, label encoding, name registries."""
+"""Utilities: seeding, label encoding, progress bars, name registries."""
 
 from .labels import to_categorical
+from .progbar import Progbar
 from .random import set_random_seed
 
-__all__ = ["set_random_seed", "to_categorical"]
+__all__ = ["set_random_seed", "to_categorical", "Progbar"]
