@@ -1,0 +1,33 @@
+"""The names a Keras user reaches for exist where Keras puts them (`import tinyfit as keras`)."""
+
+import tinyfit
+import tinyfit as keras
+from tinyfit import layers, ops
+
+
+def test_top_level_exports_are_pinned():
+    assert tinyfit.__all__ == [
+        "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
+        "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
+        "optimizers", "callbacks", "models", "datasets", "utils",
+        "Input", "Model", "Sequential",
+    ]
+    for name in tinyfit.__all__:
+        assert getattr(tinyfit, name) is not None
+
+
+def test_the_guides_names_resolve():
+    used_by_the_guide = [
+        keras.Input, keras.Model, keras.Sequential, layers.Dense, layers.Layer,
+        keras.layers.Layer, keras.optimizers.RMSprop, keras.optimizers.Adam, keras.optimizers.SGD,
+        keras.optimizers.schedules.ExponentialDecay, keras.losses.SparseCategoricalCrossentropy,
+        keras.losses.BinaryCrossentropy, keras.losses.MeanSquaredError,
+        keras.losses.CategoricalCrossentropy, keras.losses.Loss, keras.metrics.Metric,
+        keras.metrics.SparseCategoricalAccuracy, keras.metrics.CategoricalAccuracy,
+        keras.metrics.MeanAbsolutePercentageError, keras.metrics.MeanAbsoluteError,
+        keras.callbacks.Callback, keras.callbacks.EarlyStopping, keras.datasets.mnist.load_data,
+        keras.utils.set_random_seed, keras.utils.to_categorical, keras.models.Model,
+        ops.one_hot, ops.mean, ops.square, ops.sum, ops.argmax, ops.reshape, ops.cast,
+        ops.equal, ops.multiply, ops.softmax,
+    ]
+    assert all(callable(obj) for obj in used_by_the_guide)
