@@ -256,3 +256,29 @@ def test_activity_regularization_passes_through_and_adds_l1_l2():
     (penalty,) = layer.losses
     assert penalty.item() == pytest.approx(0.1 * 6 + 0.01 * 14)
     assert layer.get_config()["l1"] == 0.1 and "activity_regularizer" not in layer.get_config()
+
+
+# ------------------------------------------- symbolic shapes agree with real ones
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LAYER_MAKERS = {
+    "dense": lambda: layers.Dense(3),
+    "flatten": layers.Flatten,
+    "reshape": lambda: layers.Reshape((-1,)),
+    "activation": lambda: layers.Activation("softmax"),
+    "dropout": lambda: layers.Dropout(0.3),
+    "identity": layers.Identity,
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(sample_shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), batch=st.integers(1, 5),
+       kind=st.sampled_from(sorted(_LAYER_MAKERS)))
+def test_symbolic_output_shape_matches_the_real_output(sample_shape, batch, kind):
+    make = _LAYER_MAKERS[kind]
+    symbolic = make()(layers.Input(shape=tuple(sample_shape)))
+    real = make()(np.ones((batch, *sample_shape), dtype="float32"))
+    assert symbolic.shape[0] is None
+    assert symbolic.shape[1:] == real.shape[1:]
+    assert symbolic.dtype == real.dtype

@@ -406,3 +406,58 @@ def test_layer_input_and_output_refer_to_the_first_symbolic_call():
     assert dense.input is x and dense.output is y
     with pytest.raises(AttributeError, match="never been called on symbolic inputs"):
         _ = layers.Dense(2).output
+
+
+def test_a_loss_added_only_in_training_is_gone_after_an_inference_call():
+    class TrainingPenalty(layers.Layer):
+        def call(self, x, training=None):
+            if training:
+                self.add_loss(ops.sum(x))
+            return x
+
+    outer = NoTrainingArg(TrainingPenalty())
+    x = np.ones((1, 2), dtype="float32")
+    outer(x, training=True)
+    assert [loss.item() for loss in outer.losses] == [2.0]
+    outer(x, training=False)
+    assert outer.losses == [] and outer.inner.losses == []
+
+
+def test_a_sublayer_called_on_its_own_does_not_leak_into_the_outer_losses():
+    inner = Penalized(1.0, name="inner")
+    outer = Penalized(10.0, inner=inner, name="outer")
+    outer(np.ones((1, 1), dtype="float32"))
+    inner(np.ones((1, 4), dtype="float32"))
+    assert [loss.item() for loss in inner.losses] == [4.0]
+    assert [loss.item() for loss in outer.losses] == [10.0]  # only what the outer call itself added
+
+
+def test_training_given_in_a_model_definition_is_kept_in_the_graph():
+    x = layers.Input(shape=(200,))
+    always = layers.Dropout(0.5)(x, training=True)
+    model = Model(x, always)
+    out = model(np.ones((2, 200), dtype="float32"))  # no training flag at call time
+    assert (out.numpy() == 0).any()
+
+
+def test_training_passed_by_position_is_not_passed_twice():
+    inner = Recorder()
+
+    class Outer(layers.Layer):
+        def call(self, x):
+            return inner(x, True)
+
+    Outer()(np.ones((1, 1), dtype="float32"), training=False)
+    assert inner.seen == [True]
+
+
+def test_forgetting_super_init_is_explained():
+    class Forgetful(layers.Layer):
+        def __init__(self):
+            self.units = 3
+
+        def call(self, x):
+            return x
+
+    with pytest.raises(RuntimeError, match=r"Forgetful: Layer.__init__ was not run\. Call super\(\).__init__\(\*\*kwargs\)"):
+        Forgetful()(np.ones((1, 2), dtype="float32"))

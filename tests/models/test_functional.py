@@ -5,25 +5,14 @@ import numpy as np
 import pytest
 
 import tinyfit
-from tinyfit import layers, losses, ops
+import tinyfit as keras
+from tinyfit import layers, ops
 from tinyfit.autograd.gradcheck import gradcheck
 from tinyfit.layers.layer import reset_names
 from tinyfit.layers.symbolic import symbolic_call
 from tinyfit.models import Model, Sequential, check_input_data
 from tinyfit.trainers.trainer import Trainer
 from tinyfit.utils import set_random_seed
-
-
-class _Keras:
-    """`keras.Input` and `keras.Model` as the guide spells them (tinyfit's own
-    __init__ exports them; these tests must not depend on that file)."""
-
-    Input = staticmethod(layers.Input)
-    Model = Model
-    layers = layers
-
-
-keras = _Keras
 
 
 @pytest.fixture(autouse=True)
@@ -266,7 +255,7 @@ def test_guide_activity_regularization_layer_in_a_functional_model():
 class LogisticEndpoint(keras.layers.Layer):
     def __init__(self, name=None):
         super().__init__(name=name)
-        self.loss_fn = keras_losses.BinaryCrossentropy(from_logits=True)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
 
     def call(self, targets, logits, sample_weights=None):
         # Compute the training-time loss value and add it
@@ -276,9 +265,6 @@ class LogisticEndpoint(keras.layers.Layer):
 
         # Return the inference-time prediction tensor (for `.predict()`).
         return ops.softmax(logits)
-
-
-keras_losses = losses
 
 
 def test_guide_logistic_endpoint_model():

@@ -100,7 +100,8 @@ class _CallScope:
 _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", "batch_size")
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
-_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses"})
+_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses",
+                          "_input_shape_arg"})
 
 # Two sets of sizes for the unknown axes of a probe (the batch axis first): an
 # output axis whose size differs between the two probes is unknown (None).
@@ -206,7 +207,7 @@ class Layer:
         with _CallScope(training) as (_, token, _):
             self._call_token = token
             self._maybe_build(args, kwargs)
-            outputs = self.call(*args, **self._with_training(kwargs, training))
+            outputs = self.call(*args, **self._with_training(args, kwargs, training))
             self._regularize_activity(outputs)
         return outputs
 
@@ -228,10 +229,18 @@ class Layer:
         args, kwargs = map_structure(lambda t: _stand_in(t, sizes), (args, kwargs))
         kwargs.pop("training", None)
         with no_grad(), _CallScope(False, probing=True), _quiet():
-            return self.call(*args, **self._with_training(kwargs, False))
+            return self.call(*args, **self._with_training(args, kwargs, False))
+
+    def _not_initialized(self) -> RuntimeError:
+        return RuntimeError(
+            f"{type(self).__name__}: Layer.__init__ was not run. Call super().__init__(**kwargs) at the "
+            "start of your __init__."
+        )
 
     def _convert_arrays(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         """NumPy (or CuPy) arrays among the arguments as Tensors; float ones in the layer's dtype."""
+        if "dtype" not in self.__dict__:
+            raise self._not_initialized()
 
         def convert(leaf):
             if not backend.is_array(leaf):
@@ -241,8 +250,11 @@ class Layer:
         return map_structure(convert, (args, kwargs))
 
     def _maybe_build(self, args: tuple, kwargs: dict) -> None:
-        if self.built:
+        built = self.__dict__.get("built")
+        if built:
             return
+        if built is None:
+            raise self._not_initialized()
         first = args[0] if args else next(iter(kwargs.values()), None)
         shape = map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, first)
         self._build_on_first_call(shape)
@@ -251,8 +263,10 @@ class Layer:
     def _build_on_first_call(self, input_shape: Any) -> None:
         self.build(input_shape)
 
-    def _with_training(self, kwargs: dict, training: bool | None) -> dict:
-        if training is None or not _accepts_training(type(self)):
+    def _with_training(self, args: tuple, kwargs: dict, training: bool | None) -> dict:
+        """kwargs plus `training`, when call() takes it and it was not passed by position."""
+        position = _training_position(type(self))
+        if training is None or position is None or len(args) > position:
             return kwargs
         return {**kwargs, "training": training}
 
@@ -293,6 +307,8 @@ class Layer:
         if regularizer is not None:
             self._regularizers.append((variable, regularizer))
         return variable
+
+    add_variable = add_weight  # Keras 3 offers both names
 
     def _walk(self) -> tuple[list["Layer"], list[tuple["Layer", Variable, bool]]]:
         """This layer and every layer inside it (depth first, each once), and every
@@ -501,14 +517,18 @@ class Layer:
 
 
 # ------------------------------------------------------------------ helpers
-_TRAINING_ARG: dict[type, bool] = {}
+_TRAINING_POSITION: dict[type, int | None] = {}
 
 
-def _accepts_training(cls: type) -> bool:
-    """Whether cls.call has a `training` parameter (looked up once per class)."""
-    if cls not in _TRAINING_ARG:
-        _TRAINING_ARG[cls] = "training" in inspect.signature(cls.call).parameters
-    return _TRAINING_ARG[cls]
+def _training_position(cls: type) -> int | None:
+    """Where `training` sits among cls.call's arguments (after self), None if it has none.
+
+    Looked up once per class.
+    """
+    if cls not in _TRAINING_POSITION:
+        names = [n for n in inspect.signature(cls.call).parameters if n != "self"]
+        _TRAINING_POSITION[cls] = names.index("training") if "training" in names else None
+    return _TRAINING_POSITION[cls]
 
 
 def _unique(items: list[Any]) -> list[Any]:

@@ -51,12 +51,18 @@ def summary_lines(model: Any, ascii_only: bool = False, show_trainable: bool = F
 def _row(layer: Any, graph: Any, connections: bool, show_trainable: bool) -> list[str]:
     node = graph.node_of(layer) if graph is not None else None
     params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-    row = [f"{layer.name} ({type(layer).__name__})", _output_shape(node), params]
+    row = [f"{layer.name} ({_kind(layer)})", _output_shape(node), params]
     if connections:
         row.append(", ".join(_source(t) for t in node.inputs) if node is not None and node.inputs else "-")
     if show_trainable:
         row.append("Y" if layer.trainable else "N")
     return row
+
+
+def _kind(layer: Any) -> str:
+    """The class name, or "Functional" for a Model(inputs, outputs) used as a layer (as Keras shows it)."""
+    name = type(layer).__name__
+    return "Functional" if name == "Model" and getattr(layer, "_graph", None) is not None else name
 
 
 def _output_shape(node: Any) -> str:
