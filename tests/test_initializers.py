@@ -102,7 +102,8 @@ def test_get_by_snake_case_name_class_name_dict_class_and_function():
 
 
 def test_unknown_initializer_is_named_with_the_choices():
-    with pytest.raises(ValueError, match=r"Unknown initializer 'he_unifrom'\. Did you mean 'he_uniform'\?.*glorot_normal"):
+    with pytest.raises(ValueError, match=r"Unknown initializer 'he_unifrom'\. Did you mean"
+                                         r" 'he_uniform'\?.*glorot_normal"):
         initializers.get("he_unifrom")
     with pytest.raises(TypeError, match="Could not interpret initializer identifier 5"):
         initializers.get(5)

@@ -50,7 +50,8 @@ def test_get_passes_objects_and_functions_through():
 
 
 def test_unknown_name_and_bad_values_are_named():
-    with pytest.raises(ValueError, match=r"Unknown regularizer 'l3'.*Known regularizer names: L1, L1L2, L2, l1, l1_l2, l2"):
+    with pytest.raises(ValueError, match=r"Unknown regularizer 'l3'.*Known regularizer names: L1, L1L2, L2, l1,"
+                                         r" l1_l2, l2"):
         regularizers.get("l3")
     with pytest.raises(TypeError, match="Could not interpret regularizer identifier 0.5"):
         regularizers.get(0.5)

@@ -114,7 +114,8 @@ def test_get_accepts_none_names_dicts_and_functions():
 
 
 def test_unknown_name_error_suggests_and_lists_names():
-    with pytest.raises(ValueError, match=r"Unknown activation 'sigmod'\. Did you mean 'sigmoid'\? Known activation names: elu, exponential, gelu"):
+    with pytest.raises(ValueError, match=r"Unknown activation 'sigmod'\. Did you mean 'sigmoid'\? Known activation"
+                                         r" names: elu, exponential, gelu"):
         activations.get("sigmod")
     with pytest.raises(TypeError, match="Could not interpret activation identifier 3"):
         activations.get(3)

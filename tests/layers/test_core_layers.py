@@ -129,7 +129,8 @@ def test_dense_units_must_be_a_positive_whole_number(units):
 
 
 def test_unknown_activation_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown activation 'rel'\. Did you mean 'relu'\?.*Known activation names: .*softmax"):
+    with pytest.raises(ValueError, match=r"Unknown activation 'rel'\. Did you mean 'relu'\?.*Known activation names:"
+                                         r" .*softmax"):
         layers.Dense(2, activation="rel")
 
 
@@ -148,9 +149,8 @@ def test_dense_gradients_match_finite_differences():
 
     x = np.random.default_rng(2).normal(size=(4, 2))
     gradcheck(f, [x, kernel, bias])
-    out = dense(tinyfit.Tensor(x, dtype="float64"))
-    np.testing.assert_allclose(out.numpy(), f(tinyfit.Tensor(x, dtype="float64"), tinyfit.Tensor(kernel, dtype="float64"),
-                                              tinyfit.Tensor(bias, dtype="float64")).numpy())
+    as64 = [tinyfit.Tensor(a, dtype="float64") for a in (x, kernel, bias)]
+    np.testing.assert_allclose(dense(as64[0]).numpy(), f(*as64).numpy())
 
 
 # ---------------------------------------------- Activation, Identity, Lambda
@@ -242,7 +242,8 @@ def test_reshape_with_and_without_minus_one():
 
 
 def test_reshape_size_mismatch_names_the_sizes():
-    with pytest.raises(ValueError, match=r"cannot reshape samples of shape \(12,\) \(12 values\) to target_shape \(5, 2\) \(10 values\)"):
+    with pytest.raises(ValueError, match=r"cannot reshape samples of shape \(12,\) \(12 values\) to target_shape \(5,"
+                                         r" 2\) \(10 values\)"):
         layers.Reshape((5, 2))(np.ones((2, 12)))
     with pytest.raises(ValueError, match=r"at most one -1, got \(-1, -1\)"):
         layers.Reshape((-1, -1))

@@ -186,7 +186,8 @@ def test_get_and_set_weights_round_trip_and_check_shapes():
     values = [np.full((3, 2), 0.5), np.array([1.0, -1.0])]
     layer.set_weights(values)
     np.testing.assert_array_equal(layer.get_weights()[0], values[0])
-    with pytest.raises(ValueError, match=r"weight 1 \('b' of layer 'linear'\) expects shape \(2,\), got an array of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"weight 1 \('b' of layer 'linear'\) expects shape \(2,\), got an array of"
+                                         r" shape \(3,\)"):
         layer.set_weights([values[0], np.zeros(3)])
     with pytest.raises(ValueError, match=r"'linear' has 2 weights \(linear/w, linear/b\) but 1 arrays"):
         layer.set_weights([values[0]])
@@ -380,7 +381,8 @@ def test_errors_while_building_a_graph_say_which_layer_and_shapes():
 def test_keras_tensors_hold_no_values_and_say_so():
     x = layers.Input(shape=(2,), name="digits")
     for attempt in (lambda: bool(x), lambda: len(x), lambda: list(x), lambda: np.asarray(x)):
-        with pytest.raises(TypeError, match=r"<KerasTensor shape=\(None, 2\), dtype=float32, name=digits> is a symbolic placeholder"):
+        with pytest.raises(TypeError, match=r"<KerasTensor shape=\(None, 2\), dtype=float32, name=digits> is a"
+                                            r" symbolic placeholder"):
             attempt()
 
 
@@ -459,5 +461,6 @@ def test_forgetting_super_init_is_explained():
         def call(self, x):
             return x
 
-    with pytest.raises(RuntimeError, match=r"Forgetful: Layer.__init__ was not run\. Call super\(\).__init__\(\*\*kwargs\)"):
+    with pytest.raises(RuntimeError, match=r"Forgetful: Layer.__init__ was not run\. Call"
+                                           r" super\(\).__init__\(\*\*kwargs\)"):
         Forgetful()(np.ones((1, 2), dtype="float32"))

@@ -10,7 +10,7 @@ from tinyfit import layers, ops
 from tinyfit.autograd.gradcheck import gradcheck
 from tinyfit.layers.layer import reset_names
 from tinyfit.layers.symbolic import symbolic_call
-from tinyfit.models import Model, Sequential, check_input_data
+from tinyfit.models import Sequential, check_input_data
 from tinyfit.trainers.trainer import Trainer
 from tinyfit.utils import set_random_seed
 
@@ -115,8 +115,8 @@ def test_summary_show_trainable_column_and_frozen_counts():
 # -------------------------------------------------------------- input checks
 def test_wrong_width_names_expected_and_got_shapes():
     model = get_uncompiled_model()
-    with pytest.raises(ValueError, match=r"^Model 'functional': input 'digits' expects shape \(None, 784\) but got data "
-                                         r"of shape \(64, 28, 28\)\. .*x\.reshape\(-1, 784\)"):
+    with pytest.raises(ValueError, match=r"^Model 'functional': input 'digits' expects shape \(None, 784\) "
+                                         r"but got data of shape \(64, 28, 28\)\. .*x\.reshape\(-1, 784\)"):
         model(np.zeros((64, 28, 28), dtype="float32"))
     with pytest.raises(ValueError, match=r"expects shape \(None, 784\) but got data of shape \(64, 100\)\.$"):
         model(np.zeros((64, 100), dtype="float32"))
@@ -202,11 +202,13 @@ def test_multi_input_errors_name_the_inputs():
     with pytest.raises(ValueError, match=r"data dict has keys \['img', 'ts'\], but the model's inputs are named "
                                          r"\['img_input', 'ts_input'\]; no data for \['img_input', 'ts_input'\]"):
         model({"img": img, "ts": ts})
-    with pytest.raises(ValueError, match=r"got a list of 1 arrays for a model with 2 input\(s\) \['img_input', 'ts_input'\]"):
+    with pytest.raises(ValueError, match=r"got a list of 1 arrays for a model with 2 input\(s\) \['img_input',"
+                                         r" 'ts_input'\]"):
         model([img])
     with pytest.raises(ValueError, match=r"has 2 inputs \['img_input', 'ts_input'\] but got a single array"):
         model(img)
-    with pytest.raises(ValueError, match=r"input 'ts_input' expects shape \(None, None, 10\) but got data of shape \(4, 20, 9\)"):
+    with pytest.raises(ValueError, match=r"input 'ts_input' expects shape \(None, None, 10\) but got data of shape"
+                                         r" \(4, 20, 9\)"):
         model([img, np.zeros((4, 20, 9))])
     with pytest.raises(ValueError, match=r"same number of samples, got 'img_input': 4, 'ts_input': 3"):
         model([img, np.zeros((3, 20, 10))])
@@ -326,7 +328,8 @@ def test_set_weights_errors_name_the_layer_and_shapes():
     with pytest.raises(ValueError, match=r"weight 4 \('kernel' of layer 'predictions'\) expects shape \(64, 10\), "
                                          r"got an array of shape \(64, 11\)"):
         model.set_weights(wrong)
-    with pytest.raises(ValueError, match=r"'functional' has 6 weights \(dense_1/kernel, .*predictions/bias\) but 5 arrays"):
+    with pytest.raises(ValueError, match=r"'functional' has 6 weights \(dense_1/kernel, .*predictions/bias\) but 5"
+                                         r" arrays"):
         model.set_weights(weights[:5])
 
 
@@ -337,7 +340,8 @@ def test_get_layer_by_name_and_index_and_its_errors():
     with pytest.raises(ValueError, match=r"no layer named 'dense_3'\. Its layers are: 'digits', 'dense_1', 'dense_2', "
                                          r"'predictions'"):
         model.get_layer("dense_3")
-    with pytest.raises(ValueError, match=r"index 4 is out of range: model 'functional' has 4 layers \(indices 0\.\.3\)"):
+    with pytest.raises(ValueError, match=r"index 4 is out of range: model 'functional' has 4 layers \(indices"
+                                         r" 0\.\.3\)"):
         model.get_layer(index=4)
     with pytest.raises(ValueError, match="give the layer's name="):
         model.get_layer()
@@ -444,8 +448,8 @@ def test_model_needs_inputs_and_outputs_together():
 def test_inputs_must_come_from_input():
     x = keras.Input(shape=(2,))
     h = layers.Dense(2, name="hidden")(x)
-    with pytest.raises(TypeError, match=r"every input must be a tensor returned by keras.Input\(...\), got the output of "
-                                        r"layer 'hidden'"):
+    with pytest.raises(TypeError, match=r"every input must be a tensor returned by keras.Input\(...\), "
+                                        r"got the output of layer 'hidden'"):
         keras.Model(h, layers.Dense(1)(h))
 
 

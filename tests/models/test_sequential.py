@@ -96,7 +96,8 @@ def test_sequential_inside_a_functional_model():
 
 
 def test_errors_name_what_went_wrong():
-    with pytest.raises(TypeError, match=r"Sequential.add: expected a Layer \(or keras.Input as the first element\), got str"):
+    with pytest.raises(TypeError, match=r"Sequential.add: expected a Layer \(or keras.Input as the first element\),"
+                                        r" got str"):
         Sequential(["dense"])
     with pytest.raises(ValueError, match="an Input can only come first"):
         Sequential([layers.Dense(2), layers.Input(shape=(2,))])

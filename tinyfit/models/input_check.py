@@ -120,7 +120,7 @@ def _show(shape: tuple) -> str:
 def _add_batch_axis(expected: tuple) -> str:
     if len(expected) == 2:
         return "x[None] or x.reshape(1, -1)"
-    return f"x[None] or x.reshape((1,) + x.shape)"
+    return "x[None] or x.reshape((1,) + x.shape)"
 
 
 def _reshape_hint(expected: tuple, got: tuple) -> str:
@@ -129,7 +129,8 @@ def _reshape_hint(expected: tuple, got: tuple) -> str:
     if not got or None in sample or math.prod(got[1:]) != math.prod(sample):
         return ""
     target = ", ".join(str(n) for n in sample)
-    return f". Each sample holds the right number of values ({math.prod(sample)}): reshape it with x.reshape(-1, {target})"
+    return (f". Each sample holds the right number of values ({math.prod(sample)}): reshape it with "
+            f"x.reshape(-1, {target})")
 
 
 def _check_batch_sizes(where: str, names: Sequence[str], values: list[Any]) -> None:
