@@ -354,6 +354,22 @@ def test_leaf_grad_is_its_own_writable_array():
     np.testing.assert_array_equal(g, [5.0, 6.0])
 
 
+def test_leaves_given_one_gradient_array_each_get_their_own():
+    # Add hands the same upstream array to both inputs; a leaf keeps an array
+    # without copying only when nothing else holds it.
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).backward(np.array([1.0, 1.0], dtype=np.float32))
+    assert a.grad is not b.grad
+    a.grad *= 0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    c = Tensor([[1.0, 2.0]], requires_grad=True)
+    bias = Tensor([0.5, 0.5], requires_grad=True)
+    (c + bias).sum().backward()
+    assert bias.grad.shape == (2,) and bias.grad.flags.writeable and c.grad.flags.writeable
+    np.testing.assert_array_equal(bias.grad, [1.0, 1.0])
+
+
 def test_graph_is_freed_after_backward():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()

@@ -31,11 +31,12 @@ class Function:
 
     name = "function"  # the op's user-facing name, used in error messages
 
-    def __init__(self) -> None:
-        self.parents: tuple = ()
-        # needs_grad[i] tells backward whether input i wants a gradient, so that
-        # work for inputs that don't (a data batch, a label) can be skipped.
-        self.needs_grad: tuple[bool, ...] = ()
+    # Set by apply() on the op objects that join the graph; class-level defaults
+    # keep apply() from paying for an __init__ on every op.
+    parents: tuple = ()
+    # needs_grad[i] tells backward whether input i wants a gradient, so that
+    # work for inputs that don't (a data batch, a label) can be skipped.
+    needs_grad: tuple[bool, ...] = ()
 
     def forward(self, *arrays: Any, **attrs: Any) -> Any:
         raise NotImplementedError
@@ -45,8 +46,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **attrs: Any):
-        from .tensor import Tensor  # deferred: tensor.py imports the ops that import this
-
+        # This runs for every op of every step, so it is kept to plain loops:
+        # its cost is the engine's overhead over the array maths itself.
         inputs = args
         for a in args:
             if not isinstance(a, Tensor):
@@ -56,9 +57,12 @@ class Function:
             check_same_device(cls.name, inputs)
 
         ctx = cls()
-        requires_grad = grad_mode._enabled and any(t.requires_grad for t in inputs)
-        if requires_grad:
-            ctx.needs_grad = tuple(t.requires_grad for t in inputs)
+        requires_grad = False
+        if grad_mode._enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                requires_grad = True
+                ctx.needs_grad = needs
         data = ctx.forward(*[t.data for t in inputs], **attrs)
         if type(data) is not _NDARRAY and not backend.is_array(data):
             data = numpy.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d maths
@@ -78,11 +82,14 @@ def _lift_all(args: tuple, op: str) -> tuple:
     Preferring a floating input keeps `where(mask, 5, x)` from turning 5 into
     the boolean mask's dtype.
     """
-    from .tensor import Tensor
-
-    tensors = [a for a in args if isinstance(a, Tensor)]
-    like = next((t for t in tensors if t.dtype.kind == "f"), tensors[0] if tensors else None)
-    return tuple(a if isinstance(a, Tensor) else lift(a, like, op) for a in args)
+    like = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if a.data.dtype.kind == "f":
+                like = a
+                break
+            like = like or a
+    return tuple([a if isinstance(a, Tensor) else lift(a, like, op) for a in args])
 
 
 def lift(value: Any, like: Any, op: str):
@@ -91,17 +98,15 @@ def lift(value: Any, like: Any, op: str):
     A Python number takes the dtype and device of `like`, so `x * 2` keeps a
     float32 tensor float32 instead of promoting it.
     """
-    from .tensor import Tensor
-
     if like is None:
         return Tensor(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        dtype = like.dtype
+        dtype = like.data.dtype
         if dtype.kind != "f" and isinstance(value, float):
             dtype = "float32"
         elif dtype.kind == "b":
             dtype = "int64"  # as NumPy does: mask * 2 counts, it is not mask & True
-        return Tensor._make(backend.module_for(like.device).asarray(value, dtype=dtype), False)
+        return Tensor._make(backend.array_module(like.data).asarray(value, dtype=dtype), False)
     if backend.is_array(value) and backend.device_of(value) != like.device:
         raise ValueError(
             f"{op}: an array on {backend.device_of(value)} was combined with a Tensor on "
@@ -138,4 +143,12 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    return grad.sum(axis=axes).reshape(shape)
+    summed = grad.sum(axis=axes)
+    # Reshape only when the kept size-1 axes require it: a reshaped view would
+    # cost a copy when it reaches a leaf's .grad.
+    return summed if summed.shape == shape else summed.reshape(shape)
+
+
+# Last, because tensor.py imports the ops, which import this module: by the time
+# this line runs, everything above is defined, whichever module was imported first.
+from .tensor import Tensor  # noqa: E402

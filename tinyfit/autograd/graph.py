@@ -7,12 +7,12 @@ order in reverse, so every node's gradient is complete before it is pushed on.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 Node = TypeVar("Node")
 
 
-def topological_order(root: Node, parents: Callable[[Node], Iterable[Node]]) -> list[Node]:
+def topological_order(root: Node, parents: Callable[[Node], Sequence[Node]]) -> list[Node]:
     """Every node `root` depends on (itself included), each after all of its parents.
 
     An explicit stack instead of recursion, so a graph 100,000 ops deep does not
@@ -32,5 +32,7 @@ def topological_order(root: Node, parents: Callable[[Node], Iterable[Node]]) -> 
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((p, False) for p in reversed(tuple(parents(node))) if id(p) not in seen)
+        for p in reversed(parents(node)):  # reversed, so the first parent is popped first
+            if id(p) not in seen:
+                stack.append((p, False))
     return order

@@ -243,28 +243,24 @@ class Tensor:
 
         order = _topological_order(self)
         grads: dict[int, Any] = {id(self): grad}
+        # Arrays already stored as some leaf's .grad in this pass (the caller's
+        # `grad` counts: the caller still holds it). See _leaf_grad.
+        handed_out = {id(grad)}
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             ctx = node._ctx
             if ctx is None:
-                # A fresh array of the leaf's own dtype: g may be a read-only broadcast view,
-                # a NumPy scalar where 0-d maths returned one, or float64 where a float32
-                # leaf met a float64 tensor (an update with it would promote the weight).
-                xp_node, dtype = backend.array_module(g), node.data.dtype
-                if node.grad is None:
-                    node.grad = xp_node.array(g, dtype=dtype)
-                else:
-                    node.grad = xp_node.asarray(node.grad + g, dtype=dtype)
+                node.grad = _leaf_grad(node, g, handed_out)
                 continue
             input_grads = ctx.backward(g)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             for parent, pg in zip(ctx.parents, input_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                if pg.shape != parent.shape:  # an engine bug, never a user error
+                if pg.shape != parent.data.shape:  # an engine bug, never a user error
                     raise RuntimeError(
                         f"{ctx.name}: backward produced a gradient of shape {pg.shape} "
                         f"for an input of shape {parent.shape}."
@@ -350,12 +346,33 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     return lift(value, like, "operator")
 
 
+def _leaf_grad(leaf: Tensor, g: Any, handed_out: set[int]) -> Any:
+    """The array to store as `leaf.grad`, given the gradient `g` that reached it.
+
+    Most gradients reaching a leaf were just made by an op's backward and are
+    referenced nowhere else, so they are kept as they are. A copy is made when
+    keeping `g` could surprise later: a view (e.g. a read-only broadcast), a
+    NumPy scalar (0-d maths returns those), another dtype (a float32 weight
+    that met float64 data must stay float32), or an array another leaf or the
+    caller already holds (`a + b` passes one array to both a and b).
+    """
+    if leaf.grad is not None:
+        g = leaf.grad + g
+    dtype = leaf.data.dtype
+    if (not backend.is_array(g) or g.dtype != dtype or g.base is not None
+            or not getattr(g.flags, "writeable", True)  # CuPy has no read-only arrays
+            or id(g) in handed_out):
+        g = backend.array_module(leaf.data).array(g, dtype=dtype)
+    handed_out.add(id(g))
+    return g
+
+
 def _topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor that root depends on through ops that need a gradient, inputs first."""
     return topological_order(root, _parents_needing_grad)
 
 
-def _parents_needing_grad(node: Tensor) -> tuple:
+def _parents_needing_grad(node: Tensor) -> list:
     ctx = node._ctx
     if ctx is None:
         return ()
@@ -366,7 +383,7 @@ def _parents_needing_grad(node: Tensor) -> tuple:
             "backward: part of this graph was already freed by an earlier backward(). "
             "Pass retain_graph=True to the first backward() to run through it twice."
         )
-    return tuple(p for p in ctx.parents if p.requires_grad)
+    return [p for p in ctx.parents if p.requires_grad]
 
 
 # The ops import Function, which imports Tensor lazily; importing them last keeps

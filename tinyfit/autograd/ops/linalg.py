@@ -43,6 +43,9 @@ class MatMul(Function):
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_grad
+        if a.ndim == 2 and b.ndim == 2:
+            # The common case (a Dense layer): no reshaping, nothing to sum back.
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
         # Treat 1-D operands as a row (left) or a column (right), as matmul does.
         a2 = a if a.ndim > 1 else a.reshape(1, -1)
         b2 = b if b.ndim > 1 else b.reshape(-1, 1)

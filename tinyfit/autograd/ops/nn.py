@@ -188,30 +188,31 @@ def _clipped_log_probs(output: Tensor, axis: int) -> Tensor:
 class SparseCategoricalCrossentropyFromLogits(Function):
     """-log_softmax(logits)[label] over `axis`: the hot path of classifier training.
 
-    The labels are looked up directly; the one-hot matrix is never built in the
-    forward pass, and backward is softmax minus the label's indicator.
+    loss = logsumexp(logits) - logits[label], and its gradient is softmax minus
+    the label's indicator. The indicator (a boolean array shaped like the
+    logits) is made once in forward, for the lookup, and reused in backward.
     """
 
     name = "sparse_categorical_crossentropy"
 
     def forward(self, logits, labels, axis):
         xp = backend.array_module(logits)
-        self.axis = axis
-        self.index = xp.expand_dims(labels, axis)
+        # The labels' shape with a size-1 class axis: per-sample values broadcast
+        # against the logits in this shape (reshape is cheaper than expand_dims).
+        self.kept_shape = labels.shape[:axis] + (1,) + labels.shape[axis:]
+        classes = [1] * logits.ndim
+        classes[axis] = logits.shape[axis]
+        self.is_label = xp.arange(logits.shape[axis]).reshape(classes) == labels.reshape(self.kept_shape)
         shifted = logits - logits.max(axis=axis, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
         if self.needs_grad:
             self.probs = e / total
-        picked = xp.take_along_axis(shifted, self.index, axis=axis)
-        return (xp.log(total) - picked).squeeze(axis)
+        picked = xp.where(self.is_label, shifted, 0).sum(axis=axis, keepdims=True)
+        return (xp.log(total) - picked).reshape(labels.shape)
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        shape = [1] * self.probs.ndim
-        shape[self.axis] = self.probs.shape[self.axis]
-        is_label = xp.arange(shape[self.axis]).reshape(shape) == self.index
-        return (self.probs - is_label) * xp.expand_dims(grad, self.axis), None
+        return (self.probs - self.is_label) * grad.reshape(self.kept_shape), None
 
 
 def sparse_categorical_crossentropy(
@@ -292,7 +293,7 @@ def class_indices(op: str, labels: Tensor, num_classes: int, where: str, fix: st
                 f"{op}: label {bad!r} is not a whole number. Labels must be class indices "
                 f"0..{num_classes - 1} {where}; cast them with .astype('int32'), or {fix}."
             )
-    data = data.astype("int64")
+    data = data.astype("int64", copy=False)
     if data.size:
         low, high = int(data.min()), int(data.max())
         bad = high if high >= num_classes else low if low < 0 else None

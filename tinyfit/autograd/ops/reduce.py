@@ -59,8 +59,11 @@ class Sum(Function):
 
     def backward(self, grad):
         # Every input element contributed once, so each gets the output's gradient.
-        grad = grad.reshape(_kept_shape(self.shape, self.axes))
-        return backend.array_module(grad).broadcast_to(grad, self.shape)
+        # Filled into a new array rather than returned as a broadcast_to view: a
+        # view is read-only (a leaf would copy it anyway) and costs more to make.
+        out = backend.array_module(grad).empty(self.shape, dtype=grad.dtype)
+        out[...] = grad.reshape(_kept_shape(self.shape, self.axes))
+        return out
 
 
 class _Extreme(Function):
