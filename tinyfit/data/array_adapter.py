@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any, Iterator
 
 import numpy
@@ -32,28 +33,30 @@ def _is_arraylike(v: Any) -> bool:
     return isinstance(v, (numpy.ndarray, dict)) or hasattr(v, "numpy") or hasattr(v, "__array__")
 
 
-def check_lengths(x: Any, y: Any, sample_weight: Any) -> int:
+def check_lengths(x: Any, y: Any, sample_weight: Any, caller: str = "fit") -> int:
     """The number of samples, after checking that x, y and sample_weight agree."""
     counts = {}
     for role, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
         for leaf in flatten(data):
             if leaf.ndim == 0:
-                raise ValueError(f"fit: {role} is a single number; it needs a first (sample) axis.")
+                raise ValueError(f"{caller}: {role} is a single number; it needs a first (sample) axis.")
             counts.setdefault(role, set()).add(leaf.shape[0])
     for role, found in counts.items():
         if len(found) > 1:
             raise ValueError(
-                f"All arrays in {role} must hold the same number of samples; got lengths {sorted(found)}."
+                f"{caller}: all arrays in {role} must hold the same number of samples; got lengths {sorted(found)}."
             )
     n = {role: next(iter(found)) for role, found in counts.items()}
     if "x" not in n:
-        raise ValueError("No input data: pass x (an array, or a list or dict of arrays).")
+        raise ValueError(f"{caller}: no input data; pass x (an array, or a list or dict of arrays).")
     for role in ("y", "sample_weight"):
         if role in n and n[role] != n["x"]:
             raise ValueError(
-                f"x and {role} hold different numbers of samples: x has {n['x']}, {role} has {n[role]}. "
-                f"They must match, one {role} entry per sample of x."
+                f"{caller}: x and {role} hold different numbers of samples: x has {n['x']}, {role} has "
+                f"{n[role]}. They must match, one {role} entry per sample of x."
             )
+    if n["x"] == 0:
+        raise ValueError(f"{caller}: x holds no samples (its first axis has size 0).")
     return n["x"]
 
 
@@ -61,18 +64,22 @@ class ArrayDataAdapter:
     """Cuts arrays into batches, reshuffling the order every epoch when asked."""
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int = 32,
-                 shuffle: bool = False, class_weight: dict | None = None):
+                 shuffle: bool = False, class_weight: dict | None = None, caller: str = "fit"):
         self.x, self.y = standardize(x), standardize(y)
         self.sample_weight = standardize(sample_weight)
-        self.num_samples = check_lengths(self.x, self.y, self.sample_weight)
+        self.num_samples = check_lengths(self.x, self.y, self.sample_weight, caller)
         self.batch_size = batch_size
         self.shuffle = shuffle
         if class_weight is not None:
-            self.sample_weight = _class_weights_to_sample_weights(class_weight, self.y, self.sample_weight)
+            self.sample_weight = _class_weights_to_sample_weights(class_weight, self.y, self.sample_weight, caller)
 
     @property
     def num_batches(self) -> int:
         return math.ceil(self.num_samples / self.batch_size)
+
+    def whole(self) -> tuple:
+        """All the data as one (x, y, sample_weight) batch (train_on_batch and friends)."""
+        return self.x, self.y, self.sample_weight
 
     def batches(self) -> Iterator[tuple]:
         """One epoch of (x, y, sample_weight) NumPy batches."""
@@ -85,34 +92,46 @@ class ArrayDataAdapter:
                    map_structure(take, self.sample_weight))
 
 
-def _class_weights_to_sample_weights(class_weight: dict, y: Any, sample_weight: Any) -> numpy.ndarray:
+def _class_weights_to_sample_weights(class_weight: dict, y: Any, sample_weight: Any,
+                                     caller: str = "fit") -> numpy.ndarray:
+    """One weight per sample: the weight of its class, times its sample weight if any."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"{caller}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
     if y is None or isinstance(y, (list, dict)):
-        raise ValueError("class_weight needs a single y array of class labels (one output).")
+        raise ValueError(f"{caller}: class_weight needs a single y array of class labels (one output).")
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype("int64")
     missing = sorted(set(numpy.unique(labels).tolist()) - set(class_weight))
     if missing:
         raise ValueError(
-            f"class_weight has no entry for class(es) {missing}; give a weight for every class in y "
+            f"{caller}: class_weight has no entry for class(es) {missing}; give a weight for every class in y "
             f"(classes present: {sorted(numpy.unique(labels).tolist())})."
         )
     weights = numpy.array([class_weight[int(c)] for c in labels], dtype="float32")
     return weights if sample_weight is None else weights * sample_weight.reshape(len(weights))
 
 
-def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float):
-    """Keeps the last `validation_split` fraction of the samples apart, before any shuffling."""
-    if not 0.0 < validation_split < 1.0:
+def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float, caller: str = "fit",
+                     check_only: bool = False):
+    """Keeps the last `validation_split` fraction of the samples apart, before any shuffling.
+
+    Returns:
+        ((x, y, sample_weight) to train on, (x, y, sample_weight) to validate on).
+    """
+    if isinstance(validation_split, bool) or not isinstance(validation_split, Real) \
+            or not 0.0 < validation_split < 1.0:
         raise ValueError(
-            f"validation_split must be a fraction between 0 and 1 (exclusive), got {validation_split}; "
+            f"{caller}: validation_split must be a fraction between 0 and 1 (exclusive), got {validation_split!r}; "
             "e.g. 0.2 keeps the last 20% of the samples for validation."
         )
+    if check_only:
+        return None
     x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
-    n = check_lengths(x, y, sample_weight)
+    n = check_lengths(x, y, sample_weight, caller)
     cut = int(math.floor(n * (1.0 - validation_split)))
     if cut == 0 or cut == n:
         raise ValueError(
-            f"validation_split={validation_split} of {n} samples leaves "
+            f"{caller}: validation_split={validation_split} of {n} samples leaves "
             f"{'no training' if cut == 0 else 'no validation'} samples; use more data or another fraction."
         )
     head = lambda a: a[:cut]  # noqa: E731

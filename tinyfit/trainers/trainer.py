@@ -7,11 +7,40 @@ division of work follows Keras:
     Trainer         epochs, validation, callbacks, and for each batch one
                     train_step / test_step / predict_step
 
-Override `train_step(data)` to change what one step does; fit() keeps the rest.
+A batch reaches a step as a tuple of Tensors: `(x,)`, `(x, y)` or
+`(x, y, sample_weight)`, as in Keras.
+
+Customizing what happens in fit()
+---------------------------------
+Override `train_step(self, data)` to change what one step does; fit() keeps
+the rest (epochs, shuffling, validation, callbacks, progress, History). The
+Keras pattern reads the same in tinyfit, with the gradients coming from the
+engine's own `backward()`:
+
+    class CustomModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)                   # forward pass
+            loss = self.compute_loss(y=y, y_pred=y_pred)      # compiled loss + add_loss terms
+            loss.backward()                                   # fills v.grad of every weight
+            self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+            return self.compute_metrics(x, y, y_pred)         # {"loss": ..., "accuracy": ...}
+
+What fit() does around a custom step:
+
+- every weight's `.grad` is cleared after each step, so gradients never leak
+  from one batch into the next (`self.zero_grad()` does it by hand);
+- the "loss" metric is fed the value from `compute_loss` when the step did not
+  update it itself (the Keras loop `for m in self.metrics: if m.name == "loss":
+  m.update_state(loss)` works too, without counting the loss twice);
+- the returned dict may hold Tensors or floats; callbacks and History get floats.
+
+`test_step(data)` and `predict_step(data)` are overridden the same way.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy
@@ -23,6 +52,19 @@ from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
 from ..data import flatten, get_data_adapter, map_structure, split_validation, unpack_x_y_sample_weight
 from .compile_utils import CompileLoss, CompileMetrics, to_float
+
+
+class _LossTracker(metrics_module.Mean):
+    """The "loss" metric: the mean loss over the epoch (weighted by batch size); it counts
+    its updates, so the loop can tell whether a custom train_step fed it."""
+
+    def __init__(self, name: str = "loss"):
+        super().__init__(name=name)
+        self.updates = 0
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        self.updates += 1
+        super().update_state(values, sample_weight=sample_weight)
 
 
 class Trainer:
@@ -37,7 +79,9 @@ class Trainer:
     history = None
     _compile_loss = None
     _compile_metrics = None
+    _weighted_metrics = None
     _loss_tracker = None
+    _last_loss = None
 
     # --------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -52,19 +96,34 @@ class Trainer:
             loss_weights: scales each output's loss (list or dict, like loss).
             metrics: metrics to report (names, Metric objects or functions; a list, or
                 a list of lists / dict for several outputs). "accuracy" picks the
-                variant that fits the targets.
+                variant that fits the targets. As in Keras, these ignore sample weights.
+            weighted_metrics: metrics that take the sample weights (and class weights).
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
                 for Keras compatibility; tinyfit always runs eagerly, one step at a time.
         """
-        if weighted_metrics is not None:
-            raise NotImplementedError("compile(weighted_metrics=...) is not supported yet; use metrics=.")
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
+        try:
+            self.optimizer = optimizers_module.get(optimizer)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"compile(optimizer=...): {error}") from None
         names = self._output_names_for_compile()
-        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(
-            metrics, names, self._compile_loss.losses if self._compile_loss else None)
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        try:
+            compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        except (ValueError, TypeError) as error:
+            message = str(error)
+            raise type(error)(message if message.startswith("compile(") else f"compile(loss=...): {message}") from None
+        losses = compile_loss.losses if compile_loss is not None else None
+        compile_metrics = CompileMetrics(metrics, names, losses)
+        weighted = CompileMetrics(weighted_metrics, names, losses, weighted=True, argument="weighted_metrics")
+        taken = {m.name for m in compile_metrics.metrics}
+        for m in weighted.metrics:
+            if m.name in taken:
+                m.name = f"weighted_{m.name}"  # the same metric in both lists: keep both keys apart
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self._compile_loss = compile_loss
+        self._compile_metrics = compile_metrics
+        self._weighted_metrics = weighted
+        self._loss_tracker = _LossTracker(name="loss")
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
@@ -75,20 +134,24 @@ class Trainer:
         if not self.compiled:
             raise RuntimeError(
                 f"{caller}: the model must be compiled first. Call model.compile(optimizer=..., loss=..., "
-                "metrics=[...]) before fit(), evaluate() or train_on_batch()."
+                "metrics=[...]) before fit(), evaluate(), train_on_batch() or test_on_batch()."
             )
 
     # --------------------------------------------------------------- metrics
     @property
     def metrics(self) -> list[Any]:
-        """The loss tracker followed by the compiled metrics."""
-        found = [self._loss_tracker] if self._loss_tracker is not None else []
-        if self._compile_metrics is not None:
-            found += self._compile_metrics.metrics
+        """What fit() reports, in order: the loss, the compiled metrics, then (several
+        outputs) each output's loss. Empty until compile()."""
+        if not self.compiled:
+            return []
+        found = [self._loss_tracker] + self._compile_metrics.metrics + self._weighted_metrics.metrics
+        if self._compile_loss is not None:
+            found += self._compile_loss.metrics
         return found
 
     @property
     def metrics_names(self) -> list[str]:
+        """The names of `metrics`: the keys of fit's logs and the order of evaluate's list."""
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
@@ -100,9 +163,24 @@ class Trainer:
         return {m.name: to_float(m.result()) for m in self.metrics}
 
     # ------------------------------------------------------------ the steps
+    def zero_grad(self) -> None:
+        """Forgets the gradients of the trainable weights (backward() adds to `.grad`)."""
+        for v in self.trainable_weights:
+            v.grad = None
+
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
                      training: bool = True) -> Tensor:
-        """The compiled loss plus every loss the layers added (add_loss, regularizers)."""
+        """The compiled loss plus every loss the layers added (add_loss, regularizers).
+
+        Args:
+            x: the inputs (unused by the default; there for overrides).
+            y, y_pred: targets and outputs, structured like the model's outputs.
+            sample_weight: weights for the compiled loss.
+            training: whether this is a training step.
+
+        Returns:
+            A 0-d Tensor that keeps its graph, ready for `backward()`.
+        """
         total = None
         if self._compile_loss is not None:
             total, _ = self._compile_loss(y, y_pred, sample_weight)
@@ -113,33 +191,45 @@ class Trainer:
                 "No loss to minimize: compile() was given no loss and the model added none with "
                 "add_loss(). Pass loss=... to compile()."
             )
+        self._last_loss = (total.detach(), _batch_size(y_pred if x is None else x))
         return total
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
-        if y is not None and self._compile_metrics is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
+        if y is not None and self.compiled:
+            with no_grad():
+                y_pred = map_structure(_detached, y_pred)
+                self._compile_metrics.update_state(y, y_pred, sample_weight)
+                self._weighted_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def train_step(self, data: Any) -> dict[str, float]:
-        """One optimization step on one batch: forward, loss, backward, update."""
+        """One optimization step on one batch: forward, loss, backward, update.
+
+        Args:
+            data: the batch, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+        Returns:
+            The metrics after this step, {"loss": ..., metric name: ...}.
+        """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         variables = self.trainable_weights
-        for v in variables:
-            v.grad = None
-        loss.backward()
-        with no_grad():
+        if variables and loss.requires_grad:
+            for v in variables:
+                v.grad = None
+            loss.backward()
             self.optimizer.apply([v.grad for v in variables], variables)
-        for v in variables:
-            v.grad = None  # the gradients are used up; holding them wastes memory
-        with no_grad():
-            return self.compute_metrics(x, y, y_pred.detach() if isinstance(y_pred, Tensor) else
-                                        map_structure(lambda t: t.detach(), y_pred), sample_weight)
+            for v in variables:
+                v.grad = None  # the gradients are used up; holding them wastes memory
+        elif not variables:
+            _warn_once(self, "The model has no trainable weights: fit() computes the loss but changes nothing.")
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data: Any) -> dict[str, float]:
-        """One evaluation step: forward and metrics, no gradient."""
+        """One evaluation step: forward, loss and metrics, no gradient."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
             y_pred = self(x, training=False)
@@ -148,9 +238,31 @@ class Trainer:
             return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
+        """The model's outputs for one batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
             return self(x, training=False)
+
+    def _run_step(self, name: str, data: tuple) -> dict[str, Any]:
+        """Runs train_step or test_step (the user's or the default) and returns its logs as floats."""
+        self._last_loss = None
+        updates = self._loss_tracker.updates
+        try:
+            logs = getattr(self, name)(data)
+        finally:
+            if name == "train_step" and type(self).train_step is not Trainer.train_step:
+                self.zero_grad()  # a custom step may leave its gradients behind
+        if self._loss_tracker.updates == updates and self._last_loss is not None:
+            self._loss_tracker.update_state(*self._last_loss)
+        return self._metrics_result_or_logs(logs)
+
+    def _metrics_result_or_logs(self, logs: Any) -> dict[str, Any]:
+        """The metrics' values when the step reported them (fresh, as floats); the step's own
+        dict otherwise (a custom step may report anything)."""
+        results = self.get_metrics_result()
+        if not isinstance(logs, dict) or set(logs) == set(results):
+            return results
+        return {k: _as_float_if_scalar(v) for k, v in logs.items()}
 
     # ------------------------------------------------------------------ fit
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -161,45 +273,78 @@ class Trainer:
             validation_freq: int = 1):
         """Trains the model for `epochs` passes over the data.
 
+        Args:
+            x, y: inputs and targets: arrays, or lists/dicts of them for several
+                inputs/outputs (dicts keyed by input/output name).
+            batch_size: samples per step (32 by default).
+            epochs: the epoch to stop at (counting from 1), `initial_epoch` the one
+                to start after: fit(epochs=5, initial_epoch=2) runs epochs 3, 4, 5.
+            verbose: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
+            callbacks: Callback objects.
+            validation_split: the fraction of the data (the last samples, before
+                shuffling) kept apart to validate on.
+            validation_data: (x_val, y_val) or (x_val, y_val, val_sample_weight).
+            shuffle: reshuffle the training samples before every epoch.
+            class_weight: {class index: weight}, multiplied into the sample weights.
+            sample_weight: one weight per sample.
+            steps_per_epoch: batches per epoch; each epoch goes on where the last
+                stopped, and a new (reshuffled) pass starts when the data runs out.
+            validation_steps: validate on the first batches only.
+            validation_batch_size: batch size for validation (default: batch_size).
+            validation_freq: validate every this many epochs.
+
         Returns:
             A History callback whose `.history` maps each logged name ("loss",
             "val_loss", metric names) to its per-epoch values.
         """
         self._assert_compiled("fit")
+        if self.optimizer is None:
+            raise ValueError("fit: the model was compiled without an optimizer; pass compile(optimizer=...).")
         _check_positive_int("fit", "epochs", epochs)
+        _check_int("fit", "initial_epoch", initial_epoch, minimum=0)
+        _check_positive_int("fit", "validation_freq", validation_freq)
+        _check_batch_size("fit", "batch_size", batch_size)
+        _check_batch_size("fit", "validation_batch_size", validation_batch_size)
         if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
-        elif validation_split and not 0.0 < validation_split < 1.0:
-            split_validation(x, y, sample_weight, validation_split)  # raises with the message
+            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split,
+                                                                      caller="fit")
+        elif validation_split:
+            split_validation(x, y, sample_weight, validation_split, caller="fit", check_only=True)
         adapter = get_data_adapter(x, y, sample_weight, batch_size, shuffle, class_weight, caller="fit")
-        steps = _steps("fit", "steps_per_epoch", steps_per_epoch, adapter)
+        self._check_data(adapter.x, "fit")
+        if steps_per_epoch is not None:
+            _check_positive_int("fit", "steps_per_epoch", steps_per_epoch)
+        epoch_batches = _EpochBatches(adapter, steps_per_epoch)
         val_adapter = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
             val_adapter = get_data_adapter(vx, vy, vsw, validation_batch_size or batch_size, False,
                                            caller="fit(validation_data=...)")
+            self._check_data(val_adapter.x, "fit(validation_data=...)")
+            _steps("fit", "validation_steps", validation_steps, val_adapter)
 
-        callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=steps)
+        callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps)
         self.stop_training = False
         callbacks.on_train_begin()
-        logs: dict[str, float] = {}
+        epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            for step, batch in _take(adapter.batches(), steps):
+            logs: dict[str, Any] | None = None
+            for step, batch in epoch_batches.next_epoch():
                 callbacks.on_train_batch_begin(step)
-                logs = self.train_step(self._to_tensors(batch, "fit"))
+                logs = self._run_step("train_step", self._to_tensors(batch))
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            logs = self.get_metrics_result()
+            epoch_logs = dict(logs) if logs is not None else self.get_metrics_result()
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_adapter(val_adapter, validation_steps, callbacks)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callbacks.on_epoch_end(epoch, logs)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        callbacks.on_train_end(logs)
+        callbacks.on_train_end(epoch_logs)
         self.history = _history_of(callbacks)
         return self.history
 
@@ -214,24 +359,23 @@ class Trainer:
             only the loss), or a dict when `return_dict=True`.
         """
         self._assert_compiled("evaluate")
+        _check_batch_size("evaluate", "batch_size", batch_size)
         adapter = get_data_adapter(x, y, sample_weight, batch_size, False, caller="evaluate")
+        self._check_data(adapter.x, "evaluate")
         n = _steps("evaluate", "steps", steps, adapter)
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
-        logs = self._evaluate_adapter(adapter, steps, callbacks, own_run=True)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+        logs = self._evaluate_adapter(adapter, steps, callbacks)
+        return logs if return_dict else _as_list(logs, self.metrics_names)
 
-    def _evaluate_adapter(self, adapter, steps, callbacks, own_run: bool = False) -> dict[str, float]:
+    def _evaluate_adapter(self, adapter, steps, callbacks) -> dict[str, Any]:
         self.reset_metrics()
         callbacks.on_test_begin()
-        logs: dict[str, float] = {}
+        logs: dict[str, Any] | None = None
         for step, batch in _take(adapter.batches(), _steps("evaluate", "steps", steps, adapter)):
             callbacks.on_test_batch_begin(step)
-            logs = self.test_step(self._to_tensors(batch, "evaluate"))
+            logs = self._run_step("test_step", self._to_tensors(batch))
             callbacks.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+        logs = dict(logs) if logs is not None else self.get_metrics_result()
         callbacks.on_test_end(logs)
         return logs
 
@@ -239,15 +383,16 @@ class Trainer:
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None):
         """The model's outputs for `x`, as NumPy arrays (a list/dict for several outputs)."""
+        _check_batch_size("predict", "batch_size", batch_size)
         adapter = get_data_adapter(x, None, None, batch_size, False, caller="predict")
+        self._check_data(adapter.x, "predict")
         n = _steps("predict", "steps", steps, adapter)
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
         callbacks.on_predict_begin()
         outputs = []
         for step, batch in _take(adapter.batches(), n):
             callbacks.on_predict_batch_begin(step)
-            out = self.predict_step(self._to_tensors(batch, "predict"))
-            out = map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else numpy.asarray(t), out)
+            out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
             outputs.append(out)
             callbacks.on_predict_batch_end(step, {"outputs": out})
         callbacks.on_predict_end()
@@ -256,33 +401,44 @@ class Trainer:
     # ---------------------------------------------------- on a single batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
                        return_dict: bool = False):
-        """One training step on exactly this batch; returns the metrics after it."""
+        """One training step on exactly this batch; returns the loss and metrics of this batch.
+
+        Returns:
+            The loss (a float) when there are no metrics, else a list in the order
+            of `metrics_names`, or a dict when `return_dict=True`.
+        """
         self._assert_compiled("train_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, class_weight, caller="train_on_batch")
-        self.reset_metrics()
-        batch = (adapter.x, adapter.y, adapter.sample_weight)
-        logs = self.train_step(self._to_tensors(batch, "train_on_batch"))
+        self._check_data(adapter.x, "train_on_batch")
+        self.reset_metrics()  # this batch's values, as Keras reports them
+        logs = self._run_step("train_step", self._to_tensors(adapter.whole()))
         return logs if return_dict else _as_list(logs, self.metrics_names)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False):
+        """The loss and metrics on exactly this batch (no update)."""
         self._assert_compiled("test_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, caller="test_on_batch")
+        self._check_data(adapter.x, "test_on_batch")
         self.reset_metrics()
-        logs = self.test_step(self._to_tensors((adapter.x, adapter.y, adapter.sample_weight), "test_on_batch"))
+        logs = self._run_step("test_step", self._to_tensors(adapter.whole()))
         return logs if return_dict else _as_list(logs, self.metrics_names)
 
     def predict_on_batch(self, x: Any):
+        """The model's outputs for exactly this batch, as NumPy arrays."""
         adapter = get_data_adapter(x, None, None, None, False, caller="predict_on_batch")
-        out = self.predict_step(self._to_tensors((adapter.x, None, None), "predict_on_batch"))
-        return map_structure(lambda t: t.numpy(), out)
+        self._check_data(adapter.x, "predict_on_batch")
+        return map_structure(_to_numpy, self.predict_step(self._to_tensors(adapter.whole())))
 
     # ---------------------------------------------------------------- data
-    def _to_tensors(self, batch: tuple, caller: str) -> tuple:
-        """A NumPy batch as Tensors on the backend's device (moved one batch at a time)."""
-        x, y, sample_weight = batch
+    def _check_data(self, x: Any, caller: str) -> None:
+        """Checks all of x against the model's inputs once, before it is cut into batches."""
         check = getattr(self, "check_input_data", None)
         if check is not None:
             check(x, caller)
+
+    def _to_tensors(self, batch: tuple) -> tuple:
+        """A NumPy batch as a tuple of Tensors on the backend's device: (x,), (x, y) or (x, y, sw)."""
+        x, y, sample_weight = batch
         device = backend.default_device()
 
         def inputs(a):
@@ -292,17 +448,78 @@ class Trainer:
         def targets(a):
             return Tensor(backend.to_device(a, device))
 
-        return (map_structure(inputs, x), map_structure(targets, y), map_structure(targets, sample_weight))
+        data = (map_structure(inputs, x),)
+        if y is not None or sample_weight is not None:
+            data += (map_structure(targets, y),)
+        if sample_weight is not None:
+            data += (map_structure(targets, sample_weight),)
+        return data
 
 
 # ------------------------------------------------------------------ helpers
+class _EpochBatches:
+    """fit's batches: one full pass per epoch, or with steps_per_epoch that many
+    batches per epoch, each epoch going on where the last one stopped (a new,
+    reshuffled pass starts when the data runs out)."""
+
+    def __init__(self, adapter: Any, steps_per_epoch: int | None):
+        self.adapter = adapter
+        self.steps = steps_per_epoch or adapter.num_batches
+        self._continuing = steps_per_epoch is not None
+        self._pass = None
+
+    def next_epoch(self):
+        if not self._continuing:
+            yield from enumerate(self.adapter.batches())
+            return
+        for step in range(self.steps):
+            batch = next(self._pass, None) if self._pass is not None else None
+            if batch is None:
+                self._pass = self.adapter.batches()
+                batch = next(self._pass)
+            yield step, batch
+
+
 def _batch_size(x: Any) -> int:
-    return int(flatten(x)[0].shape[0])
+    leaves = flatten(x)
+    if not leaves or not getattr(leaves[0], "shape", None):
+        return 1
+    return int(leaves[0].shape[0])
+
+
+def _detached(t: Any) -> Any:
+    return t.detach() if isinstance(t, Tensor) else t
+
+
+def _to_numpy(t: Any) -> numpy.ndarray:
+    return t.numpy() if isinstance(t, Tensor) else numpy.asarray(backend.to_numpy(t) if backend.is_array(t) else t)
+
+
+def _as_float_if_scalar(value: Any) -> Any:
+    try:
+        return to_float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _warn_once(model: Any, message: str) -> None:
+    if not getattr(model, "_warned_" + str(hash(message)), False):
+        setattr(model, "_warned_" + str(hash(message)), True)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _check_int(caller: str, name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, (int, numpy.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{caller}: {name} must be a whole number >= {minimum}, got {value!r}.")
 
 
 def _check_positive_int(caller: str, name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{caller}: {name} must be a whole number >= 1, got {value!r}.")
+    _check_int(caller, name, value, minimum=1)
+
+
+def _check_batch_size(caller: str, name: str, value: Any) -> None:
+    if value is not None:
+        _check_int(caller, name, value, minimum=1)
 
 
 def _steps(caller: str, name: str, steps: int | None, adapter) -> int:
@@ -352,8 +569,9 @@ def _history_of(callbacks: CallbackList) -> Any:
     return None
 
 
-def _as_list(logs: dict[str, float], names: list[str]):
-    values = [logs[n] for n in names if n in logs]
+def _as_list(logs: dict[str, Any], names: list[str]):
+    """The values in the order of `names`, then any other keys sorted (Keras's order)."""
+    values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
     return values[0] if len(values) == 1 else values
 
 
