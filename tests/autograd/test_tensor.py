@@ -79,7 +79,8 @@ def test_ragged_list_is_a_type_error_with_the_fix():
 
 def test_tensor_from_tensor_shares_values_but_not_the_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    y = Tensor(x * 2)
+    with pytest.warns(UserWarning, match="cut off"):
+        y = Tensor(x * 2)
     assert not y.requires_grad and y.is_leaf
     np.testing.assert_array_equal(y.numpy(), [2.0, 4.0])
 
@@ -514,3 +515,19 @@ def test_scalar_and_tensor_share_one_graph_walk():
     parents = {"y": ("a", "b"), "b": ("a",), "a": ()}
     order = topological_order("y", lambda n: parents[n])
     assert order == ["a", "b", "y"]
+
+
+def test_wrapping_a_tensor_that_needs_a_gradient_warns_that_the_graph_is_cut():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"cut off from t's graph.*t.detach\(\)"):
+        u = Tensor(t * 2)
+    assert not u.requires_grad and u.is_leaf
+    Tensor(t.detach())  # an explicit cut says nothing
+
+
+def test_variable_repr_is_one_line():
+    from tinyfit import Variable
+
+    v = Variable(np.zeros(3), name="bias")
+    assert repr(v) == "<Variable path=bias, shape=(3,), dtype=float32, trainable=True, value=[0., 0., 0.]>"
+    assert "\n" not in repr(Variable(np.zeros((30, 30)), name="kernel"))

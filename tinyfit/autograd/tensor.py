@@ -9,6 +9,7 @@ leaves: the tensors you created yourself with `requires_grad=True`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator
 
 import numpy
@@ -64,6 +65,12 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
         if isinstance(data, Tensor):
+            if data.requires_grad and type(self) is Tensor:  # a Variable copies its initial value on purpose
+                warnings.warn(
+                    "Tensor(t) copies t's values into a new tensor cut off from t's graph: no gradient "
+                    "will flow back through it. Use t itself, or t.detach() to make the cut explicit.",
+                    stacklevel=2,
+                )
             data = data.data
         wanted = as_dtype(dtype) if dtype is not None else None
         if backend.is_array(data):

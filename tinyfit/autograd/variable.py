@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy
+
 from .. import backend
 from .tensor import Tensor, as_dtype
 
@@ -95,6 +97,11 @@ class Variable(Tensor):
         return self
 
     def __repr__(self) -> str:
-        return f"<Variable {self.name} shape={self.shape} dtype={self.dtype} trainable={self.trainable}>\n" + \
-            super().__repr__()
+        # One line, so that a list of weights (layer.weights) stays readable;
+        # small values are shown, large ones are a print(v.numpy()) away.
+        values = ""
+        if self.size <= 8:
+            values = ", value=" + numpy.array2string(self.numpy(), separator=", ").replace("\n", "")
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"trainable={self.trainable}{values}>")
 
