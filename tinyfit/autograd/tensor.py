@@ -30,14 +30,27 @@ class _Freed:
 FREED = _Freed()
 
 
+# Answers of as_dtype, by argument: it runs for many tensors of every step, and
+# reading a NumPy dtype's name is surprisingly slow.
+_dtype_cache: dict[Any, numpy.dtype] = {}
+
+
 def as_dtype(dtype: Any, where: str = "Tensor") -> numpy.dtype:
     """A NumPy dtype from a name ("float32"), a NumPy dtype or a Python type."""
+    try:
+        return _dtype_cache[dtype]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
     try:
         result = numpy.dtype(dtype)
     except TypeError:
         result = None
     if result is None or result.name not in _KNOWN_DTYPES:
         raise TypeError(f"{where}: unknown dtype {dtype!r}; use one of {', '.join(_KNOWN_DTYPES)}.")
+    try:
+        _dtype_cache[dtype] = result
+    except TypeError:
+        pass
     return result
 
 
