@@ -148,6 +148,34 @@ def test_weights_in_attributes_lists_and_dicts_are_found_in_assignment_order():
     assert block.count_params() == 2 + 1 + 8 + 6 + 6 + 6
 
 
+def test_weights_follow_every_change_to_what_a_layer_holds():
+    # Tracking remembers what it found; each way of changing it must show at once.
+    class Holder(layers.Layer):
+        def call(self, x):
+            return x
+
+    holder = Holder()
+    holder.first = layers.Dense(2)
+    holder.first.build((None, 3))
+    holder.blocks = []
+    holder.pair = (layers.Dense(1),)
+    holder.pair[0].build((None, 2))
+    assert len(holder.weights) == 4
+    holder.blocks.append(layers.Dense(2))  # filled in place, after the assignment
+    holder.blocks[0].build((None, 2))
+    assert len(holder.weights) == 6
+    holder.first = layers.Dense(5)  # replaced: the old kernel and bias go
+    holder.first.build((None, 1))
+    assert [w.shape for w in holder.weights[:2]] == [(1, 5), (5,)]
+    holder.extra = holder.add_weight(shape=(3,), name="extra")  # a weight added later
+    assert holder.weights[0].name == "extra" and len(holder.weights) == 7
+    del holder.pair
+    holder.first = None
+    assert len(holder.weights) == 3
+    holder.note = ("not", "a", "weight")  # tuples without weights are not tracked
+    assert "note" not in holder._tracked_names
+
+
 def test_a_layer_held_twice_counts_once():
     class Twice(layers.Layer):
         def __init__(self):

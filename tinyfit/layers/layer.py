@@ -303,6 +303,7 @@ class Layer:
         if not self.trainable:
             variable.requires_grad = False
         self._own_variables.append(variable)
+        self.__dict__.pop("_tracked_cache", None)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularizers.append((variable, regularizer))
@@ -343,20 +344,36 @@ class Layer:
         # Remember which attributes may hold weights or sub-layers (containers
         # included: their contents are read when needed, so a list filled after
         # it was assigned still counts), so tracking never scans the others.
-        if isinstance(value, (Variable, Layer, list, tuple, dict)) and name not in _BOOKKEEPING:
-            names = self.__dict__.get("_tracked_names")
+        names = self.__dict__.get("_tracked_names")
+        if name not in _BOOKKEEPING and _may_hold_weights(value):
             if names is None:
                 names = {}
                 object.__setattr__(self, "_tracked_names", names)
             names[name] = None
+        if name == "_own_variables" or (names is not None and name in names):
+            self.__dict__.pop("_tracked_cache", None)  # what _tracked() found may have changed
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name: str) -> None:
+        self.__dict__.pop("_tracked_cache", None)
+        object.__delattr__(self, name)
+
     def _tracked(self) -> tuple[list[Variable], list["Layer"]]:
-        """This layer's own Variables and direct sub-layers, in the order they were assigned."""
+        """This layer's own Variables and direct sub-layers, in the order they were assigned.
+
+        Every step asks for the weights (and the losses) of every layer, so the
+        answer is kept until an attribute it came from is set again, or a weight
+        is added. Not when it came through a list or dict: those change in place,
+        unseen, so their contents are read afresh each time.
+        """
+        cached = self.__dict__.get("_tracked_cache")
+        if cached is not None:
+            return cached
         variables: list[Variable] = list(self._own_variables)
         layers: list[Layer] = []
         attributes = self.__dict__
         pending = [attributes.get(key) for key in reversed(attributes.get("_tracked_names", ()))]
+        through_container = False
         while pending:  # depth first through lists, tuples and dicts, in order
             value = pending.pop()
             if isinstance(value, Variable):
@@ -365,10 +382,15 @@ class Layer:
                 if value is not self:
                     layers.append(value)
             elif isinstance(value, (list, tuple)):
+                through_container = through_container or isinstance(value, list)
                 pending.extend(reversed(value))
             elif isinstance(value, dict):
+                through_container = True
                 pending.extend(reversed(value.values()))
-        return _unique(variables), _unique(layers)
+        found = _unique(variables), _unique(layers)
+        if not through_container:
+            object.__setattr__(self, "_tracked_cache", found)
+        return found
 
     @property
     def weights(self) -> list[Variable]:
@@ -529,6 +551,17 @@ def _training_position(cls: type) -> int | None:
         names = [n for n in inspect.signature(cls.call).parameters if n != "self"]
         _TRAINING_POSITION[cls] = names.index("training") if "training" in names else None
     return _TRAINING_POSITION[cls]
+
+
+def _may_hold_weights(value: Any) -> bool:
+    """Whether an attribute's value is, or may come to hold, a weight or a layer.
+
+    Lists and dicts may be filled later; a tuple never changes, so one look
+    inside it now is enough.
+    """
+    if isinstance(value, (Variable, Layer, list, dict)):
+        return True
+    return isinstance(value, tuple) and any(_may_hold_weights(item) for item in value)
 
 
 def _unique(items: list[Any]) -> list[Any]:

@@ -57,8 +57,9 @@ class Model(Trainer, Layer):
 
     def _set_graph(self, graph: FunctionalGraph | None) -> None:
         self._graph = graph
-        # Held in an attribute so the weight tracking finds them, in graph order.
-        self._layers = list(graph.layers) if graph is not None else []
+        # Held in an attribute so the weight tracking finds them, in graph order; a
+        # tuple, since the graph's layers never change: tracking can then remember them.
+        self._layers = tuple(graph.layers) if graph is not None else ()
         self.built = graph is not None
 
     # ------------------------------------------------------------ the call
