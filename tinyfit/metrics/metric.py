@@ -143,4 +143,4 @@ def divide_no_nan(x: Tensor, y: Tensor) -> Tensor:
     xp = backend.array_module(x.data)
     is_zero = y.data == 0
     quotient = x.data / xp.where(is_zero, 1, y.data)
-    return Tensor(xp.where(is_zero, 0, quotient), dtype=x.dtype)
+    return Tensor._make(xp.where(is_zero, 0, quotient).astype(x.dtype, copy=False), False)

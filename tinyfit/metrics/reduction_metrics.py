@@ -51,6 +51,10 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
     return values, weight
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class Sum(Metric):
     """The (weighted) sum of all values seen.
 
@@ -92,12 +96,26 @@ class Mean(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         with no_grad():
+            if sample_weight is None or _is_number(sample_weight):
+                self._update_unweighted(ops.convert_to_tensor(values, dtype=self.dtype), sample_weight)
+                return
             values, weight = reduce_to_samplewise_values(values, sample_weight, ops.mean, self.dtype, self.name)
             self.total.assign_add(ops.sum(values))
-            if weight is not None:
-                self.count.assign_add(ops.sum(weight))
-            else:
-                self.count.assign_add(values.shape[0] if values.ndim else 1)
+            self.count.assign_add(ops.sum(weight))
+
+    def _update_unweighted(self, values: Tensor, weight: float | None) -> None:
+        """The cases of every training step, kept cheap: no sample weights (a metric's
+        0/1 values), or one number for the whole batch (the loss, weighted by the batch
+        size). The same sums as the general path, written straight into the state
+        arrays (both are this metric's own, on one device)."""
+        if weight is None:
+            if values.ndim > 1:  # a value per sample: the mean of its row
+                values = ops.mean(values, axis=tuple(range(1, values.ndim)))
+            self.total.data += values.data.sum()
+            self.count.data += values.shape[0] if values.ndim else 1
+        else:  # as Keras: a single weight weighs the batch's mean as one sample
+            self.total.data += values.data.mean() * weight
+            self.count.data += weight
 
     def result(self) -> Tensor:
         return divide_no_nan(self.total, self.count)
