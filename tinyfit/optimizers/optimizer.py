@@ -341,6 +341,9 @@ class Optimizer:
 
     def _as_gradient(self, gradient: Any, variable: Variable) -> Any:
         data = gradient.data if isinstance(gradient, Tensor) else gradient
+        target = variable.data
+        if type(data) is type(target) and data.dtype == target.dtype and data.shape == target.shape:
+            return data  # what backward() gives: the same kind of array as the variable, nothing to convert
         if backend.is_array(data) and backend.device_of(data) != variable.device:
             raise ValueError(
                 f"{self.name}: the gradient for variable {variable.name!r} is on the "

@@ -50,19 +50,25 @@ class RMSprop(Optimizer):
             if self.centered else []
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
+        # In place, with two temporaries (squared and step): this runs for every
+        # weight at every step, and each new array of a weight's size costs time.
         xp = backend.array_module(gradient)
         i = self._get_variable_index(variable)
         velocity = self.velocities[i].data
+        squared = xp.square(gradient)
+        squared *= 1 - self.rho
         velocity *= self.rho
-        velocity += (1 - self.rho) * xp.square(gradient)
+        velocity += squared  # v = rho * v + (1 - rho) * g**2
         if self.centered:
             average = self.average_gradients[i].data
             average *= self.rho
             average += (1 - self.rho) * gradient
-            denominator = velocity - xp.square(average) + self.epsilon
+            step = velocity - xp.square(average) + self.epsilon
         else:
-            denominator = velocity + self.epsilon
-        step = learning_rate * gradient / xp.sqrt(denominator)
+            step = velocity + self.epsilon
+        xp.sqrt(step, out=step)
+        xp.divide(gradient, step, out=step)
+        step *= learning_rate  # step = lr * g / sqrt(v + epsilon)
         if self.momentum > 0:
             momentum = self.momentums[i].data
             momentum *= self.momentum
