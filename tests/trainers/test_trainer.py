@@ -180,7 +180,8 @@ def test_list_of_lists_of_metrics_are_prefixed_with_the_output_name():
 
 def test_an_output_without_a_loss_is_not_trained_on():
     a, b, score, cls = two_output_data()
-    for loss in ([None, keras.losses.CategoricalCrossentropy()], {"class_output": keras.losses.CategoricalCrossentropy()}):
+    for loss in ([None, keras.losses.CategoricalCrossentropy()],
+                 {"class_output": keras.losses.CategoricalCrossentropy()}):
         model = two_in_two_out()
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
         score_head = [w.copy() for w in model.get_layer("score_output").get_weights()]
@@ -348,8 +349,9 @@ def test_validation_freq_validates_every_n_epochs():
 def test_validation_batch_size_and_steps():
     x, y = blobs()
     counted = []
-    count = keras.callbacks.LambdaCallback(on_test_begin=lambda logs: counted.append(0),
-                                           on_test_batch_end=lambda batch, logs: counted.__setitem__(-1, counted[-1] + 1))
+    count = keras.callbacks.LambdaCallback(
+        on_test_begin=lambda logs: counted.append(0),
+        on_test_batch_end=lambda batch, logs: counted.__setitem__(-1, counted[-1] + 1))
     x_val, y_val = blobs(30, seed=1)
     model = compiled_classifier()
     model.fit(x, y, batch_size=16, epochs=2, validation_data=(x_val, y_val), validation_batch_size=7,
@@ -629,7 +631,8 @@ def test_error_x_and_y_of_different_lengths_gives_both_counts():
 
 def test_error_data_of_the_wrong_width_gives_expected_and_got():
     x, y = digits()
-    with pytest.raises(ValueError, match=r"input 'digits' expects shape \(None, 784\) but got data of shape \(100, 100\)"):
+    with pytest.raises(ValueError,
+                       match=r"input 'digits' expects shape \(None, 784\) but got data of shape \(100, 100\)"):
         mnist_like().fit(x[:, :100], y, verbose=0)
     # Images not flattened: the same numbers per sample, so the fix is named.
     with pytest.raises(ValueError, match=r"expects shape \(None, 784\) but got data of shape \(100, 28, 28\).*"

@@ -96,7 +96,9 @@ def _class_weights_to_sample_weights(class_weight: dict, y: Any, sample_weight: 
                                      caller: str = "fit") -> numpy.ndarray:
     """One weight per sample: the weight of its class, times its sample weight if any."""
     if not isinstance(class_weight, dict):
-        raise TypeError(f"{caller}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
+        raise TypeError(
+            f"{caller}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}."
+        )
     if y is None or isinstance(y, (list, dict)):
         raise ValueError(f"{caller}: class_weight needs a single y array of class labels (one output).")
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]

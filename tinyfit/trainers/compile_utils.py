@@ -246,7 +246,8 @@ def resolve_metric(identifier: Any, loss: Any = None, argument: str = "metrics")
 
 def _accuracy_from_loss(loss: Any) -> type | None:
     fn = getattr(loss, "fn", None)  # a loss given by name is a LossFunctionWrapper around the function
-    if isinstance(loss, losses_module.SparseCategoricalCrossentropy) or fn is losses_module.sparse_categorical_crossentropy:
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy) \
+            or fn is losses_module.sparse_categorical_crossentropy:
         return metrics_module.SparseCategoricalAccuracy
     if isinstance(loss, losses_module.BinaryCrossentropy) or fn is losses_module.binary_crossentropy:
         return metrics_module.BinaryAccuracy
