@@ -30,17 +30,16 @@ from .accuracy_metrics import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .auc import AUC
 from .confusion_metrics import (
-    AUC,
-    F1Score,
     FalseNegatives,
     FalsePositives,
-    FBetaScore,
     Precision,
     Recall,
     TrueNegatives,
     TruePositives,
 )
+from .fbeta_score import F1Score, FBetaScore
 from .metric import Metric
 from .probabilistic_metrics import (
     BinaryCrossentropy,
