@@ -123,7 +123,8 @@ class CompileLoss:
             parts[name] = value
             if name in self.trackers:
                 self.trackers[name].update_state(value.detach(), sample_weight=_batch_size(p))
-            total = value * w if total is None else total + value * w
+            weighted = value if w == 1.0 else value * w  # the usual weight of 1 adds no op to the graph
+            total = weighted if total is None else total + weighted
         return total, parts
 
 
@@ -173,6 +174,8 @@ class CompileMetrics:
         return [m for ms in self.per_output for m in ms]
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if not any(self.per_output):
+            return  # none compiled (often weighted_metrics): nothing to line up
         trues = flatten_outputs(y_true, self.output_names, "y")
         preds = flatten_outputs(y_pred, self.output_names, "model outputs")
         weights = (_sample_weights_per_output(sample_weight, self.output_names)
