@@ -542,6 +542,9 @@ def _tensors(*values: TensorLike) -> list[Tensor]:
     when that dtype can hold them, as Keras's "weak" Python types do; integer
     tensors mixed with floating ones are converted to the floating dtype.
     """
+    first = values[0] if values else None
+    if isinstance(first, Tensor) and all(isinstance(v, Tensor) and v.dtype == first.dtype for v in values[1:]):
+        return list(values)  # the usual case: tensors of one dtype, nothing to convert
     tensors = [None if _is_number(v) else convert_to_tensor(v) for v in values]
     given = [t for t in tensors if t is not None]
     floats = [t for t in given if t.dtype.kind == "f"]

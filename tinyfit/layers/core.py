@@ -60,7 +60,10 @@ class Dense(Layer):
                 f"Dense {self.name!r} expects inputs whose last axis has size {self.kernel.shape[0]} (it was "
                 f"built for them: kernel shape {self.kernel.shape}), got inputs of shape {inputs.shape}."
             )
-        outputs = ops.matmul(inputs, self.kernel)
+        if inputs.dtype.kind != "f":  # integers (pixels, say) are values: compute in the kernel's dtype
+            inputs = ops.cast(inputs, self.kernel.dtype)
+        # One matmul and one add, straight to the engine's ops (both operands are tensors already).
+        outputs = inputs @ self.kernel
         if self.bias is not None:
             outputs = outputs + self.bias
         return self.activation(outputs)
