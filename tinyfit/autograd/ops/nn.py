@@ -284,6 +284,19 @@ def class_indices(op: str, labels: Tensor, num_classes: int, where: str, fix: st
         fix: what to do instead when the labels are of the wrong kind.
     """
     data = labels.data  # a Tensor's dtype is floating, integer or bool
+    if data.size:
+        # One cheap test for the usual case (runs at every step); the messages
+        # below find out what exactly is wrong only when something is.
+        low, high = data.min(), data.max()  # a NaN shows in both
+        fine = bool(low >= 0) and bool(high < num_classes)
+        if fine and data.dtype.kind == "f":
+            fine = bool((data == backend.array_module(data).floor(data)).all())
+        if not fine:
+            _raise_for_bad_label(op, data, num_classes, where, fix)
+    return Tensor._make(data.astype("int64", copy=False), False)
+
+
+def _raise_for_bad_label(op: str, data: Any, num_classes: int, where: str, fix: str) -> None:
     if data.dtype.kind == "f":
         xp = backend.array_module(data)
         fractional = ~xp.isfinite(data) | (data != xp.floor(data))
@@ -294,15 +307,12 @@ def class_indices(op: str, labels: Tensor, num_classes: int, where: str, fix: st
                 f"0..{num_classes - 1} {where}; cast them with .astype('int32'), or {fix}."
             )
     data = data.astype("int64", copy=False)
-    if data.size:
-        low, high = int(data.min()), int(data.max())
-        bad = high if high >= num_classes else low if low < 0 else None
-        if bad is not None:
-            raise ValueError(
-                f"{op}: label {bad} is outside [0, {num_classes}) {where}. Labels must be class "
-                f"indices 0..{num_classes - 1}; {fix}."
-            )
-    return Tensor._make(data, False)
+    low, high = int(data.min()), int(data.max())
+    bad = high if high >= num_classes else low
+    raise ValueError(
+        f"{op}: label {bad} is outside [0, {num_classes}) {where}. Labels must be class "
+        f"indices 0..{num_classes - 1}; {fix}."
+    )
 
 
 # ------------------------------------------------------ binary cross-entropy
@@ -388,6 +398,8 @@ def _class_axis(op: str, output: Tensor, axis: Any) -> int:
         raise ValueError(
             f"{op}: output must have at least one axis (the classes); got a 0-d tensor."
         )
+    if type(axis) is int and -output.ndim <= axis < output.ndim:
+        return axis % output.ndim  # the usual case, checked cheaply
     try:
         if isinstance(axis, bool):
             raise TypeError
