@@ -50,32 +50,37 @@ class RMSprop(Optimizer):
             if self.centered else []
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
-        # In place, with two temporaries (squared and step): this runs for every
-        # weight at every step, and each new array of a weight's size costs time.
+        # In place, through one temporary array that holds each intermediate in
+        # turn: this runs for every weight at every step, and each new array of a
+        # weight's size costs time (often page faults, as the allocator hands
+        # memory back to the system and takes it again).
         xp = backend.array_module(gradient)
         i = self._get_variable_index(variable)
         velocity = self.velocities[i].data
-        squared = xp.square(gradient)
-        squared *= 1 - self.rho
+        scratch = xp.square(gradient)
+        scratch *= 1 - self.rho
         velocity *= self.rho
-        velocity += squared  # v = rho * v + (1 - rho) * g**2
+        velocity += scratch  # v = rho * v + (1 - rho) * g**2
         if self.centered:
             average = self.average_gradients[i].data
+            xp.multiply(gradient, 1 - self.rho, out=scratch)
             average *= self.rho
-            average += (1 - self.rho) * gradient
-            step = velocity - xp.square(average) + self.epsilon
+            average += scratch  # a = rho * a + (1 - rho) * g
+            xp.square(average, out=scratch)
+            xp.subtract(velocity, scratch, out=scratch)
+            scratch += self.epsilon  # v - a**2 + epsilon
         else:
-            step = velocity + self.epsilon
-        xp.sqrt(step, out=step)
-        xp.divide(gradient, step, out=step)
-        step *= learning_rate  # step = lr * g / sqrt(v + epsilon)
+            xp.add(velocity, self.epsilon, out=scratch)  # v + epsilon
+        xp.sqrt(scratch, out=scratch)
+        xp.divide(gradient, scratch, out=scratch)
+        scratch *= learning_rate  # the step: lr * g / sqrt(...)
         if self.momentum > 0:
             momentum = self.momentums[i].data
             momentum *= self.momentum
-            momentum += step
+            momentum += scratch
             variable.data -= momentum
         else:
-            variable.data -= step
+            variable.data -= scratch
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
