@@ -101,7 +101,7 @@ _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", 
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
 _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses",
-                          "_input_shape_arg"})
+                          "_input_shape_arg", "_call_token", "_loss_token"})
 
 # Two sets of sizes for the unknown axes of a probe (the batch axis first): an
 # output axis whose size differs between the two probes is unknown (None).
@@ -334,7 +334,8 @@ class Layer:
                 if id(v) not in seen:
                     seen.add(id(v))
                     weights.append((layer, v, trained and v.trainable))
-            stack.extend((sub, trained) for sub in reversed(sublayers))
+            for sub in reversed(sublayers):  # reversed, so the first is visited first
+                stack.append((sub, trained))
         return layers, weights
 
     def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:

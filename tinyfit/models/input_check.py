@@ -48,6 +48,8 @@ def match_inputs(model_name: str, names: Sequence[str], shapes: Sequence[tuple],
         shapes: the inputs' shapes, None for any size (the batch axis always).
         data: an array, a list/tuple (by position) or a dict (by name).
     """
+    if len(names) == 1 and hasattr(data, "shape") and _fits(tuple(shapes[0]), tuple(data.shape)):
+        return [data]  # the usual call: one input, of a fitting shape (nothing to report)
     where = f"{caller}: " if caller else ""
     where += f"Model {model_name!r}"
     values = _by_input(where, list(names), data)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ... import backend
 from ..function import Function, check_same_device, lift, unbroadcast
+from ..tensor import Tensor  # after ..function, which loads tensor.py whichever came first
 
 
 def broadcast_error(op: str, a_shape: tuple, b_shape: tuple) -> ValueError:
@@ -337,8 +338,6 @@ _COMPARISONS = {
 
 def compare(op: str, a: Any, b: Any):
     """An elementwise comparison: a boolean Tensor that carries no gradient."""
-    from ..tensor import Tensor
-
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     a = a if isinstance(a, Tensor) else lift(a, like, op)
     b = b if isinstance(b, Tensor) else lift(b, like, op)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ... import backend
 from ..function import Function
+from ..tensor import Tensor  # after ..function, which loads tensor.py whichever came first
 
 
 def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
@@ -152,8 +153,6 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def arg(op: str, x, axis=None):
     """argmax/argmin: integer positions, no gradient."""
-    from ..tensor import Tensor
-
     if axis is not None:
         normalize_axis(op, axis, x.ndim)
         if not isinstance(axis, int):

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from ... import backend
 from ..function import Function, check_same_device
+from ..tensor import Tensor  # after ..function, which loads tensor.py whichever came first
 
 
 class Reshape(Function):
@@ -95,8 +96,6 @@ def _show(index: Any) -> str:
 
 def getitem(x, index):
     """Indexes a tensor; Tensor and list indices become arrays on x's device."""
-    from ..tensor import Tensor
-
     xp = backend.array_module(x.data)
 
     def convert(i):
