@@ -76,16 +76,17 @@ def run_tinyfit(data, epochs: int, seed: int) -> dict:
 
         def __init__(self):
             super().__init__()
-            self.train, self.val = [], []
+            self.train, self.val, self.faults = [], [], []
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+            self.start, self.start_faults = time.perf_counter(), page_faults()
 
         def on_train_batch_end(self, batch, logs=None):
             self.last = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             self.train.append(self.last - self.start)
+            self.faults.append(page_faults() - self.start_faults)  # validation's few included
             self.val.append(time.perf_counter() - self.last)
 
     keras.utils.set_random_seed(seed)
@@ -100,7 +101,7 @@ def run_tinyfit(data, epochs: int, seed: int) -> dict:
     history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=epochs,
                         validation_data=(x_val, y_val), callbacks=[timer], verbose=0)
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=TEST_BATCH_SIZE, verbose=0)
-    return {"train_s": timer.train, "val_s": timer.val, "rss_before_mb": rss_before,
+    return {"train_s": timer.train, "val_s": timer.val, "faults": timer.faults, "rss_before_mb": rss_before,
             "steps": -(-len(x_train) // BATCH_SIZE),
             "train_accuracy": history.history["sparse_categorical_accuracy"][-1],
             "val_accuracy": history.history["val_sparse_categorical_accuracy"][-1],
@@ -192,9 +193,9 @@ def run_numpy(data, epochs: int, seed: int) -> dict:
     velocities = [np.zeros_like(p) for p in params]
     rng = np.random.default_rng(seed + 1)
     rss_before = start_memory_window()
-    train_s, val_s = [], []
+    train_s, val_s, faults = [], [], []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start, start_faults = time.perf_counter(), page_faults()
         order = rng.permutation(len(x_train))
         loss_sum, correct = 0.0, 0
         for first in range(0, len(x_train), BATCH_SIZE):
@@ -202,12 +203,13 @@ def run_numpy(data, epochs: int, seed: int) -> dict:
             batch_loss, batch_correct = numpy_train_step(params, velocities, x_train[pick], y_train[pick])
             loss_sum += batch_loss
             correct += batch_correct
-        done = time.perf_counter()
+        done, done_faults = time.perf_counter(), page_faults()
         train_accuracy = correct / len(x_train)
         val_accuracy = numpy_evaluate(params, x_val, y_val, BATCH_SIZE)
         train_s.append(done - start)
+        faults.append(done_faults - start_faults)
         val_s.append(time.perf_counter() - done)
-    return {"train_s": train_s, "val_s": val_s, "rss_before_mb": rss_before,
+    return {"train_s": train_s, "val_s": val_s, "faults": faults, "rss_before_mb": rss_before,
             "steps": -(-len(x_train) // BATCH_SIZE), "train_accuracy": train_accuracy,
             "val_accuracy": val_accuracy, "test_accuracy": numpy_evaluate(params, x_test, y_test, TEST_BATCH_SIZE),
             "version": np.__version__}
@@ -255,9 +257,9 @@ def run_torch(data, epochs: int, seed: int) -> dict:
         return correct / len(x)
 
     rss_before = start_memory_window()
-    train_s, val_s = [], []
+    train_s, val_s, faults = [], [], []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start, start_faults = time.perf_counter(), page_faults()
         order = torch.randperm(len(x_train))
         loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
         for first in range(0, len(x_train), BATCH_SIZE):
@@ -271,15 +273,21 @@ def run_torch(data, epochs: int, seed: int) -> dict:
             with torch.no_grad():
                 loss_sum += loss * len(y)
                 correct += (logits.argmax(dim=1) == y).sum()
-        done = time.perf_counter()
+        done, done_faults = time.perf_counter(), page_faults()
         train_accuracy = int(correct) / len(x_train)
         val_accuracy = evaluate(x_val, y_val, BATCH_SIZE)
         train_s.append(done - start)
+        faults.append(done_faults - start_faults)
         val_s.append(time.perf_counter() - done)
-    return {"train_s": train_s, "val_s": val_s, "rss_before_mb": rss_before,
+    return {"train_s": train_s, "val_s": val_s, "faults": faults, "rss_before_mb": rss_before,
             "steps": -(-len(x_train) // BATCH_SIZE), "train_accuracy": train_accuracy,
             "val_accuracy": val_accuracy, "test_accuracy": evaluate(x_test, y_test, TEST_BATCH_SIZE),
             "version": torch.__version__}
+
+
+def page_faults() -> int:
+    """Minor page faults of this process so far: memory the allocator took back from the system."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def start_memory_window() -> float:
@@ -416,7 +424,7 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
     print("Memory: peak resident memory of each run's process from the start of training (data loaded) "
           "to the end of testing, and how much of it training added")
     print()
-    print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>9}{'validation':>12}"
+    print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>9}{'faults/step':>13}{'validation':>12}"
           f"{'peak RSS':>11}{'training adds':>15}{'test acc':>10}")
     for name in CONTENDERS:
         runs = results[name]
@@ -429,8 +437,9 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
         peak = statistics.median(r["peak_rss_mb"] for r in runs)
         added = statistics.median(r["peak_rss_mb"] - r["rss_before_mb"] for r in runs)
         accuracy = statistics.median(r["test_accuracy"] for r in runs)
+        faults = statistics.median(r["faults"][-1] for r in runs) / runs[0]["steps"]
         print(f"{TITLES[name]:16}{train:>11.2f} s{best:>7.2f} s{train / runs[0]['steps'] * 1e3:>9.3f}"
-              f"{val:>10.2f} s{peak:>8.0f} MB{added:>12.0f} MB{accuracy:>10.4f}")
+              f"{faults:>13.1f}{val:>10.2f} s{peak:>8.0f} MB{added:>12.0f} MB{accuracy:>10.4f}")
     print()
     print(f"{'':34}{'median':>8}{'best':>8}{'goal':>10}")
     lines = [("tinyfit / NumPy by hand", median_ratio(results, "tinyfit", "numpy"), GOAL_VS_NUMPY),
