@@ -141,6 +141,10 @@ def divide_no_nan(x: Tensor, y: Tensor) -> Tensor:
     Works on the arrays directly: results are read every step, and need no graph.
     """
     xp = backend.array_module(x.data)
+    if y.data.ndim == 0 and backend.device_of(y.data) == "cpu":
+        # One number on the CPU (a mean's total / count, read at every step): plain division.
+        value = x.data / y.data if y.data != 0 else xp.zeros_like(x.data)
+        return Tensor._make(xp.asarray(value, dtype=x.dtype), False)
     is_zero = y.data == 0
     quotient = x.data / xp.where(is_zero, 1, y.data)
     return Tensor._make(xp.where(is_zero, 0, quotient).astype(x.dtype, copy=False), False)

@@ -189,29 +189,36 @@ class SparseCategoricalCrossentropyFromLogits(Function):
     """-log_softmax(logits)[label] over `axis`: the hot path of classifier training.
 
     loss = logsumexp(logits) - logits[label], and its gradient is softmax minus
-    the label's indicator. The indicator (a boolean array shaped like the
-    logits) is made once in forward, for the lookup, and reused in backward.
+    the label's indicator. For the usual (batch, classes) logits each row's
+    label is picked by plain indexing; other layouts use a boolean indicator
+    shaped like the logits.
     """
 
     name = "sparse_categorical_crossentropy"
 
     def forward(self, logits, labels, axis):
         xp = backend.array_module(logits)
-        # The labels' shape with a size-1 class axis: per-sample values broadcast
-        # against the logits in this shape (reshape is cheaper than expand_dims).
-        self.kept_shape = labels.shape[:axis] + (1,) + labels.shape[axis:]
-        classes = [1] * logits.ndim
-        classes[axis] = logits.shape[axis]
-        self.is_label = xp.arange(logits.shape[axis]).reshape(classes) == labels.reshape(self.kept_shape)
         shifted = logits - logits.max(axis=axis, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
         if self.needs_grad:
             self.probs = e / total
+        if logits.ndim == 2 and axis == 1:
+            self.pick = (xp.arange(len(labels)), labels)  # (row, label) of each sample
+            return xp.log(total[:, 0]) - shifted[self.pick]
+        # The labels' shape with a size-1 class axis, where per-sample values meet the logits.
+        self.kept_shape = labels.shape[:axis] + (1,) + labels.shape[axis:]
+        classes = [1] * logits.ndim
+        classes[axis] = logits.shape[axis]
+        self.is_label = xp.arange(logits.shape[axis]).reshape(classes) == labels.reshape(self.kept_shape)
         picked = xp.where(self.is_label, shifted, 0).sum(axis=axis, keepdims=True)
         return (xp.log(total) - picked).reshape(labels.shape)
 
     def backward(self, grad):
+        if hasattr(self, "pick"):
+            d_logits = self.probs * grad[:, None]
+            d_logits[self.pick] -= grad
+            return d_logits, None
         return (self.probs - self.is_label) * grad.reshape(self.kept_shape), None
 
 
