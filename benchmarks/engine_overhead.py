@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
@@ -29,7 +30,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy
+# One BLAS/OpenMP thread for both sides, set before NumPy loads, unless the caller set
+# the variables: on a shared two-core machine, thread contention swamps a 0.2 ms step.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+for _variable in THREAD_VARIABLES:
+    os.environ.setdefault(_variable, "1")
+
+import numpy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
@@ -209,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
           "one forward+backward step")
     print(f"cross-entropy: {xent_name}")
     print(f"{args.rounds} rounds x {args.steps} steps of each, alternating; gradients equal (allclose)")
+    print("threads: " + ", ".join(f"{v}={os.environ[v]}" for v in THREAD_VARIABLES) + " for both sides"
+          + (f"; machine load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""))
     print()
     print(f"{'per step':16}{'median':>12}{'best round':>14}")
     print(f"{'by hand':16}{format_time(hand):>12}{format_time(min(hand_times)):>14}")
