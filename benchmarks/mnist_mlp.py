@@ -446,8 +446,8 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
              ("tinyfit / PyTorch eager", median_ratio(results, "tinyfit", "torch"), GOAL_VS_TORCH)]
     for label, ratio, goal in lines:
         if ratio is None:
-            print(f"{label:34}{'n/a':>8}{'':8}{'<= ' + str(goal) + 'x':>10}  (PyTorch not installed: "
-                  "pip install torch to compare)")
+            why = results["torch"][0].get("skipped", "")
+            print(f"{label:34}{'n/a':>8}{'':8}{'<= ' + str(goal) + 'x':>10}  (PyTorch skipped: {why})")
             continue
         print(f"{label:34}{ratio[0]:>7.2f}x{ratio[1]:>7.2f}x{'<= ' + str(goal) + 'x':>10}  "
               f"{verdict(ratio[0] <= goal)}")
