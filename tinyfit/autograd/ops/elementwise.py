@@ -65,8 +65,12 @@ class _Binary(Function):
     def reduce_grads(self, ga: Any, gb: Any) -> tuple:
         """Each gradient summed back to its operand's shape, None where unneeded."""
         need_a, need_b = self.needs_grad
-        return (unbroadcast(ga, self.a_shape) if need_a else None,
-                unbroadcast(gb, self.b_shape) if need_b else None)
+        # Most gradients already have their operand's shape; only the others are summed.
+        if need_a and ga.shape != self.a_shape:
+            ga = unbroadcast(ga, self.a_shape)
+        if need_b and gb.shape != self.b_shape:
+            gb = unbroadcast(gb, self.b_shape)
+        return (ga if need_a else None), (gb if need_b else None)
 
 
 class Add(_Binary):

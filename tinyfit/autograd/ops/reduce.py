@@ -63,7 +63,7 @@ class Sum(Function):
         # Filled into a new array rather than returned as a broadcast_to view: a
         # view is read-only (a leaf would copy it anyway) and costs more to make.
         out = backend.array_module(grad).empty(self.shape, dtype=grad.dtype)
-        out[...] = grad.reshape(_kept_shape(self.shape, self.axes))
+        out[...] = grad if grad.ndim == 0 else grad.reshape(_kept_shape(self.shape, self.axes))
         return out
 
 
