@@ -13,7 +13,8 @@ images, validated after each epoch on the last 10,000, then tested on the
                    eps=1e-7) (PyTorch adds epsilon outside the square root), when torch imports
 
 All start from Glorot-uniform weights and zero biases, shuffle every epoch, and
-track the running loss and accuracy of each batch as fit() does. The figure
+track the running loss and accuracy of each batch as fit() does; none prints
+progress (tinyfit runs with verbose=0), so no contender times its printing. The figure
 that matters is the second epoch's training time (the first pays for warm-up);
 validation is timed apart. Each run happens in its own process, so its peak
 memory (ru_maxrss) is its own; runs take turns, round after round, in a
