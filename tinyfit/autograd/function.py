@@ -53,8 +53,8 @@ class Function:
             if not isinstance(a, Tensor):
                 inputs = _lift_all(args, cls.name)
                 break
-        if len(inputs) > 1 and type(inputs[0].data) is not type(inputs[1].data) or len(inputs) > 2:
-            check_same_device(cls.name, inputs)  # arrays of different kinds: maybe different devices
+        if len(inputs) > 1:
+            check_same_device(cls.name, inputs)
 
         ctx = cls()
         requires_grad = False

@@ -406,8 +406,8 @@ def _parents_needing_grad(node: Tensor) -> list:
     return [p for p in ctx.parents if p.requires_grad]
 
 
-# The ops import Function, which imports Tensor lazily; importing them last keeps
-# this module free of import cycles.
+# The ops import Function and Tensor; importing them last, once Tensor is defined,
+# keeps this module free of import cycles.
 from .ops import elementwise as _E  # noqa: E402
 from .ops import linalg as _L  # noqa: E402
 from .ops import reduce as _R  # noqa: E402
