@@ -195,6 +195,7 @@ class SparseCategoricalCrossentropyFromLogits(Function):
     """
 
     name = "sparse_categorical_crossentropy"
+    pick = None  # (rows, labels) when the logits are (batch, classes)
 
     def forward(self, logits, labels, axis):
         xp = backend.array_module(logits)
@@ -215,7 +216,7 @@ class SparseCategoricalCrossentropyFromLogits(Function):
         return (xp.log(total) - picked).reshape(labels.shape)
 
     def backward(self, grad):
-        if hasattr(self, "pick"):
+        if self.pick is not None:  # softmax * g, minus g at each row's label
             d_logits = self.probs * grad[:, None]
             d_logits[self.pick] -= grad
             return d_logits, None
