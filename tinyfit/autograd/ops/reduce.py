@@ -51,19 +51,33 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[i
 
 
 class Sum(Function):
+    """The sum over `axis`, times `scale` (1/n makes it the mean).
+
+    The scale lives inside the op rather than in a multiply after it because a
+    mean ends nearly every loss: one graph node fewer on every training step.
+    """
+
     name = "sum"
 
-    def forward(self, a, axis=None, keepdims=False):
+    def forward(self, a, axis=None, keepdims=False, scale=1.0):
         self.axes = normalize_axis(self.name, axis, a.ndim)
         self.shape = a.shape
-        return a.sum(axis=self.axes, keepdims=keepdims)
+        self.scale = scale
+        out = a.sum(axis=self.axes, keepdims=keepdims)
+        if scale == 1.0:
+            return out
+        if out.dtype.kind != "f":
+            out = out.astype("float32")  # the mean of integers is a float, as in Keras
+        return out * out.dtype.type(scale)
 
     def backward(self, grad):
-        # Every input element contributed once, so each gets the output's gradient.
-        # Filled into a new array rather than returned as a broadcast_to view: a
-        # view is read-only (a leaf would copy it anyway) and costs more to make.
+        # Every input element contributed once, so each gets the output's gradient
+        # (times the scale). Filled into a new array rather than returned as a
+        # broadcast_to view: a view is read-only and costs more to make.
         out = backend.array_module(grad).empty(self.shape, dtype=grad.dtype)
         out[...] = grad if grad.ndim == 0 else grad.reshape(_kept_shape(self.shape, self.axes))
+        if self.scale != 1.0:
+            out *= grad.dtype.type(self.scale)
         return out
 
 
@@ -119,7 +133,7 @@ def mean(x, axis=None, keepdims=False):
     n = _count(x, axis)
     if n == 0:
         raise ValueError(f"mean: cannot average over zero elements (shape {x.shape}, axis {axis}).")
-    return Sum.apply(x, axis=axis, keepdims=keepdims) * (1.0 / n)
+    return Sum.apply(x, axis=axis, keepdims=keepdims, scale=1.0 / n)
 
 
 def var(x, axis=None, keepdims=False):
