@@ -51,7 +51,9 @@ from .. import optimizers as optimizers_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
 from ..data import flatten, get_data_adapter, map_structure, split_validation, unpack_x_y_sample_weight
+from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .compile_utils import CompileLoss, CompileMetrics, to_float
+from .epoch_iterator import EpochIterator, steps_for, take
 
 
 class _LossTracker(metrics_module.Mean):
@@ -302,11 +304,11 @@ class Trainer:
         self._assert_compiled("fit")
         if self.optimizer is None:
             raise ValueError("fit: the model was compiled without an optimizer; pass compile(optimizer=...).")
-        _check_positive_int("fit", "epochs", epochs)
-        _check_int("fit", "initial_epoch", initial_epoch, minimum=0)
-        _check_positive_int("fit", "validation_freq", validation_freq)
-        _check_batch_size("fit", "batch_size", batch_size)
-        _check_batch_size("fit", "validation_batch_size", validation_batch_size)
+        check_positive_int("fit", "epochs", epochs)
+        check_int("fit", "initial_epoch", initial_epoch, minimum=0)
+        check_positive_int("fit", "validation_freq", validation_freq)
+        check_batch_size("fit", "batch_size", batch_size)
+        check_batch_size("fit", "validation_batch_size", validation_batch_size)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split,
                                                                       caller="fit")
@@ -315,15 +317,15 @@ class Trainer:
         adapter = get_data_adapter(x, y, sample_weight, batch_size, shuffle, class_weight, caller="fit")
         self._check_data(adapter.x, "fit")
         if steps_per_epoch is not None:
-            _check_positive_int("fit", "steps_per_epoch", steps_per_epoch)
-        epoch_batches = _EpochBatches(adapter, steps_per_epoch)
+            check_positive_int("fit", "steps_per_epoch", steps_per_epoch)
+        epoch_batches = EpochIterator(adapter, steps_per_epoch)
         val_adapter = None
         if validation_data is not None:
-            vx, vy, vsw = _unpack_validation(validation_data)
+            vx, vy, vsw = unpack_validation(validation_data)
             val_adapter = get_data_adapter(vx, vy, vsw, validation_batch_size or batch_size, False,
                                            caller="fit(validation_data=...)")
             self._check_data(val_adapter.x, "fit(validation_data=...)")
-            _steps("fit", "validation_steps", validation_steps, val_adapter)
+            steps_for("fit", "validation_steps", validation_steps, val_adapter)
 
         callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps)
         self.stop_training = False
@@ -361,10 +363,10 @@ class Trainer:
             only the loss), or a dict when `return_dict=True`.
         """
         self._assert_compiled("evaluate")
-        _check_batch_size("evaluate", "batch_size", batch_size)
+        check_batch_size("evaluate", "batch_size", batch_size)
         adapter = get_data_adapter(x, y, sample_weight, batch_size, False, caller="evaluate")
         self._check_data(adapter.x, "evaluate")
-        n = _steps("evaluate", "steps", steps, adapter)
+        n = steps_for("evaluate", "steps", steps, adapter)
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
         logs = self._evaluate_adapter(adapter, steps, callbacks)
         return logs if return_dict else _as_list(logs, self.metrics_names)
@@ -373,7 +375,7 @@ class Trainer:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
-        for step, batch in _take(adapter.batches(), _steps("evaluate", "steps", steps, adapter)):
+        for step, batch in take(adapter.batches(), steps_for("evaluate", "steps", steps, adapter)):
             callbacks.on_test_batch_begin(step)
             logs = self._run_step("test_step", self._to_tensors(batch))
             callbacks.on_test_batch_end(step, logs)
@@ -385,14 +387,14 @@ class Trainer:
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None):
         """The model's outputs for `x`, as NumPy arrays (a list/dict for several outputs)."""
-        _check_batch_size("predict", "batch_size", batch_size)
+        check_batch_size("predict", "batch_size", batch_size)
         adapter = get_data_adapter(x, None, None, batch_size, False, caller="predict")
         self._check_data(adapter.x, "predict")
-        n = _steps("predict", "steps", steps, adapter)
+        n = steps_for("predict", "steps", steps, adapter)
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
         callbacks.on_predict_begin()
         outputs = []
-        for step, batch in _take(adapter.batches(), n):
+        for step, batch in take(adapter.batches(), n):
             callbacks.on_predict_batch_begin(step)
             out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
             outputs.append(out)
@@ -459,29 +461,6 @@ class Trainer:
 
 
 # ------------------------------------------------------------------ helpers
-class _EpochBatches:
-    """fit's batches: one full pass per epoch, or with steps_per_epoch that many
-    batches per epoch, each epoch going on where the last one stopped (a new,
-    reshuffled pass starts when the data runs out)."""
-
-    def __init__(self, adapter: Any, steps_per_epoch: int | None):
-        self.adapter = adapter
-        self.steps = steps_per_epoch or adapter.num_batches
-        self._continuing = steps_per_epoch is not None
-        self._pass = None
-
-    def next_epoch(self):
-        if not self._continuing:
-            yield from enumerate(self.adapter.batches())
-            return
-        for step in range(self.steps):
-            batch = next(self._pass, None) if self._pass is not None else None
-            if batch is None:
-                self._pass = self.adapter.batches()
-                batch = next(self._pass)
-            yield step, batch
-
-
 def _batch_size(x: Any) -> int:
     leaves = flatten(x)
     if not leaves or not getattr(leaves[0], "shape", None):
@@ -510,53 +489,10 @@ def _as_float_if_scalar(value: Any) -> Any:
 
 
 def _warn_once(model: Any, message: str) -> None:
-    if not getattr(model, "_warned_" + str(hash(message)), False):
-        setattr(model, "_warned_" + str(hash(message)), True)
+    said = model.__dict__.setdefault("_warnings_given", set())
+    if message not in said:
+        said.add(message)
         warnings.warn(message, UserWarning, stacklevel=3)
-
-
-def _check_int(caller: str, name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, (int, numpy.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{caller}: {name} must be a whole number >= {minimum}, got {value!r}.")
-
-
-def _check_positive_int(caller: str, name: str, value: Any) -> None:
-    _check_int(caller, name, value, minimum=1)
-
-
-def _check_batch_size(caller: str, name: str, value: Any) -> None:
-    if value is not None:
-        _check_int(caller, name, value, minimum=1)
-
-
-def _steps(caller: str, name: str, steps: int | None, adapter) -> int:
-    if steps is None:
-        return adapter.num_batches
-    _check_positive_int(caller, name, steps)
-    if steps > adapter.num_batches:
-        raise ValueError(
-            f"{caller}: {name}={steps} but the data holds only {adapter.num_batches} batches of "
-            f"{adapter.batch_size} ({adapter.num_samples} samples); use at most {adapter.num_batches}."
-        )
-    return steps
-
-
-def _take(batches, n: int):
-    for step, batch in enumerate(batches):
-        if step >= n:
-            break
-        yield step, batch
-
-
-def _unpack_validation(validation_data: Any):
-    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
-        x, y, *rest = validation_data
-        return x, y, rest[0] if rest else None
-    raise ValueError(
-        "fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight); "
-        f"got {type(validation_data).__name__}"
-        + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "") + "."
-    )
 
 
 def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps: int,
