@@ -7,7 +7,7 @@ import pytest
 import tinyfit
 from tinyfit import layers, ops
 from tinyfit.autograd.variable import Variable
-from tinyfit.layers.layer import reset_names
+from tinyfit.layers.naming import reset_names
 from tinyfit.layers.symbolic import KerasTensor, symbolic_call
 from tinyfit.models import Model
 

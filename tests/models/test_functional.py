@@ -8,7 +8,7 @@ import tinyfit
 import tinyfit as keras
 from tinyfit import layers, ops
 from tinyfit.autograd.gradcheck import gradcheck
-from tinyfit.layers.layer import reset_names
+from tinyfit.layers.naming import reset_names
 from tinyfit.layers.symbolic import symbolic_call
 from tinyfit.models import Sequential, check_input_data
 from tinyfit.trainers.trainer import Trainer

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tinyfit import layers
-from tinyfit.layers.layer import reset_names
+from tinyfit.layers.naming import reset_names
 from tinyfit.models import Model, Sequential
 
 

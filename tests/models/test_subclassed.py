@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tinyfit import layers, ops
-from tinyfit.layers.layer import reset_names
+from tinyfit.layers.naming import reset_names
 from tinyfit.models import Model, check_input_data
 from tinyfit.trainers.trainer import Trainer
 

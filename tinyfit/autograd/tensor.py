@@ -15,7 +15,6 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
-from . import grad_mode
 from .graph import topological_order
 
 _FLOAT_DEFAULT = numpy.dtype("float32")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Any, Callable
+from typing import Callable
 
 from ._learning_rate import check_learning_rate_settable, read_learning_rate, write_learning_rate
 from .callback import Callback, Logs

@@ -19,12 +19,9 @@ Weights and sub-layers are found by looking through the layer's attributes
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import inspect
-import re
-import warnings
-from typing import Any, Iterator
+from typing import Any
 
 import numpy
 
@@ -32,37 +29,10 @@ from .. import backend, initializers, regularizers
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
+from .naming import claim_name, snake_case, unique_name
+from .probe import placeholders_for, quiet, spec_of, stand_in
 from .symbolic import KerasTensor, Node, any_symbolic
 from .tree import flatten, map_structure
-
-# --------------------------------------------------------------------- names
-_name_counts: dict[str, int] = {}
-_used_names: set[str] = set()
-
-
-def unique_name(base: str) -> str:
-    """"dense", then "dense_1", "dense_2", ...: a name no layer has taken yet."""
-    n = _name_counts.get(base, 0)
-    name = base if n == 0 else f"{base}_{n}"
-    while name in _used_names:
-        n += 1
-        name = f"{base}_{n}"
-    _name_counts[base] = n + 1
-    _used_names.add(name)
-    return name
-
-
-def reset_names() -> None:
-    """Forgets the names given so far, so automatic names start again at "dense"."""
-    _name_counts.clear()
-    _used_names.clear()
-
-
-def snake_case(name: str) -> str:
-    """"ActivityRegularization" -> "activity_regularization"."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
 
 # -------------------------------------------------------------- call context
 # One entry per layer call in progress, outermost first: (training, token, probing).
@@ -154,7 +124,7 @@ class Layer:
             return unique_name(snake_case(type(self).__name__))
         if not isinstance(name, str) or not name:
             raise TypeError(f"A layer's name must be a non-empty string, got {name!r}.")
-        _used_names.add(name)
+        claim_name(name)
         return name
 
     # ------------------------------------------------------------ to override
@@ -178,7 +148,7 @@ class Layer:
         The default finds out by running `call` on placeholder data; layers whose
         output shape is simple arithmetic override it.
         """
-        placeholders = _placeholders_for(input_shape)
+        placeholders = placeholders_for(input_shape)
         self._maybe_build((placeholders,), {})
         spec = self.compute_output_spec(placeholders)
         return map_structure(lambda t: t.shape, spec)
@@ -193,7 +163,7 @@ class Layer:
         """
         first, second = (self._probe(args, kwargs, sizes) for sizes in _PROBE_SIZES)
         pairs = iter(zip(flatten(first), flatten(second)))
-        return map_structure(lambda _: _spec_of(self, *next(pairs)), first)
+        return map_structure(lambda _: spec_of(self, *next(pairs)), first)
 
     # ------------------------------------------------------------ the call
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -226,9 +196,9 @@ class Layer:
 
     def _probe(self, args: tuple, kwargs: dict, sizes: tuple[int, int]) -> Any:
         """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers)."""
-        args, kwargs = map_structure(lambda t: _stand_in(t, sizes), (args, kwargs))
+        args, kwargs = map_structure(lambda t: stand_in(t, sizes), (args, kwargs))
         kwargs.pop("training", None)
-        with no_grad(), _CallScope(False, probing=True), _quiet():
+        with no_grad(), _CallScope(False, probing=True), quiet():
             return self.call(*args, **self._with_training(args, kwargs, False))
 
     def _not_initialized(self) -> RuntimeError:
@@ -588,51 +558,3 @@ def _weight_shape(layer: str, name: str | None, shape: Any) -> tuple[int, ...]:
             "(e.g. input_shape[-1]), never from the batch axis."
         )
     return tuple(int(n) for n in shape)
-
-
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, (tuple, list)) and all(n is None or isinstance(n, int) for n in value)
-
-
-def _placeholders_for(shapes: Any) -> Any:
-    """KerasTensors for a shape, or for a list/tuple/dict of shapes."""
-    if _is_shape(shapes):
-        return KerasTensor(shapes)
-    if isinstance(shapes, dict):
-        return {key: _placeholders_for(value) for key, value in shapes.items()}
-    if isinstance(shapes, (list, tuple)):
-        return type(shapes)(_placeholders_for(value) for value in shapes)
-    raise TypeError(f"Expected a shape (a tuple of sizes or None) or a list/dict of them, got {shapes!r}.")
-
-
-def _stand_in(leaf: Any, sizes: tuple[int, int]) -> Any:
-    """A real tensor in place of a KerasTensor: ones (zeros for integers), unknown axes filled in."""
-    if not isinstance(leaf, KerasTensor):
-        return leaf
-    batch, other = sizes
-    shape = tuple((batch if i == 0 else other) if n is None else n for i, n in enumerate(leaf.shape))
-    fill = 1 if leaf.dtype.kind == "f" else 0
-    return Tensor._make(backend.xp().full(shape, fill, dtype=leaf.dtype), False)
-
-
-def _spec_of(layer: Layer, a: Any, b: Any) -> Any:
-    """The KerasTensor matching two probe outputs (axes whose sizes differ are unknown)."""
-    if a is None:
-        return None
-    if not isinstance(a, Tensor):
-        raise TypeError(
-            f"Layer {layer.name!r} returned {type(a).__name__} from call(); layers must return tensors "
-            "(or lists/tuples/dicts of them)."
-        )
-    shape = tuple(m if m == n else None for m, n in zip(a.shape, b.shape))
-    if a.ndim != b.ndim:
-        shape = tuple(None for _ in a.shape)
-    return KerasTensor(shape, a.dtype, name=layer.name)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silences warnings while probing: the stand-in data is not real, its warnings would mislead."""
-    with warnings.catch_warnings(), numpy.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        yield

@@ -144,7 +144,7 @@ def _bind_keywords(fn: Callable[..., Any], kwargs: dict) -> Callable[..., Any]:
 
 
 def _fn_name(fn: Callable[..., Any]) -> str:
-    from .layer import unique_name
+    from .naming import unique_name
 
     return unique_name(getattr(fn, "__name__", "lambda").strip("<>_") or "lambda")
 

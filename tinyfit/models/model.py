@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..layers.layer import Layer, _placeholders_for, unique_name
+from ..layers.layer import Layer
+from ..layers.naming import unique_name
+from ..layers.probe import placeholders_for
 from ..layers.symbolic import KerasTensor, any_symbolic
 from ..trainers.trainer import Trainer
 from . import input_check, summary as summary_module
@@ -97,7 +99,7 @@ class Model(Trainer, Layer):
             return
         if input_shape is None:
             raise ValueError(f"Model {self.name!r}: build() needs input_shape, e.g. build((None, 784)).")
-        placeholders = _placeholders_for(input_shape)
+        placeholders = placeholders_for(input_shape)
         self.built = True
         self.compute_output_spec(placeholders)
 
