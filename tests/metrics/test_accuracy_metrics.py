@@ -63,6 +63,27 @@ def test_sparse_labels_of_shape_n_n_1_and_float_give_the_same_answer():
     assert metrics.sparse_categorical_accuracy(labels.reshape(-1, 1), scores).shape == (12,)
 
 
+@pytest.mark.parametrize("labels_dtype", ["int64", "uint8", "int32", "float32", "float64"])
+def test_sparse_accuracy_fast_path_matches_the_ops_path(labels_dtype):
+    # The training-step path works on the arrays; the general one chains ops. Ties, a
+    # fractional label and a 3-d batch included: both must give the same 0/1 values.
+    from tinyfit import ops
+    from tinyfit.metrics.accuracy_metrics import _sparse_hits, _sparse_hits_on_arrays
+
+    r = rng(5)
+    for shape in ((16, 4), (3, 5, 4)):
+        scores = r.integers(0, 3, shape).astype("float32")  # many ties
+        labels = r.integers(0, 4, shape[:-1]).astype(labels_dtype)
+        if labels_dtype.startswith("float"):
+            labels.flat[0] = 1.5  # matches no class
+        y_true, y_pred = ops.convert_to_tensor(labels), ops.convert_to_tensor(scores)
+        fast, general = _sparse_hits_on_arrays(y_true, y_pred), _sparse_hits(y_true, y_pred)
+        assert fast.dtype == general.dtype and fast.shape == general.shape
+        assert not fast.requires_grad and not general.requires_grad
+        np.testing.assert_array_equal(fast.numpy(), general.numpy())
+        np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels, scores).numpy(), general.numpy())
+
+
 @pytest.mark.parametrize("threshold", [0.2, 0.5, 0.8])
 def test_binary_accuracy_matches_numpy(threshold):
     r = rng(4)

@@ -100,6 +100,25 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
     """1.0 where the highest score's class equals the integer label, per sample."""
     y_pred = ops.convert_to_tensor(y_pred)
     labels = _sparse_labels("sparse_categorical_accuracy", y_true, y_pred)
+    if y_pred.ndim >= 2 and y_pred.size and labels.dtype.kind in "iuf" and type(labels.data) is type(y_pred.data):
+        return _sparse_hits_on_arrays(labels, y_pred)
+    return _sparse_hits(labels, y_pred)
+
+
+def _sparse_hits_on_arrays(labels: Tensor, y_pred: Tensor) -> Tensor:
+    """`_sparse_hits` computed on the backend arrays, for the batches of every training step.
+
+    argmax has no gradient, so the graph ops of `_sparse_hits` would only add their
+    bookkeeping (about half the time of the metric); the answer is the same.
+    """
+    predicted = y_pred.data.argmax(axis=-1)
+    if labels.dtype.kind == "f":  # compare as floats, so a label of 1.5 matches nothing
+        predicted = predicted.astype(labels.dtype)
+    return Tensor._make((labels.data == predicted).astype("float32"), False)
+
+
+def _sparse_hits(labels: Tensor, y_pred: Tensor) -> Tensor:
+    """1.0 where argmax(y_pred) equals the label, written with ops (any shape, dtype, device)."""
     predicted = ops.argmax(y_pred, axis=-1)
     if labels.dtype.kind == "f":  # compare as floats, so a label of 1.5 matches nothing
         predicted = ops.cast(predicted, labels.dtype)
