@@ -35,6 +35,14 @@ def test_mean_accumulates_over_batches_and_resets():
     assert float(m.result()) == 5.0
 
 
+def test_a_single_weight_weighs_the_batch_mean_for_one_value_and_for_many():
+    # One number (the loss of a step) takes a shortcut past .mean(); many take .mean().
+    m = metrics.Mean()
+    m.update_state(ops.convert_to_tensor(np.float32(2.0)), sample_weight=3)
+    m.update_state(np.array([1.0, 3.0, 8.0], "float32"), sample_weight=1)
+    assert float(m.result()) == pytest.approx((2.0 * 3 + 4.0 * 1) / 4)
+
+
 def test_sum_result_is_a_snapshot():
     s = metrics.Sum()
     s.update_state([2.0])

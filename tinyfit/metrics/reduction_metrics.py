@@ -114,7 +114,10 @@ class Mean(Metric):
             self.total.data += values.data.sum()
             self.count.data += values.shape[0] if values.ndim else 1
         else:  # as Keras: a single weight weighs the batch's mean as one sample
-            self.total.data += values.data.mean() * weight
+            # The loss of each step is one number, its own mean: .mean() on a 0-d
+            # array would cost more than the rest of this update.
+            batch_mean = values.data if values.ndim == 0 else values.data.mean()
+            self.total.data += batch_mean * weight
             self.count.data += weight
 
     def result(self) -> Tensor:
