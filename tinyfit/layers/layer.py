@@ -468,10 +468,11 @@ class Layer:
         followed by the weight regularization penalties (computed now)."""
         layers, weights = self._walk()
         token = self._call_token
-        trained = {id(v) for _, v, is_trained in weights if is_trained}
         found = [loss for layer in layers if layer._loss_token is token for loss in layer._losses]
-        for layer in layers:
-            found += [regularizer(v) for v, regularizer in layer._regularizers if id(v) in trained]
+        if any(layer._regularizers for layer in layers):  # most models have none: skip the set
+            trained = {id(v) for _, v, is_trained in weights if is_trained}
+            for layer in layers:
+                found += [regularizer(v) for v, regularizer in layer._regularizers if id(v) in trained]
         return found
 
     # ------------------------------------------------------------ graph facts
