@@ -1,18 +1,28 @@
-"""Convolution (1-D, 2-D and 3-D, channels_last) as one Function.
+"""Convolution (1-D, 2-D and 3-D, channels_last) as one Function, by im2col.
 
-The idea, for a 2-D kernel W of shape (kh, kw, C, F): every kernel position
-(i, j) meets the input through one strided slice of it, the pixels that sit
-under W[i, j] for every output position at once. That slice, of shape
-(N, out_h, out_w, C), times the (C, F) matrix W[i, j] is that position's share
-of the output, so
+The idea, for a 2-D kernel W of shape (kh, kw, C, F): write out, for every
+output position, the kh*kw*C input values its window covers, as one row of a
+matrix ("image to columns", im2col). Then the whole convolution is ONE matrix
+product of those rows with W flattened to (kh*kw*C, F):
 
-    out = sum over (i, j) of  x_slice(i, j) @ W[i, j]          (kh*kw matmuls)
+    cols = windows(x)                  (N*out_h*out_w, kh*kw*C)
+    out  = cols @ W.reshape(-1, F)     (N*out_h*out_w, F)  -> (N, out_h, out_w, F)
 
-and backward undoes each term the way matmul's backward does:
+Writing out the windows costs no arithmetic: a strided *view* (`as_strided`)
+already shows x as an array of shape (N, out_h, out_w, kh, kw, C) without
+copying anything, because moving one output step or one kernel tap is just a
+fixed jump in memory. Reshaping that view into rows is the one copy. One big
+product keeps BLAS (or the GPU) busy, where many small ones would not.
 
-    dx_slice(i, j) += g @ W[i, j].T        dW[i, j] = x_slice(i, j).T @ g
+Backward is matmul's backward, then the view undone:
 
-A 3x3 kernel is nine matrix products: readable, and fast on NumPy and CuPy alike.
+    dW    = cols.T @ g                 one product, (kh*kw*C, F)
+    dcols = g @ W.T                    one product, (N*out_h*out_w, kh*kw*C)
+    dx    = col2im(dcols)              every kernel tap adds its slice of dcols
+                                       back onto the input positions it read
+
+col2im must *add*: with overlapping windows an input value sits under several
+taps, and its gradient is the sum of what each of them received.
 
 The window arithmetic (sizes, "same" padding, slices) is shared with pooling,
 which slides a window the same way.
@@ -21,6 +31,7 @@ which slides a window the same way.
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from typing import Any
 
@@ -152,41 +163,54 @@ def unpad_spatial(x: Any, pads: tuple[tuple[int, int], ...]) -> Any:
 
 
 # ------------------------------------------------------------- convolution
+def windows(x: Any, window, strides, dilation, out_sizes) -> Any:
+    """A view of padded `x` shaped (batch, *out_sizes, *window, channels): no copy.
+
+    Element [b, *o, *t, c] is x[b, *(o * stride + t * dilation), c]: the value that
+    kernel tap t meets at output position o.
+    """
+    xp = backend.array_module(x)
+    spatial = x.strides[1:-1]
+    shape = (x.shape[0],) + tuple(out_sizes) + tuple(window) + (x.shape[-1],)
+    strides = ((x.strides[0],) + tuple(st * s for st, s in zip(spatial, strides))
+               + tuple(st * d for st, d in zip(spatial, dilation)) + (x.strides[-1],))
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
 class Conv(Function):
-    """Channels_last convolution: one matmul per kernel position."""
+    """Channels_last convolution: im2col, then one matrix product."""
 
     name = "conv"
 
     def forward(self, x, kernel, strides, dilation, pads, out_sizes):
         self.kernel, self.strides, self.dilation = kernel, strides, dilation
         self.pads, self.out_sizes = pads, out_sizes
-        self.x = pad_spatial(x, pads)
-        channels, filters = kernel.shape[-2:]
-        out = None
-        for tap in window_taps(kernel.shape[:-2]):
-            rows = self.x[tap_slices(tap, strides, dilation, out_sizes)].reshape(-1, channels)
-            term = rows @ kernel[tap]
-            if out is None:
-                out = term
-            else:
-                out += term
-        return out.reshape((x.shape[0],) + out_sizes + (filters,))
+        padded = pad_spatial(x, pads)
+        self.padded_shape = padded.shape
+        window, filters = kernel.shape[:-2], kernel.shape[-1]
+        rows = x.shape[0] * math.prod(out_sizes)
+        # The reshape copies the overlapping windows into rows: the im2col matrix.
+        view = windows(padded, window, strides, dilation, out_sizes)
+        self.cols = view.reshape(rows, math.prod(window) * kernel.shape[-2])
+        out = self.cols @ kernel.reshape(-1, filters)
+        return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
 
     def backward(self, grad):
         xp = backend.array_module(grad)
         need_x, need_kernel = self.needs_grad
-        x, kernel = self.x, self.kernel
-        channels, filters = kernel.shape[-2:]
+        kernel, cols = self.kernel, self.cols
+        filters = kernel.shape[-1]
         g = grad.reshape(-1, filters)
-        dx = xp.zeros(x.shape, dtype=x.dtype) if need_x else None
-        dkernel = xp.empty(kernel.shape, dtype=kernel.dtype) if need_kernel else None
-        for tap in window_taps(kernel.shape[:-2]):
-            where = tap_slices(tap, self.strides, self.dilation, self.out_sizes)
-            if need_kernel:
-                dkernel[tap] = x[where].reshape(-1, channels).T @ g
-            if need_x:
-                dx[where] += (g @ kernel[tap].T).reshape(grad.shape[:-1] + (channels,))
+        dkernel = (cols.T @ g).reshape(kernel.shape) if need_kernel else None
+        dx = None
         if need_x:
+            window, n = kernel.shape[:-2], kernel.ndim - 2
+            dcols = (g @ kernel.reshape(-1, filters).T).reshape(
+                grad.shape[:-1] + tuple(window) + (kernel.shape[-2],))
+            dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
+            lead = (slice(None),) * (1 + n)  # batch and output axes: take them whole
+            for tap in window_taps(window):
+                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += dcols[lead + tap]
             dx = unpad_spatial(dx, self.pads)
         return dx, dkernel
 
