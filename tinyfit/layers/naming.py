@@ -34,4 +34,5 @@ def reset_names() -> None:
 def snake_case(name: str) -> str:
     """"ActivityRegularization" -> "activity_regularization"."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    # A digit before a capital does not split, as in Keras: "Conv2D" -> "conv2d".
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
