@@ -3,15 +3,32 @@
     layer.py           Layer, the base class (weights, build, call, add_loss, training)
     input_layer.py     Input and InputLayer
     core.py            Dense, Activation, Identity, Lambda
+    convolutional.py   Conv1D, Conv2D, Conv3D
+    pooling.py         MaxPooling*, AveragePooling*, GlobalMaxPooling*, GlobalAveragePooling*
+    normalization.py   BatchNormalization, LayerNormalization
+    merging.py         Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum
+                       (and their functional forms: concatenate, add, ...)
+    embedding.py       Embedding
+    rescaling.py       Rescaling
     regularization.py  Dropout, ActivityRegularization
     reshaping.py       Flatten, Reshape
     symbolic.py        KerasTensor and Node: how a functional model records its graph
+    output_spec.py     output shapes by arithmetic for symbolic calls (no probing)
 """
 
+from .convolutional import Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Identity, Lambda
+from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+                      concatenate, maximum, minimum, multiply, subtract)
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
+                      GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                      GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .regularization import ActivityRegularization, Dropout
+from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
 
@@ -28,4 +45,37 @@ __all__ = [
     "ActivityRegularization",
     "Flatten",
     "Reshape",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Concatenate",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "concatenate",
+    "add",
+    "subtract",
+    "multiply",
+    "average",
+    "maximum",
+    "minimum",
+    "Embedding",
+    "Rescaling",
 ]

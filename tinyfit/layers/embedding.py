@@ -1,0 +1,101 @@
+"""Embedding: integer ids (words, items, categories) turned into learned vectors.
+
+The layer holds a table of `input_dim` rows, one vector of `output_dim` numbers
+per id, and looks rows up: ids of shape (batch, ...) give (batch, ..., output_dim).
+Looking up is indexing, so the gradient of the table is the output gradient added
+back onto the rows that were read; an id read twice gets both contributions
+(the engine's indexing op does that with a scatter-add).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend, initializers, ops, regularizers
+from .core import _serialize
+from .layer import Layer
+from .output_spec import ShapeByArithmetic
+
+
+class Embedding(ShapeByArithmetic, Layer):
+    """Maps each integer id in [0, input_dim) to a trained vector of length output_dim.
+
+    Args:
+        input_dim: how many ids there are (the largest id plus one).
+        output_dim: the length of each vector.
+        embeddings_initializer: how the table starts (default "uniform": in [-0.05, 0.05]).
+        embeddings_regularizer: a penalty on the table, added to `losses`.
+        mask_zero: must stay False: tinyfit layers pass no masks along.
+
+    Inputs are integers, or floats holding whole numbers (they are used as ids).
+    """
+
+    output_follows_weights = True
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, mask_zero: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Embedding: {name} must be a whole number >= 1, got {value!r}.")
+        if mask_zero:
+            raise ValueError(
+                "Embedding: mask_zero=True is not supported: tinyfit layers pass no masks along, so id 0 "
+                "would be embedded like any other. Leave mask_zero=False; to ignore padding, give padded "
+                "steps a sample_weight of 0."
+            )
+        self.input_dim, self.output_dim = input_dim, output_dim
+        self.mask_zero = False
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+
+    def build(self, input_shape: Any = None) -> None:
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer, name="embeddings")
+        self.built = True
+
+    def call(self, inputs):
+        return self.embeddings[self._ids(inputs)]
+
+    def _ids(self, inputs):
+        """The inputs as an integer tensor, after checking every id is a whole number in range."""
+        data = inputs.data
+        xp = backend.array_module(data)
+        if data.dtype.kind not in "iub":
+            if data.dtype.kind != "f":
+                raise TypeError(f"Embedding {self.name!r}: ids must be integers, got dtype {data.dtype}.")
+            fractional = data != xp.floor(data)
+            if bool(fractional.any()):
+                bad = data[fractional].ravel()[0].item()
+                raise ValueError(
+                    f"Embedding {self.name!r}: ids must be whole numbers, got {bad!r}. Pass integer ids "
+                    "(e.g. x.astype('int64')); values between whole numbers have no row."
+                )
+            inputs = ops.cast(inputs, "int64")
+            data = inputs.data
+        if data.size:
+            low, high = int(data.min()), int(data.max())
+            if low < 0 or high >= self.input_dim:
+                bad = low if low < 0 else high
+                raise ValueError(
+                    f"Embedding {self.name!r}: id {bad} is out of range: input_dim={self.input_dim} allows "
+                    f"ids 0..{self.input_dim - 1}. Raise input_dim to at least {max(high + 1, self.input_dim)} "
+                    "or fix the ids." if bad >= 0 else
+                    f"Embedding {self.name!r}: id {bad} is out of range: ids must be in 0..{self.input_dim - 1} "
+                    f"(input_dim={self.input_dim}); negative ids have no row."
+                )
+        return inputs
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": _serialize(initializers, self.embeddings_initializer),
+            "embeddings_regularizer": _serialize(regularizers, self.embeddings_regularizer),
+            "mask_zero": self.mask_zero,
+        }
