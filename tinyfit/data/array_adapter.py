@@ -1,4 +1,4 @@
-"""Batches from in-memory arrays: NumPy arrays, Tensors, lists and dicts of them."""
+"""Batches from in-memory arrays: NumPy arrays, Tensors, pandas objects, lists and dicts of them."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import math
 from numbers import Real
 from typing import Any, Iterator
 
-import numpy
-
 from ..utils.random import rng
+from .class_weight import ClassWeighter
+from .convert import is_leaf_array, to_numpy
 from .structure import flatten, map_structure
-
-
-def _to_numpy(x: Any) -> numpy.ndarray:
-    if hasattr(x, "numpy") and not isinstance(x, numpy.ndarray):
-        return numpy.asarray(x.numpy())  # a Tensor, possibly on the GPU
-    return numpy.asarray(x)  # an array, or a plain list of numbers
 
 
 def standardize(data: Any) -> Any:
@@ -26,11 +20,11 @@ def standardize(data: Any) -> Any:
         return {k: standardize(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)) and data and all(_is_arraylike(v) for v in data):
         return [standardize(v) for v in data]
-    return _to_numpy(data)
+    return to_numpy(data)
 
 
 def _is_arraylike(v: Any) -> bool:
-    return isinstance(v, (numpy.ndarray, dict)) or hasattr(v, "numpy") or hasattr(v, "__array__")
+    return isinstance(v, dict) or is_leaf_array(v)
 
 
 def check_lengths(x: Any, y: Any, sample_weight: Any, caller: str = "fit") -> int:
@@ -63,19 +57,26 @@ def check_lengths(x: Any, y: Any, sample_weight: Any, caller: str = "fit") -> in
 class ArrayDataAdapter:
     """Cuts arrays into batches, reshuffling the order every epoch when asked."""
 
+    one_shot = False  # arrays can be cut into batches again for every epoch
+
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int = 32,
-                 shuffle: bool = False, class_weight: dict | None = None, caller: str = "fit"):
+                 shuffle: bool = False, class_weight: dict | ClassWeighter | None = None, caller: str = "fit"):
         self.x, self.y = standardize(x), standardize(y)
         self.sample_weight = standardize(sample_weight)
         self.num_samples = check_lengths(self.x, self.y, self.sample_weight, caller)
         self.batch_size = batch_size
         self.shuffle = shuffle
         if class_weight is not None:
-            self.sample_weight = _class_weights_to_sample_weights(class_weight, self.y, self.sample_weight, caller)
+            if not isinstance(class_weight, ClassWeighter):
+                class_weight = ClassWeighter(class_weight, caller)
+            self.sample_weight = class_weight(self.y, self.sample_weight)
 
     @property
     def num_batches(self) -> int:
         return math.ceil(self.num_samples / self.batch_size)
+
+    def on_epoch_end(self) -> None:
+        """Nothing to do between epochs (a PyDataset's adapter calls its hook here)."""
 
     def whole(self) -> tuple:
         """All the data as one (x, y, sample_weight) batch (train_on_batch and friends)."""
@@ -90,27 +91,6 @@ class ArrayDataAdapter:
             take = lambda a: a[pick]  # noqa: E731
             yield (map_structure(take, self.x), map_structure(take, self.y),
                    map_structure(take, self.sample_weight))
-
-
-def _class_weights_to_sample_weights(class_weight: dict, y: Any, sample_weight: Any,
-                                     caller: str = "fit") -> numpy.ndarray:
-    """One weight per sample: the weight of its class, times its sample weight if any."""
-    if not isinstance(class_weight, dict):
-        raise TypeError(
-            f"{caller}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}."
-        )
-    if y is None or isinstance(y, (list, dict)):
-        raise ValueError(f"{caller}: class_weight needs a single y array of class labels (one output).")
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = labels.astype("int64")
-    missing = sorted(set(numpy.unique(labels).tolist()) - set(class_weight))
-    if missing:
-        raise ValueError(
-            f"{caller}: class_weight has no entry for class(es) {missing}; give a weight for every class in y "
-            f"(classes present: {sorted(numpy.unique(labels).tolist())})."
-        )
-    weights = numpy.array([class_weight[int(c)] for c in labels], dtype="float32")
-    return weights if sample_weight is None else weights * sample_weight.reshape(len(weights))
 
 
 def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float, caller: str = "fit",

@@ -1,0 +1,106 @@
+"""Turning what a data source hands over into NumPy arrays and (x, y, sample_weight) batches.
+
+Foreign array types are recognised by the module their type comes from, so that
+neither PyTorch nor pandas is ever imported unless the user already holds one of
+their objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .structure import map_structure
+
+
+def type_module(obj: Any) -> str:
+    """The module that defined obj's type ("torch", "pandas.core.frame", "numpy", ...)."""
+    return getattr(type(obj), "__module__", "") or ""
+
+
+def is_torch_tensor(obj: Any) -> bool:
+    return type_module(obj).startswith("torch") and hasattr(obj, "detach")
+
+
+def is_pandas(obj: Any) -> bool:
+    """A pandas DataFrame or Series (anything pandas that can hand over its values)."""
+    return type_module(obj).startswith("pandas") and hasattr(obj, "to_numpy")
+
+
+def is_leaf_array(obj: Any) -> bool:
+    """Whether obj is one array (not a structure of them) that to_numpy understands."""
+    return (isinstance(obj, (numpy.ndarray, numpy.generic)) or is_torch_tensor(obj) or is_pandas(obj)
+            or hasattr(obj, "numpy") or hasattr(obj, "__array__"))
+
+
+def to_numpy(obj: Any) -> numpy.ndarray:
+    """One array of any supported kind as a NumPy array (no copy when it already is one)."""
+    if isinstance(obj, numpy.ndarray):
+        return obj
+    if is_torch_tensor(obj):
+        # A tensor may carry a graph or live on a GPU; NumPy needs neither.
+        return numpy.asarray(obj.detach().cpu().numpy())
+    if is_pandas(obj):
+        return obj.to_numpy()
+    if hasattr(obj, "numpy"):
+        return numpy.asarray(obj.numpy())  # a tinyfit Tensor, possibly on the GPU
+    return numpy.asarray(obj)
+
+
+def describe(obj: Any) -> str:
+    """A short description of a value for error messages: its type, and shape or length."""
+    kind = type(obj).__name__
+    if hasattr(obj, "shape"):
+        return f"{kind} of shape {tuple(obj.shape)}"
+    if isinstance(obj, (tuple, list)):
+        return f"{kind} of {len(obj)} items ({', '.join(describe(v) for v in obj)})"
+    if isinstance(obj, dict):
+        return f"dict with keys {list(obj)}"
+    text = repr(obj)
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def to_batch(item: Any, source: str) -> tuple[Any, Any, Any]:
+    """One yielded element as an (x, y, sample_weight) tuple of NumPy structures.
+
+    Args:
+        item: what the data source yielded: x, (x,), (x, y) or (x, y, sample_weight);
+            a list is read as a tuple (a PyTorch DataLoader yields lists).
+        source: names the data source in messages ("the generator", "the Dataset", ...).
+    """
+    parts = tuple(item) if isinstance(item, (tuple, list)) else (item,)
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(
+            f"{source} yielded a {describe(item)}; a batch must be x, (x,), (x, y) or "
+            "(x, y, sample_weight). Yield at most three items per batch."
+        )
+    for part in parts:
+        _check_part(part, item, source)
+    x, y, sample_weight = parts + (None,) * (3 - len(parts))
+    return map_structure(to_numpy, x), map_structure(to_numpy, y), map_structure(to_numpy, sample_weight)
+
+
+def _check_part(part: Any, item: Any, source: str) -> None:
+    if part is None:
+        return
+    if isinstance(part, dict):
+        for v in part.values():
+            _check_part(v, item, source)
+        return
+    if isinstance(part, (tuple, list)) and part:
+        for v in part:
+            _check_part(v, item, source)
+        return
+    if not is_leaf_array(part) or isinstance(part, (str, bytes)):
+        raise TypeError(
+            f"{source} yielded {describe(item)}, which is not a batch: found a {type(part).__name__} where an "
+            "array belongs. Yield x, (x, y) or (x, y, sample_weight) with NumPy arrays (or Tensors, or "
+            "lists/dicts of them)."
+        )
+    shape = getattr(part, "shape", None)
+    if len(shape if shape is not None else numpy.shape(part)) == 0:
+        raise ValueError(
+            f"{source} yielded {describe(item)}, which holds a single number where a batch of values belongs; "
+            "every array in a batch needs a first (batch) axis."
+        )
