@@ -9,7 +9,7 @@ def test_top_level_exports_are_pinned():
     assert tinyfit.__all__ == [
         "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
         "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
-        "optimizers", "callbacks", "models", "datasets", "utils",
+        "optimizers", "callbacks", "models", "data", "datasets", "utils",
         "Input", "Model", "Sequential",
     ]
     for name in tinyfit.__all__:
@@ -27,6 +27,7 @@ def test_the_guides_names_resolve():
         keras.metrics.MeanAbsolutePercentageError, keras.metrics.MeanAbsoluteError,
         keras.callbacks.Callback, keras.callbacks.EarlyStopping, keras.datasets.mnist.load_data,
         keras.utils.set_random_seed, keras.utils.to_categorical, keras.models.Model,
+        keras.data.Dataset.from_tensor_slices, keras.utils.PyDataset, keras.utils.Sequence,
         ops.one_hot, ops.mean, ops.square, ops.sum, ops.argmax, ops.reshape, ops.cast,
         ops.equal, ops.multiply, ops.softmax,
     ]

@@ -12,7 +12,7 @@ from . import activations, initializers, regularizers
 from . import layers
 from . import losses, metrics, optimizers, callbacks
 from . import models
-from . import datasets, utils
+from . import data, datasets, utils
 from .layers import Input
 from .models import Model, Sequential
 
@@ -21,6 +21,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
     "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
-    "optimizers", "callbacks", "models", "datasets", "utils",
+    "optimizers", "callbacks", "models", "data", "datasets", "utils",
     "Input", "Model", "Sequential",
 ]

@@ -6,7 +6,7 @@ import pytest
 
 from tinyfit import ops
 from tinyfit.data import ArrayDataAdapter, flatten, get_data_adapter, map_structure, split_validation
-from tinyfit.data import unpack_x_y_sample_weight
+from tinyfit.data import IterableAdapter, unpack_x_y_sample_weight
 from tinyfit.data.array_adapter import check_lengths, standardize
 from tinyfit.utils import set_random_seed
 
@@ -97,7 +97,7 @@ def test_shuffle_is_a_new_permutation_each_epoch_and_follows_the_seed():
     assert two_epochs(2) != [first, second]
 
 
-def test_get_data_adapter_checks_batch_size_and_rejects_streams_for_now():
+def test_get_data_adapter_checks_batch_size_and_picks_an_adapter_per_kind():
     adapter = get_data_adapter(column(70), caller="evaluate")
     assert adapter.batch_size == 32 and adapter.num_batches == 3  # Keras's default batch size
     assert get_data_adapter(column(7), batch_size=np.int64(2)).num_batches == 4
@@ -106,8 +106,9 @@ def test_get_data_adapter_checks_batch_size_and_rejects_streams_for_now():
             get_data_adapter(column(5), batch_size=bad, caller="evaluate")
     with pytest.raises(ValueError, match=r"fit: no input data"):
         get_data_adapter(None)
-    with pytest.raises(TypeError, match=r"fit: x of type generator is not supported yet"):
-        get_data_adapter(b for b in [column(2)])
+    assert isinstance(get_data_adapter(b for b in [column(2)]), IterableAdapter)
+    with pytest.raises(ValueError, match=r"fit: x is a generator, which yields whole batches, so y cannot be passed"):
+        get_data_adapter((b for b in [column(2)]), column(2))
 
 
 # ************************************************************** class weights
@@ -129,8 +130,9 @@ def test_class_weight_becomes_each_samples_weight():
 
 def test_class_weight_errors():
     labels = np.array([0, 1, 2], dtype="float32")
-    with pytest.raises(ValueError, match=r"class_weight has no entry for class\(es\) \[2\]; .* present: \[0, 1, 2\]"):
-        ArrayDataAdapter(column(3), labels, class_weight={0: 1.0, 1: 1.0})
+    with pytest.warns(UserWarning, match=r"class_weight has no entry for class\(es\) \[2\] .* covers classes \[0, 1\]"):
+        adapter = ArrayDataAdapter(column(3), labels, class_weight={0: 3.0, 1: 2.0})
+    np.testing.assert_array_equal(adapter.sample_weight, [3.0, 2.0, 1.0])
     with pytest.raises(ValueError, match=r"class_weight needs a single y array"):
         ArrayDataAdapter(column(3), [labels, labels], class_weight={0: 1.0, 1: 1.0, 2: 1.0})
     with pytest.raises(TypeError, match=r"class_weight must be a dict"):

@@ -262,10 +262,11 @@ def test_class_weight_is_the_sample_weight_of_each_class():
     assert model.train_on_batch(x[:16], one_hot[:16], class_weight=class_weight) == pytest.approx(plain, rel=1e-6)
 
 
-def test_class_weight_missing_a_class_names_it():
+def test_class_weight_missing_a_class_weighs_it_one_and_warns_once():
     x, y = blobs(30)
-    with pytest.raises(ValueError, match=r"class_weight has no entry for class\(es\) \[2\]"):
-        compiled_classifier().fit(x, y, class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    with pytest.warns(UserWarning, match=r"class_weight has no entry for class\(es\) \[2\].*weight 1\.0") as said:
+        compiled_classifier().fit(x, y, class_weight={0: 1.0, 1: 2.0}, batch_size=8, epochs=2, verbose=0)
+    assert len([w for w in said if "class_weight" in str(w.message)]) == 1
 
 
 # *************************************************************** epochs and steps

@@ -1,36 +1,24 @@
 """Data pipelines: turning what the user passes to fit() into batches.
 
-Step 2 handles in-memory arrays (NumPy arrays, Tensors, lists and dicts of
-them); generators, datasets and DataLoaders come in step 3.
+`Dataset` is a small tf.data subset; `PyDataset` (tinyfit.utils.PyDataset) hands out
+batches by index to parallel workers; generators and other iterables of batches
+(a PyTorch DataLoader included) and pandas objects are accepted as they are.
+One adapter per kind of data turns it into NumPy batches; `get_data_adapter` chooses.
 """
 
-import numpy
-
 from .array_adapter import ArrayDataAdapter, split_validation
+from .class_weight import ClassWeighter
+from .data_adapter import check_can_split, describe_source, get_data_adapter, is_array_data
+from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
+from .iterable_adapter import IterableAdapter
+from .py_dataset import PyDataset, Sequence
+from .py_dataset_adapter import PyDatasetAdapter
 from .structure import flatten, map_structure, unpack_x_y_sample_weight
+from .worker_pool import WorkerError
 
-__all__ = ["ArrayDataAdapter", "get_data_adapter", "split_validation", "flatten", "map_structure",
-           "unpack_x_y_sample_weight"]
-
-
-def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
-                     caller="fit"):
-    """The adapter for this kind of data (arrays only, for now)."""
-    if batch_size is not None and (not isinstance(batch_size, (int, numpy.integer)) or isinstance(batch_size, bool)
-                                   or batch_size < 1):
-        raise ValueError(f"{caller}: batch_size must be a whole number >= 1, got {batch_size!r}.")
-    if x is None:
-        raise ValueError(f"{caller}: no input data; pass x (an array, or a list or dict of arrays).")
-    if _is_iterator_like(x):
-        raise TypeError(
-            f"{caller}: x of type {type(x).__name__} is not supported yet; pass NumPy arrays or Tensors "
-            "(or lists/dicts of them). Generators and datasets arrive in step 3."
-        )
-    return ArrayDataAdapter(x, y, sample_weight, batch_size=int(batch_size or 32), shuffle=shuffle,
-                            class_weight=class_weight, caller=caller)
-
-
-def _is_iterator_like(x) -> bool:
-    if isinstance(x, (numpy.ndarray, list, tuple, dict)) or hasattr(x, "numpy") or hasattr(x, "__array__"):
-        return False
-    return hasattr(x, "__iter__") or hasattr(x, "__next__")
+__all__ = [
+    "Dataset", "AUTOTUNE", "INFINITE", "UNKNOWN", "PyDataset", "Sequence", "WorkerError",
+    "ArrayDataAdapter", "PyDatasetAdapter", "IterableAdapter", "ClassWeighter",
+    "get_data_adapter", "is_array_data", "describe_source", "check_can_split", "split_validation",
+    "flatten", "map_structure", "unpack_x_y_sample_weight",
+]

@@ -58,6 +58,7 @@ class ArrayDataAdapter:
     """Cuts arrays into batches, reshuffling the order every epoch when asked."""
 
     one_shot = False  # arrays can be cut into batches again for every epoch
+    infinite = False
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int = 32,
                  shuffle: bool = False, class_weight: dict | ClassWeighter | None = None, caller: str = "fit"):
@@ -75,8 +76,11 @@ class ArrayDataAdapter:
     def num_batches(self) -> int:
         return math.ceil(self.num_samples / self.batch_size)
 
+    def on_epoch_begin(self) -> None:
+        """Nothing to prepare (a PyDataset's adapter calls its hook here)."""
+
     def on_epoch_end(self) -> None:
-        """Nothing to do between epochs (a PyDataset's adapter calls its hook here)."""
+        """Nothing to tidy between epochs (a PyDataset's adapter calls its hook here)."""
 
     def whole(self) -> tuple:
         """All the data as one (x, y, sample_weight) batch (train_on_batch and friends)."""

@@ -1,53 +1,152 @@
 """Which batches each epoch of fit() sees, and how many steps evaluate/predict take.
 
-The data adapter cuts the data into batches; this decides how many of them make
-an epoch (all of them, or `steps_per_epoch`) and where the next epoch starts.
+The data adapter yields batches pass by pass; this decides how many of them make
+an epoch (a full pass, or `steps_per_epoch`), where the next epoch starts, and
+stops the pass (and with it any workers) when fit/evaluate/predict ends.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from .arguments import check_positive_int
 
 
 class EpochIterator:
-    """fit's batches: one full pass per epoch, or with steps_per_epoch that many
-    batches per epoch, each epoch going on where the last one stopped (a new,
-    reshuffled pass starts when the data runs out)."""
+    """The batches of each epoch, as (step, batch) pairs.
 
-    def __init__(self, adapter: Any, steps_per_epoch: int | None):
+    Args:
+        adapter: the data adapter (tinyfit/data).
+        steps: batches per epoch; None for one full pass of the data.
+        continuing: with `steps`, each epoch goes on where the last one stopped and
+            a new (reshuffled) pass starts when the data runs out (fit's
+            steps_per_epoch; also any reading of a one-shot iterator). Otherwise
+            every epoch starts a new pass and takes its first `steps` batches.
+        caller, name: for messages ("fit", "steps_per_epoch").
+        check: called with the x of the first batch (data not checked up front).
+    """
+
+    def __init__(self, adapter: Any, steps: int | None = None, continuing: bool = False, caller: str = "fit",
+                 name: str = "steps_per_epoch", check: Callable[[Any], None] | None = None):
         self.adapter = adapter
-        self.steps = steps_per_epoch or adapter.num_batches
-        self._continuing = steps_per_epoch is not None
-        self._pass = None
+        self.steps = steps if steps is not None else adapter.num_batches  # None: learned after a pass
+        self._fixed = steps
+        self._continuing = continuing and steps is not None
+        self._caller, self._name = caller, name
+        self._check = check
+        self._pass: Iterator[tuple] | None = None
+        self._given = 0  # batches drawn from the data so far (for a one-shot iterator: all it gave)
 
-    def next_epoch(self):
-        if not self._continuing:
-            yield from enumerate(self.adapter.batches())
-            return
-        for step in range(self.steps):
-            batch = next(self._pass, None) if self._pass is not None else None
-            if batch is None:
-                self._pass = self.adapter.batches()
-                batch = next(self._pass)
-            yield step, batch
+    @property
+    def _source(self) -> str:
+        return getattr(self.adapter, "source", "the data")
+
+    def next_epoch(self) -> Iterator[tuple[int, tuple]]:
+        if self._fixed is None:
+            yield from self._full_pass()
+        elif self._continuing:
+            for step in range(self._fixed):
+                yield step, self._next_continuing(step)
+        else:
+            yield from self._first_batches()
+
+    def _full_pass(self) -> Iterator[tuple[int, tuple]]:
+        self._open_pass()
+        step = -1
+        try:
+            for step, batch in enumerate(self._pass):
+                yield step, self._counted(batch)
+        finally:
+            self.close()
+        if step == -1:
+            raise ValueError(self._empty_message())
+        self.steps = step + 1
+
+    def _first_batches(self) -> Iterator[tuple[int, tuple]]:
+        self._open_pass()
+        try:
+            for step in range(self._fixed):
+                batch = next(self._pass, None)
+                if batch is None:
+                    raise ValueError(
+                        f"{self._caller}: {self._name}={self._fixed}, but {self._source} gave only {step} "
+                        f"batch(es). Lower {self._name}, or leave it out to use all the batches."
+                    )
+                yield step, self._counted(batch)
+        finally:
+            self.close()
+
+    def _next_continuing(self, step: int) -> tuple:
+        batch = next(self._pass, None) if self._pass is not None else None
+        if batch is None and not self.adapter.one_shot:
+            self._open_pass()  # the data ran out: a new pass, reshuffled when shuffling
+            batch = next(self._pass, None)
+        if batch is None:
+            if self.adapter.one_shot and self._given:
+                raise ValueError(
+                    f"{self._caller}: {self._source} ran out of batches: it gave {self._given} batch(es) in all, "
+                    f"but {self._name}={self._fixed} needs {self._fixed} per epoch (step {step + 1} of this epoch "
+                    "found none left). Make it yield more (e.g. loop with `while True:`), or lower the "
+                    f"{self._name} or the epochs."
+                )
+            raise ValueError(self._empty_message())
+        return self._counted(batch)
+
+    def _counted(self, batch: tuple) -> tuple:
+        if self._check is not None:
+            check, self._check = self._check, None
+            check(batch[0])
+        self._given += 1
+        return batch
+
+    def _open_pass(self) -> None:
+        self.close()
+        self._pass = self.adapter.batches()
+
+    def _empty_message(self) -> str:
+        if self.adapter.one_shot and self._given:
+            return (f"{self._caller}: {self._source} has no batches left: an iterator cannot restart, and it gave "
+                    f"all its {self._given} batch(es) before. Pass {self._name}=... with an iterator that yields "
+                    "enough batches, or a source that restarts (a Dataset, a PyDataset, a DataLoader).")
+        return f"{self._caller}: {self._source} gave no batches; it must yield at least one."
+
+    def close(self) -> None:
+        """Stops the open pass (and its workers); the next epoch opens a new one."""
+        if self._pass is not None:
+            opened, self._pass = self._pass, None
+            close = getattr(opened, "close", None)
+            if close is not None:
+                close()
 
 
-def steps_for(caller: str, name: str, steps: int | None, adapter) -> int:
+def check_epochs(adapter: Any, epochs: int, steps_per_epoch: int | None, describe: str) -> None:
+    """Raises when fit could not run `epochs` epochs over this data without steps_per_epoch."""
+    if steps_per_epoch is not None:
+        return
+    if adapter.infinite:
+        raise ValueError(
+            f"fit: x is {describe}, which repeats forever, so an epoch would never end. Pass steps_per_epoch=N "
+            "(batches per epoch)."
+        )
+    if adapter.one_shot and epochs > 1:
+        raise ValueError(
+            f"fit: x is {describe}, which can be read only once, so it cannot restart for each of the {epochs} "
+            "epochs. Pass steps_per_epoch=N: each epoch then takes the next N batches (the iterator must yield "
+            "epochs x N of them, e.g. loop with `while True:`), or pass a Dataset or PyDataset, which restart."
+        )
+
+
+def steps_for(caller: str, name: str, steps: int | None, adapter: Any, describe: str = "the data") -> int | None:
+    """How many batches to evaluate/predict on: `steps`, or all of them (None: not known before the pass)."""
     if steps is None:
+        if adapter.infinite:
+            raise ValueError(f"{caller}: the data is {describe}, which repeats forever; pass {name}=N "
+                             "(how many batches to use).")
         return adapter.num_batches
     check_positive_int(caller, name, steps)
-    if steps > adapter.num_batches:
-        raise ValueError(
-            f"{caller}: {name}={steps} but the data holds only {adapter.num_batches} batches of "
-            f"{adapter.batch_size} ({adapter.num_samples} samples); use at most {adapter.num_batches}."
-        )
+    n = adapter.num_batches
+    if n is not None and not adapter.one_shot and steps > n:
+        holds = (f"{n} batches of {adapter.batch_size} ({adapter.num_samples} samples)"
+                 if hasattr(adapter, "num_samples") else f"{n} batches")
+        raise ValueError(f"{caller}: {name}={steps} but the data holds only {holds}; use at most {n}.")
     return steps
-
-
-def take(batches, n: int):
-    for step, batch in enumerate(batches):
-        if step >= n:
-            break
-        yield step, batch

@@ -50,10 +50,11 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
-from ..data import flatten, get_data_adapter, map_structure, split_validation, unpack_x_y_sample_weight
+from ..data import (check_can_split, describe_source, flatten, get_data_adapter, map_structure,
+                    split_validation, unpack_x_y_sample_weight)
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .compile_utils import CompileLoss, CompileMetrics, to_float
-from .epoch_iterator import EpochIterator, steps_for, take
+from .epoch_iterator import EpochIterator, check_epochs, steps_for
 
 
 class _LossTracker(metrics_module.Mean):
@@ -278,21 +279,28 @@ class Trainer:
         """Trains the model for `epochs` passes over the data.
 
         Args:
-            x, y: inputs and targets: arrays, or lists/dicts of them for several
-                inputs/outputs (dicts keyed by input/output name).
-            batch_size: samples per step (32 by default).
+            x, y: inputs and targets: arrays (NumPy, Tensors, pandas), or lists/dicts
+                of them for several inputs/outputs (dicts keyed by input/output name).
+                Or x alone as a source of (x, y[, sample_weight]) batches: a
+                `tinyfit.data.Dataset`, a `PyDataset`, a generator, or any iterable of
+                batches such as a PyTorch DataLoader.
+            batch_size: samples per step when cutting arrays (32 by default).
             epochs: the epoch to stop at (counting from 1), `initial_epoch` the one
                 to start after: fit(epochs=5, initial_epoch=2) runs epochs 3, 4, 5.
             verbose: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
             callbacks: Callback objects.
             validation_split: the fraction of the data (the last samples, before
-                shuffling) kept apart to validate on.
-            validation_data: (x_val, y_val) or (x_val, y_val, val_sample_weight).
-            shuffle: reshuffle the training samples before every epoch.
-            class_weight: {class index: weight}, multiplied into the sample weights.
-            sample_weight: one weight per sample.
+                shuffling) kept apart to validate on (arrays only).
+            validation_data: (x_val, y_val), (x_val, y_val, val_sample_weight), or a
+                source of batches like x.
+            shuffle: reshuffle the training samples (a PyDataset's batch order)
+                before every epoch.
+            class_weight: {class index: weight} (one output): each training sample is
+                weighted by its class, read from integer labels or one-hot targets.
+            sample_weight: one weight per sample (a dict by output name for several).
             steps_per_epoch: batches per epoch; each epoch goes on where the last
-                stopped, and a new (reshuffled) pass starts when the data runs out.
+                stopped, and a new (reshuffled) pass starts when the data runs out
+                (a generator cannot restart: it must yield enough batches).
             validation_steps: validate on the first batches only.
             validation_batch_size: batch size for validation (default: batch_size).
             validation_freq: validate every this many epochs.
@@ -309,45 +317,59 @@ class Trainer:
         check_positive_int("fit", "validation_freq", validation_freq)
         check_batch_size("fit", "batch_size", batch_size)
         check_batch_size("fit", "validation_batch_size", validation_batch_size)
+        if validation_split:
+            check_can_split(x, "fit")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split,
                                                                       caller="fit")
         elif validation_split:
             split_validation(x, y, sample_weight, validation_split, caller="fit", check_only=True)
         adapter = get_data_adapter(x, y, sample_weight, batch_size, shuffle, class_weight, caller="fit")
-        self._check_data(adapter.x, "fit")
         if steps_per_epoch is not None:
             check_positive_int("fit", "steps_per_epoch", steps_per_epoch)
-        epoch_batches = EpochIterator(adapter, steps_per_epoch)
-        val_adapter = None
+        check_epochs(adapter, epochs - initial_epoch, steps_per_epoch, describe_source(x))
+        epoch_batches = EpochIterator(adapter, steps_per_epoch, continuing=True, caller="fit",
+                                      name="steps_per_epoch", check=self._checker(adapter, "fit"))
+        val_batches = None
         if validation_data is not None:
             vx, vy, vsw = unpack_validation(validation_data)
-            val_adapter = get_data_adapter(vx, vy, vsw, validation_batch_size or batch_size, False,
-                                           caller="fit(validation_data=...)")
-            self._check_data(val_adapter.x, "fit(validation_data=...)")
-            steps_for("fit", "validation_steps", validation_steps, val_adapter)
+            where = "fit(validation_data=...)"
+            val_adapter = get_data_adapter(vx, vy, vsw, validation_batch_size or batch_size, False, caller=where)
+            steps_for(where, "validation_steps", validation_steps, val_adapter, describe_source(vx))
+            # Weights from class_weight are for training only: validation sees its own sample weights.
+            val_batches = EpochIterator(val_adapter, validation_steps, continuing=val_adapter.one_shot,
+                                        caller=where, name="validation_steps",
+                                        check=self._checker(val_adapter, where))
 
         callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps)
         self.stop_training = False
         callbacks.on_train_begin()
         epoch_logs: dict[str, Any] = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            logs: dict[str, Any] | None = None
-            for step, batch in epoch_batches.next_epoch():
-                callbacks.on_train_batch_begin(step)
-                logs = self._run_step("train_step", self._to_tensors(batch))
-                callbacks.on_train_batch_end(step, logs)
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                adapter.on_epoch_begin()
+                callbacks.on_epoch_begin(epoch)
+                logs: dict[str, Any] | None = None
+                for step, batch in epoch_batches.next_epoch():
+                    callbacks.on_train_batch_begin(step)
+                    logs = self._run_step("train_step", self._to_tensors(batch))
+                    callbacks.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                adapter.on_epoch_end()
+                epoch_logs = dict(logs) if logs is not None else self.get_metrics_result()
+                if val_batches is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_batches(val_batches, callbacks)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs) if logs is not None else self.get_metrics_result()
-            if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_adapter(val_adapter, validation_steps, callbacks)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
+        finally:
+            # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
+            epoch_batches.close()
+            if val_batches is not None:
+                val_batches.close()
         callbacks.on_train_end(epoch_logs)
         self.history = _history_of(callbacks)
         return self.history
@@ -365,17 +387,21 @@ class Trainer:
         self._assert_compiled("evaluate")
         check_batch_size("evaluate", "batch_size", batch_size)
         adapter = get_data_adapter(x, y, sample_weight, batch_size, False, caller="evaluate")
-        self._check_data(adapter.x, "evaluate")
-        n = steps_for("evaluate", "steps", steps, adapter)
-        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
-        logs = self._evaluate_adapter(adapter, steps, callbacks)
+        steps_for("evaluate", "steps", steps, adapter, describe_source(x))
+        batches = EpochIterator(adapter, steps, continuing=adapter.one_shot, caller="evaluate", name="steps",
+                                check=self._checker(adapter, "evaluate"))
+        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
+        try:
+            logs = self._evaluate_batches(batches, callbacks)
+        finally:
+            batches.close()
         return logs if return_dict else _as_list(logs, self.metrics_names)
 
-    def _evaluate_adapter(self, adapter, steps, callbacks) -> dict[str, Any]:
+    def _evaluate_batches(self, batches: EpochIterator, callbacks) -> dict[str, Any]:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
-        for step, batch in take(adapter.batches(), steps_for("evaluate", "steps", steps, adapter)):
+        for step, batch in batches.next_epoch():
             callbacks.on_test_batch_begin(step)
             logs = self._run_step("test_step", self._to_tensors(batch))
             callbacks.on_test_batch_end(step, logs)
@@ -386,19 +412,24 @@ class Trainer:
     # -------------------------------------------------------------- predict
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None):
-        """The model's outputs for `x`, as NumPy arrays (a list/dict for several outputs)."""
+        """The model's outputs for `x` (arrays, pandas, or a source of batches whose
+        targets, if any, are ignored), as NumPy arrays (a list/dict for several outputs)."""
         check_batch_size("predict", "batch_size", batch_size)
         adapter = get_data_adapter(x, None, None, batch_size, False, caller="predict")
-        self._check_data(adapter.x, "predict")
-        n = steps_for("predict", "steps", steps, adapter)
-        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=n, add_history=False)
+        steps_for("predict", "steps", steps, adapter, describe_source(x))
+        batches = EpochIterator(adapter, steps, continuing=adapter.one_shot, caller="predict", name="steps",
+                                check=self._checker(adapter, "predict"))
+        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
         callbacks.on_predict_begin()
         outputs = []
-        for step, batch in take(adapter.batches(), n):
-            callbacks.on_predict_batch_begin(step)
-            out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
-            outputs.append(out)
-            callbacks.on_predict_batch_end(step, {"outputs": out})
+        try:
+            for step, batch in batches.next_epoch():
+                callbacks.on_predict_batch_begin(step)
+                out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
+                outputs.append(out)
+                callbacks.on_predict_batch_end(step, {"outputs": out})
+        finally:
+            batches.close()
         callbacks.on_predict_end()
         return _concatenate(outputs)
 
@@ -413,7 +444,7 @@ class Trainer:
         """
         self._assert_compiled("train_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, class_weight, caller="train_on_batch")
-        self._check_data(adapter.x, "train_on_batch")
+        self._check_data(_whole_batch(adapter, "train_on_batch")[0], "train_on_batch")
         self.reset_metrics()  # this batch's values, as Keras reports them
         logs = self._run_step("train_step", self._to_tensors(adapter.whole()))
         return logs if return_dict else _as_list(logs, self.metrics_names)
@@ -422,7 +453,7 @@ class Trainer:
         """The loss and metrics on exactly this batch (no update)."""
         self._assert_compiled("test_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, caller="test_on_batch")
-        self._check_data(adapter.x, "test_on_batch")
+        self._check_data(_whole_batch(adapter, "test_on_batch")[0], "test_on_batch")
         self.reset_metrics()
         logs = self._run_step("test_step", self._to_tensors(adapter.whole()))
         return logs if return_dict else _as_list(logs, self.metrics_names)
@@ -430,10 +461,18 @@ class Trainer:
     def predict_on_batch(self, x: Any):
         """The model's outputs for exactly this batch, as NumPy arrays."""
         adapter = get_data_adapter(x, None, None, None, False, caller="predict_on_batch")
-        self._check_data(adapter.x, "predict_on_batch")
+        self._check_data(_whole_batch(adapter, "predict_on_batch")[0], "predict_on_batch")
         return map_structure(_to_numpy, self.predict_step(self._to_tensors(adapter.whole())))
 
     # ---------------------------------------------------------------- data
+    def _checker(self, adapter: Any, caller: str):
+        """Checks arrays against the model's inputs now, once; for a source of batches returns
+        the check to run on its first batch (the trainer cannot see its data before that)."""
+        if adapter.x is not None:
+            self._check_data(adapter.x, caller)
+            return None
+        return lambda x: self._check_data(x, caller)
+
     def _check_data(self, x: Any, caller: str) -> None:
         """Checks all of x against the model's inputs once, before it is cut into batches."""
         check = getattr(self, "check_input_data", None)
@@ -461,6 +500,15 @@ class Trainer:
 
 
 # ------------------------------------------------------------------ helpers
+def _whole_batch(adapter: Any, caller: str) -> tuple:
+    if not hasattr(adapter, "whole"):
+        raise TypeError(
+            f"{caller}: takes one batch of arrays (x, y, sample_weight), not a source of batches "
+            f"({getattr(adapter, 'source', 'the data')}); use fit/evaluate/predict for those."
+        )
+    return adapter.whole()
+
+
 def _batch_size(x: Any) -> int:
     leaves = flatten(x)
     if not leaves or not getattr(leaves[0], "shape", None):

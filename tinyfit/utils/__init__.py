@@ -1,7 +1,8 @@
-"""Utilities: seeding, label encoding, progress bars, name registries."""
+"""Utilities: seeding, label encoding, progress bars, name registries, PyDataset."""
 
+from ..data.py_dataset import PyDataset, Sequence
 from .labels import to_categorical
 from .progbar import Progbar
 from .random import set_random_seed
 
-__all__ = ["set_random_seed", "to_categorical", "Progbar"]
+__all__ = ["set_random_seed", "to_categorical", "Progbar", "PyDataset", "Sequence"]

@@ -1,0 +1,227 @@
+"""An ordered, bounded pool of workers that fetch `dataset[index]` in parallel.
+
+Threads by default (they share memory and start at once; NumPy, file reads and
+sleeps release the GIL, so they overlap), processes on request (for Python-heavy
+work). Batches come back in the order asked for, each exactly once, with at most
+`max_queue_size` requested ahead of the consumer. A failing `__getitem__` is
+raised in the consumer, naming the index; however the consumer stops (end of the
+pass, an exception, Ctrl-C), every worker is stopped and joined.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import multiprocessing
+import pickle
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from typing import Any, Iterable, Iterator
+
+_POLL_S = 0.1  # how often a waiting consumer checks that the workers are still alive
+_JOIN_S = 5.0  # how long closing waits for a worker before giving up on it (threads) or killing it
+
+
+class WorkerError(RuntimeError):
+    """A worker's `__getitem__` failed; the message names the index and carries the original error."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an error raised in a worker process, as text (the frames cannot travel)."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+def ordered_batches(dataset: Any, order: Iterable[int], workers: int = 1, use_multiprocessing: bool = False,
+                    max_queue_size: int = 10) -> Iterator[Any]:
+    """Yields `dataset[i]` for each i of `order`, fetched by `workers` threads or processes."""
+    name = type(dataset).__name__
+    if workers <= 1 and not use_multiprocessing:
+        for index in order:
+            yield _get(dataset, index, name)
+        return
+    pool = _ProcessWorkers(dataset, workers) if use_multiprocessing else _ThreadWorkers(dataset, workers)
+    try:
+        indices = iter(order)
+        ahead = collections.deque()
+        for index in itertools.islice(indices, max_queue_size):
+            pool.submit(index)
+            ahead.append(index)
+        while ahead:
+            index = ahead.popleft()
+            batch = pool.result(index, name)
+            following = next(indices, None)
+            if following is not None:
+                pool.submit(following)
+                ahead.append(following)
+            yield batch
+    finally:
+        pool.close()
+
+
+def _get(dataset: Any, index: int, name: str) -> Any:
+    try:
+        return dataset[index]
+    except Exception as error:
+        raise WorkerError(f"{name}.__getitem__({index}) raised {type(error).__name__}: {error}") from error
+
+
+class _ThreadWorkers:
+    def __init__(self, dataset: Any, workers: int):
+        self._dataset = dataset
+        self._tasks: queue.Queue = queue.Queue()
+        self._results: dict[int, tuple[bool, Any]] = {}
+        self._ready = threading.Condition()
+        self._threads = [threading.Thread(target=self._serve, name=f"tinyfit-worker-{i}", daemon=True)
+                         for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    def _serve(self) -> None:
+        while True:
+            index = self._tasks.get()
+            if index is None:
+                return
+            try:
+                outcome = (True, self._dataset[index])
+            except BaseException as error:  # noqa: BLE001 - the consumer decides what to do with it
+                outcome = (False, error)
+            with self._ready:
+                self._results[index] = outcome
+                self._ready.notify_all()
+
+    def submit(self, index: int) -> None:
+        self._tasks.put(index)
+
+    def result(self, index: int, name: str) -> Any:
+        with self._ready:
+            while index not in self._results:
+                self._ready.wait(_POLL_S)
+            ok, value = self._results.pop(index)
+        if ok:
+            return value
+        raise WorkerError(
+            f"{name}.__getitem__({index}) raised {type(value).__name__} in a worker thread: {value}"
+        ) from value
+
+    def close(self) -> None:
+        while True:  # batches nobody will read are not worth computing
+            try:
+                self._tasks.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self._threads:
+            self._tasks.put(None)
+        for t in self._threads:
+            t.join(timeout=_JOIN_S)
+        stuck = [t.name for t in self._threads if t.is_alive()]
+        if stuck:
+            warnings.warn(f"PyDataset worker thread(s) {stuck} still inside __getitem__ after {_JOIN_S:g} s; "
+                          "they end when that call returns.", RuntimeWarning, stacklevel=3)
+        self._results.clear()
+
+
+def _serve_in_process(dataset: Any, tasks: Any, results: Any, stop: Any) -> None:
+    """A worker process: fetches the batches it is told to, until it reads None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    while True:
+        index = tasks.get()
+        if index is None:
+            return
+        if stop.is_set():
+            continue  # the consumer has gone: skip the batches still queued, up to our None
+        try:
+            # Pickled here, not in the queue's thread, so that a batch that cannot travel is reported.
+            payload = pickle.dumps((True, dataset[index]), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # noqa: BLE001
+            payload = pickle.dumps((False, (type(error).__name__, str(error), traceback.format_exc())))
+        results.put((index, payload))
+
+
+class _ProcessWorkers:
+    def __init__(self, dataset: Any, workers: int):
+        context = multiprocessing.get_context()
+        check_can_send(dataset, context.get_start_method())
+        self._tasks = context.SimpleQueue()  # the parent only writes small ints: no feeder thread
+        self._results = context.Queue()
+        self._stop = context.Event()
+        self._arrived: dict[int, bytes] = {}
+        self._processes = [context.Process(target=_serve_in_process,
+                                           args=(dataset, self._tasks, self._results, self._stop),
+                                           name=f"tinyfit-worker-{i}", daemon=True) for i in range(workers)]
+        for p in self._processes:
+            p.start()
+
+    def submit(self, index: int) -> None:
+        self._tasks.put(index)
+
+    def result(self, index: int, name: str) -> Any:
+        while index not in self._arrived:
+            try:
+                got, payload = self._results.get(timeout=_POLL_S)
+                self._arrived[got] = payload
+            except queue.Empty:
+                dead = [(p.name, p.exitcode) for p in self._processes if p.exitcode is not None]
+                if dead:
+                    raise WorkerError(
+                        f"{name}: worker process(es) {dead} (name, exit code) ended while batch {index} was being "
+                        "prepared; a worker that crashes (e.g. runs out of memory) cannot report an error."
+                    ) from None
+        ok, value = pickle.loads(self._arrived.pop(index))
+        if ok:
+            return value
+        kind, message, remote = value
+        raise WorkerError(
+            f"{name}.__getitem__({index}) raised {kind} in a worker process: {message}"
+        ) from RemoteTraceback(remote)
+
+    def close(self) -> None:
+        self._stop.set()
+        for _ in self._processes:
+            self._tasks.put(None)
+        deadline = time.monotonic() + _JOIN_S
+        while any(p.is_alive() for p in self._processes) and time.monotonic() < deadline:
+            try:  # a worker cannot exit while the batch it handed over waits unread in the pipe
+                self._results.get(timeout=_POLL_S / 5)
+            except queue.Empty:
+                pass
+        for p in self._processes:
+            if p.is_alive():
+                p.terminate()  # still inside a __getitem__ that does not return
+            p.join(timeout=_JOIN_S)
+        self._results.close()
+        self._results.join_thread()
+        self._tasks.close()
+        self._arrived.clear()
+
+
+def check_can_send(dataset: Any, start_method: str) -> None:
+    """Raises a TypeError when worker processes could not receive `dataset`."""
+    name = type(dataset).__name__
+    fix = (f"Define {name} in a .py module and import it (notebook and __main__ classes cannot be sent), keep no "
+           "locks, open files, generators or threads in it, or use threads instead (use_multiprocessing=False).")
+    try:
+        # Written to a sink that discards it; large arrays are handed over out of band, so this costs no copy.
+        pickle.Pickler(_Discard(), protocol=5, buffer_callback=lambda buffer: None).dump(dataset)
+    except Exception as error:  # noqa: BLE001 - any failure here means it cannot be sent
+        raise TypeError(
+            f"{name} cannot be sent to worker processes (use_multiprocessing=True): pickling it failed with "
+            f"{type(error).__name__}: {error}. {fix}"
+        ) from error
+    main = sys.modules.get("__main__")
+    if start_method != "fork" and type(dataset).__module__ == "__main__" and not hasattr(main, "__file__"):
+        raise TypeError(
+            f"{name} is defined in a notebook or interactive session, and worker processes started with "
+            f"{start_method!r} cannot import it. {fix}"
+        )
+
+
+class _Discard:
+    def write(self, data: Any) -> int:
+        return len(data)
