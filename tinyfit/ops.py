@@ -17,6 +17,14 @@ one primitive of the autograd engine (`tinyfit.autograd.ops`: those carry the
 backward passes) or composes a few of them (`square`, `expand_dims`, `stack`,
 `take`, ... need no backward of their own).
 
+On the symbolic tensors of a model definition (`keras.Input` and what layers
+compute from it) every function records a step of the graph instead of
+computing: `model.add_loss(ops.sum(x1) * 0.1)` works as in Keras. This module
+sits below the layers and cannot import them; it recognizes such tensors by a
+method their class carries, `__tinyfit_symbolic_apply__(fn, args, kwargs)`, and
+hands the call to it. A real Tensor skips that look with one isinstance check,
+so the ops cost the same inside training steps.
+
 The dtype rules are Keras's:
 - integer and bool inputs stay integer/bool: `convert_to_tensor([1, 2])` is
   int32 (Keras's choice for Python ints) and an int64 NumPy array stays int64;
@@ -81,6 +89,8 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 # ****************************************************** conversion and creation
 def convert_to_tensor(x: TensorLike, dtype: Any = None, sparse: bool | None = None) -> Tensor:
     """`x` as a Tensor: a Tensor is returned as is (cast when `dtype` differs)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(convert_to_tensor, x, dtype=dtype, sparse=sparse)
     if sparse:
         raise ValueError(
             "convert_to_tensor: sparse=True is not supported; tinyfit tensors are always "
@@ -97,16 +107,25 @@ def convert_to_tensor(x: TensorLike, dtype: Any = None, sparse: bool | None = No
 
 def convert_to_numpy(x: TensorLike) -> numpy.ndarray:
     """The values of `x` as a NumPy array (copied from the GPU when needed)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        raise TypeError(
+            f"convert_to_numpy: {x!r} is a symbolic tensor of a model definition; it holds no values. "
+            "Build the model with keras.Model(inputs, outputs), call it on data, then convert its outputs."
+        )
     return backend.to_numpy(x.data if isinstance(x, Tensor) else x)
 
 
 def cast(x: TensorLike, dtype: Any) -> Tensor:
     """`x` converted to `dtype`; gradients flow back through float-to-float casts."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(cast, x, dtype=dtype)
     return Cast.apply(convert_to_tensor(x), dtype=as_dtype(dtype, "cast"))
 
 
 def stop_gradient(variable: TensorLike) -> Tensor:
     """The same values, treated as a constant: no gradient flows back through it."""
+    if not isinstance(variable, Tensor) and _symbolic(variable):
+        return _graph_node(stop_gradient, variable)
     return convert_to_tensor(variable).detach()
 
 
@@ -122,12 +141,16 @@ def ones(shape: int | Sequence[int], dtype: Any = None) -> Tensor:
 
 def zeros_like(x: TensorLike, dtype: Any = None) -> Tensor:
     """Zeros with the shape, device and (unless `dtype` is given) dtype of `x`."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(zeros_like, x, dtype=dtype)
     x = convert_to_tensor(x)
     return _filled(x.shape, 0, x.dtype if dtype is None else dtype, x.device, "zeros_like")
 
 
 def ones_like(x: TensorLike, dtype: Any = None) -> Tensor:
     """Ones with the shape, device and (unless `dtype` is given) dtype of `x`."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(ones_like, x, dtype=dtype)
     x = convert_to_tensor(x)
     return _filled(x.shape, 1, x.dtype if dtype is None else dtype, x.device, "ones_like")
 
@@ -135,21 +158,29 @@ def ones_like(x: TensorLike, dtype: Any = None) -> Tensor:
 # ******************************************************************* arithmetic
 def add(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 + x2, broadcasting."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(add, x1, x2)
     return Add.apply(*_tensors(x1, x2))
 
 
 def subtract(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 - x2, broadcasting."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(subtract, x1, x2)
     return Sub.apply(*_tensors(x1, x2))
 
 
 def multiply(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 * x2, broadcasting."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(multiply, x1, x2)
     return Mul.apply(*_tensors(x1, x2))
 
 
 def divide(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 / x2, broadcasting; integer operands are divided in float32."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(divide, x1, x2)
     a, b = _tensors(x1, x2)
     if a.dtype.kind != "f":  # _tensors made both float if either was
         a, b = cast(a, "float32"), cast(b, "float32")
@@ -158,11 +189,15 @@ def divide(x1: TensorLike, x2: TensorLike) -> Tensor:
 
 def negative(x: TensorLike) -> Tensor:
     """-x."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(negative, x)
     return Neg.apply(convert_to_tensor(x))
 
 
 def power(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 ** x2, broadcasting."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(power, x1, x2)
     if _is_number(x2) and not isinstance(x2, bool):
         base = convert_to_tensor(x1)
         if base.dtype.kind == "f":  # the common case: a float tensor to a fixed power
@@ -172,22 +207,30 @@ def power(x1: TensorLike, x2: TensorLike) -> Tensor:
 
 def square(x: TensorLike) -> Tensor:
     """x * x."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(square, x)
     x = convert_to_tensor(x)
     return Mul.apply(x, x)
 
 
 def maximum(x1: TensorLike, x2: TensorLike) -> Tensor:
     """The larger of x1 and x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(maximum, x1, x2)
     return Maximum.apply(*_tensors(x1, x2))
 
 
 def minimum(x1: TensorLike, x2: TensorLike) -> Tensor:
     """The smaller of x1 and x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(minimum, x1, x2)
     return Minimum.apply(*_tensors(x1, x2))
 
 
 def clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor:
     """`x` limited to [x_min, x_max], in the dtype of `x`."""
+    if _symbolic(x, x_min, x_max):
+        return _graph_node(clip, x, x_min, x_max)
     x = convert_to_tensor(x)
     if _is_number(x_min) and _is_number(x_max):
         out = Clip.apply(x, low=x_min, high=x_max)
@@ -198,6 +241,8 @@ def clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor:
 
 def where(condition: TensorLike, x1: TensorLike = None, x2: TensorLike = None) -> Tensor | tuple:
     """`x1` where `condition` holds, `x2` elsewhere; with neither, the indices where it holds."""
+    if _symbolic(condition, x1, x2):
+        return _graph_node(where, condition, x1, x2)
     condition = convert_to_tensor(condition)
     if condition.dtype.kind != "b":
         condition = compare("not_equal", condition, 0)
@@ -215,47 +260,65 @@ def where(condition: TensorLike, x1: TensorLike = None, x2: TensorLike = None) -
 
 def matmul(x1: TensorLike, x2: TensorLike) -> Tensor:
     """The matrix product x1 @ x2, with NumPy's rules for 1-D and batched operands."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(matmul, x1, x2)
     return MatMul.apply(*_tensors(x1, x2))
 
 
 # ******************************************************** elementwise functions
 def sqrt(x: TensorLike) -> Tensor:
     """The square root of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(sqrt, x)
     return Sqrt.apply(_floating(x))
 
 
 def abs(x: TensorLike) -> Tensor:
     """The absolute value of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(abs, x)
     return Abs.apply(convert_to_tensor(x))
 
 
 def exp(x: TensorLike) -> Tensor:
     """e to the power of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(exp, x)
     return Exp.apply(_floating(x))
 
 
 def log(x: TensorLike) -> Tensor:
     """The natural logarithm of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(log, x)
     return Log.apply(_floating(x))
 
 
 def tanh(x: TensorLike) -> Tensor:
     """The hyperbolic tangent of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(tanh, x)
     return Tanh.apply(_floating(x))
 
 
 def sigmoid(x: TensorLike) -> Tensor:
     """1 / (1 + exp(-x)), element by element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(sigmoid, x)
     return Sigmoid.apply(_floating(x))
 
 
 def relu(x: TensorLike) -> Tensor:
     """max(x, 0), element by element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(relu, x)
     return Relu.apply(convert_to_tensor(x))
 
 
 def softplus(x: TensorLike) -> Tensor:
     """log(1 + exp(x)), element by element, without overflow."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(softplus, x)
     return Softplus.apply(_floating(x))
 
 
@@ -263,47 +326,65 @@ def softplus(x: TensorLike) -> Tensor:
 # Comparisons give bool tensors; they carry no gradient.
 def equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 == x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(equal, x1, x2)
     return compare("equal", *_tensors(x1, x2))
 
 
 def not_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 != x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(not_equal, x1, x2)
     return compare("not_equal", *_tensors(x1, x2))
 
 
 def greater(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 > x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(greater, x1, x2)
     return compare("greater", *_tensors(x1, x2))
 
 
 def greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 >= x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(greater_equal, x1, x2)
     return compare("greater_equal", *_tensors(x1, x2))
 
 
 def less(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 < x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(less, x1, x2)
     return compare("less", *_tensors(x1, x2))
 
 
 def less_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 <= x2, element by element."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(less_equal, x1, x2)
     return compare("less_equal", *_tensors(x1, x2))
 
 
 # ******************************************************************* reductions
 def sum(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The sum over `axis` (an int, a tuple of ints, or None for all axes)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(sum, x, axis=axis, keepdims=keepdims)
     return Sum.apply(convert_to_tensor(x), axis=axis, keepdims=keepdims)
 
 
 def mean(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The average over `axis`."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(mean, x, axis=axis, keepdims=keepdims)
     return _mean(_floating(x), axis, keepdims)
 
 
 def max(x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Tensor:
     """The largest element over `axis`, and at least `initial` when it is given."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(max, x, axis=axis, keepdims=keepdims, initial=initial)
     x = convert_to_tensor(x)
     if initial is not None and x.size == 0:
         return _filled(_reduced_shape("max", x, axis, keepdims), initial, x.dtype, x.device, "max")
@@ -313,6 +394,8 @@ def max(x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = 
 
 def min(x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Tensor:
     """The smallest element over `axis`, and at most `initial` when it is given."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(min, x, axis=axis, keepdims=keepdims, initial=initial)
     x = convert_to_tensor(x)
     if initial is not None and x.size == 0:
         return _filled(_reduced_shape("min", x, axis, keepdims), initial, x.dtype, x.device, "min")
@@ -322,42 +405,58 @@ def min(x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = 
 
 def var(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The variance over `axis` (divided by n, as NumPy does)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(var, x, axis=axis, keepdims=keepdims)
     return _var(_floating(x), axis, keepdims)
 
 
 def std(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The standard deviation over `axis` (the square root of `var`)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(std, x, axis=axis, keepdims=keepdims)
     return _std(_floating(x), axis, keepdims)
 
 
 def argmax(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """The index of the largest element along `axis` (of the flattened tensor for None)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(argmax, x, axis=axis, keepdims=keepdims)
     return _arg("argmax", x, axis, keepdims)
 
 
 def argmin(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """The index of the smallest element along `axis` (of the flattened tensor for None)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(argmin, x, axis=axis, keepdims=keepdims)
     return _arg("argmin", x, axis, keepdims)
 
 
 def logsumexp(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over `axis`, computed without overflow."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(logsumexp, x, axis=axis, keepdims=keepdims)
     return _logsumexp(_floating(x), axis, keepdims)
 
 
 # *********************************************************************** shapes
 def reshape(x: TensorLike, newshape: int | Sequence[int]) -> Tensor:
     """The same elements in a new shape; one size may be -1 (inferred)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(reshape, x, newshape=newshape)
     return Reshape.apply(convert_to_tensor(x), shape=_as_shape(newshape))
 
 
 def transpose(x: TensorLike, axes: Sequence[int] | None = None) -> Tensor:
     """The axes permuted to `axes` (reversed when None)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(transpose, x, axes=axes)
     return Transpose.apply(convert_to_tensor(x), axes=None if axes is None else tuple(axes))
 
 
 def expand_dims(x: TensorLike, axis: int | Sequence[int]) -> Tensor:
     """`x` with a new axis of size 1 at `axis` (or at each of several axes)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(expand_dims, x, axis=axis)
     x = convert_to_tensor(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     new = _new_axes("expand_dims", axes, x.ndim + len(axes), f"a tensor of shape {x.shape}")
@@ -368,6 +467,8 @@ def expand_dims(x: TensorLike, axis: int | Sequence[int]) -> Tensor:
 
 def squeeze(x: TensorLike, axis: int | Sequence[int] | None = None) -> Tensor:
     """`x` without its size-1 axes (only those in `axis`, when given)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(squeeze, x, axis=axis)
     x = convert_to_tensor(x)
     if axis is None:
         return Reshape.apply(x, shape=tuple(n for n in x.shape if n != 1))
@@ -385,11 +486,15 @@ def squeeze(x: TensorLike, axis: int | Sequence[int] | None = None) -> Tensor:
 
 def concatenate(xs: Sequence[TensorLike], axis: int = 0) -> Tensor:
     """The tensors `xs` joined along an existing `axis`."""
+    if not isinstance(xs, Tensor) and _symbolic(xs):
+        return _graph_node(concatenate, xs, axis=axis)
     return _concatenate(_tensors(*xs), axis=axis)
 
 
 def stack(x: Sequence[TensorLike], axis: int = 0) -> Tensor:
     """The tensors in `x`, all of one shape, joined along a new `axis`."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(stack, x, axis=axis)
     tensors = _tensors(*x)
     if not tensors:
         raise ValueError("stack: needs at least one tensor.")
@@ -412,6 +517,8 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
     the border value), "reflect" and "symmetric" (mirror, without and with the
     border value), "wrap" (continue from the other end).
     """
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(pad, x, pad_width=pad_width, mode=mode, constant_values=constant_values)
     x = convert_to_tensor(x)
     if mode == "constant":
         fill = 0 if constant_values is None else constant_values
@@ -432,6 +539,8 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
 # ********************************************************************* indexing
 def take(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
     """The elements of `x` at `indices` along `axis` (of the flattened `x` for None)."""
+    if not (isinstance(x, Tensor) and isinstance(indices, Tensor)) and _symbolic(x, indices):
+        return _graph_node(take, x, indices, axis=axis)
     x = convert_to_tensor(x)
     indices = convert_to_tensor(indices)
     if indices.dtype.kind not in "iu":
@@ -457,6 +566,8 @@ def take(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
 def one_hot(x: TensorLike, num_classes: int, axis: int = -1, dtype: Any = None,
             sparse: bool = False) -> Tensor:
     """Integer labels as one-hot vectors of length `num_classes` along a new `axis`."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(one_hot, x, num_classes=num_classes, axis=axis, dtype=dtype, sparse=sparse)
     if sparse:
         raise ValueError(
             "one_hot: sparse=True is not supported; tinyfit tensors are always dense. "
@@ -469,17 +580,24 @@ def one_hot(x: TensorLike, num_classes: int, axis: int = -1, dtype: Any = None,
 # ************************************************************ neural-network ops
 def softmax(x: TensorLike, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`: scores turned into probabilities."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(softmax, x, axis=axis)
     return _nn.softmax(_floating(x), axis=axis)
 
 
 def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, computed stably."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(log_softmax, x, axis=axis)
     return _nn.log_softmax(_floating(x), axis=axis)
 
 
 def conv(inputs: TensorLike, kernel: TensorLike, strides: Any = 1, padding: str = "valid",
          data_format: str | None = None, dilation_rate: Any = 1) -> Tensor:
     """An N-D convolution (cross-correlation, as in Keras) of `inputs` with `kernel`."""
+    if not (isinstance(inputs, Tensor) and isinstance(kernel, Tensor)) and _symbolic(inputs, kernel):
+        return _graph_node(conv, inputs, kernel, strides=strides, padding=padding, data_format=data_format,
+                           dilation_rate=dilation_rate)
     inputs, kernel = _tensors(inputs, kernel)
     return _conv.conv(inputs, kernel, strides=strides, padding=padding,
                       data_format=data_format, dilation_rate=dilation_rate)
@@ -488,6 +606,9 @@ def conv(inputs: TensorLike, kernel: TensorLike, strides: Any = 1, padding: str 
 def max_pool(inputs: TensorLike, pool_size: Any, strides: Any = None, padding: str = "valid",
              data_format: str | None = None) -> Tensor:
     """The largest value in each `pool_size` window."""
+    if not isinstance(inputs, Tensor) and _symbolic(inputs):
+        return _graph_node(max_pool, inputs, pool_size=pool_size, strides=strides, padding=padding,
+                           data_format=data_format)
     return _pool.max_pool(convert_to_tensor(inputs), pool_size, strides=strides, padding=padding,
                           data_format=data_format)
 
@@ -495,6 +616,9 @@ def max_pool(inputs: TensorLike, pool_size: Any, strides: Any = None, padding: s
 def average_pool(inputs: TensorLike, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None) -> Tensor:
     """The mean of each `pool_size` window."""
+    if not isinstance(inputs, Tensor) and _symbolic(inputs):
+        return _graph_node(average_pool, inputs, pool_size=pool_size, strides=strides, padding=padding,
+                           data_format=data_format)
     return _pool.average_pool(_floating(inputs), pool_size, strides=strides, padding=padding,
                               data_format=data_format)
 
@@ -502,6 +626,8 @@ def average_pool(inputs: TensorLike, pool_size: Any, strides: Any = None, paddin
 def categorical_crossentropy(target: TensorLike, output: TensorLike, from_logits: bool = False,
                              axis: int = -1) -> Tensor:
     """Cross-entropy between one-hot targets and predictions: one loss per sample."""
+    if not (isinstance(target, Tensor) and isinstance(output, Tensor)) and _symbolic(target, output):
+        return _graph_node(categorical_crossentropy, target, output, from_logits=from_logits, axis=axis)
     target, output = _tensors(target, output)
     return _nn.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
 
@@ -509,12 +635,17 @@ def categorical_crossentropy(target: TensorLike, output: TensorLike, from_logits
 def sparse_categorical_crossentropy(target: TensorLike, output: TensorLike, from_logits: bool = False,
                                     axis: int = -1) -> Tensor:
     """Cross-entropy between integer class labels and predictions: one loss per sample."""
+    if not (isinstance(target, Tensor) and isinstance(output, Tensor)) and _symbolic(target, output):
+        return _graph_node(sparse_categorical_crossentropy, target, output, from_logits=from_logits,
+                           axis=axis)
     return _nn.sparse_categorical_crossentropy(convert_to_tensor(target), _floating(output),
                                                from_logits=from_logits, axis=axis)
 
 
 def binary_crossentropy(target: TensorLike, output: TensorLike, from_logits: bool = False) -> Tensor:
     """Binary cross-entropy of each element (no reduction)."""
+    if not (isinstance(target, Tensor) and isinstance(output, Tensor)) and _symbolic(target, output):
+        return _graph_node(binary_crossentropy, target, output, from_logits=from_logits)
     target, output = _tensors(target, output)
     return _nn.binary_crossentropy(target, output, from_logits=from_logits)
 
@@ -601,3 +732,48 @@ def _arg(op: str, x: TensorLike, axis: int | None, keepdims: bool) -> Tensor:
     if not keepdims:
         return out
     return Reshape.apply(out, shape=(1,) * x.ndim) if axis is None else expand_dims(out, axis)
+
+
+# ************************************************************ symbolic tensors
+# What each class of argument is, remembered per class: looking a class up once
+# keeps the check cheap for the numbers and arrays passed beside tensors.
+_PLAIN, _SYMBOLIC, _CONTAINER = 0, 1, 2
+_KINDS: dict[type, int] = {}
+_HOOK = "__tinyfit_symbolic_apply__"
+
+
+def _kind(cls: type) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = (_SYMBOLIC if callable(getattr(cls, _HOOK, None))
+                else _CONTAINER if issubclass(cls, (list, tuple, dict)) else _PLAIN)
+        _KINDS[cls] = kind
+    return kind
+
+
+def _symbolic_leaf(values: Any) -> Any:
+    """The first argument (looking inside lists, tuples and dicts) that is a symbolic tensor, or None."""
+    for value in values:
+        kind = _KINDS.get(value.__class__)
+        if kind == _PLAIN:
+            continue
+        if kind is None:
+            kind = _kind(value.__class__)
+        if kind == _SYMBOLIC:
+            return value
+        if kind == _CONTAINER:
+            found = _symbolic_leaf(value.values() if isinstance(value, dict) else value)
+            if found is not None:
+                return found
+    return None
+
+
+def _symbolic(*values: Any) -> bool:
+    """Whether any argument is (or holds) a symbolic tensor of a model definition."""
+    return _symbolic_leaf(values) is not None
+
+
+def _graph_node(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)` recorded in the model definition its symbolic argument belongs to."""
+    leaf = _symbolic_leaf((args, kwargs))
+    return getattr(leaf, _HOOK)(fn, args, kwargs)

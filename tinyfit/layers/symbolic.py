@@ -83,6 +83,11 @@ class KerasTensor:
 
     __hash__ = object.__hash__  # graph bookkeeping keys tensors by identity
 
+    def __tinyfit_symbolic_apply__(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """How `tinyfit.ops` functions called on KerasTensors join the graph (ops cannot
+        import layers, so they look for this method): as a Lambda layer, via symbolic_call."""
+        return symbolic_call(fn, *args, **kwargs)
+
 
 class Node:
     """One call of a layer on symbolic tensors: an edge list of the functional graph.
@@ -124,26 +129,31 @@ def symbolic_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)` recorded in the graph when an argument is a KerasTensor.
 
     With real tensors it simply calls `fn`. With KerasTensors it wraps `fn` in a
-    Lambda layer (named after the function), so a model definition may apply
-    functions such as `tinyfit.ops.sum` to symbolic tensors:
-    `symbolic_call(ops.sum, x, axis=-1)`.
+    Lambda layer (named after the function), so a model definition may apply any
+    function of tensors to symbolic ones: `symbolic_call(my_fn, x, axis=-1)`.
+    (The `tinyfit.ops` functions do this by themselves.) Keyword arguments that
+    hold KerasTensors are passed to the layer's call, so the graph sees them;
+    the others are bound into the function.
     """
     if not any_symbolic((args, kwargs)):
         return fn(*args, **kwargs)
     from .core import Lambda  # core imports this module: import late
 
-    return Lambda(_bind_keywords(fn, kwargs) if kwargs else fn, name=_fn_name(fn))(*args)
+    fixed = {k: v for k, v in kwargs.items() if not any_symbolic(v)}
+    inputs = {k: v for k, v in kwargs.items() if k not in fixed}
+    return Lambda(_bind_keywords(fn, fixed) if fixed else fn, name=_fn_name(fn))(*args, **inputs)
 
 
 def _bind_keywords(fn: Callable[..., Any], kwargs: dict) -> Callable[..., Any]:
-    def bound(*args):
-        return fn(*args, **kwargs)
+    def bound(*args, **more):
+        return fn(*args, **kwargs, **more)
 
-    bound.__name__ = _fn_name(fn)
+    bound.__name__ = getattr(fn, "__name__", "lambda")
     return bound
 
 
 def _fn_name(fn: Callable[..., Any]) -> str:
+    """A new layer name from the function's name ("sum", "sum_1", ...); this takes the name."""
     from .naming import unique_name
 
     return unique_name(getattr(fn, "__name__", "lambda").strip("<>_") or "lambda")
