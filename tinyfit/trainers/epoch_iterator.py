@@ -77,8 +77,11 @@ class EpochIterator:
             self.close()
 
     def _next_continuing(self, step: int) -> tuple:
-        batch = next(self._pass, None) if self._pass is not None else None
-        if batch is None and not self.adapter.one_shot:
+        fresh = self._pass is None
+        if fresh:
+            self._open_pass()
+        batch = next(self._pass, None)
+        if batch is None and not fresh and not self.adapter.one_shot:
             self._open_pass()  # the data ran out: a new pass, reshuffled when shuffling
             batch = next(self._pass, None)
         if batch is None:
