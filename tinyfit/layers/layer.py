@@ -10,7 +10,7 @@ A layer is written in three parts, as in Keras:
 Calling the layer (`layer(x)`) runs `__call__`, which does the bookkeeping
 around `call`: turn NumPy arrays into tensors, build on the first call, pass the
 `training` flag down to the layers inside, collect the losses of this call
-(`add_loss`), and, for symbolic inputs from `Input`, record the call in the
+(`add_loss`) and metric values (`add_metric`), and, for symbolic inputs from `Input`, record the call in the
 graph of a functional model instead of computing anything.
 
 Weights and sub-layers are found by looking through the layer's attributes
@@ -37,9 +37,9 @@ from .tree import flatten, map_structure
 # -------------------------------------------------------------- call context
 # One entry per layer call in progress, outermost first: (training, token, probing).
 # `training` is the flag in force (inner layers inherit it); `token` identifies
-# the outermost call, so a layer can tell the losses of the current call from
-# those of an earlier one; `probing` marks calls on stand-in data (shape
-# inference), whose losses are not real and are dropped.
+# the outermost call, so a layer can tell the losses (and metric values) of the
+# current call from those of an earlier one; `probing` marks calls on stand-in
+# data (shape inference), whose losses and metric values are not real and are dropped.
 _call_stack: list[tuple[bool | None, object, bool]] = []
 
 
@@ -71,7 +71,11 @@ _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", 
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
 _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses",
-                          "_input_shape_arg", "_call_token", "_loss_token"})
+                          "_input_shape_arg", "_call_token", "_loss_token", "_metric_values", "_metric_token",
+                          "_symbolic_metrics"})
+
+# How add_metric() may fold a value into its epoch figure.
+METRIC_AGGREGATIONS = ("mean",)
 
 # Two sets of sizes for the unknown axes of a probe (the batch axis first): an
 # output axis whose size differs between the two probes is unknown (None).
@@ -97,6 +101,8 @@ class Layer:
         self._regularizers: list[tuple[Variable, Any]] = []
         self._losses: list[Tensor] = []
         self._loss_token: object | None = None  # the outermost call that added _losses
+        self._metric_values: list[tuple[str, Tensor]] = []  # add_metric's (name, value) of the last call
+        self._metric_token: object | None = None  # the outermost call that added _metric_values
         self._call_token: object | None = None  # the outermost call this layer last took part in
         self._inbound_nodes: list[Node] = []
         self.name = self._take_name(name)
@@ -195,11 +201,31 @@ class Layer:
         return outputs
 
     def _probe(self, args: tuple, kwargs: dict, sizes: tuple[int, int]) -> Any:
-        """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers)."""
+        """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers).
+
+        Metric objects the layers hold (a `BinaryAccuracy()` called inside call())
+        are put back as they were: stand-in data must not count towards them.
+        """
         args, kwargs = map_structure(lambda t: stand_in(t, sizes), (args, kwargs))
         kwargs.pop("training", None)
-        with no_grad(), _CallScope(False, probing=True), quiet():
-            return self.call(*args, **self._with_training(args, kwargs, False))
+        saved = [(v, v.data.copy()) for metric in self._held_metrics() for v in metric.variables]
+        try:
+            with no_grad(), _CallScope(False, probing=True), quiet():
+                return self.call(*args, **self._with_training(args, kwargs, False))
+        finally:
+            for variable, value in saved:
+                variable.assign(value)
+
+    def _held_metrics(self) -> list[Any]:
+        """Metric objects (anything with update_state, reset_state and variables) held as attributes
+        by this layer or a layer inside it."""
+        found = []
+        for layer in self._flatten_layers():
+            for value in layer.__dict__.values():
+                kind = type(value)
+                if hasattr(kind, "update_state") and hasattr(kind, "reset_state") and hasattr(value, "variables"):
+                    found.append(value)
+        return _unique(found)
 
     def _not_initialized(self) -> RuntimeError:
         return RuntimeError(
@@ -462,6 +488,41 @@ class Layer:
             self._losses, self._loss_token = [], token
         self._losses.append(value if isinstance(value, Tensor) else Tensor(value))
 
+    # ------------------------------------------------------------ metrics
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
+        """Logs a value computed during this call as a metric (the Keras 2 API).
+
+        fit() and evaluate() report it under `name`, in the progress bar and in
+        History, averaged over the epoch (weighted by batch size) and reset each
+        epoch; validation reports it as "val_<name>".
+
+        Args:
+            value: a tensor (or number) computed in call(); a non-scalar counts by its mean.
+            name: the key it is logged under, e.g. "std_of_activation".
+            aggregation: how the values of an epoch are combined: "mean".
+        """
+        if "_metric_values" not in self.__dict__:
+            raise self._not_initialized()
+        check_metric_arguments(self.name, name, aggregation)
+        if isinstance(value, KerasTensor):
+            raise ValueError(
+                f"Layer {self.name!r}: add_metric() got a symbolic tensor. Call add_metric() inside call() "
+                f"with real tensors, or add it to a functional model: model.add_metric(tensor, name={name!r})."
+            )
+        _, token, probing = _call_stack[-1] if _call_stack else (None, None, False)
+        if probing:
+            return  # computed from stand-in data while working out shapes: not a real value
+        if self._metric_token is not token:  # the first value of a new call replaces the old ones
+            self._metric_values, self._metric_token = [], token
+        value = value.detach() if isinstance(value, Tensor) else Tensor(value)  # a metric needs no gradient
+        self._metric_values.append((name, value))
+
+    def _added_metric_values(self) -> list[tuple[str, Tensor]]:
+        """The (name, value) pairs add_metric() got during the last call, from this layer and those inside."""
+        token = self._call_token
+        return [pair for layer in self._walk()[0] if layer._metric_token is token and token is not None
+                for pair in layer._metric_values]
+
     @property
     def losses(self) -> list[Tensor]:
         """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
@@ -534,6 +595,20 @@ def _may_hold_weights(value: Any) -> bool:
     if isinstance(value, (Variable, Layer, list, dict)):
         return True
     return isinstance(value, tuple) and any(_may_hold_weights(item) for item in value)
+
+
+def check_metric_arguments(where: str, name: Any, aggregation: Any) -> None:
+    """The checks of add_metric(name=..., aggregation=...), for layers and models alike."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"Layer {where!r}: add_metric() needs a name (a non-empty string), got {name!r}: it is the key "
+            "the value is logged under, e.g. add_metric(value, name=\"std_of_activation\")."
+        )
+    if aggregation not in METRIC_AGGREGATIONS:
+        raise ValueError(
+            f"Layer {where!r}: add_metric(name={name!r}) got aggregation={aggregation!r}; the choices are "
+            f"{', '.join(map(repr, METRIC_AGGREGATIONS))} (the average over the epoch, weighted by batch size)."
+        )
 
 
 def _unique(items: list[Any]) -> list[Any]:

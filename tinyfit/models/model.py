@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..layers.layer import Layer
+from ..layers.layer import Layer, check_metric_arguments
 from ..layers.naming import unique_name
 from ..layers.probe import placeholders_for
 from ..layers.symbolic import KerasTensor, any_symbolic
@@ -54,6 +54,7 @@ class Model(Trainer, Layer):
         self.stop_training = False
         self._graph: FunctionalGraph | None = None
         self._symbolic_losses: list[KerasTensor] = []
+        self._symbolic_metrics: list[tuple[str, KerasTensor]] = []  # model.add_metric(symbolic, name)
         if functional:
             self._set_graph(FunctionalGraph(inputs, outputs))
 
@@ -72,9 +73,16 @@ class Model(Trainer, Layer):
                 f"Model {self.name!r} ({type(self).__name__}) has no call(). Either subclass Model and write "
                 "call(self, inputs), or build a functional model with keras.Model(inputs=..., outputs=...)."
             )
+        return self._run_graph(inputs)
+
+    def _run_graph(self, inputs: Any) -> Any:
+        """The graph's outputs for `inputs`; its extra outputs become this call's losses and metric values."""
         outputs, extra = self._graph.run(inputs, self.name)
-        for loss in extra:
+        n_losses = len(self._symbolic_losses)
+        for loss in extra[:n_losses]:
             self.add_loss(loss)
+        for (name, _), value in zip(self._symbolic_metrics, extra[n_losses:]):
+            self.add_metric(value, name=name)
         return outputs
 
     def _convert_arrays(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -119,8 +127,32 @@ class Model(Trainer, Layer):
                 "take (Model(inputs, outputs)). In a subclassed model call add_loss() inside call()."
             )
         self._symbolic_losses.append(value)
+        self._extend_graph()
+
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
+        """Logs a value as a metric: inside call() a tensor, or on a functional model a symbolic
+        tensor computed from its layers (`model.add_metric(ops.std(x1), name="std_of_activation")`),
+        then recomputed on every call. See Layer.add_metric."""
+        if not any_symbolic(value):
+            return super().add_metric(value, name=name, aggregation=aggregation)
+        check_metric_arguments(self.name, name, aggregation)
+        if self._graph is None:
+            raise ValueError(
+                f"Model {self.name!r}: add_metric() got a symbolic tensor, which only a functional model can "
+                "take (Model(inputs, outputs)). In a subclassed model call add_metric() inside call()."
+            )
+        if not isinstance(value, KerasTensor):
+            raise TypeError(
+                f"Model {self.name!r}: add_metric(name={name!r}) takes one tensor, got {type(value).__name__}."
+            )
+        self._symbolic_metrics.append((name, value))
+        self._extend_graph()
+
+    def _extend_graph(self) -> None:
+        """The graph again, computing the symbolic losses and metric values on every run too."""
         graph = self._graph
-        self._set_graph(FunctionalGraph(graph.inputs_structure, graph.outputs_structure, self._symbolic_losses))
+        extra = self._symbolic_losses + [value for _, value in self._symbolic_metrics]
+        self._set_graph(FunctionalGraph(graph.inputs_structure, graph.outputs_structure, extra))
 
     # ------------------------------------------------------------ structure
     @property

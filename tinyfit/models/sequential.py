@@ -91,7 +91,8 @@ class Sequential(Model):
         outputs = inputs
         for layer in self._layers:
             outputs = layer(outputs)
-        self._set_graph(FunctionalGraph(inputs, outputs, self._symbolic_losses))
+        extra = self._symbolic_losses + [value for _, value in self._symbolic_metrics]
+        self._set_graph(FunctionalGraph(inputs, outputs, extra))
 
     def _set_graph(self, graph: FunctionalGraph | None) -> None:
         self._graph, self.built = graph, graph is not None  # self._layers stays the user's list
@@ -107,7 +108,7 @@ class Sequential(Model):
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if self._graph is None:
             raise ValueError(f"Sequential {self.name!r} has no layers; add() some before calling it.")
-        return self._graph.run(inputs, self.name)[0]
+        return self._run_graph(inputs)
 
     @property
     def layers(self) -> list[Layer]:

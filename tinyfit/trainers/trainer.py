@@ -53,6 +53,7 @@ from ..callbacks import CallbackList
 from ..data import (check_can_split, describe_source, flatten, get_data_adapter, map_structure,
                     split_validation, unpack_x_y_sample_weight)
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
+from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, to_float
 from .epoch_iterator import EpochIterator, check_epochs, steps_for
 
@@ -84,6 +85,7 @@ class Trainer:
     _compile_metrics = None
     _weighted_metrics = None
     _loss_tracker = None
+    _added_metrics = None
     _last_loss = None
 
     # --------------------------------------------------------------- compile
@@ -127,6 +129,7 @@ class Trainer:
         self._compile_metrics = compile_metrics
         self._weighted_metrics = weighted
         self._loss_tracker = _LossTracker(name="loss")
+        self._added_metrics = AddedMetrics()  # add_metric() values, by name
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
@@ -143,14 +146,14 @@ class Trainer:
     # --------------------------------------------------------------- metrics
     @property
     def metrics(self) -> list[Any]:
-        """What fit() reports, in order: the loss, the compiled metrics, then (several
-        outputs) each output's loss. Empty until compile()."""
+        """What fit() reports, in order: the loss, the compiled metrics, (several outputs) each
+        output's loss, then the add_metric() values seen so far. Empty until compile()."""
         if not self.compiled:
             return []
         found = [self._loss_tracker] + self._compile_metrics.metrics + self._weighted_metrics.metrics
         if self._compile_loss is not None:
             found += self._compile_loss.metrics
-        return found
+        return found + self._added_metrics.metrics
 
     @property
     def metrics_names(self) -> list[str]:
@@ -158,7 +161,12 @@ class Trainer:
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
+        """Resets every metric of `metrics`, and the Metric objects layers hold (a layer may call one
+        inside call() and add_metric() its result): each epoch starts afresh."""
         for m in self.metrics:
+            m.reset_state()
+        held = getattr(self, "_held_metrics", None)  # a Layer's method; Trainer is mixed into Model
+        for m in held() if held is not None else []:
             m.reset_state()
 
     def get_metrics_result(self) -> dict[str, float]:
@@ -204,6 +212,8 @@ class Trainer:
                 y_pred = map_structure(_detached, y_pred)
                 self._compile_metrics.update_state(y, y_pred, sample_weight)
                 self._weighted_metrics.update_state(y, y_pred, sample_weight)
+        if self.compiled:
+            self._added_metrics.update(self, _batch_size(y_pred if x is None else x))
         return self.get_metrics_result()
 
     def train_step(self, data: Any) -> dict[str, float]:
@@ -255,11 +265,15 @@ class Trainer:
         finally:
             if name == "train_step" and type(self).train_step is not Trainer.train_step:
                 self.zero_grad()  # a custom step may leave its gradients behind
+        added = self._added_metrics.update(self, _batch_size(data[0]))  # a step that skipped compute_metrics
         if self._loss_tracker.updates == updates and self._last_loss is not None:
             self._loss_tracker.update_state(*self._last_loss)
-        elif _is_default(self, name) and _is_default(self, "compute_metrics"):
+        elif not added and _is_default(self, name) and _is_default(self, "compute_metrics"):
             return logs  # already every metric's value, as floats: no need to read them twice
-        return self._metrics_result_or_logs(logs)
+        logs = self._metrics_result_or_logs(logs)
+        if added:  # the step did not call compute_metrics: its logs get the add_metric() values here
+            logs.update({m.name: to_float(m.result()) for m in self._added_metrics.metrics})
+        return logs
 
     def _metrics_result_or_logs(self, logs: Any) -> dict[str, Any]:
         """The metrics' values when the step reported them (fresh, as floats); the step's own
