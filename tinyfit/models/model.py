@@ -221,14 +221,18 @@ class Model(Trainer, Layer):
         """Prints a table of the layers, their output shapes and parameter counts, then the totals.
 
         Args:
+            line_length: the total width `positions` fractions refer to (98 by default).
+            positions: where each column ends: fractions of line_length (all <= 1) or
+                character counts. Columns still widen to fit their contents.
             print_fn: called with each line (default: print, with ASCII borders when
                 the output cannot show box-drawing characters).
+            expand_nested: show the layers of models used as layers, indented under them.
             show_trainable: add a column saying whether each layer is trainable.
+            layer_range: (first, last): show only these layers and those between them;
+                each a layer name or an index into `layers`.
         """
-        if expand_nested or layer_range is not None or positions is not None:
-            raise NotImplementedError("summary: expand_nested, layer_range and positions are not supported yet.")
-        summary_module.print_summary(self, print_fn=print_fn, line_length=line_length,
-                                     show_trainable=show_trainable)
+        summary_module.print_summary(self, print_fn=print_fn, line_length=line_length, show_trainable=show_trainable,
+                                     expand_nested=expand_nested, layer_range=layer_range, positions=positions)
 
     def _summary_layers(self) -> list[Layer]:
         return self.layers

@@ -10,6 +10,11 @@
 
 Where the output cannot show box-drawing characters (a Windows console in
 cp1252, say), the borders are drawn in ASCII instead.
+
+With `expand_nested=True` a model used as a layer is followed by its own layers,
+indented one step per level of nesting; `layer_range=(first, last)` keeps the
+rows from `first` to `last` (names or indices into the model's layers, both
+included). The totals always count the whole model.
 """
 
 from __future__ import annotations
@@ -25,27 +30,99 @@ _MIN_WIDTHS = {"Layer (type)": 31, "Output Shape": 22, "Param #": 13, "Connected
 
 
 def print_summary(model: Any, print_fn: Callable[[str], Any] | None = None, line_length: int | None = None,
-                  show_trainable: bool = False) -> None:
-    """Prints the summary of `model` line by line with `print_fn` (default print).
-
-    `line_length` is accepted for Keras compatibility; columns are sized to fit their contents.
-    """
+                  show_trainable: bool = False, expand_nested: bool = False, layer_range: Any = None,
+                  positions: Any = None) -> None:
+    """Prints the summary of `model` line by line with `print_fn` (default print)."""
     ascii_only = print_fn is None and not _can_encode(_BOX["top"] + _BOX["bar"], sys.stdout)
-    for line in summary_lines(model, ascii_only=ascii_only, show_trainable=show_trainable):
+    lines = summary_lines(model, ascii_only=ascii_only, show_trainable=show_trainable, expand_nested=expand_nested,
+                          layer_range=layer_range, positions=positions, line_length=line_length)
+    for line in lines:
         (print_fn or print)(line)
 
 
-def summary_lines(model: Any, ascii_only: bool = False, show_trainable: bool = False) -> list[str]:
-    """The lines of the summary of `model`."""
+def summary_lines(model: Any, ascii_only: bool = False, show_trainable: bool = False, expand_nested: bool = False,
+                  layer_range: Any = None, positions: Any = None, line_length: int | None = None) -> list[str]:
+    """The lines of the summary of `model` (see Model.summary for the arguments)."""
     graph = model._graph
     connections = graph is not None and not _is_chain(graph)
     headers = ["Layer (type)", "Output Shape", "Param #"]
     headers += ["Connected to"] * connections + ["Trainable"] * show_trainable
-    rows = [_row(layer, graph, connections, show_trainable) for layer in model._summary_layers()]
+    marker = "> " if ascii_only else "└ "
+    rows = []
+    for layer in _in_range(model, model._summary_layers(), layer_range):
+        rows.append(_row(layer, graph, connections, show_trainable))
+        if expand_nested:
+            rows += _nested_rows(layer, 1, connections, show_trainable, marker)
     lines = [f'Model: "{model.name}"']
-    lines += _table(headers, rows, _ASCII if ascii_only else _BOX)
+    lines += _table(headers, rows, _ASCII if ascii_only else _BOX, _min_widths(headers, positions, line_length))
     lines += _totals(model)
     return lines
+
+
+def _nested_rows(layer: Any, depth: int, connections: bool, show_trainable: bool, marker: str) -> list[list[str]]:
+    """The rows of the layers inside a model used as a layer (and inside those), indented by depth."""
+    if not hasattr(layer, "_summary_layers"):
+        return []
+    rows = []
+    for inner in layer._summary_layers():
+        row = _row(inner, layer._graph, connections, show_trainable)
+        row[0] = "  " * (depth - 1) + marker + row[0]
+        rows.append(row)
+        rows += _nested_rows(inner, depth + 1, connections, show_trainable, marker)
+    return rows
+
+
+def _in_range(model: Any, layers: list[Any], layer_range: Any) -> list[Any]:
+    """The layers from layer_range[0] to layer_range[1] (names or indices, both included)."""
+    if layer_range is None:
+        return layers
+    if not isinstance(layer_range, (list, tuple)) or len(layer_range) != 2:
+        raise ValueError(
+            f"summary(layer_range=...): expected a pair (first, last) of layer names or indices, got {layer_range!r}."
+        )
+    first, last = (_position(model, layers, end) for end in layer_range)
+    if first > last:
+        raise ValueError(
+            f"summary(layer_range={tuple(layer_range)!r}): layer {layers[first].name!r} (index {first}) comes after "
+            f"{layers[last].name!r} (index {last}); give the earlier layer first."
+        )
+    return layers[first:last + 1]
+
+
+def _position(model: Any, layers: list[Any], end: Any) -> int:
+    names = [layer.name for layer in layers]
+    if isinstance(end, str):
+        if end not in names:
+            raise ValueError(
+                f"summary(layer_range=...): model {model.name!r} has no layer named {end!r}. Its layers are: "
+                f"{', '.join(map(repr, names))}."
+            )
+        return names.index(end)
+    if isinstance(end, bool) or not isinstance(end, int) or not -len(layers) <= end < len(layers):
+        raise ValueError(
+            f"summary(layer_range=...): {end!r} is neither a layer name nor an index in 0..{len(layers) - 1} "
+            f"(model {model.name!r} has {len(layers)} layers: {', '.join(map(repr, names))})."
+        )
+    return end % len(layers)
+
+
+def _min_widths(headers: list[str], positions: Any, line_length: int | None) -> list[int]:
+    """Each column's least width: from `positions` (where each column ends, as fractions of
+    line_length when all are <= 1) when given, else the usual minimums."""
+    widths = [_MIN_WIDTHS.get(h, len(h)) for h in headers]
+    if positions is None:
+        return widths
+    ends = list(positions)
+    if len(ends) != len(headers) or any(isinstance(e, bool) or not isinstance(e, (int, float)) or e <= 0
+                                        for e in ends):
+        raise ValueError(
+            f"summary(positions=...): expected {len(headers)} positive numbers, one per column "
+            f"({', '.join(headers)}), got {positions!r}."
+        )
+    if all(e <= 1 for e in ends):
+        ends = [e * (line_length or 98) for e in ends]
+    starts = [0] + ends[:-1]
+    return [max(1, int(round(end - start)) - 3) for start, end in zip(starts, ends)]  # 3: the bar and the padding
 
 
 def _row(layer: Any, graph: Any, connections: bool, show_trainable: bool) -> list[str]:
@@ -90,8 +167,8 @@ def _is_chain(graph: Any) -> bool:
     return True
 
 
-def _table(headers: list[str], rows: list[list[str]], box: dict[str, str]) -> list[str]:
-    widths = [max([_MIN_WIDTHS.get(h, len(h)), len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+def _table(headers: list[str], rows: list[list[str]], box: dict[str, str], least: list[int]) -> list[str]:
+    widths = [max([least[i], len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     right = [h == "Param #" for h in headers]
 
     def rule(kind: str) -> str:
