@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations, initializers, ops, regularizers
-from ..autograd.ops.conv import check_padding, per_axis, plan_windows
+from ..autograd.ops.conv import check_padding, conv, per_axis, plan_windows
 from .core import _serialize
 from .layer import Layer
 from .output_spec import ShapeByArithmetic
@@ -124,10 +124,9 @@ class BaseConv(ShapeByArithmetic, Layer):
             )
         if inputs.dtype.kind != "f":  # integer pixels are values: compute in the kernel's dtype
             inputs = ops.cast(inputs, self.kernel.dtype)
-        outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                           dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            outputs = outputs + self.bias
+        # The bias goes into the conv op itself: added in place, no extra output-sized array.
+        outputs = conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                       dilation_rate=self.dilation_rate, bias=self.bias)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -184,3 +184,14 @@ def test_empty_spatial_axes_are_refused():
 def test_numpy_integers_are_accepted_as_strides():
     x, kernel = _zeros(1, 8, 8, 1), _zeros(3, 3, 1, 1)
     assert conv(x, kernel, strides=np.int64(2), dilation_rate=(np.int32(1), 2)).shape == (1, 3, 2, 1)
+
+
+def test_conv_with_a_bias_adds_it_per_filter_and_gradchecks():
+    rng = np.random.default_rng(5)
+    x, kernel, bias = rng.standard_normal((2, 6, 5, 2)), rng.standard_normal((3, 2, 2, 3)), rng.standard_normal(3)
+    got = conv(Tensor(x, dtype="float64"), Tensor(kernel, dtype="float64"), padding="same", bias=Tensor(bias, dtype="float64"))
+    np.testing.assert_allclose(got.numpy(), reference_conv(x, kernel, (1, 1), "same", (1, 1)) + bias, atol=1e-12)
+    assert gradcheck(lambda a, w, b: conv(a, w, strides=2, bias=b), [x, kernel, bias])
+    with pytest.raises(ValueError, match=r"bias of shape \(2,\) does not fit a kernel of shape \(3, 2, 2, 3\): it needs "
+                                         r"one value per filter, shape \(3,\)"):
+        conv(Tensor(x), Tensor(kernel), bias=Tensor(np.zeros(2)))

@@ -17,8 +17,8 @@ product keeps BLAS (or the GPU) busy, where many small ones would not.
 Backward is matmul's backward, then the view undone:
 
     dW    = cols.T @ g                 one product, (kh*kw*C, F)
-    dcols = g @ W.T                    one product, (N*out_h*out_w, kh*kw*C)
-    dx    = col2im(dcols)              every kernel tap adds its slice of dcols
+    dcols = g @ W.T                    one (batched) product, a (rows, C) block per tap
+    dx    = col2im(dcols)              every kernel tap adds its block of dcols
                                        back onto the input positions it read
 
 col2im must *add*: with overlapping windows an input value sits under several
@@ -182,7 +182,7 @@ class Conv(Function):
 
     name = "conv"
 
-    def forward(self, x, kernel, strides, dilation, pads, out_sizes):
+    def forward(self, x, kernel, *bias, strides, dilation, pads, out_sizes):
         self.kernel, self.strides, self.dilation = kernel, strides, dilation
         self.pads, self.out_sizes = pads, out_sizes
         padded = pad_spatial(x, pads)
@@ -193,26 +193,32 @@ class Conv(Function):
         view = windows(padded, window, strides, dilation, out_sizes)
         self.cols = view.reshape(rows, math.prod(window) * kernel.shape[-2])
         out = self.cols @ kernel.reshape(-1, filters)
+        if bias:  # added in place: a layer's bias costs no output-sized temporary
+            out += bias[0]
         return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        need_x, need_kernel = self.needs_grad
+        need_x, need_kernel, *need_bias = self.needs_grad
         kernel, cols = self.kernel, self.cols
         filters = kernel.shape[-1]
         g = grad.reshape(-1, filters)
         dkernel = (cols.T @ g).reshape(kernel.shape) if need_kernel else None
+        dbias = g.sum(axis=0) if need_bias and need_bias[0] else None
         dx = None
         if need_x:
-            window, n = kernel.shape[:-2], kernel.ndim - 2
-            dcols = (g @ kernel.reshape(-1, filters).T).reshape(
-                grad.shape[:-1] + tuple(window) + (kernel.shape[-2],))
+            window, channels = kernel.shape[:-2], kernel.shape[-2]
+            taps = math.prod(window)
+            # dcols = g @ W.T, computed as one batched product over the taps, (taps, rows, C):
+            # each tap's share comes out as its own contiguous block, so the slice-adds
+            # below read memory in order (the strided write into dx is the only jump).
+            per_tap = kernel.reshape(taps, channels, filters).transpose(0, 2, 1)
+            dcols = xp.matmul(g, per_tap).reshape((taps,) + grad.shape[:-1] + (channels,))
             dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
-            lead = (slice(None),) * (1 + n)  # batch and output axes: take them whole
-            for tap in window_taps(window):
-                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += dcols[lead + tap]
+            for k, tap in enumerate(window_taps(window)):
+                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += dcols[k]
             dx = unpad_spatial(dx, self.pads)
-        return dx, dkernel
+        return (dx, dkernel, dbias)[:len(self.needs_grad)]
 
 
 def conv(
@@ -222,6 +228,7 @@ def conv(
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: int | tuple[int, ...] = 1,
+    bias: Tensor | None = None,
 ) -> Tensor:
     """N-D convolution (really cross-correlation, as in every deep-learning library).
 
@@ -234,6 +241,7 @@ def conv(
             outputs, zero-padded as TensorFlow does).
         data_format: None or "channels_last".
         dilation_rate: gap between kernel taps: an int, or one per spatial axis.
+        bias: (filters,), added to every output position (a conv layer's bias).
 
     Returns:
         (batch, *output_sizes, filters).
@@ -263,5 +271,11 @@ def conv(
     dilation = per_axis(op, "dilation_rate", dilation_rate, n)
     out_sizes, pads = plan_windows(op, inputs.shape[1:-1], kernel.shape[:-2], strides, dilation,
                                    padding, "kernel")
-    return Conv.apply(inputs, kernel, strides=strides, dilation=dilation, pads=pads,
+    if bias is not None and tuple(bias.shape) != (kernel.shape[-1],):
+        raise ValueError(
+            f"{op}: bias of shape {bias.shape} does not fit a kernel of shape {kernel.shape}: it needs "
+            f"one value per filter, shape ({kernel.shape[-1]},)."
+        )
+    extra = () if bias is None else (bias,)
+    return Conv.apply(inputs, kernel, *extra, strides=strides, dilation=dilation, pads=pads,
                       out_sizes=out_sizes)

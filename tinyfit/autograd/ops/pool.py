@@ -5,8 +5,9 @@ conv.py's), but instead of a matmul per window position it keeps a running
 max or a running sum. Each window position meets the input through one strided
 slice, so a 2x2 pool is four slices compared or added together:
 
-    max:      out = max over taps of x_slice(tap);  the gradient goes to the
-              winning tap of each window (the first one on ties)
+    max:      out = max over taps of x_slice(tap)  (an elementwise maximum per tap);
+              the gradient goes to the winning tap of each window: the first one
+              in row-major order on ties; none where the window's maximum is NaN
     average:  out = sum over taps of x_slice(tap) / count;  every tap gets g / count
 
 With padding="same", padded elements never win a max and are not counted in an
@@ -31,34 +32,55 @@ class MaxPool(Function):
         xp = backend.array_module(x)
         self.window, self.strides, self.pads, self.out_sizes = window, strides, pads, out_sizes
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min  # never wins a max
-        padded = pad_spatial(x, pads, lowest)
-        self.padded_shape = padded.shape
-        ones = (1,) * len(window)
-        best = winner = None
-        for k, tap in enumerate(window_taps(window)):
-            candidate = padded[tap_slices(tap, strides, ones, out_sizes)]
-            if best is None:  # a copy: the output must not share memory with the input
-                best, winner = candidate.copy(), xp.zeros(candidate.shape, dtype="int32")
-                continue
-            # Strictly greater, so the first of equal values keeps the win; a NaN always
-            # takes over, so a NaN anywhere in a window shows in its output as np.max does.
-            wins = candidate > best
-            if x.dtype.kind == "f":
-                wins |= candidate != candidate
-            best = xp.where(wins, candidate, best)
-            winner = xp.where(wins, k, winner)
-        self.winner = winner
+        self.padded = pad_spatial(x, pads, lowest)
+        taps = [self.padded[where] for where in self._tap_slices()]
+        if len(taps) == 1:  # a copy: the output must not share memory with the input
+            return taps[0].copy()
+        # maximum, not a comparison and a select: one pass per tap, written in place.
+        # It propagates NaN, so a NaN anywhere in a window shows in its output.
+        best = xp.maximum(taps[0], taps[1])
+        for tap in taps[2:]:
+            xp.maximum(best, tap, out=best)
+        self.best = best
         return best
 
     def backward(self, grad):
+        # Which tap won each window is found again here, by comparing each tap with
+        # the output: cheaper than tracking winners during forward, which also runs
+        # alone (evaluation, prediction). On ties the first tap in row-major order
+        # wins; `free` marks the windows whose winner is still to be found.
         xp = backend.array_module(grad)
-        dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
-        ones = (1,) * len(self.window)
-        zero = grad.dtype.type(0)
-        for k, tap in enumerate(window_taps(self.window)):
-            where = tap_slices(tap, self.strides, ones, self.out_sizes)
-            dx[where] += xp.where(self.winner == k, grad, zero)
+        slices = self._tap_slices()
+        best = getattr(self, "best", None)
+        if best is None:  # a 1x1 window: every element read is its own window's winner
+            dx = xp.zeros(self.padded.shape, dtype=grad.dtype)
+            dx[slices[0]] = grad
+            return unpad_spatial(dx, self.pads)
+        # Windows that overlap may share a winner, whose gradients must then add up;
+        # windows side by side never do, and each tap's slice is written once. When they
+        # also tile the input exactly (a 2x2 pool over an even size), those writes cover
+        # every element, and dx needs no zeros first.
+        overlap = any(s < k for s, k in zip(self.strides, self.window))
+        tiled = not overlap and all(o * s == n and s == k for o, s, k, n in
+                                    zip(self.out_sizes, self.strides, self.window, self.padded.shape[1:-1]))
+        dx = (xp.empty if tiled else xp.zeros)(self.padded.shape, dtype=grad.dtype)
+        free = xp.ones(best.shape, dtype=bool)
+        hit = xp.empty(best.shape, dtype=bool)
+        for where in slices:
+            xp.equal(self.padded[where], best, out=hit)
+            hit &= free
+            free ^= hit
+            if tiled:
+                xp.multiply(grad, hit, out=dx[where])
+            elif overlap:
+                dx[where] += grad * hit
+            else:
+                xp.copyto(dx[where], grad, where=hit)
         return unpad_spatial(dx, self.pads)
+
+    def _tap_slices(self):
+        ones = (1,) * len(self.window)
+        return [tap_slices(tap, self.strides, ones, self.out_sizes) for tap in window_taps(self.window)]
 
 
 class AveragePool(Function):
