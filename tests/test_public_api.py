@@ -26,7 +26,7 @@ def test_the_guides_names_resolve():
         keras.metrics.SparseCategoricalAccuracy, keras.metrics.CategoricalAccuracy,
         keras.metrics.MeanAbsolutePercentageError, keras.metrics.MeanAbsoluteError,
         keras.callbacks.Callback, keras.callbacks.EarlyStopping, keras.datasets.mnist.load_data,
-        keras.utils.set_random_seed, keras.utils.to_categorical, keras.models.Model,
+        keras.utils.set_random_seed, keras.utils.to_categorical, keras.utils.plot_model, keras.models.Model,
         keras.data.Dataset.from_tensor_slices, keras.utils.PyDataset, keras.utils.Sequence,
         ops.one_hot, ops.mean, ops.square, ops.sum, ops.argmax, ops.reshape, ops.cast,
         ops.equal, ops.multiply, ops.softmax,
