@@ -168,3 +168,29 @@ def test_layer_norm_defaults_shapes_and_config():
     config = ln.get_config()
     again = layers.LayerNormalization.from_config({**config, "name": "ln2"})
     assert {**again.get_config(), "name": "ln"} == config
+
+
+def test_normalizations_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = rng.normal(1.0, 2.0, size=(8, 4, 4, 3))
+    bn = layers.BatchNormalization(momentum=0.9, dtype="float64")
+    bn(x)
+    _random_weights(bn, rng)
+    gamma, beta, mean, var = bn.get_weights()
+    nchw = torch.tensor(x).permute(0, 3, 1, 2)
+    running_mean, running_var = torch.tensor(mean), torch.tensor(var)
+    expected = torch.nn.functional.batch_norm(nchw, running_mean, running_var, torch.tensor(gamma), torch.tensor(beta),
+                                              training=True, momentum=0.1, eps=1e-3)
+    np.testing.assert_allclose(bn(x, training=True).numpy(), expected.permute(0, 2, 3, 1).numpy(), atol=1e-10)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), running_mean.numpy(), atol=1e-12)
+    # PyTorch's running variance averages the unbiased batch variance; Keras's (and tinyfit's) the biased one.
+    n = 8 * 4 * 4
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 * var + 0.1 * x.var((0, 1, 2)), atol=1e-12)
+    np.testing.assert_allclose(running_var.numpy(), 0.9 * var + 0.1 * x.var((0, 1, 2)) * n / (n - 1), atol=1e-12)
+    ln = layers.LayerNormalization(epsilon=1e-5, dtype="float64")
+    ln(x)
+    _random_weights(ln, rng)
+    gamma, beta = ln.get_weights()
+    expected = torch.nn.functional.layer_norm(torch.tensor(x), (3,), torch.tensor(gamma), torch.tensor(beta), eps=1e-5)
+    np.testing.assert_allclose(ln(x).numpy(), expected.numpy(), atol=1e-10)

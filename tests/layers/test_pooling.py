@@ -121,3 +121,15 @@ def test_bad_pool_arguments_are_named():
         layers.AveragePooling1D(padding="causal")
     with pytest.raises(ValueError, match=r"only data_format='channels_last' is supported"):
         layers.GlobalMaxPooling2D(data_format="channels_first")
+
+
+def test_pooling_layers_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).normal(size=(2, 7, 6, 3))
+    nchw = torch.tensor(x).permute(0, 3, 1, 2)
+    got = layers.MaxPooling2D((3, 2), strides=(2, 1), dtype="float64")(x).numpy()
+    expected = torch.nn.functional.max_pool2d(nchw, (3, 2), stride=(2, 1)).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(got, expected)
+    got = layers.AveragePooling2D(2, dtype="float64")(x).numpy()
+    expected = torch.nn.functional.avg_pool2d(nchw, 2).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-12)
