@@ -178,7 +178,7 @@ def windows(x: Any, window, strides, dilation, out_sizes) -> Any:
 
 
 class Conv(Function):
-    """Channels_last convolution: im2col, then one matrix product."""
+    """Channels_last convolution: im2col, then one matrix product (plus a bias, when given)."""
 
     name = "conv"
 
