@@ -76,7 +76,33 @@ def arrange(diagram: Diagram, rankdir: str = "TB") -> Drawing:
         source, target = drawing.places[edge.source_box], drawing.places[edge.target_box]
         points = [_side(source, rankdir, leaving=True)] + path[1:-1] + [_side(target, rankdir, leaving=False)]
         drawing.arrows.append(Arrow(source.name, target.name, points))
+    _spread_ports(drawing.arrows[len(drawing.arrows) - len(diagram.edges):], drawing, rankdir)
     return drawing
+
+
+PORT_GAP = 14.0  # between the ends of arrows meeting one side of a box
+
+
+def _spread_ports(arrows: list[Arrow], drawing: Drawing, rankdir: str) -> None:
+    """Arrows meeting one side of a box end side by side (in the order they come from), not on one point."""
+    across = 0 if rankdir == "TB" else 1
+    boxes = {box.name: box for box in drawing.boxes}
+    for end, neighbour in ((-1, -2), (0, 1)):  # arrow heads at targets, then tails at sources
+        groups: dict[str, list[Arrow]] = {}
+        for arrow in arrows:
+            groups.setdefault(arrow.target if end == -1 else arrow.source, []).append(arrow)
+        for name, group in groups.items():
+            if len(group) < 2:
+                continue
+            box = boxes[name]
+            length = box.width if across == 0 else box.height
+            gap = min(PORT_GAP, 0.8 * length / len(group))
+            middle = (box.x + box.width / 2, box.y + box.height / 2)[across]
+            group.sort(key=lambda a: a.points[neighbour][across])
+            for i, arrow in enumerate(group):
+                point = list(arrow.points[end])
+                point[across] = middle + (i - (len(group) - 1) / 2) * gap
+                arrow.points[end] = (point[0], point[1])
 
 
 def _take_in(drawing: Drawing, inner: Drawing, dx: float, dy: float) -> None:

@@ -48,7 +48,9 @@ class Layout:
         ranks: node -> rank (0 for the inputs).
         order: per rank, the nodes (dummies included) from left to right (top to bottom for "LR").
         centers: node -> (x, y) of its box's center; dummies too.
-        paths: edge (a, b) -> the points of its line, from a's box to b's box.
+        paths: edge (a, b) -> the points of its line, from a's box to b's box; through each rank
+            it skips, the line runs straight along the flow, between the boxes of that rank.
+        bands: per rank, where it starts and ends along the main axis.
         width, height: the size of the whole drawing.
     """
 
@@ -56,6 +58,7 @@ class Layout:
     order: list[list[Any]]
     centers: dict[Any, tuple[float, float]]
     paths: dict[tuple, list[tuple[float, float]]] = field(default_factory=dict)
+    bands: list[tuple[float, float]] = field(default_factory=list)
     width: float = 0.0
     height: float = 0.0
 
@@ -185,6 +188,7 @@ def _place(layout: Layout, sizes: dict, links: list[tuple], rankdir: str) -> Non
     for rank in layout.order:
         thickness = max((extent(n, 1 - across) for n in rank), default=0.0)
         main.append(depth + thickness / 2)
+        layout.bands.append((depth, depth + thickness))
         depth += thickness + RANK_GAP
     # Cross axis: packed in order, then pulled towards the neighbours, rank by rank, down then up.
     cross: dict[Any, float] = {}
@@ -224,9 +228,14 @@ def _pack(rank: list[Any], wanted: dict[Any, float], cross: dict[Any, float], ex
 
 
 def _route(chain: list, layout: Layout, sizes: dict, rankdir: str) -> list[tuple[float, float]]:
-    """The points of one edge: from the side of the first box facing the flow, through its
-    dummies, to the facing side of the last box."""
-    points = [layout.centers[n] for n in chain]
+    """The points of one edge: from the side of the first box facing the flow, across each
+    skipped rank at its dummy's place, to the facing side of the last box."""
+    points = [layout.centers[chain[0]]]
+    for dummy in chain[1:-1]:
+        x, y = layout.centers[dummy]
+        start, end = layout.bands[layout.ranks[chain[0]] + dummy.step]
+        points += [(x, start), (x, end)] if rankdir == "TB" else [(start, y), (end, y)]
+    points.append(layout.centers[chain[-1]])
     (x0, y0), (x1, y1) = points[0], points[-1]
     head, tail = chain[0], chain[-1]
     forward = layout.ranks[tail] > layout.ranks[head]
