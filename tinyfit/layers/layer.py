@@ -77,6 +77,10 @@ _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inboun
 # How add_metric() may fold a value into its epoch figure.
 METRIC_AGGREGATIONS = ("mean",)
 
+# Whether any layer has logged a value with add_metric() yet: until one has, the look for
+# such values after every training step need not walk through the model's layers.
+_any_metric_values = False
+
 # Two sets of sizes for the unknown axes of a probe (the batch axis first): an
 # output axis whose size differs between the two probes is unknown (None).
 _PROBE_SIZES = ((2, 5), (3, 7))
@@ -514,14 +518,17 @@ class Layer:
             return  # computed from stand-in data while working out shapes: not a real value
         if self._metric_token is not token:  # the first value of a new call replaces the old ones
             self._metric_values, self._metric_token = [], token
+        global _any_metric_values
+        _any_metric_values = True
         value = value.detach() if isinstance(value, Tensor) else Tensor(value)  # a metric needs no gradient
         self._metric_values.append((name, value))
 
     def _added_metric_values(self) -> list[tuple[str, Tensor]]:
         """The (name, value) pairs add_metric() got during the last call, from this layer and those inside."""
         token = self._call_token
-        return [pair for layer in self._walk()[0] if layer._metric_token is token and token is not None
-                for pair in layer._metric_values]
+        if not _any_metric_values or token is None:
+            return []
+        return [pair for layer in self._walk()[0] if layer._metric_token is token for pair in layer._metric_values]
 
     @property
     def losses(self) -> list[Tensor]:
