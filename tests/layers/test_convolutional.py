@@ -220,3 +220,14 @@ def test_conv_output_is_used_through_ops_in_a_custom_loss():
     layer = layers.Conv1D(1, 2, kernel_initializer="ones", use_bias=False)
     out = layer(np.array([[[1.0], [2.0], [3.0]]], dtype="float32"))
     assert float(ops.sum(out).numpy()) == pytest.approx(3.0 + 5.0)
+
+
+@pytest.mark.parametrize("activation", ["relu", keras.activations.relu, lambda t: ops.relu(t)])
+def test_relu_conv_layers_give_what_a_separate_relu_gives(activation):
+    layer = layers.Conv2D(4, 3, activation=activation, bias_initializer="random_normal", dtype="float64")
+    x = np.random.default_rng(7).normal(size=(2, 6, 6, 2))
+    out = layer(x)
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(out.numpy(), np.maximum(loop_conv(x, kernel, bias, (1, 1), "valid", (1, 1)), 0),
+                               atol=1e-12)
+    gradcheck(call_with(layer, ["kernel", "bias"]), [x, kernel, bias])

@@ -124,10 +124,12 @@ class BaseConv(ShapeByArithmetic, Layer):
             )
         if inputs.dtype.kind != "f":  # integer pixels are values: compute in the kernel's dtype
             inputs = ops.cast(inputs, self.kernel.dtype)
-        # The bias goes into the conv op itself: added in place, no extra output-sized array.
+        # The bias, and a plain relu, go into the conv op itself: applied in place, they
+        # need no extra output-sized arrays.
+        fuse_relu = self.activation is activations.relu
         outputs = conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                       dilation_rate=self.dilation_rate, bias=self.bias)
-        return self.activation(outputs)
+                       dilation_rate=self.dilation_rate, bias=self.bias, relu=fuse_relu)
+        return outputs if fuse_relu else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         check_rank(self, input_shape, self.rank)

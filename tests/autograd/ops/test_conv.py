@@ -195,3 +195,13 @@ def test_conv_with_a_bias_adds_it_per_filter_and_gradchecks():
     with pytest.raises(ValueError, match=r"bias of shape \(2,\) does not fit a kernel of shape \(3, 2, 2, 3\): it needs "
                                          r"one value per filter, shape \(3,\)"):
         conv(Tensor(x), Tensor(kernel), bias=Tensor(np.zeros(2)))
+
+
+def test_conv_with_relu_inside_equals_relu_after_and_gradchecks():
+    rng = np.random.default_rng(6)
+    x, kernel, bias = rng.standard_normal((2, 5, 5, 2)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(3)
+    as64 = [Tensor(a, dtype="float64") for a in (x, kernel, bias)]
+    fused = conv(as64[0], as64[1], bias=as64[2], relu=True).numpy()
+    np.testing.assert_array_equal(fused, np.maximum(conv(*as64[:2], bias=as64[2]).numpy(), 0))
+    assert (fused == 0).any() and (fused > 0).any()  # both sides of the kink are exercised
+    assert gradcheck(lambda a, w, b: conv(a, w, bias=b, relu=True), [x, kernel, bias])

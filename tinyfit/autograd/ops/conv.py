@@ -178,12 +178,12 @@ def windows(x: Any, window, strides, dilation, out_sizes) -> Any:
 
 
 class Conv(Function):
-    """Channels_last convolution: im2col, then one matrix product (plus a bias, when given)."""
+    """Channels_last convolution: im2col, then one matrix product (then a bias and relu, when asked)."""
 
     name = "conv"
 
-    def forward(self, x, kernel, *bias, strides, dilation, pads, out_sizes):
-        self.kernel, self.strides, self.dilation = kernel, strides, dilation
+    def forward(self, x, kernel, *bias, strides, dilation, pads, out_sizes, relu=False):
+        self.kernel, self.strides, self.dilation, self.relu = kernel, strides, dilation, relu
         self.pads, self.out_sizes = pads, out_sizes
         padded = pad_spatial(x, pads)
         self.padded_shape = padded.shape
@@ -193,8 +193,14 @@ class Conv(Function):
         view = windows(padded, window, strides, dilation, out_sizes)
         self.cols = view.reshape(rows, math.prod(window) * kernel.shape[-2])
         out = self.cols @ kernel.reshape(-1, filters)
-        if bias:  # added in place: a layer's bias costs no output-sized temporary
+        # Bias and relu are applied in place: a conv layer's usual tail costs no
+        # output-sized temporaries (an output is the largest array of a convnet's step).
+        if bias:
             out += bias[0]
+        if relu:
+            xp = backend.array_module(out)
+            xp.maximum(out, 0, out=out)
+            self.out = out  # backward's mask: where the output is positive
         return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
 
     def backward(self, grad):
@@ -203,6 +209,8 @@ class Conv(Function):
         kernel, cols = self.kernel, self.cols
         filters = kernel.shape[-1]
         g = grad.reshape(-1, filters)
+        if self.relu:
+            g = g * (self.out > 0)
         dkernel = (cols.T @ g).reshape(kernel.shape) if need_kernel else None
         dbias = g.sum(axis=0) if need_bias and need_bias[0] else None
         dx = None
@@ -229,6 +237,7 @@ def conv(
     data_format: str | None = None,
     dilation_rate: int | tuple[int, ...] = 1,
     bias: Tensor | None = None,
+    relu: bool = False,
 ) -> Tensor:
     """N-D convolution (really cross-correlation, as in every deep-learning library).
 
@@ -242,6 +251,8 @@ def conv(
         data_format: None or "channels_last".
         dilation_rate: gap between kernel taps: an int, or one per spatial axis.
         bias: (filters,), added to every output position (a conv layer's bias).
+        relu: apply max(0, .) to the result, inside the op (a conv layer with
+            activation="relu").
 
     Returns:
         (batch, *output_sizes, filters).
@@ -278,4 +289,4 @@ def conv(
         )
     extra = () if bias is None else (bias,)
     return Conv.apply(inputs, kernel, *extra, strides=strides, dilation=dilation, pads=pads,
-                      out_sizes=out_sizes)
+                      out_sizes=out_sizes, relu=bool(relu))
