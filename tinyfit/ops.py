@@ -770,7 +770,10 @@ def _symbolic_leaf(values: Any) -> Any:
 
 def _symbolic(*values: Any) -> bool:
     """Whether any argument is (or holds) a symbolic tensor of a model definition."""
-    return _symbolic_leaf(values) is not None
+    for value in values:  # numbers and arrays beside a tensor: one dict look-up each
+        if _KINDS.get(value.__class__) != _PLAIN:
+            return _symbolic_leaf(values) is not None
+    return False
 
 
 def _graph_node(fn: Any, *args: Any, **kwargs: Any) -> Any:
