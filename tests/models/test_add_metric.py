@@ -189,6 +189,8 @@ def test_model_add_metric_errors_name_the_facts():
         model.add_metric(ops.std(x1))
     with pytest.raises(ValueError, match=r"aggregation='max'; the choices are 'mean'"):
         model.add_metric(ops.std(x1), name="s", aggregation="max")
+    with pytest.raises(TypeError, match=r"add_metric\(name='s'\) takes one tensor, got list"):
+        model.add_metric([ops.std(x1), ops.mean(x1)], name="s")
 
     class Subclassed(keras.Model):
         def call(self, inputs):

@@ -91,7 +91,9 @@ def test_boxes_of_a_rank_keep_their_gap_and_ranks_do_not_overlap(rankdir):
     for rank in layout.order:
         boxes = [n for n in rank if not isinstance(n, Dummy)]
         for a, b in zip(boxes, boxes[1:]):
-            gap = (layout.centers[b][across] - sizes[b][across] / 2) - (layout.centers[a][across] + sizes[a][across] / 2)
+            a_end = layout.centers[a][across] + sizes[a][across] / 2
+            b_start = layout.centers[b][across] - sizes[b][across] / 2
+            gap = b_start - a_end
             assert gap >= NODE_GAP - 1e-6
     ends = [max(layout.centers[n][along] + sizes[n][along] / 2 for n in rank if not isinstance(n, Dummy))
             for rank in layout.order]

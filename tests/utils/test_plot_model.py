@@ -133,8 +133,8 @@ def test_expand_nested_draws_the_inner_layers_in_a_frame(tmp_path):
         if g.get("class") != "layer":
             continue
         box = g.find(SVG + "rect")
-        x, y = float(box.get("x")), float(box.get("y"))
-        inside = left <= x and x + float(box.get("width")) <= right and top <= y and y + float(box.get("height")) <= bottom
+        x, y, w, h = (float(box.get(k)) for k in ("x", "y", "width", "height"))
+        inside = left <= x and x + w <= right and top <= y and y + h <= bottom
         assert inside == (g.get("id") in ("inner_in", "inner_dense"))
     assert {(a, b) for a, b, _ in arrows(root)} == {("x", "inner_in"), ("inner_in", "inner_dense"),
                                                     ("inner_dense", "head")}
