@@ -17,7 +17,7 @@ product keeps BLAS (or the GPU) busy, where many small ones would not.
 Backward is matmul's backward, then the view undone:
 
     dW    = cols.T @ g                 one product, (kh*kw*C, F)
-    dcols = g @ W.T                    one (batched) product, a (rows, C) block per tap
+    dcols = g @ W.T                    a (rows, C) block per tap: g @ W[tap].T
     dx    = col2im(dcols)              every kernel tap adds its block of dcols
                                        back onto the input positions it read
 
@@ -217,14 +217,16 @@ class Conv(Function):
         if need_x:
             window, channels = kernel.shape[:-2], kernel.shape[-2]
             taps = math.prod(window)
-            # dcols = g @ W.T, computed as one batched product over the taps, (taps, rows, C):
-            # each tap's share comes out as its own contiguous block, so the slice-adds
-            # below read memory in order (the strided write into dx is the only jump).
+            # dcols = g @ W.T, one kernel tap at a time through one (rows, C) buffer: the
+            # same products a batched matmul would make, without a temporary `taps` times
+            # larger, and each tap's block is contiguous for its slice-add into dx.
             per_tap = kernel.reshape(taps, channels, filters).transpose(0, 2, 1)
-            dcols = xp.matmul(g, per_tap).reshape((taps,) + grad.shape[:-1] + (channels,))
-            dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
+            block = xp.empty((g.shape[0], channels), dtype=xp.result_type(g, kernel))
+            shaped = block.reshape(grad.shape[:-1] + (channels,))
+            dx = xp.zeros(self.padded_shape, dtype=block.dtype)
             for k, tap in enumerate(window_taps(window)):
-                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += dcols[k]
+                xp.matmul(g, per_tap[k], out=block)
+                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += shaped
             dx = unpad_spatial(dx, self.pads)
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
 
