@@ -205,3 +205,20 @@ def test_conv_with_relu_inside_equals_relu_after_and_gradchecks():
     np.testing.assert_array_equal(fused, np.maximum(conv(*as64[:2], bias=as64[2]).numpy(), 0))
     assert (fused == 0).any() and (fused > 0).any()  # both sides of the kink are exercised
     assert gradcheck(lambda a, w, b: conv(a, w, bias=b, relu=True), [x, kernel, bias])
+
+
+def test_a_kept_graph_backs_up_twice_with_other_convs_in_between():
+    # The im2col matrix goes back to the workspace only when the graph lets go of
+    # the op, so convolutions run between two backward passes cannot overwrite it.
+    rng = np.random.default_rng(7)
+    x, kernel = rng.standard_normal((2, 6, 6, 2)), rng.standard_normal((3, 3, 2, 4))
+    w = Tensor(kernel, requires_grad=True, dtype="float64")
+    loss = conv(Tensor(x, dtype="float64"), w, relu=True).sum()
+    loss.backward(retain_graph=True)
+    first = w.grad.copy()
+    for _ in range(3):
+        conv(Tensor(rng.standard_normal(x.shape), dtype="float64"), Tensor(kernel, dtype="float64"), relu=True)
+        conv(Tensor(rng.standard_normal(x.shape), dtype="float64"), w, relu=True).sum().backward()
+    w.grad = None
+    loss.backward()
+    np.testing.assert_allclose(w.grad, first)

@@ -38,6 +38,7 @@ from typing import Any
 from ... import backend
 from ..function import Function
 from ..tensor import Tensor
+from . import workspace
 
 PADDINGS = ("valid", "same")
 _SPATIAL_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -189,19 +190,32 @@ class Conv(Function):
         self.padded_shape = padded.shape
         window, filters = kernel.shape[:-2], kernel.shape[-1]
         rows = x.shape[0] * math.prod(out_sizes)
-        # The reshape copies the overlapping windows into rows: the im2col matrix.
+        # Copying the view into rows of a matrix writes out the overlapping windows:
+        # the im2col matrix. It lives until backward is done with it, then goes back
+        # to the workspace for the next call (see __del__).
+        xp = backend.array_module(x)
         view = windows(padded, window, strides, dilation, out_sizes)
-        self.cols = view.reshape(rows, math.prod(window) * kernel.shape[-2])
+        self.cols = workspace.take(xp, (rows, math.prod(window) * kernel.shape[-2]), x.dtype)
+        xp.copyto(self.cols.reshape(view.shape), view)
         out = self.cols @ kernel.reshape(-1, filters)
         # Bias and relu are applied in place: a conv layer's usual tail costs no
         # output-sized temporaries (an output is the largest array of a convnet's step).
         if bias:
             out += bias[0]
         if relu:
-            xp = backend.array_module(out)
             xp.maximum(out, 0, out=out)
             self.out = out  # backward's mask: where the output is positive
+        if not self.needs_grad:  # no backward will come: the matrix can go back now
+            workspace.give(xp, self.cols)
+            self.cols = None
         return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
+
+    def __del__(self):
+        # The graph lets go of this op once no backward can reach it any more
+        # (after backward, unless the graph is kept): only then is cols free.
+        cols = self.__dict__.get("cols")
+        if cols is not None and workspace.give is not None:  # None only at interpreter exit
+            workspace.give(backend.array_module(cols), cols)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
@@ -209,8 +223,13 @@ class Conv(Function):
         kernel, cols = self.kernel, self.cols
         filters = kernel.shape[-1]
         g = grad.reshape(-1, filters)
+        scratch = []  # this call's own temporaries, back to the workspace at the end
         if self.relu:
-            g = g * (self.out > 0)
+            positive = workspace.take(xp, self.out.shape, bool)
+            xp.greater(self.out, 0, out=positive)
+            masked = workspace.take(xp, g.shape, xp.result_type(g, self.out))
+            g = xp.multiply(g, positive, out=masked)
+            scratch += [positive, masked]
         dkernel = (cols.T @ g).reshape(kernel.shape) if need_kernel else None
         dbias = g.sum(axis=0) if need_bias and need_bias[0] else None
         dx = None
@@ -221,13 +240,16 @@ class Conv(Function):
             # same products a batched matmul would make, without a temporary `taps` times
             # larger, and each tap's block is contiguous for its slice-add into dx.
             per_tap = kernel.reshape(taps, channels, filters).transpose(0, 2, 1)
-            block = xp.empty((g.shape[0], channels), dtype=xp.result_type(g, kernel))
+            block = workspace.take(xp, (g.shape[0], channels), xp.result_type(g, kernel))
+            scratch.append(block)
             shaped = block.reshape(grad.shape[:-1] + (channels,))
             dx = xp.zeros(self.padded_shape, dtype=block.dtype)
             for k, tap in enumerate(window_taps(window)):
                 xp.matmul(g, per_tap[k], out=block)
                 dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += shaped
             dx = unpad_spatial(dx, self.pads)
+        for array in scratch:
+            workspace.give(xp, array)
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
 
 
