@@ -21,6 +21,7 @@ from typing import Any
 from ... import backend
 from ..function import Function
 from ..tensor import Tensor
+from . import workspace
 from .conv import (check_inputs, check_padding, pad_spatial, per_axis, plan_windows, tap_slices,
                    unpad_spatial, window_taps)
 
@@ -64,8 +65,9 @@ class MaxPool(Function):
         tiled = not overlap and all(o * s == n and s == k for o, s, k, n in
                                     zip(self.out_sizes, self.strides, self.window, self.padded.shape[1:-1]))
         dx = (xp.empty if tiled else xp.zeros)(self.padded.shape, dtype=grad.dtype)
-        free = xp.ones(best.shape, dtype=bool)
-        hit = xp.empty(best.shape, dtype=bool)
+        masks = workspace.take(xp, (2,) + best.shape, bool)  # two masks, kept between calls
+        free, hit = masks[0], masks[1]
+        free[...] = True
         for where in slices:
             xp.equal(self.padded[where], best, out=hit)
             hit &= free
@@ -76,6 +78,7 @@ class MaxPool(Function):
                 dx[where] += grad * hit
             else:
                 xp.copyto(dx[where], grad, where=hit)
+        workspace.give(xp, masks)
         return unpad_spatial(dx, self.pads)
 
     def _tap_slices(self):
