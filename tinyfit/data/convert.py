@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy
 
-from .structure import map_structure
+from .structure import flatten, map_structure
 
 
 def type_module(obj: Any) -> str:
@@ -77,8 +77,13 @@ def to_batch(item: Any, source: str) -> tuple[Any, Any, Any]:
         )
     for part in parts:
         _check_part(part, item, source)
-    x, y, sample_weight = parts + (None,) * (3 - len(parts))
-    return map_structure(to_numpy, x), map_structure(to_numpy, y), map_structure(to_numpy, sample_weight)
+    x, y, sample_weight = (map_structure(to_numpy, p) for p in parts + (None,) * (3 - len(parts)))
+    if any(a.ndim == 0 for a in flatten((x, y, sample_weight))):
+        raise ValueError(
+            f"{source} yielded {describe(item)}, which holds a single number where a batch of values belongs; "
+            "every array in a batch needs a first (batch) axis."
+        )
+    return x, y, sample_weight
 
 
 def _check_part(part: Any, item: Any, source: str) -> None:
@@ -97,10 +102,4 @@ def _check_part(part: Any, item: Any, source: str) -> None:
             f"{source} yielded {describe(item)}, which is not a batch: found a {type(part).__name__} where an "
             "array belongs. Yield x, (x, y) or (x, y, sample_weight) with NumPy arrays (or Tensors, or "
             "lists/dicts of them)."
-        )
-    shape = getattr(part, "shape", None)
-    if len(shape if shape is not None else numpy.shape(part)) == 0:
-        raise ValueError(
-            f"{source} yielded {describe(item)}, which holds a single number where a batch of values belongs; "
-            "every array in a batch needs a first (batch) axis."
         )

@@ -23,8 +23,8 @@ from .py_dataset_adapter import PyDatasetAdapter
 
 def is_array_data(x: Any) -> bool:
     """Whether x is in-memory arrays (cut into batches by fit) rather than a source of batches."""
-    if isinstance(x, (PyDataset, Dataset)):
-        return False
+    if isinstance(x, (PyDataset, Dataset)) or torch_kind(x) is not None:
+        return False  # (a PyTorch Dataset has no __iter__, but NumPy must not read it as a sequence)
     if isinstance(x, (list, tuple, dict)) or is_leaf_array(x) or isinstance(x, (str, bytes)):
         return True
     return not (hasattr(x, "__iter__") or hasattr(x, "__next__"))
