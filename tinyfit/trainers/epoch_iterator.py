@@ -86,11 +86,13 @@ class EpochIterator:
             batch = next(self._pass, None)
         if batch is None:
             if self.adapter.one_shot and self._given:
+                call = self._caller.split("(")[0]
+                per_epoch = " per epoch" if call == "fit" else ""
                 raise ValueError(
-                    f"{self._caller}: {self._source} ran out of batches: it gave {self._given} batch(es) in all, "
-                    f"but {self._name}={self._fixed} needs {self._fixed} per epoch (step {step + 1} of this epoch "
-                    "found none left). Make it yield more (e.g. loop with `while True:`), or lower the "
-                    f"{self._name} or the epochs."
+                    f"{self._caller}: {self._source} ran out of batches: it gave {self._given} batch(es) in this "
+                    f"{call}() call, but {self._name}={self._fixed} asks for {self._fixed}{per_epoch} and step "
+                    f"{step + 1} found none left. Make it yield more (e.g. loop with `while True:`), or lower "
+                    f"{self._name}{' or the epochs' if per_epoch else ''}."
                 )
             raise ValueError(self._empty_message())
         return self._counted(batch)
