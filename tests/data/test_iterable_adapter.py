@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinyfit.data import Dataset, IterableAdapter, describe_source, get_data_adapter
+from tinyfit.data import Dataset, IterableAdapter, check_can_split, describe_source, get_data_adapter
 from tinyfit.data.convert import to_batch
 
 
@@ -141,6 +141,15 @@ def test_a_torch_like_dataloader_is_recognised_without_importing_torch(monkeypat
     assert loader.passes == 2 and len(first) == 3 and len(second) == 3
     x, y, sw = first[0]
     assert isinstance(x, np.ndarray) and x.tolist() == [[0, 1], [2, 3]] and y.tolist() == [0, 1] and sw is None
+
+
+def test_validation_split_on_a_dataloader_names_it_and_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    loader = FakeDataLoader(np.ones((4, 2)), np.ones(4), batch_size=2)
+    with pytest.raises(ValueError, match=r"fit: validation_split needs arrays, whose last samples it keeps apart, but "
+                                         r"x is a PyTorch DataLoader \(FakeDataLoader\), which cannot be cut\. Pass "
+                                         r"validation_data=\.\.\. instead"):
+        check_can_split(loader)
 
 
 def test_a_torch_dataset_of_samples_is_told_to_use_a_dataloader(monkeypatch):
