@@ -62,7 +62,7 @@ class Batches(keras.utils.PyDataset):
     def __init__(self, x, y, batch_size=2, sample_weight=None, **kwargs):
         super().__init__(**kwargs)
         self.x, self.y, self.sw, self.batch_size = x, y, sample_weight, batch_size
-        self.epochs_ended = 0
+        self.epochs_begun = self.epochs_ended = 0
 
     def __len__(self):
         return -(-len(self.x) // self.batch_size)
@@ -70,6 +70,9 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, i):
         part = slice(i * self.batch_size, (i + 1) * self.batch_size)
         return (self.x[part], self.y[part]) if self.sw is None else (self.x[part], self.y[part], self.sw[part])
+
+    def on_epoch_begin(self):
+        self.epochs_begun += 1
 
     def on_epoch_end(self):
         self.epochs_ended += 1
@@ -197,7 +200,7 @@ def test_py_dataset_shuffles_batch_order_each_epoch_and_calls_on_epoch_end():
     model.fit(ds, epochs=3, verbose=0)  # shuffle=True by default, as in Keras
     orders = [model.seen[i:i + 5] for i in (0, 5, 10)]
     assert all(sorted(o) == [0, 2, 4, 6, 8] for o in orders) and len({tuple(o) for o in orders}) > 1
-    assert ds.epochs_ended == 3
+    assert ds.epochs_begun == 3 and ds.epochs_ended == 3
     model = recorder()
     model.fit(ds, epochs=2, shuffle=False, verbose=0)
     assert model.seen == [0, 2, 4, 6, 8] * 2
