@@ -133,7 +133,8 @@ def test_len_is_unknown_when_the_pipeline_decides_it():
 
 
 def test_zip_of_a_dict_and_bad_arguments():
-    zipped = Dataset.zip({"x": Dataset.from_tensor_slices(np.arange(3)), "y": Dataset.from_tensor_slices(-np.arange(3))})
+    zipped = Dataset.zip({"x": Dataset.from_tensor_slices(np.arange(3)),
+                          "y": Dataset.from_tensor_slices(-np.arange(3))})
     assert [(int(e["x"]), int(e["y"])) for e in zipped] == [(0, 0), (1, -1), (2, -2)]
     with pytest.raises(TypeError, match=r"expects Datasets .* got \['ndarray'\]"):
         Dataset.zip(np.arange(3))

@@ -148,7 +148,8 @@ def test_an_error_in_a_worker_process_carries_its_remote_traceback():
 
 
 def test_a_worker_process_that_dies_is_an_error_not_a_hang():
-    with pytest.raises(WorkerError, match=r"worker process\(es\) \[\('tinyfit-worker-\d', 3\)\] \(name, exit code\) ended while batch \d"):
+    with pytest.raises(WorkerError, match=r"worker process\(es\) \[\('tinyfit-worker-\d', 3\)\] \(name, exit code\) "
+                                          r"ended while batch \d"):
         read(SlowSquares(n=6, exit_at=2, workers=2, use_multiprocessing=True))
     assert nothing_running()
 
