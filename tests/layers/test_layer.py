@@ -500,3 +500,9 @@ def test_forgetting_super_init_is_explained():
     with pytest.raises(RuntimeError, match=r"Forgetful: Layer.__init__ was not run\. Call"
                                            r" super\(\).__init__\(\*\*kwargs\)"):
         Forgetful()(np.ones((1, 2), dtype="float32"))
+
+
+def test_add_weight_with_a_constraint_says_what_to_do_instead():
+    layer = layers.Dense(2)
+    with pytest.raises(NotImplementedError, match="constraint.*on_train_batch_end"):
+        layer.add_weight(shape=(2,), constraint=lambda w: w)

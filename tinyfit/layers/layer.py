@@ -292,7 +292,10 @@ class Layer:
             name: the weight's name ("kernel"); its `path` is "<layer name>/<name>".
         """
         if constraint is not None:
-            raise NotImplementedError(f"{self.name}: add_weight(constraint=...) is not supported yet.")
+            raise NotImplementedError(
+                f"{self.name}: add_weight(constraint=...) is not supported in tinyfit; clip or project the weight "
+                "yourself after each step (e.g. in a callback's on_train_batch_end) instead."
+            )
         dtype = as_dtype(dtype or self.dtype, f"{self.name}.add_weight")
         shape = _weight_shape(self.name, name, shape)
         if initializer is None:
