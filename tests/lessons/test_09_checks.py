@@ -1,63 +1,18 @@
 """Lesson 09's exercise checks: they wait for an answer, reject typical wrong answers,
 and accept the folded reference solutions.
 
-The lesson's code cells run here in one namespace, the way a student runs them top
-to bottom, leaving out the folded reference solutions.
+The lesson's code cells run in one namespace (conftest.py), the way a student runs them
+top to bottom, leaving out the folded reference solutions.
 """
 
-import os
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import tinyfit as keras  # noqa: E402
+import tinyfit as keras
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "09_data_pipelines.ipynb"
-
-
-def _folded(cell) -> bool:
-    return cell.metadata.get("jupyter", {}).get("source_hidden", False)
-
-
-@pytest.fixture(scope="module")
-def lesson():
-    """(namespace after the student's cells, sources of the folded solutions)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    namespace = {"__name__": "lesson_09"}
-    here, show = os.getcwd(), plt.show
-    plt.show = lambda *args, **kwargs: plt.close("all")
-    os.chdir(NOTEBOOK.parent)
-    try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type == "code" and not _folded(cell):
-                source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
-                exec(compile(source, f"<lesson 09, cell {index}>", "exec"), namespace)
-    finally:
-        os.chdir(here)
-        plt.show = show
-        plt.close("all")
-    solutions = [cell.source for cell in nb.cells if cell.cell_type == "code" and _folded(cell)]
-    return namespace, solutions
-
-
-@pytest.fixture
-def ns(lesson):
-    return lesson[0]
-
-
-def _run_solution(lesson, defines: str) -> dict:
-    namespace, solutions = lesson
-    scratch = dict(namespace)
-    (source,) = [s for s in solutions if defines in s]
-    exec(compile(source, f"<solution {defines}>", "exec"), scratch)  # the cell calls its check itself
-    return scratch
 
 
 @pytest.mark.parametrize("check", ["check_shuffled_batches", "check_buffer_shuffle", "check_digits_pydataset"])
@@ -67,8 +22,8 @@ def test_a_check_without_an_answer_waits(ns, check, capsys):
 
 
 @pytest.mark.parametrize("defines", ["def shuffled_batches(", "def buffer_shuffle(", "class DigitsPyDataset("])
-def test_the_reference_solutions_pass(lesson, defines, capsys):
-    _run_solution(lesson, defines)
+def test_the_reference_solutions_pass(run_solution, defines, capsys):
+    run_solution(defines)
     assert "Well done!" in capsys.readouterr().out
 
 

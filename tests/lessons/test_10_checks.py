@@ -1,53 +1,16 @@
 """Lesson 10's exercise checks: they wait for an answer, reject typical wrong answers,
 and accept the folded reference solutions.
 
-The lesson's code cells run here in one namespace, the way a student runs them top
-to bottom, leaving out the folded reference solutions.
+The lesson's code cells run in one namespace (conftest.py), the way a student runs them
+top to bottom, leaving out the folded reference solutions.
 """
 
-import os
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "10_weights_and_many_outputs.ipynb"
-
-
-def _folded(cell) -> bool:
-    return cell.metadata.get("jupyter", {}).get("source_hidden", False)
-
-
-@pytest.fixture(scope="module")
-def lesson():
-    """(namespace after the student's cells, sources of the folded solutions)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    namespace = {"__name__": "lesson_10"}
-    here, show = os.getcwd(), plt.show
-    plt.show = lambda *args, **kwargs: plt.close("all")
-    os.chdir(NOTEBOOK.parent)
-    try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type == "code" and not _folded(cell):
-                source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
-                exec(compile(source, f"<lesson 10, cell {index}>", "exec"), namespace)
-    finally:
-        os.chdir(here)
-        plt.show = show
-        plt.close("all")
-    solutions = [cell.source for cell in nb.cells if cell.cell_type == "code" and _folded(cell)]
-    return namespace, solutions
-
-
-@pytest.fixture
-def ns(lesson):
-    return lesson[0]
 
 
 @pytest.mark.parametrize("check", ["check_balanced_class_weights", "check_weighted_batch_loss", "check_total_loss"])
@@ -57,10 +20,8 @@ def test_a_check_without_an_answer_waits(ns, check, capsys):
 
 
 @pytest.mark.parametrize("defines", ["def balanced_class_weights(", "def weighted_batch_loss(", "def total_loss("])
-def test_the_reference_solutions_pass(lesson, defines, capsys):
-    namespace, solutions = lesson
-    (source,) = [s for s in solutions if defines in s]
-    exec(compile(source, f"<solution {defines}>", "exec"), dict(namespace))  # the cell calls its check
+def test_the_reference_solutions_pass(run_solution, defines, capsys):
+    run_solution(defines)  # the cell calls its check
     assert "Well done!" in capsys.readouterr().out
 
 

@@ -1,71 +1,17 @@
 """Lesson 12's exercise checks reject typical wrong answers and accept the reference solutions.
 
-The lesson's code cells run here in one namespace, as a student would run them,
+The lesson's code cells run in one namespace (conftest.py), as a student would run them,
 except the folded reference solutions; each check is then called with answers a
 student might write.
 """
 
 import math
-import os
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-LESSON = Path(__file__).resolve().parents[2] / "lessons" / "12_normalization_and_regularization.ipynb"
-
-
-def _is_solution(cell) -> bool:
-    return bool(cell.metadata.get("jupyter", {}).get("source_hidden", False))
-
-
-def _solutions(nb) -> list[str]:
-    return [cell.source for cell in nb.cells if cell.cell_type == "code" and _is_solution(cell)]
-
-
-def _run_lesson(path: Path) -> tuple[dict, list[str]]:
-    nb = nbformat.read(path, as_version=4)
-    namespace: dict = {"__name__": "lesson"}
-    cwd = os.getcwd()
-    show = plt.show
-    plt.show = lambda *args, **kwargs: plt.close("all")  # Agg cannot show; drop the figures instead
-    os.chdir(path.parent)
-    try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or _is_solution(cell):
-                continue
-            lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-            exec(compile("\n".join(lines), f"<{path.name} cell {index}>", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-        plt.show = show
-        plt.close("all")
-    return namespace, _solutions(nb)
-
-
-@pytest.fixture(scope="module")
-def lesson():
-    return _run_lesson(LESSON)
-
-
-@pytest.fixture
-def ns(lesson):
-    return lesson[0]
-
-
-def _solution_namespace(lesson, name: str) -> dict:
-    """The lesson's namespace after running the one folded solution that defines `name`."""
-    namespace, solutions = lesson
-    scratch = dict(namespace)
-    (source,) = [s for s in solutions if f"def {name}(" in s]
-    exec(compile(source, f"<solution {name}>", "exec"), scratch)
-    return scratch
+NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "12_normalization_and_regularization.ipynb"
 
 
 def test_the_lesson_ran(ns):
@@ -79,8 +25,8 @@ def test_a_check_waits_for_an_answer(ns, check, capsys):
 
 
 @pytest.mark.parametrize("name", ["fold_batchnorm", "sgd_step_with_l2", "steps_to_reach"])
-def test_the_reference_solutions_pass(lesson, name, capsys):
-    _solution_namespace(lesson, name)  # each solution cell calls its check
+def test_the_reference_solutions_pass(run_solution, name, capsys):
+    run_solution(f"def {name}(")  # each solution cell calls its check
     assert "Well done" in capsys.readouterr().out
 
 
