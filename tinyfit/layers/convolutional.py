@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, ops
 from ..autograd.ops.conv import check_padding, conv, per_axis, plan_windows
-from .core import _serialize
+from .core import KernelAndBias
 from .layer import Layer
 from .output_spec import ShapeByArithmetic
 
@@ -63,7 +63,7 @@ def spatial_output_shape(layer: str, in_sizes: tuple, window: tuple, strides: tu
     return tuple(None if n is None else m for n, m in zip(in_sizes, sizes))
 
 
-class BaseConv(ShapeByArithmetic, Layer):
+class BaseConv(ShapeByArithmetic, KernelAndBias, Layer):
     """Shared by Conv1D/2D/3D; `rank` is the number of spatial axes."""
 
     rank = 2
@@ -89,12 +89,8 @@ class BaseConv(ShapeByArithmetic, Layer):
             )
         self.padding = check_padding(what, padding)
         self.data_format = check_data_format(what, data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._set_kernel_and_bias_args(activation, use_bias, kernel_initializer, bias_initializer,
+                                       kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         check_rank(self, input_shape, self.rank)
@@ -104,13 +100,7 @@ class BaseConv(ShapeByArithmetic, Layer):
                 f"{type(self).__name__} {self.name!r}: the channel axis (last) of its input must have a "
                 f"known size, but the input shape is {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.filters),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, name="bias")
+        self._add_kernel_and_bias(self.kernel_size + (channels, self.filters))
         self.built = True
 
     def call(self, inputs):
@@ -147,12 +137,7 @@ class BaseConv(ShapeByArithmetic, Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": _serialize(initializers, self.kernel_initializer),
-            "bias_initializer": _serialize(initializers, self.bias_initializer),
-            "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
+            **self._kernel_and_bias_config(),
         }
 
 

@@ -1,4 +1,7 @@
-"""Core layers: Dense, Activation, Identity, Lambda."""
+"""Core layers: Dense, Activation, Identity, Lambda.
+
+KernelAndBias holds the weights and arguments Dense shares with the conv layers.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,41 @@ from .. import activations, initializers, ops, regularizers
 from .layer import Layer
 
 
-class Dense(Layer):
+class KernelAndBias:
+    """What Dense and the conv layers share: an activation, a kernel, an optional bias,
+    how those weights start and what penalizes them, from the same six arguments."""
+
+    def _set_kernel_and_bias_args(self, activation: Any, use_bias: bool, kernel_initializer: Any,
+                                  bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any) -> None:
+        # Names ("relu", "he_normal", "l2") become objects once, here, so a bad name fails at construction.
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def _add_kernel_and_bias(self, kernel_shape: tuple) -> None:
+        """Adds `kernel` of `kernel_shape` and, with use_bias, `bias` with one entry per output (its last axis)."""
+        self.kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(kernel_shape[-1],), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, name="bias")
+
+    def _kernel_and_bias_config(self) -> dict[str, Any]:
+        return {
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _serialize(initializers, self.kernel_initializer),
+            "bias_initializer": _serialize(initializers, self.bias_initializer),
+            "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
+            "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
+        }
+
+
+class Dense(KernelAndBias, Layer):
     """A fully connected layer: `activation(inputs @ kernel + bias)`.
 
     Args:
@@ -32,12 +69,8 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             raise ValueError(f"Dense: units must be a whole number >= 1, got {units!r}.")
         self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._set_kernel_and_bias_args(activation, use_bias, kernel_initializer, bias_initializer,
+                                       kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         input_dim = input_shape[-1] if input_shape else None
@@ -46,12 +79,7 @@ class Dense(Layer):
                 f"Dense {self.name!r}: the last axis of its input must have a known size, but the input "
                 f"shape is {input_shape}."
             )
-        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, name="bias")
+        self._add_kernel_and_bias((input_dim, self.units))
         self.built = True
 
     def call(self, inputs):
@@ -75,12 +103,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": _serialize(initializers, self.kernel_initializer),
-            "bias_initializer": _serialize(initializers, self.bias_initializer),
-            "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
+            **self._kernel_and_bias_config(),
         }
 
 
