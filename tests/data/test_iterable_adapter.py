@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+import tinyfit as keras
 from tinyfit.data import Dataset, IterableAdapter, check_can_split, describe_source, get_data_adapter
 from tinyfit.data.convert import to_batch
 
@@ -105,6 +106,36 @@ def test_something_that_is_not_a_batch_is_named():
         to_batch((np.float32(1.0), np.ones(2)), "the generator")
     with pytest.raises(TypeError, match=r"yielded int 7, which is not a batch"):
         to_batch(7, "the generator")
+
+
+def test_a_batch_whose_parts_disagree_on_samples_or_hold_none_is_named():
+    with pytest.raises(ValueError, match=r"the generator yielded a batch whose arrays hold different numbers of "
+                                         r"samples \(x: 20, y: 10\)\. Every array in a batch needs the same first"):
+        to_batch((np.ones((20, 3)), np.zeros(10)), "the generator")
+    with pytest.raises(ValueError, match=r"different numbers of samples \(x\['a'\]: 4, x\['b'\]: 4, y\[0\]: 4, "
+                                         r"y\[1\]: 3\)"):
+        to_batch(({"a": np.ones((4, 1)), "b": np.ones((4, 2))}, [np.zeros(4), np.zeros(3)]), "the generator")
+    with pytest.raises(ValueError, match=r"the generator yielded an empty batch \(0 samples; x: \(0, 3\), "
+                                         r"y: \(0,\)\)\. A batch needs at least one sample\. Stop yielding when"):
+        to_batch((np.ones((0, 3)), np.zeros(0)), "the generator")
+    with pytest.raises(ValueError, match=r"an empty batch .* Check __len__"):
+        to_batch(np.ones((0, 3)), "the source", empty_hint="Check __len__.")
+    with pytest.raises(ValueError, match=r"the Dataset yielded NoneType None, with None where the inputs x belong"):
+        to_batch(None, "the Dataset")
+    with pytest.raises(ValueError, match=r"yielded tuple of 2 items \(NoneType None, ndarray of shape \(2,\)\), "
+                                         r"with None where the inputs x belong"):
+        to_batch((None, np.zeros(2)), "the generator")
+    x, y, sw = to_batch((np.ones((2, 1)), {"a": np.zeros(2), "b": None}), "the generator")  # a None target is fine
+    assert y["b"] is None and x.shape == (2, 1)
+
+
+def test_a_map_that_returns_nothing_is_named_in_fit():
+    x = np.ones((8, 2), dtype="float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    ds = Dataset.from_tensor_slices((x, x[:, 0])).batch(4).map(lambda a, b: None)
+    with pytest.raises(ValueError, match=r"the Dataset yielded NoneType None, with None where the inputs x belong"):
+        model.fit(ds, verbose=0)
 
 
 def test_a_re_iterable_restarts_and_tells_its_length():

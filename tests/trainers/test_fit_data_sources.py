@@ -206,6 +206,18 @@ def test_py_dataset_shuffles_batch_order_each_epoch_and_calls_on_epoch_end():
     assert model.seen == [0, 2, 4, 6, 8] * 2
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_py_dataset_whose_len_counts_past_the_data_names_the_index_and_len(workers):
+    class TooLong(Batches):
+        def __len__(self):
+            return super().__len__() + 1  # one batch more than the data holds: it comes out empty
+
+    x, y = blobs(16)
+    with pytest.raises(ValueError, match=r"TooLong\.__getitem__\(2\) yielded an empty batch \(0 samples; "
+                                         r"x: \(0, 4\), y: \(0,\)\)\. .*Its __len__ says 3 batches.*math\.ceil"):
+        classifier().fit(TooLong(x, y, batch_size=8, workers=workers), shuffle=False, verbose=0)
+
+
 def test_py_dataset_order_repeats_with_the_seed():
     x, y = numbered(16)
 

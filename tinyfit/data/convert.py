@@ -61,13 +61,15 @@ def describe(obj: Any) -> str:
     return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
-def to_batch(item: Any, source: str) -> tuple[Any, Any, Any]:
+def to_batch(item: Any, source: str, empty_hint: str = "") -> tuple[Any, Any, Any]:
     """One yielded element as an (x, y, sample_weight) tuple of NumPy structures.
 
     Args:
         item: what the data source yielded: x, (x,), (x, y) or (x, y, sample_weight);
             a list is read as a tuple (a PyTorch DataLoader yields lists).
         source: names the data source in messages ("the generator", "the Dataset", ...).
+        empty_hint: what to check when a batch holds no samples (the usual cause
+            differs between sources).
     """
     parts = tuple(item) if isinstance(item, (tuple, list)) else (item,)
     if not 1 <= len(parts) <= 3:
@@ -77,13 +79,53 @@ def to_batch(item: Any, source: str) -> tuple[Any, Any, Any]:
         )
     for part in parts:
         _check_part(part, item, source)
+    if parts[0] is None:
+        raise ValueError(
+            f"{source} yielded {describe(item)}, with None where the inputs x belong (a map function or "
+            "generator that returns nothing?). Yield x, (x, y) or (x, y, sample_weight)."
+        )
     x, y, sample_weight = (map_structure(to_numpy, p) for p in parts + (None,) * (3 - len(parts)))
     if any(a.ndim == 0 for a in flatten((x, y, sample_weight))):
         raise ValueError(
             f"{source} yielded {describe(item)}, which holds a single number where a batch of values belongs; "
             "every array in a batch needs a first (batch) axis."
         )
+    _check_rows({"x": x, "y": y, "sample_weight": sample_weight}, source, empty_hint)
     return x, y, sample_weight
+
+
+def _check_rows(batch: dict, source: str, empty_hint: str) -> None:
+    # A batch whose parts disagree on the sample count, or hold none, would otherwise
+    # fail much later, inside a loss or a reduction, with no word of where it came from.
+    rows = {where: shape[0] for where, shape in _label_shapes(batch, "").items()}
+    counts = set(rows.values())
+    if len(counts) > 1:
+        found = ", ".join(f"{where}: {n}" for where, n in rows.items())
+        raise ValueError(
+            f"{source} yielded a batch whose arrays hold different numbers of samples ({found}). Every array "
+            "in a batch needs the same first (batch) axis: cut x, y and sample_weight at the same rows."
+        )
+    if counts == {0}:
+        found = ", ".join(f"{where}: {shape}" for where, shape in _label_shapes(batch, "").items())
+        raise ValueError(
+            f"{source} yielded an empty batch (0 samples; {found}). A batch needs at least one sample. "
+            + (empty_hint or "Stop yielding when the data runs out instead of yielding an empty slice.")
+        )
+
+
+def _label_shapes(data: Any, where: str) -> dict:
+    """The shape of every array in data, keyed by where it sits ("x", "y['out']", "x[1]")."""
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            out.update(_label_shapes(v, f"{where}[{k!r}]" if where else k))
+        return out
+    if isinstance(data, (list, tuple)):
+        out = {}
+        for i, v in enumerate(data):
+            out.update(_label_shapes(v, f"{where}[{i}]"))
+        return out
+    return {} if data is None else {where: tuple(data.shape)}
 
 
 def _check_part(part: Any, item: Any, source: str) -> None:

@@ -45,8 +45,12 @@ class PyDatasetAdapter:
         n = self.num_batches
         order = rng().permutation(n).tolist() if self.shuffle else range(n)
         ds = self.dataset
-        for item in ordered_batches(ds, order, ds.workers, ds.use_multiprocessing, ds.max_queue_size):
-            x, y, sample_weight = to_batch(item, self.source)
+        # An empty batch from a PyDataset nearly always means __len__ counts past the data.
+        hint = (f"Its __len__ says {n} batches: does it count more batches than the data holds? For a batch "
+                "size b over N samples it is math.ceil(N / b).")
+        items = ordered_batches(ds, order, ds.workers, ds.use_multiprocessing, ds.max_queue_size)
+        for item, index in zip(items, order):  # items first: its end closes the workers at once
+            x, y, sample_weight = to_batch(item, f"{self.source}({index})", empty_hint=hint)
             if self.class_weight is not None:
                 sample_weight = self.class_weight(y, sample_weight)
             yield x, y, sample_weight
