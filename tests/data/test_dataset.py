@@ -42,6 +42,10 @@ def test_from_tensor_slices_errors_name_the_facts():
         Dataset.from_tensor_slices("abc")
     with pytest.raises(ValueError, match=r"empty dict"):
         Dataset.from_tensor_slices({})
+    with pytest.raises(ValueError, match=r"a list is read as one array, but its 2 items \(ndarray of shape \(5, 3\), "
+                                         r"ndarray of shape \(5,\)\) do not stack into one.*from_tensor_slices\(\(x, y\)\)"):
+        Dataset.from_tensor_slices([np.zeros((5, 3)), np.zeros(5)])
+    assert len(Dataset.from_tensor_slices([[1, 2], [3, 4], [5, 6]])) == 3  # a list of equal rows is one array
 
 
 # ******************************************************************* batching
@@ -107,6 +111,24 @@ def test_map_unpacks_tuples_like_tf_data():
     assert rows(single) == [0, 10, 20] and len(single) == 3
     with pytest.raises(TypeError, match=r"map_func must be callable, got int 3"):
         single.map(3)
+
+
+def test_map_with_the_wrong_number_of_parameters_says_how_elements_are_passed():
+    pairs = Dataset.from_tensor_slices((np.zeros((4, 3)), np.arange(4)))
+    with pytest.raises(TypeError, match=r"Dataset\.map: the function <lambda>\(x\) cannot take the elements: each is "
+                                        r"tuple of 2 items \(ndarray of shape \(3,\), int64 of shape \(\)\), its 2 "
+                                        r"items are passed as 2 separate arguments.*lambda x, y: \.\.\."):
+        list(pairs.map(lambda x: x))
+    with pytest.raises(TypeError, match=r"<lambda>\(x, y\) cannot take the elements: each is ndarray of shape "
+                                        r"\(3,\), not a tuple, so it is passed as one argument"):
+        list(Dataset.from_tensor_slices(np.zeros((4, 3))).map(lambda x, y: x))
+
+    def broken(x, y):
+        return len(5)  # a TypeError raised inside the function is its own, untouched
+
+    with pytest.raises(TypeError, match=r"object of type 'int' has no len"):
+        list(pairs.map(broken))
+    assert [int(v) for v in pairs.map(lambda *parts: parts[1])] == [0, 1, 2, 3]
 
 
 def test_take_skip_repeat_and_their_lengths():

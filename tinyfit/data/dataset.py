@@ -237,6 +237,18 @@ def _as_arrays(tensors: Any) -> Any:
         raise TypeError(
             f"Dataset.from_tensor_slices: expects arrays (or a tuple/dict of them), got {describe(tensors)}."
         )
+    if isinstance(tensors, list):
+        try:
+            return numpy.asarray(tensors)
+        except ValueError:
+            # tf.data reads a list as one tensor too; a list of unequal arrays is almost
+            # always an (x, y) pair written with square brackets.
+            shapes = ", ".join(describe(v) for v in tensors[:4]) + (", ..." if len(tensors) > 4 else "")
+            raise ValueError(
+                f"Dataset.from_tensor_slices: a list is read as one array, but its {len(tensors)} items ({shapes}) "
+                "do not stack into one. For separate arrays such as inputs and targets pass a tuple: "
+                "from_tensor_slices((x, y))."
+            ) from None
     return to_numpy(tensors)
 
 

@@ -7,6 +7,7 @@ Dataset class (dataset.py) strings them together afresh for every pass.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy
@@ -84,7 +85,40 @@ def stack(elements: list[Any]) -> Any:
 def mapped(source: Iterable[Any], fn: Callable[..., Any]) -> Iterator[Any]:
     """fn applied to each element; a tuple element is passed as separate arguments, as in tf.data."""
     for item in source:
-        yield fn(*item) if isinstance(item, tuple) else fn(item)
+        args = item if isinstance(item, tuple) else (item,)
+        try:
+            out = fn(*args)
+        except TypeError:
+            if _accepts(fn, len(args)):
+                raise  # the function itself failed: its own error says best what went wrong
+            raise TypeError(_arity_message(fn, item, len(args))) from None
+        yield out
+
+
+def _accepts(fn: Callable[..., Any], count: int) -> bool:
+    """Whether fn can be called with `count` positional arguments (True when its signature is hidden)."""
+    try:
+        inspect.signature(fn).bind(*range(count))
+    except TypeError:
+        return False
+    except ValueError:  # some builtins do not describe their signature
+        return True
+    return True
+
+
+def _arity_message(fn: Callable[..., Any], item: Any, count: int) -> str:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    try:
+        takes = f"{name}{inspect.signature(fn)}"
+    except ValueError:
+        takes = name
+    passed = (f"its {count} items are passed as {count} separate arguments" if isinstance(item, tuple)
+              else "not a tuple, so it is passed as one argument")
+    example = ", ".join(["x", "y", "sample_weight"][:count]) if isinstance(item, tuple) and count <= 3 else "element"
+    return (
+        f"Dataset.map: the function {takes} cannot take the elements: each is {describe(item)}, {passed} "
+        f"(as tf.data does). Give the function one parameter per item, e.g. lambda {example}: ..."
+    )
 
 
 def taken(source: Iterable[Any], count: int) -> Iterator[Any]:
