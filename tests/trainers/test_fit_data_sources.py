@@ -145,13 +145,29 @@ def test_validation_with_a_dataset_and_validation_steps():
     assert history.history["val_loss"][-1] == pytest.approx(first_two["loss"], rel=1e-6)
 
 
-def test_a_one_shot_validation_generator_is_used_up_after_one_validation():
+def test_a_one_shot_validation_generator_for_several_validations_is_refused_before_training():
     x, y = blobs(32)
     val = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8))
-    with pytest.raises(ValueError, match=r"fit\(validation_data=...\): the generator has no batches left: an "
-                                         r"iterator cannot restart, and it gave all its 4 batch\(es\) before\. "
-                                         r"Pass validation_steps=\.\.\."):
-        classifier().fit(x, y, epochs=2, validation_data=val, verbose=0)
+    model = classifier()
+    start = model.get_weights()
+    with pytest.raises(ValueError, match=r"fit\(validation_data=...\): validation_data is a generator, which can be "
+                                         r"read only once, so it cannot restart for each of the 3 validations.*"
+                                         r"Pass validation_steps=N"):
+        model.fit(x, y, epochs=3, validation_data=val, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(start, model.get_weights()))  # no epoch was spent first
+    assert len(list(val)) == 4  # and nothing was read from the generator
+    # one validation (epochs=2 with validation_freq=2) may use a generator up
+    val = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8))
+    history = model.fit(x, y, epochs=2, validation_data=val, validation_freq=2, verbose=0)
+    assert len(history.history["val_loss"]) == 1
+
+
+def test_a_one_shot_validation_generator_with_validation_steps_goes_on_until_it_runs_out():
+    x, y = blobs(32)
+    val = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8))
+    with pytest.raises(ValueError, match=r"fit\(validation_data=...\): the generator ran out of batches: it gave 4 "
+                                         r"batch\(es\) in this fit\(\) call, but validation_steps=2 asks for 2"):
+        classifier().fit(x, y, epochs=3, validation_data=val, validation_steps=2, verbose=0)
 
 
 # ********************************************************************** errors

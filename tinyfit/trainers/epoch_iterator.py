@@ -141,6 +141,19 @@ def check_epochs(adapter: Any, epochs: int, steps_per_epoch: int | None, describ
         )
 
 
+def check_validations(adapter: Any, validations: int, validation_steps: int | None, describe: str) -> None:
+    """Raises before training when a one-shot validation source could feed only the first of several validations."""
+    if validation_steps is not None or not adapter.one_shot or validations < 2:
+        return
+    raise ValueError(
+        f"fit(validation_data=...): validation_data is {describe}, which can be read only once, so it cannot "
+        f"restart for each of the {validations} validations this fit() runs (one per epoch, or every "
+        "validation_freq epochs). Pass validation_steps=N: each validation then takes the next N batches (the "
+        "iterator must yield validations x N of them, e.g. loop with `while True:`), or pass a Dataset, "
+        "PyDataset or (x_val, y_val) arrays, which restart."
+    )
+
+
 def steps_for(caller: str, name: str, steps: int | None, adapter: Any, describe: str = "the data") -> int | None:
     """How many batches to evaluate/predict on: `steps`, or all of them (None: not known before the pass)."""
     if steps is None:

@@ -55,7 +55,7 @@ from ..data import (check_can_split, describe_source, flatten, get_data_adapter,
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, to_float
-from .epoch_iterator import EpochIterator, check_epochs, steps_for
+from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 
 
 class _LossTracker(metrics_module.Mean):
@@ -350,6 +350,8 @@ class Trainer:
             where = "fit(validation_data=...)"
             val_adapter = get_data_adapter(vx, vy, vsw, validation_batch_size or batch_size, False, caller=where)
             steps_for(where, "validation_steps", validation_steps, val_adapter, describe_source(vx))
+            validations = sum((epoch + 1) % validation_freq == 0 for epoch in range(initial_epoch, epochs))
+            check_validations(val_adapter, validations, validation_steps, describe_source(vx))
             # Weights from class_weight are for training only: validation sees its own sample weights.
             val_batches = EpochIterator(val_adapter, validation_steps, continuing=val_adapter.one_shot,
                                         caller=where, name="validation_steps",
