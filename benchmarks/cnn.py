@@ -37,18 +37,16 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _harness import (ROOT, THREAD_VARIABLES, launch, median_ratio, page_faults, pin_threads, run_rounds,
+                      torch_epoch, versions)
+
 GOAL_VS_TORCH = 1.5  # tinyfit may take at most this many times PyTorch eager's epoch
 CONTENDERS = ("tinyfit", "torch")
 TITLES = {"tinyfit": "tinyfit", "torch": "PyTorch eager"}
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LEARNING_RATE, EPSILON = 1e-3, 1e-7  # Keras 3's Adam defaults (PyTorch is told the same epsilon)
 BATCH_SIZE, TEST_BATCH_SIZE = 128, 256
 
@@ -141,7 +139,6 @@ def torch_model():
 def run_torch(data, epochs: int, seed: int) -> dict:
     try:
         import torch
-        import torch.nn.functional as F
     except ImportError as exc:
         return {"skipped": f"PyTorch is not installed here ({exc})"}
 
@@ -157,19 +154,7 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     train_s, faults = [], []
     for _ in range(epochs):
         start, start_faults = time.perf_counter(), page_faults()
-        order = torch.randperm(len(x_train))
-        loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-        for first in range(0, len(x_train), BATCH_SIZE):
-            pick = order[first:first + BATCH_SIZE]
-            x, y = x_train[pick], y_train[pick]
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                loss_sum += loss * len(y)
-                correct += (logits.argmax(dim=1) == y).sum()
+        correct = torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE)
         train_s.append(time.perf_counter() - start)
         faults.append(page_faults() - start_faults)
     with torch.no_grad():
@@ -178,11 +163,6 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     return {"train_s": train_s, "faults": faults, "steps": -(-len(x_train) // BATCH_SIZE),
             "train_accuracy": int(correct) / len(x_train), "test_accuracy": hits / len(x_test),
             "version": torch.__version__}
-
-
-def page_faults() -> int:
-    """Minor page faults of this process so far: memory the allocator took back from the system."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def run_one(name: str, args: argparse.Namespace) -> dict:
@@ -230,19 +210,13 @@ def check_same_maths(seed: int) -> str:
 
 
 # ================================================================ the parent
-def launch(name: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--contender", name, "--epochs", str(args.epochs),
-               "--seed", str(args.seed), "--train-samples", str(args.train_samples),
-               "--test-samples", str(args.test_samples)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"The {TITLES[name]} run failed:\n{done.stdout}{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def launch_one(name: str, args: argparse.Namespace) -> dict:
+    return launch(__file__, name, TITLES[name], ["--epochs", str(args.epochs), "--seed", str(args.seed),
+                                                 "--train-samples", str(args.train_samples),
+                                                 "--test-samples", str(args.test_samples)])
 
 
 def report(results: dict, args: argparse.Namespace, load_before: float, check: str) -> None:
-    import numpy as np
-
     first = results["tinyfit"][0]
     print(f"MNIST convnet (Conv2D 32-3 relu, MaxPooling2D 2, Conv2D 64-3 relu, MaxPooling2D 2, Flatten, Dense 10 "
           f"softmax): Adam(lr={LEARNING_RATE}, epsilon={EPSILON}), batch {BATCH_SIZE}, {args.epochs} epochs on "
@@ -250,11 +224,8 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
     print(f"{args.rounds} round(s), contenders in rotating order, each run in its own process; "
           f"the figures are from epoch {args.epochs}")
     print(f"Threads: {'/'.join(THREAD_VARIABLES)}={args.threads} and torch.set_num_threads({args.threads}) for both")
-    versions = [f"Python {platform.python_version()}", f"NumPy {np.__version__}", f"tinyfit {first['version']}"]
-    if "version" in results["torch"][0]:
-        versions.append(f"PyTorch {results['torch'][0]['version']}")
     print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run, "
-          f"{os.getloadavg()[0]:.2f} after; " + ", ".join(versions))
+          f"{os.getloadavg()[0]:.2f} after; " + ", ".join(versions(results)))
     print(f"Same maths: {check}")
     print()
     print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>10}{'faults/step':>13}{'test acc':>10}")
@@ -274,9 +245,8 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
         print(f"tinyfit / PyTorch eager: n/a (PyTorch skipped: {results['torch'][0]['skipped']}); "
               f"goal <= {GOAL_VS_TORCH}x")
         return
-    ratios = [a["train_s"][-1] / b["train_s"][-1] for a, b in zip(results["tinyfit"], results["torch"])]
-    median = statistics.median(ratios)
-    print(f"tinyfit / PyTorch eager, epoch {args.epochs}: median {median:.2f}x, best {min(ratios):.2f}x "
+    median, best = median_ratio(results, "tinyfit", "torch")
+    print(f"tinyfit / PyTorch eager, epoch {args.epochs}: median {median:.2f}x, best {best:.2f}x "
           f"(goal <= {GOAL_VS_TORCH}x: {'met' if median <= GOAL_VS_TORCH else 'NOT met'})")
 
 
@@ -296,21 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(args.contender, args)))
         return 0
 
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(args.threads)
+    pin_threads(args.threads)
     if args.quick:
         args.rounds, args.train_samples, args.test_samples = 1, 2560, 1000
     load_before = os.getloadavg()[0]
     check = check_same_maths(args.seed)
-    results: dict[str, list[dict]] = {n: [] for n in CONTENDERS}
-    for r in range(args.rounds):
-        order = CONTENDERS[r % 2:] + CONTENDERS[:r % 2]
-        for name in order:
-            results[name].append(launch(name, args))
-            last = results[name][-1]
-            print(f"round {r + 1}/{args.rounds}: {TITLES[name]:14} epoch {args.epochs} "
-                  + (last["skipped"] if "skipped" in last else f"{last['train_s'][-1]:.2f} s"),
-                  file=sys.stderr, flush=True)
+    results = run_rounds(CONTENDERS, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
     print()
     report(results, args, load_before, check)
     return 0

@@ -38,18 +38,17 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _harness import (ROOT, THREAD_VARIABLES, launch, median_ratio, page_faults, pin_threads, run_rounds,
+                      torch_epoch, versions)
+
 GOAL_VS_NUMPY = 1.2  # tinyfit may take at most this many times the hand-written NumPy epoch
 GOAL_VS_TORCH = 0.5  # ... and at most half of PyTorch eager's
 GOAL_ACCURACY = 0.95
 CONTENDERS = ("tinyfit", "numpy", "torch")
 TITLES = {"tinyfit": "tinyfit", "numpy": "NumPy by hand", "torch": "PyTorch eager"}
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 LEARNING_RATE, RHO, EPSILON = 1e-3, 0.9, 1e-7  # Keras 3's RMSprop defaults
 BATCH_SIZE, TEST_BATCH_SIZE = 64, 128  # as in the guide
@@ -237,7 +236,6 @@ def torch_model(params: list | None = None):
 def run_torch(data, epochs: int, seed: int) -> dict:
     try:
         import torch
-        import torch.nn.functional as F
     except ImportError as exc:
         return {"skipped": f"PyTorch is not installed here ({exc})"}
 
@@ -261,19 +259,7 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     train_s, val_s, faults = [], [], []
     for _ in range(epochs):
         start, start_faults = time.perf_counter(), page_faults()
-        order = torch.randperm(len(x_train))
-        loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-        for first in range(0, len(x_train), BATCH_SIZE):
-            pick = order[first:first + BATCH_SIZE]
-            x, y = x_train[pick], y_train[pick]
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                loss_sum += loss * len(y)
-                correct += (logits.argmax(dim=1) == y).sum()
+        correct = torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE)
         done, done_faults = time.perf_counter(), page_faults()
         train_accuracy = int(correct) / len(x_train)
         val_accuracy = evaluate(x_val, y_val, BATCH_SIZE)
@@ -284,11 +270,6 @@ def run_torch(data, epochs: int, seed: int) -> dict:
             "steps": -(-len(x_train) // BATCH_SIZE), "train_accuracy": train_accuracy,
             "val_accuracy": val_accuracy, "test_accuracy": evaluate(x_test, y_test, TEST_BATCH_SIZE),
             "version": torch.__version__}
-
-
-def page_faults() -> int:
-    """Minor page faults of this process so far: memory the allocator took back from the system."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def start_memory_window() -> float:
@@ -379,25 +360,13 @@ def check_same_maths(seed: int) -> str:
 
 
 # ================================================================ the parent
-def launch(name: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--contender", name,
-               "--epochs", str(args.epochs), "--seed", str(args.seed), "--val-samples", str(args.val_samples)]
+def launch_one(name: str, args: argparse.Namespace) -> dict:
+    options = ["--epochs", str(args.epochs), "--seed", str(args.seed), "--val-samples", str(args.val_samples)]
     if args.train_samples is not None:
-        command += ["--train-samples", str(args.train_samples)]
+        options += ["--train-samples", str(args.train_samples)]
     if args.test_samples is not None:
-        command += ["--test-samples", str(args.test_samples)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"The {TITLES[name]} run failed:\n{done.stdout}{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def median_ratio(results: dict, a: str, b: str) -> tuple[float, float] | None:
-    """Median and best of the per-round ratios of the last epoch's training time."""
-    if any("skipped" in r for r in results[a] + results[b]):
-        return None
-    ratios = [ra["train_s"][-1] / rb["train_s"][-1] for ra, rb in zip(results[a], results[b])]
-    return statistics.median(ratios), min(ratios)
+        options += ["--test-samples", str(args.test_samples)]
+    return launch(__file__, name, TITLES[name], options)
 
 
 def verdict(ok: bool) -> str:
@@ -405,8 +374,6 @@ def verdict(ok: bool) -> str:
 
 
 def report(results: dict, args: argparse.Namespace, load_before: float, check: str) -> None:
-    import numpy as np
-
     first = results["tinyfit"][0]
     n_train = args.train_samples or 50000
     print(f"MNIST MLP 784-64-64-10 (the Keras guide's first example): RMSprop(lr={LEARNING_RATE}, "
@@ -416,11 +383,8 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
           f"the figures are from epoch {args.epochs}")
     print(f"Threads: {'/'.join(THREAD_VARIABLES)}={args.threads} and torch.set_num_threads({args.threads}) "
           "for every contender")
-    versions = [f"Python {platform.python_version()}", f"NumPy {np.__version__}", f"tinyfit {first['version']}"]
-    if "version" in results["torch"][0]:
-        versions.append(f"PyTorch {results['torch'][0]['version']}")
     print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run; "
-          + ", ".join(versions))
+          + ", ".join(versions(results)))
     print(f"Same maths: {check}")
     print("Memory: peak resident memory of each run's process from the start of training (data loaded) "
           "to the end of testing, and how much of it training added")
@@ -480,23 +444,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(args.contender, args)))
         return 0
 
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(args.threads)
+    pin_threads(args.threads)
     if args.quick:
         args.rounds, args.train_samples, args.val_samples, args.test_samples = 1, 6400, 1000, 1000
     load_before = os.getloadavg()[0]
     check = check_same_maths(args.seed)  # here, in the parent: its memory counts for no contender
     names = [n for n in CONTENDERS if not args.only or n in args.only or n == "tinyfit"]
-    results: dict[str, list[dict]] = {n: [] for n in CONTENDERS}
-    for r in range(args.rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for name in order:
-            results[name].append(launch(name, args))
-            print(f"round {r + 1}/{args.rounds}: {TITLES[name]:14} epoch {args.epochs} "
-                  + (results[name][-1]["skipped"] if "skipped" in results[name][-1]
-                     else f"{results[name][-1]['train_s'][-1]:.2f} s"), file=sys.stderr, flush=True)
+    results = run_rounds(names, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
     for name in CONTENDERS:
-        if not results[name]:
+        if not results.get(name):
             results[name] = [{"skipped": "not asked for (--only)"}]
     print()
     report(results, args, load_before, check)
