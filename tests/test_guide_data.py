@@ -8,7 +8,8 @@ generators and pandas DataFrames as input. The code between the `# --- guide`
 markers is the guide's; the asserts after it check what the guide's output shows
 (the keys, the step counts, accuracy well above chance, CHANCE = 0.1).
 
-The MNIST arrays are the guide's, sliced so that the file runs in seconds.
+The MNIST arrays are the guide's, sliced so that the file runs in seconds. The guide's
+data preparation and its get_compiled_model() are in tests/conftest.py (fixtures).
 """
 
 import math
@@ -19,47 +20,21 @@ import numpy as np
 import pytest
 
 import tinyfit as keras
-from tinyfit import layers
 
 TRAIN, VAL, TEST = 2000, 640, 640
 CHANCE = 0.1
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    x_train = x_train.reshape(60000, 784).astype("float32") / 255
-    x_test = x_test.reshape(10000, 784).astype("float32") / 255
-    y_train = y_train.astype("float32")
-    y_test = y_test.astype("float32")
-    x_val, y_val = x_train[-10000:][:VAL], y_train[-10000:][:VAL]
-    return x_train[:TRAIN], y_train[:TRAIN], x_val, y_val, x_test[:TEST], y_test[:TEST]
+def mnist(guide_mnist):
+    """The guide's arrays (tests/conftest.py), sliced to TRAIN, VAL and TEST samples."""
+    x_train, y_train, x_val, y_val, x_test, y_test = guide_mnist
+    return x_train[:TRAIN], y_train[:TRAIN], x_val[:VAL], y_val[:VAL], x_test[:TEST], y_test[:TEST]
 
 
 @pytest.fixture(autouse=True)
 def seed():
     keras.utils.set_random_seed(1337)
-
-
-# --- guide
-def get_uncompiled_model():
-    inputs = keras.Input(shape=(784,), name="digits")
-    x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
-    x = layers.Dense(64, activation="relu", name="dense_2")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
-    model = keras.Model(inputs=inputs, outputs=outputs)
-    return model
-
-
-def get_compiled_model():
-    model = get_uncompiled_model()
-    model.compile(
-        optimizer="rmsprop",
-        loss="sparse_categorical_crossentropy",
-        metrics=["sparse_categorical_accuracy"],
-    )
-    return model
-# --- end of guide
 
 
 def bar_counts(text):
@@ -72,7 +47,7 @@ def final_counts(text):
 
 
 # ******************************************************************** tf.data
-def test_dataset_fit_evaluate_predict(mnist, capsys):
+def test_dataset_fit_evaluate_predict(mnist, capsys, get_compiled_model):
     x_train, y_train, x_val, y_val, x_test, y_test = mnist
     tf = keras  # the guide's tf.data.Dataset is keras.data.Dataset here
     # --- guide
@@ -108,7 +83,7 @@ def test_dataset_fit_evaluate_predict(mnist, capsys):
     assert model.predict(test_dataset, verbose=0).shape == (TEST, 10)
 
 
-def test_dataset_with_steps_per_epoch(mnist, capsys):
+def test_dataset_with_steps_per_epoch(mnist, capsys, get_compiled_model):
     x_train, y_train, *_ = mnist
     tf = keras
     # --- guide
@@ -126,7 +101,7 @@ def test_dataset_with_steps_per_epoch(mnist, capsys):
     assert model.history.history["sparse_categorical_accuracy"][-1] > 0.85
 
 
-def test_dataset_as_validation_data(mnist):
+def test_dataset_as_validation_data(mnist, get_compiled_model):
     x_train, y_train, x_val, y_val, *_ = mnist
     tf = keras
     # --- guide
@@ -147,7 +122,7 @@ def test_dataset_as_validation_data(mnist):
     assert logs["val_sparse_categorical_accuracy"][0] > 0.6
 
 
-def test_dataset_with_validation_steps(mnist):
+def test_dataset_with_validation_steps(mnist, get_compiled_model):
     x_train, y_train, x_val, y_val, *_ = mnist
     tf = keras
     # --- guide
@@ -174,7 +149,7 @@ def test_dataset_with_validation_steps(mnist):
     assert model.history.history["val_loss"][0] == pytest.approx(first_ten["loss"], rel=1e-6)
 
 
-def test_validation_split_is_not_for_datasets(mnist):
+def test_validation_split_is_not_for_datasets(mnist, get_compiled_model):
     x_train, y_train, *_ = mnist
     train_dataset = keras.data.Dataset.from_tensor_slices((x_train, y_train)).batch(64)
     with pytest.raises(ValueError, match=r"validation_split needs arrays.*Pass validation_data=\.\.\. instead"):
@@ -201,7 +176,7 @@ class ExamplePyDataset(keras.utils.PyDataset):
 
 
 @pytest.mark.parametrize("workers", [1, 4])
-def test_py_dataset_fit_and_evaluate(mnist, capsys, workers):
+def test_py_dataset_fit_and_evaluate(mnist, capsys, workers, get_compiled_model):
     x_train, y_train, x_val, y_val, *_ = mnist
     # --- guide
     train_py_dataset = ExamplePyDataset(x_train, y_train, batch_size=32, workers=workers)
@@ -221,7 +196,7 @@ def test_py_dataset_fit_and_evaluate(mnist, capsys, workers):
 
 
 # ******************************************************************* PyTorch
-def torch_example(torch, mnist):
+def torch_example(torch, mnist, get_compiled_model):
     x_train, y_train, x_val, y_val, *_ = mnist
 
     # --- guide
@@ -253,9 +228,9 @@ def torch_example(torch, mnist):
     return model, result
 
 
-def test_pytorch_dataloader(mnist, capsys):
+def test_pytorch_dataloader(mnist, capsys, get_compiled_model):
     torch = pytest.importorskip("torch")
-    model, result = torch_example(torch, mnist)
+    model, result = torch_example(torch, mnist, get_compiled_model)
     out = capsys.readouterr().out
     assert final_counts(out) == {f"{math.ceil(TRAIN / 32)}/{math.ceil(TRAIN / 32)}", f"{VAL // 32}/{VAL // 32}"}
     assert set(model.history.history) == {"loss", "sparse_categorical_accuracy", "val_loss",
@@ -295,16 +270,16 @@ _FakeTorch.utils.data.Dataset = _FakeTorch.Dataset
 _FakeTorch.utils.data.DataLoader = _FakeTorch.DataLoader
 
 
-def test_a_dataloader_is_recognised_without_torch(mnist, monkeypatch, capsys):
+def test_a_dataloader_is_recognised_without_torch(mnist, monkeypatch, capsys, get_compiled_model):
     monkeypatch.setitem(sys.modules, "torch", None)  # tinyfit must not import it
-    model, result = torch_example(_FakeTorch, mnist)
+    model, result = torch_example(_FakeTorch, mnist, get_compiled_model)
     assert final_counts(capsys.readouterr().out) == {f"{math.ceil(TRAIN / 32)}/{math.ceil(TRAIN / 32)}",
                                                      f"{VAL // 32}/{VAL // 32}"}
     assert result[1] > 0.6
 
 
 # ******************************************************************** weighting
-def test_class_weight_and_the_equivalent_sample_weight(mnist):
+def test_class_weight_and_the_equivalent_sample_weight(mnist, get_compiled_model):
     x_train, y_train, *_ = mnist
     # --- guide
     class_weight = {
@@ -341,7 +316,7 @@ def test_class_weight_and_the_equivalent_sample_weight(mnist):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
 
-def test_sample_weights_from_a_dataset(mnist):
+def test_sample_weights_from_a_dataset(mnist, get_compiled_model):
     x_train, y_train, *_ = mnist
     tf = keras
     # --- guide
@@ -362,7 +337,7 @@ def test_sample_weights_from_a_dataset(mnist):
 
 
 # ************************************************************ the 2020 edition
-def test_2020_sequence(mnist):
+def test_2020_sequence(mnist, get_compiled_model):
     x_train, y_train, *_ = mnist
     from tinyfit.utils import Sequence
 
@@ -400,7 +375,7 @@ def test_2020_sequence(mnist):
     assert len(accuracy) == 3 and accuracy[-1] > 0.8
 
 
-def test_2020_python_generator(mnist):
+def test_2020_python_generator(mnist, get_compiled_model):
     x_train, y_train, *_ = mnist
 
     def batches(batch_size=64):
@@ -415,7 +390,7 @@ def test_2020_python_generator(mnist):
         model.fit(batches(), epochs=3, verbose=0)
 
 
-def test_2020_pandas_dataframes(mnist):
+def test_2020_pandas_dataframes(mnist, get_compiled_model):
     pd = pytest.importorskip("pandas")
     x_train, y_train, x_val, y_val, *_ = mnist
     frame = pd.DataFrame(x_train, columns=[f"pixel_{i}" for i in range(784)])

@@ -8,7 +8,9 @@ and nothing else changed; the asserts after it check the numbers.
 
 The data is the guide's MNIST, preprocessed as the guide does, then sliced where
 the full set is not the point (the main job, `python -m tinyfit.examples.mnist`,
-trains on all 50,000 images). Every test starts from the same seed.
+trains on all 50,000 images). Every test starts from the same seed. The guide's data
+preparation and its get_uncompiled_model() / get_compiled_model() are in tests/conftest.py
+(fixtures), shared with the guide's data sections.
 """
 
 import numpy as np
@@ -21,58 +23,16 @@ TRAIN_SAMPLES = 4000  # most examples: enough to learn, small enough for 2 busy 
 FIRST_EXAMPLE_SAMPLES = 10_000  # the first example, whose test accuracy is checked
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    # --- guide
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-
-    # Preprocess the data (these are NumPy arrays)
-    x_train = x_train.reshape(60000, 784).astype("float32") / 255
-    x_test = x_test.reshape(10000, 784).astype("float32") / 255
-
-    y_train = y_train.astype("float32")
-    y_test = y_test.astype("float32")
-
-    # Reserve 10,000 samples for validation
-    x_val = x_train[-10000:]
-    y_val = y_train[-10000:]
-    x_train = x_train[:-10000]
-    y_train = y_train[:-10000]
-    # --- end of guide
-    return x_train, y_train, x_val, y_val, x_test, y_test
-
-
 @pytest.fixture
-def data(mnist):
-    """The guide's arrays, the training set sliced to TRAIN_SAMPLES."""
-    x_train, y_train, x_val, y_val, x_test, y_test = mnist
+def data(guide_mnist):
+    """The guide's arrays (tests/conftest.py), the training set sliced to TRAIN_SAMPLES."""
+    x_train, y_train, x_val, y_val, x_test, y_test = guide_mnist
     return x_train[:TRAIN_SAMPLES], y_train[:TRAIN_SAMPLES], x_val, y_val, x_test, y_test
 
 
 @pytest.fixture(autouse=True)
 def seed():
     keras.utils.set_random_seed(1337)
-
-
-# --- guide
-def get_uncompiled_model():
-    inputs = keras.Input(shape=(784,), name="digits")
-    x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
-    x = layers.Dense(64, activation="relu", name="dense_2")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
-    model = keras.Model(inputs=inputs, outputs=outputs)
-    return model
-
-
-def get_compiled_model():
-    model = get_uncompiled_model()
-    model.compile(
-        optimizer="rmsprop",
-        loss="sparse_categorical_crossentropy",
-        metrics=["sparse_categorical_accuracy"],
-    )
-    return model
-# --- end of guide
 
 
 def _keras_early_stopping_epoch(values, min_delta, patience):
@@ -92,8 +52,8 @@ def _steps(samples, batch_size):
 
 
 # ************************************************ API overview: a first end-to-end example
-def test_first_end_to_end_example(mnist, capsys):
-    x_train, y_train, x_val, y_val, x_test, y_test = mnist
+def test_first_end_to_end_example(guide_mnist, capsys):
+    x_train, y_train, x_val, y_val, x_test, y_test = guide_mnist
     x_train, y_train = x_train[:FIRST_EXAMPLE_SAMPLES], y_train[:FIRST_EXAMPLE_SAMPLES]
     x_val, y_val = x_val[:5000], y_val[:5000]
 
@@ -175,7 +135,7 @@ def test_first_end_to_end_example(mnist, capsys):
     assert "predictions shape: (3, 10)" in out
 
 
-def test_evaluate_returns_a_list_in_metrics_names_order_or_a_dict(data):
+def test_evaluate_returns_a_list_in_metrics_names_order_or_a_dict(data, get_compiled_model):
     x_train, y_train, x_val, y_val, x_test, y_test = data
     model = get_compiled_model()
     model.fit(x_train, y_train, batch_size=64, epochs=1, verbose=0)
@@ -188,7 +148,7 @@ def test_evaluate_returns_a_list_in_metrics_names_order_or_a_dict(data):
 
 
 # ************************************************ The compile() method
-def test_compile_with_objects(data):
+def test_compile_with_objects(data, get_uncompiled_model):
     x_train, y_train, *_ = data
     model = get_uncompiled_model()
     # --- guide
@@ -205,7 +165,7 @@ def test_compile_with_objects(data):
     assert history.history["sparse_categorical_accuracy"][0] > 0.6
 
 
-def test_compile_with_strings_gives_the_same_training(data):
+def test_compile_with_strings_gives_the_same_training(data, get_uncompiled_model):
     x_train, y_train, *_ = data
     histories = []
     for use_strings in (False, True):
@@ -232,7 +192,7 @@ def test_compile_with_strings_gives_the_same_training(data):
         assert histories[1][key] == pytest.approx(histories[0][key], rel=1e-5)
 
 
-def test_get_compiled_model(data):
+def test_get_compiled_model(data, get_compiled_model):
     x_train, y_train, x_val, y_val, *_ = data
     model = get_compiled_model()
     assert model.compiled and model.metrics_names == ["loss", "sparse_categorical_accuracy"]
@@ -243,7 +203,7 @@ def test_get_compiled_model(data):
 
 
 # ************************************************ Custom losses
-def test_custom_loss_function_with_one_hot_targets(data, capsys):
+def test_custom_loss_function_with_one_hot_targets(data, capsys, get_uncompiled_model):
     x_train, y_train, *_ = data
     # --- guide
     def custom_mean_squared_error(y_true, y_pred):
@@ -271,7 +231,7 @@ def test_custom_loss_function_with_one_hot_targets(data, capsys):
     assert f"{_steps(TRAIN_SAMPLES, 64)}/{_steps(TRAIN_SAMPLES, 64)} " in capsys.readouterr().out
 
 
-def test_custom_loss_subclass(data):
+def test_custom_loss_subclass(data, get_uncompiled_model):
     x_train, y_train, *_ = data
     # --- guide
     class CustomMSE(keras.losses.Loss):
@@ -302,7 +262,7 @@ def test_custom_loss_subclass(data):
 
 
 # ************************************************ Custom metrics
-def test_custom_metric_categorical_true_positives(data, capsys):
+def test_custom_metric_categorical_true_positives(data, capsys, get_uncompiled_model):
     x_train, y_train, *_ = data
     # --- guide
     class CategoricalTruePositives(keras.metrics.Metric):
@@ -445,7 +405,7 @@ def test_logistic_endpoint_compiled_without_a_loss_fits_on_a_dict(capsys):
 
 
 # ************************************************ Automatically setting apart a validation holdout set
-def test_validation_split_keeps_the_last_fifth_apart(data, capsys):
+def test_validation_split_keeps_the_last_fifth_apart(data, capsys, get_compiled_model):
     x_train, y_train, *_ = data
     # --- guide
     model = get_compiled_model()
@@ -464,7 +424,7 @@ def test_validation_split_keeps_the_last_fifth_apart(data, capsys):
 
 
 # ************************************************ Using callbacks
-def test_early_stopping_on_val_loss(data, capsys):
+def test_early_stopping_on_val_loss(data, capsys, get_compiled_model):
     x_train, y_train, *_ = data
     # --- guide
     model = get_compiled_model()
@@ -500,7 +460,7 @@ def test_early_stopping_on_val_loss(data, capsys):
     assert f"Epoch {epochs_run + 1}/20" not in out
 
 
-def test_loss_history_callback_gets_one_float_per_batch(data):
+def test_loss_history_callback_gets_one_float_per_batch(data, get_compiled_model):
     x_train, y_train, *_ = data
     # --- guide
     class LossHistory(keras.callbacks.Callback):
@@ -525,7 +485,7 @@ def test_loss_history_callback_gets_one_float_per_batch(data):
 
 
 # ************************************************ Using learning rate schedules
-def test_exponential_decay_schedule_into_rmsprop(data):
+def test_exponential_decay_schedule_into_rmsprop(data, get_uncompiled_model):
     x_train, y_train, *_ = data
     # --- guide
     initial_learning_rate = 0.1
@@ -547,7 +507,7 @@ def test_exponential_decay_schedule_into_rmsprop(data):
     assert float(optimizer.learning_rate) == pytest.approx(0.1)
 
 
-def test_exponential_decay_schedule_decays_during_fit_with_sgd(data):
+def test_exponential_decay_schedule_decays_during_fit_with_sgd(data, get_uncompiled_model):
     x_train, y_train, *_ = data
     lr_schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     optimizer = keras.optimizers.SGD(learning_rate=lr_schedule)

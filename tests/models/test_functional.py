@@ -21,16 +21,6 @@ def fresh_names():
     yield
 
 
-def get_uncompiled_model():
-    # The guide's first model, verbatim.
-    inputs = keras.Input(shape=(784,), name="digits")
-    x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
-    x = layers.Dense(64, activation="relu", name="dense_2")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
-    model = keras.Model(inputs=inputs, outputs=outputs)
-    return model
-
-
 def test_models_all_is_pinned():
     import tinyfit.models as models
 
@@ -38,7 +28,8 @@ def test_models_all_is_pinned():
 
 
 # ----------------------------------------------------------- the guide's MLP
-def test_guide_model_structure():
+# get_uncompiled_model: the guide's first model, a fixture of tests/conftest.py.
+def test_guide_model_structure(get_uncompiled_model):
     model = get_uncompiled_model()
     assert isinstance(model, Trainer) and model.name == "functional"
     assert [layer.name for layer in model.layers] == ["digits", "dense_1", "dense_2", "predictions"]
@@ -49,7 +40,7 @@ def test_guide_model_structure():
     assert model.built
 
 
-def test_guide_model_predicts_probabilities():
+def test_guide_model_predicts_probabilities(get_uncompiled_model):
     model = get_uncompiled_model()
     x = np.random.default_rng(0).random((5, 784)).astype("float32")
     out = model(x)
@@ -62,7 +53,7 @@ def test_guide_model_predicts_probabilities():
     np.testing.assert_allclose(out.numpy(), h.numpy(), rtol=1e-6)
 
 
-def test_guide_model_summary_text():
+def test_guide_model_summary_text(get_uncompiled_model):
     model = get_uncompiled_model()
     lines = []
     model.summary(print_fn=lines.append)
@@ -83,7 +74,7 @@ def test_guide_model_summary_text():
     ]
 
 
-def test_summary_prints_and_falls_back_to_ascii_where_boxes_cannot_be_shown(capsys, monkeypatch):
+def test_summary_prints_and_falls_back_to_ascii_where_boxes_cannot_be_shown(capsys, monkeypatch, get_uncompiled_model):
     import io
     import sys
 
@@ -98,7 +89,7 @@ def test_summary_prints_and_falls_back_to_ascii_where_boxes_cannot_be_shown(caps
     assert "+-----" in text and "| dense_1 (Dense)" in text and "━" not in text
 
 
-def test_summary_show_trainable_column_and_frozen_counts():
+def test_summary_show_trainable_column_and_frozen_counts(get_uncompiled_model):
     model = get_uncompiled_model()
     model.get_layer("dense_1").trainable = False
     lines = []
@@ -113,7 +104,7 @@ def test_summary_show_trainable_column_and_frozen_counts():
 
 
 # -------------------------------------------------------------- input checks
-def test_wrong_width_names_expected_and_got_shapes():
+def test_wrong_width_names_expected_and_got_shapes(get_uncompiled_model):
     model = get_uncompiled_model()
     with pytest.raises(ValueError, match=r"^Model 'functional': input 'digits' expects shape \(None, 784\) "
                                          r"but got data of shape \(64, 28, 28\)\. .*x\.reshape\(-1, 784\)"):
@@ -122,7 +113,7 @@ def test_wrong_width_names_expected_and_got_shapes():
         model(np.zeros((64, 100), dtype="float32"))
 
 
-def test_single_sample_without_batch_axis_says_to_add_it():
+def test_single_sample_without_batch_axis_says_to_add_it(get_uncompiled_model):
     model = get_uncompiled_model()
     with pytest.raises(ValueError, match=r"got data of shape \(784,\): that is one sample without its batch axis\. "
                                          r"Add the batch axis: x\[None\] or x\.reshape\(1, -1\)"):
@@ -130,7 +121,7 @@ def test_single_sample_without_batch_axis_says_to_add_it():
     assert model(np.zeros(784, dtype="float32")[None]).shape == (1, 10)
 
 
-def test_check_input_data_is_callable_by_the_trainer_with_a_caller_prefix():
+def test_check_input_data_is_callable_by_the_trainer_with_a_caller_prefix(get_uncompiled_model):
     model = get_uncompiled_model()
     check_input_data(model, np.zeros((3, 784)))
     model.check_input_data(np.zeros((3, 784)), "fit")
@@ -141,7 +132,7 @@ def test_check_input_data_is_callable_by_the_trainer_with_a_caller_prefix():
         check_input_data(model, {"pixels": np.zeros((2, 784))}, caller="fit")
 
 
-def test_single_input_also_accepts_a_dict_or_a_one_element_list():
+def test_single_input_also_accepts_a_dict_or_a_one_element_list(get_uncompiled_model):
     model = get_uncompiled_model()
     x = np.random.default_rng(1).random((2, 784)).astype("float32")
     expected = model(x).numpy()
@@ -307,7 +298,7 @@ def test_symbolic_add_loss_on_a_functional_model_is_recomputed_each_call():
 
 
 # ---------------------------------------------------- weights and layers
-def test_get_and_set_weights_round_trip_between_two_models():
+def test_get_and_set_weights_round_trip_between_two_models(get_uncompiled_model):
     set_random_seed(0)
     source, target = get_uncompiled_model(), get_uncompiled_model()
     x = np.random.default_rng(5).random((3, 784)).astype("float32")
@@ -321,7 +312,7 @@ def test_get_and_set_weights_round_trip_between_two_models():
     assert source.get_weights()[0][0, 0] != weights[0][0, 0]  # get_weights returns copies
 
 
-def test_set_weights_errors_name_the_layer_and_shapes():
+def test_set_weights_errors_name_the_layer_and_shapes(get_uncompiled_model):
     model = get_uncompiled_model()
     weights = model.get_weights()
     wrong = weights[:4] + [np.zeros((64, 11)), weights[5]]
@@ -333,7 +324,7 @@ def test_set_weights_errors_name_the_layer_and_shapes():
         model.set_weights(weights[:5])
 
 
-def test_get_layer_by_name_and_index_and_its_errors():
+def test_get_layer_by_name_and_index_and_its_errors(get_uncompiled_model):
     model = get_uncompiled_model()
     assert model.get_layer("dense_2") is model.layers[2]
     assert model.get_layer(index=-1).name == "predictions"
@@ -347,7 +338,7 @@ def test_get_layer_by_name_and_index_and_its_errors():
         model.get_layer()
 
 
-def test_a_frozen_layer_drops_out_of_trainable_weights():
+def test_a_frozen_layer_drops_out_of_trainable_weights(get_uncompiled_model):
     model = get_uncompiled_model()
     model.get_layer("dense_1").trainable = False
     assert [w.path for w in model.trainable_weights] == [
@@ -370,7 +361,7 @@ def test_a_layer_used_twice_shares_its_weights():
     assert lines[-3] == " Total params: 20 (80.00 B)"
 
 
-def test_a_model_is_a_layer_of_another_model():
+def test_a_model_is_a_layer_of_another_model(get_uncompiled_model):
     inner = get_uncompiled_model()
     inputs = keras.Input(shape=(784,))
     outputs = layers.Dense(1, name="head")(inner(inputs))
@@ -388,7 +379,7 @@ def _tiny_model():
     return keras.Model(inputs, outputs)
 
 
-def test_backward_through_the_model_reaches_every_trainable_weight():
+def test_backward_through_the_model_reaches_every_trainable_weight(get_uncompiled_model):
     model = get_uncompiled_model()
     x = np.random.default_rng(6).random((4, 784)).astype("float32")
     loss = ops.sum(ops.square(model(x, training=True)))

@@ -1,0 +1,68 @@
+"""The Keras guide's MNIST data and first model, shared by the tests that run the guide.
+
+The guide ("Training & evaluation with the built-in methods") prepares MNIST once and
+defines `get_uncompiled_model` / `get_compiled_model` once, then uses them section
+after section; the guide tests (test_guide_training.py, test_guide_data.py) and the
+functional-model tests do the same through the fixtures below. The code between the
+`# --- guide` markers is the guide's, with `import tinyfit as keras`.
+"""
+
+import pytest
+
+import tinyfit as keras
+from tinyfit import layers
+
+
+@pytest.fixture(scope="module")
+def guide_mnist():
+    """(x_train, y_train, x_val, y_val, x_test, y_test): the guide's arrays, 50,000 / 10,000 / 10,000."""
+    # --- guide
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+
+    # Preprocess the data (these are NumPy arrays)
+    x_train = x_train.reshape(60000, 784).astype("float32") / 255
+    x_test = x_test.reshape(10000, 784).astype("float32") / 255
+
+    y_train = y_train.astype("float32")
+    y_test = y_test.astype("float32")
+
+    # Reserve 10,000 samples for validation
+    x_val = x_train[-10000:]
+    y_val = y_train[-10000:]
+    x_train = x_train[:-10000]
+    y_train = y_train[:-10000]
+    # --- end of guide
+    return x_train, y_train, x_val, y_val, x_test, y_test
+
+
+# --- guide
+def get_uncompiled_model():
+    inputs = keras.Input(shape=(784,), name="digits")
+    x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
+    x = layers.Dense(64, activation="relu", name="dense_2")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    return model
+
+
+def get_compiled_model():
+    model = get_uncompiled_model()
+    model.compile(
+        optimizer="rmsprop",
+        loss="sparse_categorical_crossentropy",
+        metrics=["sparse_categorical_accuracy"],
+    )
+    return model
+# --- end of guide
+
+
+@pytest.fixture(name="get_uncompiled_model")
+def get_uncompiled_model_fixture():
+    """The guide's `get_uncompiled_model`: a fresh 784-64-64-10 functional model at each call."""
+    return get_uncompiled_model
+
+
+@pytest.fixture(name="get_compiled_model")
+def get_compiled_model_fixture():
+    """The guide's `get_compiled_model`: the same model compiled with rmsprop and sparse cross-entropy."""
+    return get_compiled_model
