@@ -210,6 +210,43 @@ def test_pandas_frames_and_series_become_arrays():
     assert x.tolist() == [[1, 4], [2, 5]] and y.tolist() == [0, 1] and sw.tolist() == [1, 2]
 
 
+def test_pandas_text_columns_are_named_with_a_value_and_the_fix():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"age": [31, 45, 27], "city": ["Oslo", "Lima", "Pune"], "height": [1.7, 1.8, None]})
+    with pytest.raises(TypeError, match=r"a pandas DataFrame with non-numeric column\(s\) \['city'\] \('city' holds "
+                                        r"'Oslo'\).*pandas\.get_dummies\(df, columns=\['city'\]\).*df\.drop"):
+        get_data_adapter(frame, np.zeros(3))
+    with pytest.raises(TypeError, match=r"a pandas Series \('label', dtype .*\) holds 'cat', which is not a number.*"
+                                        r"astype\('category'\)\.cat\.codes"):
+        get_data_adapter(np.ones((3, 2)), pd.Series(["cat", "dog", "cat"], name="label"))
+    codes = pd.Series([2, 0, 2], dtype="category")  # a categorical of numbers is numbers
+    adapter = get_data_adapter(frame[["age", "height"]], codes, batch_size=3)
+    assert next(adapter.batches())[1].tolist() == [2, 0, 2]
+
+
+def test_text_in_arrays_or_batches_is_named_with_a_value_and_the_fix():
+    labels = np.array(["cat", "dog", "cat", "dog"])
+    with pytest.raises(TypeError, match=r"fit: y holds 'cat', which is not a number \(dtype <U3\)\. Models compute "
+                                        r"with numbers: turn text labels into class indices, e\.g\. classes, y = "
+                                        r"numpy\.unique\(y, return_inverse=True\)"):
+        get_data_adapter(np.ones((4, 2)), labels)
+    with pytest.raises(TypeError, match=r"predict: x\['words'\] holds 'a', which is not a number \(dtype object\).*"
+                                        r"encode text features as numbers"):
+        get_data_adapter({"words": np.array([[1, "a"], [2, "b"]], dtype=object)}, caller="predict")
+    with pytest.raises(TypeError, match=r"the generator yielded a batch whose y holds 'cat', which is not a number"):
+        to_batch((np.ones((4, 2)), labels), "the generator")
+    mixed = np.array([[1, 2.5], [3, 4]], dtype=object)  # numbers in an object array are still numbers
+    assert next(get_data_adapter(mixed, np.zeros(2)).batches())[0].tolist() == [[1, 2.5], [3, 4]]
+
+
+def test_text_labels_in_a_dataset_are_named_in_fit():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    ds = Dataset.from_tensor_slices((np.ones((4, 2), "float32"), np.array(["cat", "dog"] * 2))).batch(2)
+    with pytest.raises(TypeError, match=r"the Dataset yielded a batch whose y holds 'cat', which is not a number"):
+        model.fit(ds, verbose=0)
+
+
 def test_neither_torch_nor_pandas_is_imported_unless_the_user_holds_one():
     code = (
         "import sys, numpy as np, tinyfit as keras\n"

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from ..utils.random import rng
 from .class_weight import ClassWeighter
-from .convert import is_leaf_array, to_numpy
+from .convert import check_numbers, is_leaf_array, to_numpy
 from .structure import flatten, map_structure
 
 
@@ -65,6 +65,7 @@ class ArrayDataAdapter:
         self.x, self.y = standardize(x), standardize(y)
         self.sample_weight = standardize(sample_weight)
         self.num_samples = check_lengths(self.x, self.y, self.sample_weight, caller)
+        check_numbers({"x": self.x, "y": self.y, "sample_weight": self.sample_weight}, f"{caller}:")
         self.batch_size = batch_size
         self.shuffle = shuffle
         if class_weight is not None:

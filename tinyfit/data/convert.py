@@ -42,10 +42,74 @@ def to_numpy(obj: Any) -> numpy.ndarray:
         # A tensor may carry a graph or live on a GPU; NumPy needs neither.
         return numpy.asarray(obj.detach().cpu().numpy())
     if is_pandas(obj):
-        return obj.to_numpy()
+        array = obj.to_numpy()
+        if array.dtype.kind not in _NUMBER_KINDS:
+            _check_pandas_numbers(obj)
+        return array
     if hasattr(obj, "numpy"):
         return numpy.asarray(obj.numpy())  # a tinyfit Tensor, possibly on the GPU
     return numpy.asarray(obj)
+
+
+def _check_pandas_numbers(obj: Any) -> None:
+    # Caught here, where the column names are still known: after to_numpy() a text
+    # column only shows up as one object array mixing numbers and strings.
+    columns = obj.items() if hasattr(obj, "columns") else [(obj.name, obj)]
+    bad = {}
+    for name, column in columns:
+        example = _first_non_number(numpy.asarray(column.to_numpy()))
+        if example is not _ALL_NUMBERS:
+            bad[str(name)] = (example, column.dtype)
+    if not bad:
+        return
+    names = list(bad)
+    example, dtype = bad[names[0]]
+    if not hasattr(obj, "columns"):
+        raise TypeError(
+            f"a pandas Series ({names[0]!r}, dtype {dtype}) holds {example!r}, which is not a number: models compute "
+            "with numbers. For class labels pass series.astype('category').cat.codes."
+        )
+    raise TypeError(
+        f"a pandas DataFrame with non-numeric column(s) {names} ({names[0]!r} holds {example!r}): models compute "
+        f"with numbers. Encode them first (e.g. pandas.get_dummies(df, columns={names})) or drop them "
+        f"(df.drop(columns={names})); for class labels, df[name].astype('category').cat.codes."
+    )
+
+
+def check_numbers(data: dict, prefix: str) -> None:
+    """Raises a TypeError naming the array that holds text or other non-numbers.
+
+    Args:
+        data: {"x": ..., "y": ..., "sample_weight": ...}, each a NumPy structure.
+        prefix: starts the message ("fit:", "the generator yielded a batch whose").
+    """
+    for where, array in _labelled_leaves(data, "").items():
+        example = _first_non_number(array)
+        if example is _ALL_NUMBERS:
+            continue  # an object array that holds only numbers (e.g. from a list of mixed ints and floats)
+        fix = ("turn text labels into class indices, e.g. classes, y = numpy.unique(y, return_inverse=True)"
+               if where.startswith("y") else "encode text features as numbers (e.g. one-hot) or drop them")
+        raise TypeError(
+            f"{prefix} {where} holds {example!r}, which is not a number (dtype {array.dtype}). Models compute with "
+            f"numbers: {fix}."
+        )
+
+
+_NUMBER_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+_ALL_NUMBERS = object()
+
+
+def _first_non_number(array: numpy.ndarray) -> Any:
+    if array.dtype.kind in _NUMBER_KINDS:
+        return _ALL_NUMBERS
+    if array.dtype.kind != "O":
+        return array.flat[0].item() if array.size else array.dtype
+    for value in array.flat:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value
+    return _ALL_NUMBERS
 
 
 def describe(obj: Any) -> str:
@@ -81,8 +145,8 @@ def to_batch(item: Any, source: str, empty_hint: str = "") -> tuple[Any, Any, An
         _check_part(part, item, source)
     if parts[0] is None:
         raise ValueError(
-            f"{source} yielded {describe(item)}, with None where the inputs x belong (a map function or "
-            "generator that returns nothing?). Yield x, (x, y) or (x, y, sample_weight)."
+            f"{source} yielded {describe(item)}, with None where the inputs x belong (a function that "
+            "makes the batches and returns nothing?). Yield x, (x, y) or (x, y, sample_weight)."
         )
     x, y, sample_weight = (map_structure(to_numpy, p) for p in parts + (None,) * (3 - len(parts)))
     if any(a.ndim == 0 for a in flatten((x, y, sample_weight))):
@@ -91,6 +155,7 @@ def to_batch(item: Any, source: str, empty_hint: str = "") -> tuple[Any, Any, An
             "every array in a batch needs a first (batch) axis."
         )
     _check_rows({"x": x, "y": y, "sample_weight": sample_weight}, source, empty_hint)
+    check_numbers({"x": x, "y": y, "sample_weight": sample_weight}, f"{source} yielded a batch whose")
     return x, y, sample_weight
 
 
@@ -115,17 +180,21 @@ def _check_rows(batch: dict, source: str, empty_hint: str) -> None:
 
 def _label_shapes(data: Any, where: str) -> dict:
     """The shape of every array in data, keyed by where it sits ("x", "y['out']", "x[1]")."""
+    return {label: tuple(array.shape) for label, array in _labelled_leaves(data, where).items()}
+
+
+def _labelled_leaves(data: Any, where: str) -> dict:
     if isinstance(data, dict):
         out = {}
         for k, v in data.items():
-            out.update(_label_shapes(v, f"{where}[{k!r}]" if where else k))
+            out.update(_labelled_leaves(v, f"{where}[{k!r}]" if where else k))
         return out
     if isinstance(data, (list, tuple)):
         out = {}
         for i, v in enumerate(data):
-            out.update(_label_shapes(v, f"{where}[{i}]"))
+            out.update(_labelled_leaves(v, f"{where}[{i}]"))
         return out
-    return {} if data is None else {where: tuple(data.shape)}
+    return {} if data is None else {where: data}
 
 
 def _check_part(part: Any, item: Any, source: str) -> None:
