@@ -121,6 +121,28 @@ def test_single_sample_without_batch_axis_says_to_add_it(get_uncompiled_model):
     assert model(np.zeros(784, dtype="float32")[None]).shape == (1, 10)
 
 
+def test_images_without_a_channel_axis_or_with_channels_first_get_the_right_fix():
+    images = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(2, 3)])
+    with pytest.raises(ValueError, match=r"expects shape \(None, 28, 28, 1\) but got data of shape \(5, 28, 28\): "
+                                         r"the samples lack the last axis of size 1 .* Add it: x\[\.\.\., None\] "
+                                         r"turns \(5, 28, 28\) into \(5, 28, 28, 1\)\.$"):
+        images.predict(np.zeros((5, 28, 28), dtype="float32"), verbose=0)
+    signals = keras.Sequential([keras.Input(shape=(10, 1)), layers.Conv1D(2, 3)])
+    with pytest.raises(ValueError, match=r"got data of shape \(4, 10\): the samples lack the last axis of size 1.*"
+                                         r"x\[\.\.\., None\] turns \(4, 10\) into \(4, 10, 1\)"):
+        signals(np.zeros((4, 10), dtype="float32"))
+    with pytest.raises(ValueError, match=r"got data of shape \(10, 1\): that is one sample without its batch axis"):
+        signals(np.zeros((10, 1), dtype="float32"))
+    colour = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(2, 3)])
+    # a reshape would scramble the pixels of channels-first data: the fix is a transpose
+    with pytest.raises(ValueError, match=r"got data of shape \(2, 3, 32, 32\)\. The data looks channels-first .* "
+                                         r"x\.transpose\(0, 2, 3, 1\), which turns \(2, 3, 32, 32\) into "
+                                         r"\(2, 32, 32, 3\)\.$"):
+        colour(np.zeros((2, 3, 32, 32), dtype="float32"))
+    fixed = np.arange(2 * 3 * 32 * 32, dtype="float32").reshape(2, 3, 32, 32).transpose(0, 2, 3, 1)
+    assert colour(fixed).shape == (2, 30, 30, 2)
+
+
 def test_check_input_data_is_callable_by_the_trainer_with_a_caller_prefix(get_uncompiled_model):
     model = get_uncompiled_model()
     check_input_data(model, np.zeros((3, 784)))

@@ -104,11 +104,26 @@ def _check_shape(where: str, name: str, expected: tuple, got: tuple) -> None:
                 f"{message}: that is one sample without its batch axis. Add the batch axis: "
                 f"{_add_batch_axis(expected)}."
             )
+        if expected[-1] == 1 and _fits(expected[:-1], got):
+            # Grayscale images and single signals usually arrive without the channel axis a conv layer needs.
+            raise ValueError(
+                f"{message}: the samples lack the last axis of size 1 (a channel axis, for images or signals "
+                f"with one channel). Add it: x[..., None] turns {got} into {got + (1,)}."
+            )
         raise ValueError(
             f"{message}: one axis fewer than the model expects. If it is one sample, add the batch "
             f"axis: {_add_batch_axis(expected)}."
         )
-    raise ValueError(message + _reshape_hint(expected, got) + ".")
+    raise ValueError(message + (_channels_first_hint(expected, got) or _reshape_hint(expected, got)) + ".")
+
+
+def _channels_first_hint(expected: tuple, got: tuple) -> str:
+    """A transpose when the data holds channels first and the model wants them last (a reshape would scramble)."""
+    if len(got) < 3 or len(got) != len(expected) or not _fits(expected[1:], got[2:] + got[1:2]):
+        return ""
+    order = ", ".join(str(axis) for axis in (0, *range(2, len(got)), 1))
+    return (f". The data looks channels-first (channels on axis 1); the model wants them last. Move them with "
+            f"x.transpose({order}), which turns {got} into {(got[0],) + got[2:] + got[1:2]}")
 
 
 def _fits(expected: tuple, got: tuple) -> bool:
