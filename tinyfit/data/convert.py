@@ -100,7 +100,7 @@ _ALL_NUMBERS = object()
 
 
 def _first_non_number(array: numpy.ndarray) -> Any:
-    if array.dtype.kind in _NUMBER_KINDS:
+    if array.dtype.kind in _NUMBER_KINDS + "c":  # complex numbers are numbers: the Tensor says what it takes
         return _ALL_NUMBERS
     if array.dtype.kind != "O":
         return array.flat[0].item() if array.size else array.dtype
