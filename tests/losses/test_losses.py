@@ -481,3 +481,21 @@ def test_a_wrapped_sparse_function_equals_the_class_for_every_label_dtype():
         assert float(losses.SparseCategoricalCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match=r"label 2.5 is not a whole number"):
         wrapped(np.array([0, 2.5, 1, 0, 0, 0, 0]), p)
+
+
+@pytest.mark.parametrize("loss, y_true", [
+    ("sparse_categorical_crossentropy", np.zeros(4)),
+    ("categorical_crossentropy", np.eye(10)[:4]),
+    ("mean_squared_error", np.zeros((4, 10))),
+])
+def test_a_feature_map_reaching_the_loss_gets_a_flatten_hint(loss, y_true):
+    # A convnet whose last Dense was applied to an unflattened (N, 26, 26, C) feature map.
+    y_pred = np.full((4, 26, 26, 10), 0.1, dtype="float32")
+    with pytest.raises(ValueError, match=r"\(4, 26, 26, 10\).*axes \(26, 26\).*Flatten\(\)"):
+        losses.get(loss)(y_true, y_pred)
+
+
+def test_no_flatten_hint_for_a_plain_shape_mismatch():
+    with pytest.raises(ValueError) as info:
+        losses.mean_squared_error(np.zeros((4, 3)), np.zeros((4, 5), dtype="float32"))
+    assert "Flatten" not in str(info.value)

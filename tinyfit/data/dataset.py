@@ -210,7 +210,8 @@ class Dataset:
         if self._cardinality == INFINITE:
             raise TypeError("The dataset is infinite (it repeats forever), so it has no len().")
         if self._cardinality == UNKNOWN:
-            raise TypeError("The dataset length is unknown: it depends on the data (e.g. after filtering).")
+            raise TypeError("The dataset's length is unknown, so it has no len(); count its elements by iterating "
+                            "over it, e.g. sum(1 for _ in dataset).")
         return self._cardinality
 
     def __repr__(self) -> str:

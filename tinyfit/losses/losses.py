@@ -40,11 +40,21 @@ def _check_same_shape(loss: str, y_true: Tensor, y_pred: Tensor, expects: str, l
     """Raises a ValueError naming both shapes unless y_true and y_pred have the same shape."""
     if y_true.shape == y_pred.shape:
         return
-    hint = f" {labels_hint}" if _looks_like_class_labels(y_true, y_pred) else ""
+    hint = f" {labels_hint}" if _looks_like_class_labels(y_true, y_pred) else _feature_map_hint(y_true, y_pred)
     raise ValueError(
         f"{loss}: y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
         f"{expects}.{hint}"
     )
+
+
+def _feature_map_hint(y_true: Tensor, y_pred: Tensor) -> str:
+    """A hint when y_pred still has spatial axes that y_true lacks: a convnet's feature map
+    reached the last Dense layer unflattened (Dense acts on the last axis only)."""
+    if y_pred.ndim < 3 or y_true.ndim >= y_pred.ndim - 1 or y_true.shape[:1] != y_pred.shape[:1]:
+        return ""
+    return (f" y_pred keeps the axes {y_pred.shape[1:-1]} between the batch and the last axis, as a "
+            "convolution's feature map does: Dense acts on the last axis only, so put layers.Flatten() "
+            "or layers.GlobalAveragePooling2D() (1D for sequences) before the last Dense layer.")
 
 
 def _to_categorical_hint(y_pred: Tensor) -> str:
@@ -182,6 +192,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             hint = (f" y_true looks like integer class labels: use SparseCategoricalCrossentropy "
                     f"(loss=\"sparse_categorical_crossentropy\"), or one-hot encode them with "
                     f"keras.utils.to_categorical(y, num_classes={y_pred.shape[-1]}).")
+        hint = hint or _feature_map_hint(y_true, y_pred)
         raise ValueError(
             f"categorical_crossentropy: y_true has shape {y_true.shape} but y_pred has shape "
             f"{y_pred.shape}; CategoricalCrossentropy expects one-hot y_true with the same shape "
@@ -228,6 +239,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
                 hint = (" y_true looks one-hot encoded: use CategoricalCrossentropy "
                         "(loss=\"categorical_crossentropy\"), or pass the class indices "
                         "(e.g. y.argmax(axis=-1)).")
+            hint = hint or _feature_map_hint(y_true, y_pred)
             raise ValueError(
                 f"sparse_categorical_crossentropy: y_true has shape {y_true.shape} but y_pred has "
                 f"shape {y_pred.shape}; SparseCategoricalCrossentropy expects one integer class "
