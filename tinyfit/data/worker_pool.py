@@ -13,6 +13,8 @@ from __future__ import annotations
 import collections
 import itertools
 import multiprocessing
+# Only to pass batches between this process and the worker processes it started itself, in
+# memory, as multiprocessing does under the hood; nothing read from a file is ever unpickled.
 import pickle
 import queue
 import signal
