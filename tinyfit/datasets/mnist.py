@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy
@@ -68,6 +67,8 @@ def _read(path: Path):
 
 
 def _download(filename: str) -> Path:
+    import urllib.request  # here, not at the top: it costs ~25 ms of every `import tinyfit` and is rarely needed
+
     target = cache_dir() / filename
     where = "\n".join(f"  {p}" for p in search_paths(filename))
     try:

@@ -8,7 +8,7 @@ coordinates with matplotlib, for PNG and PDF files.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from html import escape as _html_escape
 
 from .arrange import Drawing
 from .diagram import FONT_SIZE, LINE_HEIGHT, PAD_X, PAD_Y
@@ -16,6 +16,19 @@ from .diagram import FONT_SIZE, LINE_HEIGHT, PAD_X, PAD_Y
 ARROW = 7.0  # the arrowhead's length
 BOX_FILL, FRAME_STROKE, INK = "#eef3fb", "#7a869a", "#1f2937"
 FONTS = "DejaVu Sans Mono, Menlo, Consolas, monospace"
+
+
+def escape(text: str) -> str:
+    """Text for an SVG element: &, < and > escaped.
+
+    html's escape, not xml.sax.saxutils, whose import brings urllib and http along.
+    """
+    return _html_escape(text, quote=False)
+
+
+def quoteattr(text: str) -> str:
+    """An attribute value, quoted, with quotes and markup escaped."""
+    return '"' + _html_escape(text, quote=True) + '"'
 
 
 def baseline(top: float, line: int) -> float:
