@@ -33,3 +33,10 @@ def test_the_guides_names_resolve():
     ]
     assert all(callable(obj) for obj in used_by_the_guide)
 
+
+
+def test_utils_exports_are_pinned():
+    assert keras.utils.__all__ == ["set_random_seed", "to_categorical", "Progbar", "PyDataset", "Sequence",
+                                   "plot_model", "plot_history"]
+    for name in keras.utils.__all__:
+        assert callable(getattr(keras.utils, name))
