@@ -10,6 +10,7 @@ from .learning_rate_scheduler import LearningRateScheduler
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "CSVLogger",
     "LambdaCallback",
     "TerminateOnNaN",
+    "TensorBoard",
 ]
