@@ -7,6 +7,7 @@ from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler
+from .live_plot import LivePlot
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
@@ -26,4 +27,5 @@ __all__ = [
     "LambdaCallback",
     "TerminateOnNaN",
     "TensorBoard",
+    "LivePlot",
 ]
