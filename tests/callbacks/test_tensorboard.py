@@ -202,3 +202,41 @@ def test_import_tinyfit_does_not_import_tensorboard():
     code = "import sys, tinyfit; print(sorted(m for m in sys.modules if m.split('.')[0] == 'tensorboard'))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@needs_tensorboard
+def test_a_log_dir_that_is_not_a_path_is_named():
+    with pytest.raises(TypeError, match=r"log_dir must be a folder path \(a str or a Path\), got 3"):
+        TensorBoard(log_dir=3)
+
+
+@needs_tensorboard
+def test_a_log_dir_that_cannot_be_made_is_named(fake_fit, tmp_path):
+    taken = tmp_path / "a_file"
+    taken.write_text("not a folder")
+    with pytest.raises(OSError, match=r"cannot create the log folder '.*a_file.train' .*Pass a log_dir you can write"):
+        fake_fit([TensorBoard(taken)], [{"loss": 1.0}])
+
+
+@needs_tensorboard
+def test_tensorboards_dashboards_see_the_scalars_and_histograms(tmp_path):
+    # The TensorBoard server reads runs through the plugin accumulator, which turns the
+    # written values into its scalars and histograms plugins' data: what the UI plots.
+    from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 4), dtype="float32"), rng.random((32, 3), dtype="float32")
+    history = model.fit(x, y, epochs=2, verbose=0, validation_split=0.25,
+                        callbacks=[TensorBoard(tmp_path, histogram_freq=1)])
+    run = EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
+    run.Reload()
+    assert sorted(run.PluginTagToContent("scalars")) == ["epoch_learning_rate", "epoch_loss"]
+    assert sorted(run.PluginTagToContent("histograms")) == ["d/bias", "d/kernel"]
+    assert [(event.step, float(make_ndarray(event.tensor_proto))) for event in run.Tensors("epoch_loss")] == \
+        per_epoch(history.history["loss"])
+    buckets = make_ndarray(run.Tensors("d/kernel")[-1].tensor_proto)  # rows of (left, right, count)
+    assert buckets[:, 2].sum() == 12
+    assert buckets[0, 0] == pytest.approx(model.get_layer("d").kernel.numpy().min())
