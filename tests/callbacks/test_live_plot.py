@@ -144,8 +144,9 @@ def test_every_n_batches_draws_the_epoch_under_way_dashed(monkeypatch, fake_fit)
     # Batches 2 and 4 of each epoch redraw, and each epoch end: 2 epochs x (2 + 1) drawings.
     assert notebook.kinds() == ["display"] + ["update"] * 5
     # In epoch 2 after its 2nd batch: epoch 1's curve, then a dashed piece from epoch 1 to epoch 2 so far.
+    assert drawn[1] == [("train: 1 (epoch 1 so far)", [1])]  # epoch 1 after its 2nd batch: nothing finished yet
     labels_and_x = drawn[5]
-    assert labels_and_x[0][0].startswith("train: 0.5 now, best 1 (epoch 1)")
+    assert labels_and_x[0][0] == "train: 0.5 (epoch 2 so far), best 1 (epoch 1)"
     assert labels_and_x[1] == ("_running", [1, 2])
 
 

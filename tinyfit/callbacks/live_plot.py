@@ -90,7 +90,6 @@ class LivePlot(Callback):
         self.figure: Any = None
         self._curves: dict[str, Curve] = {}
         self._running: dict[str, tuple[int, float]] = {}
-        self._names: list[str] | None = None
         self._epoch = 0
         self._last_draw: float | None = None
         self._pending = False
@@ -101,7 +100,7 @@ class LivePlot(Callback):
     # -- the fit loop's hooks
     def on_train_begin(self, logs: Logs = None) -> None:
         self.figure = None
-        self._curves, self._running, self._names = {}, {}, None
+        self._curves, self._running = {}, {}
         self._last_draw, self._pending, self._handle = None, False, None
         self._notebook = in_notebook_kernel()
         if not self._notebook and not self._told_where:
@@ -154,15 +153,10 @@ class LivePlot(Callback):
         logged = list(self._curves) + [name for name in self._running if name not in self._curves]
         if not logged:
             return
-        if self.metrics is not None:
-            self._names = metric_names(logged, self.metrics, "LivePlot")
-        else:
-            names = metric_names(logged, None, "LivePlot")
-            # Keep the axes in the order they first appeared; new names (a first validation) go last.
-            self._names = [n for n in (self._names or []) if n in names] + [n for n in names if n not in (self._names or [])]
-        if self.figure is None or len(self.figure.axes) != len(self._names):
-            self.figure = new_figure(len(self._names), self.figsize)
-        draw_curves(self.figure, self._names, self._curves, self.log_scale, self._running)
+        names = metric_names(logged, self.metrics, "LivePlot")
+        if self.figure is None or len(self.figure.axes) != len(names):
+            self.figure = new_figure(len(names), self.figsize)
+        draw_curves(self.figure, names, self._curves, self.log_scale, self._running)
         png = png_bytes(self.figure)
         if self._notebook:
             self._show(png)

@@ -150,10 +150,12 @@ def _best(name: str, values: list[float]) -> int | None:
     return (max(finite) if higher_is_better(name) else min(finite, key=lambda pair: (pair[0], -pair[1])))[1]
 
 
-def _label(role: str, name: str, curve: Curve, current: float | None = None) -> str:
+def _label(role: str, name: str, curve: Curve, running: tuple[int, float] | None = None) -> str:
     epochs, values = curve
-    now = values[-1] if current is None else current
-    label = f"{role}: {now:.4g} now"
+    if running is None:
+        label = f"{role}: {values[-1]:.4g} now"
+    else:
+        label = f"{role}: {running[1]:.4g} (epoch {running[0]} so far)"
     best = _best(name, values)
     if best is not None:
         label += f", best {values[best]:.4g} (epoch {epochs[best]})"
@@ -170,7 +172,7 @@ def draw_curves(figure: Any, names: Sequence[str], curves: Mapping[str, Curve], 
         curves: logged name -> (epochs, values), e.g. "loss" and "val_loss".
         log_scale: a logarithmic y axis on every axes.
         running: name -> (epoch, value) for the epoch under way (its running value),
-            drawn dashed from the last finished epoch; its value is the legend's "now".
+            drawn dashed from the last finished epoch and named in the legend.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -188,13 +190,14 @@ def draw_curves(figure: Any, names: Sequence[str], curves: Mapping[str, Curve], 
         now = running.get(name)
         if train is not None:
             axes.plot(*train, color=TRAIN_COLOR, marker="o", markersize=3,
-                      label=_label("train", name, train, now[1] if now else None))
+                      label=_label("train", name, train, now))
         if now is not None:
             # The epoch under way, dashed: its value still moves until the epoch ends.
             xs = [train[0][-1], now[0]] if train else [now[0]]
             ys = [train[1][-1], now[1]] if train else [now[1]]
+            label = "_running" if train else f"train: {now[1]:.4g} (epoch {now[0]} so far)"
             axes.plot(xs, ys, color=TRAIN_COLOR, linestyle="--", marker="o", markersize=3,
-                      markerfacecolor="none", label="_running" if train else f"train: {now[1]:.4g} now")
+                      markerfacecolor="none", label=label)
         validation = curves.get(f"val_{name}")
         if validation is not None:
             axes.plot(*validation, color=VALIDATION_COLOR, marker="o", markersize=3,
