@@ -182,15 +182,18 @@ def test_an_unlogged_metric_names_the_logged_ones(monkeypatch, fake_fit):
     ({"every_n_batches": 2.5}, "every_n_batches must be .* got 2.5"),
     ({"min_interval": -1}, "min_interval must be a number of seconds, 0 or more, got -1"),
     ({"to_file": "curves.jpg"}, "to_file='curves.jpg' must name a .png file"),
+    ({"figsize": (10,)}, r"figsize must be \(width, height\) in inches.* got \(10,\)"),
 ])
 def test_bad_settings_are_refused_with_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
         LivePlot(**kwargs)
 
 
-def test_log_scale_must_be_a_bool():
+def test_log_scale_and_metrics_of_the_wrong_type_are_refused():
     with pytest.raises(TypeError, match="LivePlot: log_scale must be True or False, got 'log'"):
         LivePlot(log_scale="log")
+    with pytest.raises(TypeError, match=r"LivePlot: metrics must be a list of logged names .* got 3"):
+        LivePlot(metrics=3)
 
 
 def test_without_matplotlib_the_error_names_the_pip_command(monkeypatch):

@@ -58,6 +58,17 @@ def test_log_scale_sets_every_y_axis_logarithmic():
     assert [axes.get_yscale() for axes in plot_history({"loss": [1.0]}).axes] == ["linear"]
 
 
+def test_log_scale_of_values_at_or_below_zero_is_symmetric_log_rather_than_a_warning():
+    figure = plot_history({"loss": [-0.5, -0.9], "accuracy": [0.0, 0.5], "mae": [2.0, float("nan")]},
+                          log_scale=True)
+    assert [axes.get_yscale() for axes in figure.axes] == ["symlog", "symlog", "log"]
+    assert figure._repr_png_().startswith(b"\x89PNG")
+
+
+def test_figsize_sets_the_size_in_inches():
+    assert list(plot_history({"loss": [1.0]}, figsize=(7, 2)).get_size_inches()) == [7.0, 2.0]
+
+
 def test_history_epoch_numbers_and_validation_freq_place_the_points():
     history = small_fit(epochs=4, validation_split=0.25, validation_freq=2)
     lines = lines_by_role(plot_history(history, metrics=["loss"]).axes[0])
@@ -91,6 +102,12 @@ def test_bad_inputs_say_what_was_expected():
         plot_history({})
     with pytest.raises(TypeError, match="log_scale must be True or False, got 'yes'"):
         plot_history({"loss": [1.0]}, log_scale="yes")
+    with pytest.raises(TypeError, match=r"metrics must be a list of logged names .* got \[1\]"):
+        plot_history({"loss": [1.0]}, metrics=[1])
+    with pytest.raises(TypeError, match=r"metrics must be .* got \[\]"):
+        plot_history({"loss": [1.0]}, metrics=[])
+    with pytest.raises(ValueError, match=r"figsize must be \(width, height\) in inches.* got \(0, 4\)"):
+        plot_history({"loss": [1.0]}, figsize=(0, 4))
 
 
 def test_without_matplotlib_the_error_names_the_pip_command(monkeypatch):

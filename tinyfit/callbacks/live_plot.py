@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..utils.history_plot import (
-    Curve, check_log_scale, draw_curves, metric_names, new_figure, png_bytes, require_matplotlib,
+    Curve, check_figsize, check_log_scale, check_metrics, draw_curves, metric_names, new_figure, png_bytes,
+    require_matplotlib,
 )
 from .callback import Callback, Logs
 
@@ -81,11 +82,11 @@ class LivePlot(Callback):
             raise ValueError(f"LivePlot: min_interval must be a number of seconds, 0 or more, got {min_interval!r}.")
         if to_file is not None and os.path.splitext(os.fspath(to_file))[1].lower() != ".png":
             raise ValueError(f"LivePlot: to_file={os.fspath(to_file)!r} must name a .png file, e.g. 'curves.png'.")
-        self.metrics = [metrics] if isinstance(metrics, str) else (list(metrics) if metrics is not None else None)
+        self.metrics = check_metrics(metrics, "LivePlot")
         self.every_n_batches = every_n_batches
         self.log_scale = check_log_scale(log_scale, "LivePlot")
         self.min_interval = float(min_interval)
-        self.figsize = figsize
+        self.figsize = check_figsize(figsize, "LivePlot")
         self.to_file = os.fspath(to_file) if to_file is not None else None
         self.figure: Any = None
         self._curves: dict[str, Curve] = {}

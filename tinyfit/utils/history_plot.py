@@ -67,6 +67,20 @@ def curves_from_history(history: Any) -> dict[str, Curve]:
     return curves
 
 
+def check_metrics(metrics: Any, caller: str) -> list[str] | None:
+    """None, or the requested metric names as a list (one name may be given as a string)."""
+    if metrics is None:
+        return None
+    if isinstance(metrics, str):
+        return [metrics]
+    if not isinstance(metrics, Sequence) or not metrics or not all(isinstance(m, str) for m in metrics):
+        raise TypeError(
+            f"{caller}: metrics must be a list of logged names such as ['loss', 'accuracy'], or None for all; "
+            f"got {metrics!r}."
+        )
+    return list(metrics)
+
+
 def metric_names(logged: Sequence[str], metrics: Sequence[str] | None, caller: str) -> list[str]:
     """The metrics to draw, one axes each: the requested ones, or every metric logged (loss first).
 
@@ -74,15 +88,13 @@ def metric_names(logged: Sequence[str], metrics: Sequence[str] | None, caller: s
     """
     logged_bases = []
     for key in logged:
-        base = key.removeprefix("val_") if key.startswith("val_") else key
+        base = key.removeprefix("val_")
         if base not in logged_bases:
             logged_bases.append(base)
     if metrics is None:
         return sorted(logged_bases, key=lambda name: name != "loss")  # stable: loss first, the rest in order
-    if isinstance(metrics, str):
-        metrics = [metrics]
     names: list[str] = []
-    for requested in metrics:
+    for requested in check_metrics(metrics, caller):
         base = requested.removeprefix("val_")
         if base not in logged_bases:
             raise ValueError(
@@ -93,6 +105,17 @@ def metric_names(logged: Sequence[str], metrics: Sequence[str] | None, caller: s
         if base not in names:
             names.append(base)
     return names
+
+
+def check_figsize(figsize: Any, caller: str) -> tuple[float, float] | None:
+    """None, or (width, height) in inches, both positive."""
+    if figsize is None:
+        return None
+    if (not isinstance(figsize, Sequence) or len(figsize) != 2
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in figsize)):
+        raise ValueError(f"{caller}: figsize must be (width, height) in inches, both above 0, e.g. (10, 4); "
+                         f"got {figsize!r}.")
+    return float(figsize[0]), float(figsize[1])
 
 
 def check_log_scale(log_scale: Any, caller: str) -> bool:
@@ -162,6 +185,16 @@ def _label(role: str, name: str, curve: Curve, running: tuple[int, float] | None
     return label
 
 
+def _set_log_scale(axes: Any) -> None:
+    """A log y axis; a symmetric one (linear near zero) when a value is zero or negative, which log cannot show."""
+    values = [float(v) for line in axes.lines for v in line.get_ydata() if math.isfinite(float(v))]
+    if all(v > 0 for v in values):
+        axes.set_yscale("log")
+    else:
+        nonzero = [abs(v) for v in values if v != 0]
+        axes.set_yscale("symlog", linthresh=min(nonzero) if nonzero else 1.0)
+
+
 def draw_curves(figure: Any, names: Sequence[str], curves: Mapping[str, Curve], log_scale: bool = False,
                 running: Mapping[str, tuple[int, float]] | None = None) -> None:
     """Draws (or redraws) the figure: one axes per name, training and validation curves on it.
@@ -170,7 +203,7 @@ def draw_curves(figure: Any, names: Sequence[str], curves: Mapping[str, Curve], 
         figure: a Figure from new_figure(); its axes are replaced.
         names: the metrics, one axes each, titled by name.
         curves: logged name -> (epochs, values), e.g. "loss" and "val_loss".
-        log_scale: a logarithmic y axis on every axes.
+        log_scale: a logarithmic y axis on every axes (symmetric-log where a value is <= 0).
         running: name -> (epoch, value) for the epoch under way (its running value),
             drawn dashed from the last finished epoch and named in the legend.
     """
@@ -203,7 +236,7 @@ def draw_curves(figure: Any, names: Sequence[str], curves: Mapping[str, Curve], 
             axes.plot(*validation, color=VALIDATION_COLOR, marker="o", markersize=3,
                       label=_label("validation", name, validation))
         if log_scale:
-            axes.set_yscale("log")
+            _set_log_scale(axes)
         if axes.lines:
             axes.legend(loc="best", fontsize="small")
 
@@ -216,7 +249,8 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, log_scale: 
         history: what fit() returns, or its `.history` dict.
         metrics: the metrics to draw, e.g. ["loss", "accuracy"]; None draws every
             metric logged. "val_loss" and "loss" both mean the loss axes.
-        log_scale: a logarithmic y axis (useful when the loss falls by decades).
+        log_scale: a logarithmic y axis (useful when the loss falls by decades). An axes
+            with a value at or below zero gets a symmetric log axis, linear near zero.
         figsize: (width, height) in inches; by default about 5 x 3.4 per axes.
 
     Returns:
@@ -224,6 +258,7 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, log_scale: 
     """
     require_matplotlib("plot_history")
     log_scale = check_log_scale(log_scale, "plot_history")
+    figsize = check_figsize(figsize, "plot_history")
     curves = curves_from_history(history)
     names = metric_names(list(curves), metrics, "plot_history")
     if not names:
