@@ -76,6 +76,11 @@ def test_history_epoch_numbers_and_validation_freq_place_the_points():
     assert list(lines["validation"].get_xdata()) == [2, 4]  # validation ran after epochs 2 and 4
 
 
+def test_a_record_of_arrays_draws_like_one_of_lists():
+    figure = plot_history({"loss": np.array([1.0, 0.5, 0.25], dtype="float32")})
+    np.testing.assert_allclose(lines_by_role(figure.axes[0])["train"].get_ydata(), [1.0, 0.5, 0.25])
+
+
 def test_values_that_are_not_single_numbers_are_left_out():
     figure = plot_history({"loss": [1.0, 0.5], "f1_per_class": [[0.1, 0.2], [0.3, 0.4]]})
     assert [a.get_title() for a in figure.axes] == ["loss"]

@@ -53,6 +53,8 @@ def curves_from_history(history: Any) -> dict[str, Curve]:
             f"plot_history: expected a History (what fit() returns) or its .history dict, "
             f"got {type(history).__name__}."
         )
+    # A list per name, as History keeps them; a 1-D array (from a saved or rebuilt record) counts as one.
+    record = {name: list(v) if getattr(v, "ndim", None) == 1 else v for name, v in record.items()}
     epochs_run = max((len(v) for v in record.values() if isinstance(v, Sequence)), default=0)
     # History.epoch knows where fit started (initial_epoch); a bare dict starts at epoch 1.
     recorded = list(getattr(history, "epoch", None) or [])
