@@ -80,7 +80,7 @@ def test_progress_mode_errors_name_the_bad_value():
         progress_mode(3, io.StringIO(), {})
     with pytest.raises(ValueError, match=r"verbose must be .*got verbose='loud'"):
         progress_mode("loud", io.StringIO(), {})
-    with pytest.raises(ValueError, match=r"TINYFIT_PROGRESS='bars' is not one of auto, text, widget, off"):
+    with pytest.raises(ValueError, match=r"TINYFIT_PROGRESS='bars' is not one of auto, text, widget, html, off"):
         progress_mode(1, io.StringIO(), {"TINYFIT_PROGRESS": "bars"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from ..utils.notebook_progress import NotebookProgress
 from ..utils.progbar import Progbar, progress_mode
 from .callback import Callback, Logs
 
@@ -16,16 +17,33 @@ class ProgbarLogger(Callback):
     2 one line per epoch; "auto" is 1 on a terminal and one line per epoch
     elsewhere. TINYFIT_PROGRESS=off silences it; see tinyfit.utils.progbar.
 
-    Inside fit(), the validation run's own bar is not shown: its results join
+    Inside fit(), the validation run's own bar is not kept: its results join
     the epoch's line as val_... values.
+
+    In a notebook kernel (TINYFIT_PROGRESS "auto", "widget" or "html") the
+    progress is one output of the cell, updated in place: the finished epochs
+    above one bar (ipywidgets, or an HTML <progress> element) that is reset
+    each epoch and shows validation too. When the run ends, however it ends,
+    the output becomes a static summary of every epoch.
 
     Args:
         stream: where to print; sys.stdout (looked up at each print) by default.
+        notebook_interval: the least number of seconds between two redraws of a
+            notebook bar.
     """
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, notebook_interval: float = 0.1) -> None:
         super().__init__()
+        if (isinstance(notebook_interval, bool) or not isinstance(notebook_interval, (int, float))
+                or notebook_interval < 0):
+            raise ValueError(
+                f"ProgbarLogger: notebook_interval must be a number of seconds, 0 or more; "
+                f"got notebook_interval={notebook_interval!r}."
+            )
         self.stream = stream
+        self.notebook_interval = float(notebook_interval)
+        self.notebook: NotebookProgress | None = None  # the notebook display of the run under way
+        self._epoch = 0
         self.verbose: Any = "auto"
         self.epochs = 1
         self.target: int | None = None
@@ -44,11 +62,33 @@ class ProgbarLogger(Callback):
         out.write(text + "\n")
         out.flush()
 
+    def _open_notebook(self) -> None:
+        """Opens the notebook display when progress_mode chooses one (a fresh one for each run)."""
+        self._close_notebook()  # one a failed run left open
+        mode = progress_mode(self.verbose, self.stream, notebook=True)
+        if mode in ("widget", "html"):
+            from ..utils.widget_progress import notebook_progress
+
+            self.notebook = notebook_progress(mode, self.notebook_interval)
+            self.notebook.close_when_cell_ends()
+
+    def _close_notebook(self) -> None:
+        if self.notebook is not None:
+            self.notebook.close()
+            self.notebook = None
+
+    def _epoch_header(self) -> str:
+        return f"Epoch {self._epoch + 1}/{self.epochs}" if self.epochs > 1 else ""
+
     def _new_bar(self) -> None:
         self.seen = 0
         self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step", stream=self.stream)
 
     def _update(self, batch: int, logs: Logs) -> None:
+        if self.notebook is not None:
+            self.seen = batch + 1
+            self.notebook.update(self.seen, list((logs or {}).items()))
+            return
         if self.progbar is None:
             self._new_bar()
         self.seen = batch + 1
@@ -57,7 +97,11 @@ class ProgbarLogger(Callback):
         self.progbar.stateful_metrics.update(name for name, _ in values)
         self.progbar.update(self.seen, values, finalize=False)
 
-    def _finish(self, logs: Logs) -> None:
+    def _finish(self, logs: Logs, header: str = "", keep: bool = True) -> None:
+        if self.notebook is not None:
+            self.notebook.finish(header, self.seen if self.target is None else self.target,
+                                 list((logs or {}).items()), keep=keep)
+            return
         if self.progbar is None:
             self._new_bar()
         if self.target is None:  # a stream of unknown length: now we know it
@@ -68,11 +112,18 @@ class ProgbarLogger(Callback):
     # -- fit
     def on_train_begin(self, logs: Logs = None) -> None:
         self._in_fit = True
+        self._open_notebook()
 
     def on_train_end(self, logs: Logs = None) -> None:
         self._in_fit = False
+        self._close_notebook()
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
+        self._epoch = epoch
+        if self.notebook is not None:
+            self.seen = 0
+            self.notebook.begin(self._epoch_header() or "Training", self.target)
+            return
         self._new_bar()
         if self.epochs > 1 and self.progbar.mode != "off":
             self._print(f"Epoch {epoch + 1}/{self.epochs}")
@@ -81,23 +132,38 @@ class ProgbarLogger(Callback):
         self._update(batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
-        self._finish(logs)
+        self._finish(logs, header=self._epoch_header())
 
-    # -- evaluate (silent inside fit: validation results go on the epoch's line)
+    # -- evaluate (inside fit, the validation bar is not kept: its results go on the epoch's line)
     def on_test_begin(self, logs: Logs = None) -> None:
         if not self._in_fit:
+            self._open_notebook()
+        if self.notebook is not None:
+            self.seen = 0
+            label = f"{self._epoch_header()} validation".strip() if self._in_fit else "Evaluation"
+            self.notebook.begin(label, None if self._in_fit else self.target, nested=self._in_fit)
+        elif not self._in_fit:
             self._new_bar()
 
     def on_test_batch_end(self, batch: int, logs: Logs = None) -> None:
-        if not self._in_fit:
+        if not self._in_fit or self.notebook is not None:
             self._update(batch, logs)
 
     def on_test_end(self, logs: Logs = None) -> None:
-        if not self._in_fit:
+        if self.notebook is not None and self._in_fit:
+            self.notebook.finish("", self.seen, list((logs or {}).items()), keep=False)
+            self.seen = self.target or 0
+        elif not self._in_fit:
             self._finish(logs)
+            self._close_notebook()
 
     # -- predict (the bar shows steps and time only)
     def on_predict_begin(self, logs: Logs = None) -> None:
+        self._open_notebook()
+        if self.notebook is not None:
+            self.seen = 0
+            self.notebook.begin("Prediction", self.target)
+            return
         self._new_bar()
 
     def on_predict_batch_end(self, batch: int, logs: Logs = None) -> None:
@@ -105,8 +171,9 @@ class ProgbarLogger(Callback):
 
     def on_predict_end(self, logs: Logs = None) -> None:
         self._finish(None)
+        self._close_notebook()
 
     @property
     def mode(self) -> str:
-        """"off", "live" or "epoch": what this logger shows with its current params."""
-        return progress_mode(self.verbose, self.stream)
+        """"off", "live", "epoch", "widget" or "html": what this logger shows with its current params."""
+        return progress_mode(self.verbose, self.stream, notebook=True)

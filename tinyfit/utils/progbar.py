@@ -20,12 +20,10 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
-from .line_fit import fit_line, stream_columns, wrap_line
-
 __all__ = ["Progbar", "progress_mode"]
 
 _ENV = "TINYFIT_PROGRESS"
-_ENV_VALUES = ("auto", "text", "widget", "off")  # "widget" shows text until the notebook widget exists
+_ENV_VALUES = ("auto", "text", "widget", "html", "off")
 _VERBOSE_VALUES = ("auto", 0, 1, 2)
 
 # (done, head, to do): box drawing where the stream can encode it, ASCII elsewhere.
@@ -44,26 +42,39 @@ def _ci_is_set(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _in_notebook_kernel() -> bool:
+    """True inside a running Jupyter kernel (IPython is loaded and its shell has a kernel)."""
+    ipython = sys.modules.get("IPython")  # a kernel has imported it; never import it just to ask
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
 def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
-                  environ: Mapping[str, str] | None = None) -> str:
-    """How progress is shown: "off", "live" (bar redrawn in place) or "epoch" (one line per bar).
+                  environ: Mapping[str, str] | None = None, *, notebook: bool = False) -> str:
+    """How progress is shown: "off", "live" (bar redrawn in place), "epoch" (one line per bar),
+    or, for callers that can draw in a notebook, "widget" or "html".
 
     First match wins:
 
     1. `verbose=0`, or the environment variable TINYFIT_PROGRESS=off: "off".
        Nothing is printed anywhere, validation included.
     2. `verbose=2`: "epoch".
-    3. `verbose=1` or "auto": "live" when `stream` is an interactive terminal,
+    3. With `notebook=True`, in a running notebook kernel, writing to the
+       cell's own output (sys.stdout) and TINYFIT_PROGRESS not "text":
+       TINYFIT_PROGRESS=html gives "html"; "widget", or "auto"/unset when the
+       `CI` variable is not set, gives "widget" (the front end falls back to
+       HTML where ipywidgets is missing).
+    4. `verbose=1` or "auto": "live" when `stream` is an interactive terminal,
        "epoch" otherwise (a file, a pipe, CI, a notebook's text output).
 
     `stream` is an interactive terminal when its isatty() is true and the `CI`
-    variable is not set; an explicitly set TINYFIT_PROGRESS ("text") wins
-    over `CI`.
+    variable is not set; an explicitly set TINYFIT_PROGRESS wins over `CI`.
 
     Args:
         verbose: "auto", 0, 1 or 2 (True and False count as 1 and 0).
         stream: where the bar is written; defaults to sys.stdout.
         environ: defaults to os.environ.
+        notebook: whether the caller can show "widget" and "html" progress.
     """
     environ = os.environ if environ is None else environ
     stream = sys.stdout if stream is None else stream
@@ -81,6 +92,11 @@ def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
     if verbose == 2:
         return "epoch"
     explicit = setting not in ("", "auto")
+    if notebook and setting != "text" and stream is sys.stdout and _in_notebook_kernel():
+        if setting == "html":
+            return "html"
+        if explicit or not _ci_is_set(environ):
+            return "widget"
     interactive = _is_terminal(stream) and (explicit or not _ci_is_set(environ))
     return "live" if interactive else "epoch"
 
@@ -180,18 +196,15 @@ class Progbar:
         if self.mode == "off" or (self.mode == "epoch" and not finalize):
             return
         if self.mode == "epoch":
-            self._write("\n".join(self._rows(current, now)) + "\n")
+            self._write(self._line(current, now, finalize=True) + "\n")
             return
         if not finalize and self._last_draw is not None and now - self._last_draw < self.interval:
             return
-        if finalize:  # printed once: every figure kept, broken between items where too wide
-            line, *more = self._rows(current, now)
-        else:  # redrawn: never wider than the terminal, or each redraw would leave a wrapped copy
-            line, more = self._fitted_line(current, now), []
+        line = self._line(current, now, finalize)
         padding = " " * max(self._drawn_width - len(line), 0)  # wipe what a longer line left behind
         self._drawn_width = len(line)
         self._last_draw = now
-        self._write("\r" + "\n".join([line + padding, *more]) + ("\n" if finalize else ""))
+        self._write("\r" + line + padding + ("\n" if finalize else ""))
 
     def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
         """Advances the bar by `n` steps."""
@@ -221,59 +234,32 @@ class Progbar:
             return (now - self._time_after_first_step) / (current - 1)
         return (now - self._start) / current
 
-    def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
-        """ "step/steps bar time per-step", the part of the line that is never dropped."""
+    def _line(self, current: int, now: float, finalize: bool) -> str:
         per_step = self._time_per_step(current, now)
         if self.target is None:
             head = f"{current:>7}/Unknown"
         else:
             digits = len(str(self.target))
-            bar = self._bar(current, bar_width)
-            head = f"{current:>{digits}}/{self.target}" + (f" {bar}" if bar else "")
+            head = f"{current:>{digits}}/{self.target} {self._bar(current)}"
         if finalize or self.target is None:
             elapsed = _format_duration(now - self._start)
         else:
             elapsed = _format_duration(per_step * max(self.target - current, 0))  # time left
-        return f"{head} {elapsed} {_format_per_step(per_step, self.unit_name)}"
-
-    def _items(self) -> list[tuple[str, str]]:
-        items = []
+        parts = [f"{head} {elapsed} {_format_per_step(per_step, self.unit_name)}"]
         for name, (total, count) in self._values.items():
             value = total / count if isinstance(total, float) else total
-            items.append((name, _format_value(value)))
-        return items
+            parts.append(f"{name}: {_format_value(value)}")
+        return " - ".join(parts)
 
-    def _line(self, current: int, now: float, finalize: bool) -> str:
-        """The whole line, every value in it, however wide."""
-        return " - ".join(self._pieces(current, now, finalize))
-
-    def _pieces(self, current: int, now: float, finalize: bool) -> list[str]:
-        head = self._head(current, now, finalize, self.width)
-        return [head, *(f"{name}: {value}" for name, value in self._items())]
-
-    def _rows(self, current: int, now: float) -> list[str]:
-        """The finished line, broken between " - " items into rows that fit the stream's width."""
-        return wrap_line(self._pieces(current, now, finalize=True), stream_columns(self._out()))
-
-    def _fitted_line(self, current: int, now: float) -> str:
-        """The line under way, shortened to fit the terminal (see tinyfit.utils.line_fit)."""
-        limit = stream_columns(self._out())
-        if limit is None:
-            return self._line(current, now, finalize=False)
-        ellipsis = "..." if self._chars == ASCII_BAR else "…"
-        return fit_line(lambda bar_width: self._head(current, now, False, bar_width), self.width,
-                        self._items(), limit, ellipsis)
-
-    def _bar(self, current: int, width: int | None = None) -> str:
-        width = self.width if width is None else width
+    def _bar(self, current: int) -> str:
         done_char, head_char, todo_char = self._chars
         fraction = 1.0 if not self.target else min(max(current / self.target, 0.0), 1.0)
-        done = int(width * fraction)
-        if done == width:
-            return done_char * width
+        done = int(self.width * fraction)
+        if done == self.width:
+            return done_char * self.width
         if done == 0:
-            return todo_char * width
-        return done_char * (done - 1) + head_char + todo_char * (width - done)
+            return todo_char * self.width
+        return done_char * (done - 1) + head_char + todo_char * (self.width - done)
 
     def _write(self, text: str) -> None:
         out = self._out()

@@ -1,0 +1,228 @@
+"""NotebookProgress: fit/evaluate/predict progress in a notebook cell, as HTML updated in place.
+
+One display handle holds the whole run: the finished bars (one line per epoch,
+the same figures as the text bar) above the bar under way, which is reset for
+each epoch rather than shown anew. Redraws are limited to one per `interval`
+seconds, however fast the steps come. `close()` leaves a static summary (HTML
+and plain text), so a saved notebook shows the run without a live kernel.
+
+WidgetProgress (tinyfit.utils.widget_progress) draws the bar under way with
+ipywidgets and shares everything else.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any, Callable, Iterable
+
+from .progbar import _format_duration, _format_per_step, _format_value
+
+__all__ = ["NotebookProgress", "ProgressSummary"]
+
+
+class ProgressSummary:
+    """A display object with both an HTML and a plain-text form (the notebook keeps both)."""
+
+    def __init__(self, html_text: str, plain_text: str):
+        self.html = html_text
+        self.text = plain_text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.html, "text/plain": self.text}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _Bar:
+    """The figures of the bar under way: label, steps and the latest values."""
+
+    def __init__(self, label: str, target: int | None, unit: str, now: float):
+        self.label = label
+        self.target = target
+        self.unit = unit
+        self.current = 0
+        self.values: list[tuple[str, Any]] = []
+        self.start = now
+        self.after_first_step: float | None = None  # the first step pays start-up costs: time the rest
+
+    def move(self, current: int, values: Iterable[tuple[str, Any]], now: float) -> None:
+        if current >= 1 and self.after_first_step is None:
+            self.after_first_step = now
+        self.current = current
+        self.values = list(values)
+
+    def line(self, now: float, finished: bool) -> str:
+        """The text bar's figures: "300/782 2s 3ms/step - loss: 0.5740"."""
+        if self.current > 1 and self.after_first_step is not None:
+            per_step = (now - self.after_first_step) / (self.current - 1)
+        else:
+            per_step = (now - self.start) / self.current if self.current > 0 else 0.0
+        steps = f"{self.current}/{self.target if self.target is not None else 'Unknown'}"
+        if finished or self.target is None:
+            elapsed = _format_duration(now - self.start)
+        else:
+            elapsed = _format_duration(per_step * max(self.target - self.current, 0))  # time left
+        parts = [f"{steps} {elapsed} {_format_per_step(per_step, self.unit)}"]
+        parts += [f"{name}: {_format_value(value)}" for name, value in self.values]
+        return " - ".join(parts)
+
+
+class NotebookProgress:
+    """Progress as one HTML output in the running notebook cell: finished lines and a <progress> bar.
+
+    Args:
+        interval: the least number of seconds between two redraws of the bar under way.
+        display: IPython.display.display by default; tests pass a recorder.
+        clock: a function returning seconds; tests pass a fake one.
+    """
+
+    def __init__(self, interval: float = 0.1, display: Callable[..., Any] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
+            raise ValueError(f"interval must be a number of seconds, 0 or more; got interval={interval!r}.")
+        self.interval = float(interval)
+        self._display = display
+        self._clock = clock
+        self.finished: list[tuple[str, str]] = []  # (header, line) of each finished bar
+        self.bar: _Bar | None = None
+        self._outer: _Bar | None = None  # the epoch's bar while its validation bar runs
+        self.closed = False
+        self._handle: Any = None
+        self._last_draw: float | None = None
+        self._shell: Any = None
+
+    # -- what ProgbarLogger calls
+    def begin(self, label: str, target: int | None, unit: str = "step", nested: bool = False) -> None:
+        """Resets the bar under way for a new run of `target` steps (None: unknown).
+
+        Args:
+            nested: a run inside the one under way (validation inside an epoch):
+                when it finishes, the bar under way is the outer one again.
+        """
+        self._outer = self.bar if nested else None
+        self.bar = _Bar(label, target, unit, self._clock())
+        self._last_draw = None
+        self._draw_bar()
+
+    def update(self, current: int, values: Iterable[tuple[str, Any]] = ()) -> None:
+        """Moves the bar to step `current`; redrawn only when `interval` has passed since the last redraw."""
+        if self.bar is None:
+            return
+        now = self._clock()
+        self.bar.move(current, values, now)
+        if self._last_draw is not None and now - self._last_draw < self.interval:
+            return
+        self._draw_bar()
+
+    def finish(self, header: str, current: int, values: Iterable[tuple[str, Any]] = (),
+               keep: bool = True) -> None:
+        """Ends the bar under way at `current`; `keep` lists its final line (under `header`) above the bar."""
+        if self.bar is None:
+            return
+        now = self._clock()
+        self.bar.move(current, values, now)
+        if keep:
+            self.finished.append((header, self.bar.line(now, finished=True)))
+        self.bar, self._outer = self._outer, None
+        self._draw_finished()
+
+    def close(self) -> None:
+        """Replaces the live display with the static summary of every finished bar. Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
+        self._forget_cell_end()
+        if self.bar is not None and self.bar.current > 0:  # stopped mid-bar (an error, Ctrl-C)
+            line = self.bar.line(self._clock(), finished=True)
+            self.finished.append((self.bar.label, f"{line} (stopped)"))
+        self.bar = None
+        summary = self.summary()
+        if self._handle is not None or self.finished:
+            self._release()
+            self._show(summary)
+
+    def close_when_cell_ends(self) -> None:
+        """Closes this display when the running cell ends, however it ends (an error, Ctrl-C)."""
+        shell = _ipython_shell()
+        if shell is not None and self._shell is None:
+            self._shell = shell
+            shell.events.register("post_run_cell", self._on_cell_end)
+
+    # -- the figures as text and HTML
+    def summary_text(self) -> str:
+        lines = []
+        for header, line in self.finished:
+            if header:
+                lines.append(header)
+            lines.append(line)
+        return "\n".join(lines)
+
+    def summary(self) -> ProgressSummary:
+        text = self.summary_text()
+        return ProgressSummary(_pre(text), text)
+
+    def live_view(self) -> ProgressSummary:
+        """The finished lines and the bar under way, as one HTML block."""
+        text = self.summary_text()
+        parts = [_pre(text)] if text else []
+        plain = [text] if text else []
+        if self.bar is not None:
+            line = self.bar.line(self._clock(), finished=False)
+            parts.append(_bar_html(self.bar, line))
+            plain.append(f"{self.bar.label} {line}".strip())
+        return ProgressSummary("".join(parts), "\n".join(plain))
+
+    # -- drawing (WidgetProgress overrides these four)
+    def _draw_bar(self) -> None:
+        self._last_draw = self._clock()
+        self._show(self.live_view())
+
+    def _draw_finished(self) -> None:
+        self._show(self.live_view())
+
+    def _release(self) -> None:
+        """Lets go of what only a live kernel can show (nothing, for HTML)."""
+
+    def _show(self, obj: Any) -> None:
+        if self._handle is None:
+            display = self._display
+            if display is None:
+                from IPython.display import display
+            self._handle = display(obj, display_id=True)
+        else:
+            self._handle.update(obj)
+
+    def _on_cell_end(self, *args: Any) -> None:
+        self.close()
+
+    def _forget_cell_end(self) -> None:
+        if self._shell is not None:
+            try:
+                self._shell.events.unregister("post_run_cell", self._on_cell_end)
+            except ValueError:  # already gone
+                pass
+            self._shell = None
+
+
+def _ipython_shell() -> Any:
+    import sys
+
+    ipython = sys.modules.get("IPython")  # never import IPython just to ask
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell if shell is not None and hasattr(shell, "events") else None
+
+
+def _pre(text: str) -> str:
+    return f'<pre style="margin: 0; white-space: pre-wrap">{html.escape(text)}</pre>' if text else ""
+
+
+def _bar_html(bar: _Bar, line: str) -> str:
+    if bar.target:
+        progress = f'<progress value="{min(bar.current, bar.target)}" max="{bar.target}" style="width: 20em"></progress>'
+    else:  # unknown length: an indeterminate bar
+        progress = '<progress style="width: 20em"></progress>'
+    label = f"<b>{html.escape(bar.label)}</b> " if bar.label else ""
+    return (f'<div style="font-family: monospace; white-space: pre-wrap">{label}{progress} '
+            f"{html.escape(line)}</div>")

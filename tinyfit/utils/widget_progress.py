@@ -1,0 +1,101 @@
+"""WidgetProgress: the notebook progress of fit/evaluate/predict drawn with ipywidgets.
+
+The widgets live only while the kernel does: a saved notebook holding a widget
+view shows "Error displaying widget" once reopened. So `close()` closes every
+widget and puts the static summary of NotebookProgress in its place, in the
+same output.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from typing import Any
+
+from .notebook_progress import NotebookProgress, _pre
+
+__all__ = ["WidgetProgress", "notebook_progress"]
+
+_warned_no_widgets = False
+
+
+class WidgetProgress(NotebookProgress):
+    """Progress as ipywidgets: the finished lines (HTML) above a label, an IntProgress bar and the figures.
+
+    Args: as NotebookProgress; `widgets` is the ipywidgets module.
+    """
+
+    def __init__(self, widgets: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._widgets = widgets
+        self._finished_view = widgets.HTML(value="")
+        self._label = widgets.HTML(value="")
+        self._progress = widgets.IntProgress(value=0, min=0, max=1)
+        self._figures = widgets.HTML(value="")
+        row = widgets.HBox([self._label, self._progress, self._figures])
+        self._box = widgets.VBox([self._finished_view, row])
+        self._parts = [self._finished_view, self._label, self._progress, self._figures, row, self._box]
+
+    def begin(self, label: str, target: int | None, unit: str = "step", nested: bool = False) -> None:
+        with self._progress.hold_sync():
+            # Unknown length: the bar fills as steps come, and finish() completes it.
+            self._progress.max = target if target else 1
+            self._progress.value = 0
+            self._progress.bar_style = ""
+        self._label.value = f"<b>{html.escape(label)}</b>" if label else ""
+        super().begin(label, target, unit, nested)
+
+    def _draw_bar(self) -> None:
+        self._last_draw = self._clock()
+        if self._handle is None:
+            self._show(self._box)
+        bar = self.bar
+        if bar is None:
+            return
+        line = bar.line(self._clock(), finished=False)
+        with self._progress.hold_sync():
+            if bar.target is None and bar.current > self._progress.max:
+                self._progress.max = bar.current * 2
+            self._progress.value = min(bar.current, self._progress.max)
+        self._figures.value = f'<span style="font-family: monospace">{html.escape(line)}</span>'
+
+    def _draw_finished(self) -> None:
+        if self._handle is None:
+            self._show(self._box)
+        self._finished_view.value = _pre(self.summary_text())
+        with self._progress.hold_sync():
+            self._progress.value = self._progress.max
+            self._progress.bar_style = "success"
+
+    def _release(self) -> None:
+        # A widget's layout and style are widgets of their own: close them too, or their state stays behind.
+        for part in self._parts:
+            for model in (getattr(part, "layout", None), getattr(part, "style", None), part):
+                if model is not None:
+                    model.close()
+
+
+def notebook_progress(mode: str, interval: float = 0.1) -> NotebookProgress:
+    """The notebook front end for `mode` ("widget" or "html").
+
+    "widget" needs ipywidgets; without it the HTML bar is used, and a warning
+    (once per session) says how to get the widget.
+    """
+    if mode == "html":
+        return NotebookProgress(interval=interval)
+    if mode != "widget":
+        raise ValueError(f"notebook progress mode must be 'widget' or 'html'; got mode={mode!r}.")
+    try:
+        import ipywidgets
+    except ImportError as error:
+        global _warned_no_widgets
+        if not _warned_no_widgets:
+            _warned_no_widgets = True
+            warnings.warn(
+                f"tinyfit shows progress as an HTML bar because ipywidgets cannot be imported ({error}). "
+                "For the widget bar: pip install ipywidgets, then restart the kernel. "
+                "TINYFIT_PROGRESS=html chooses the HTML bar without this message.",
+                stacklevel=2,
+            )
+        return NotebookProgress(interval=interval)
+    return WidgetProgress(ipywidgets, interval=interval)
