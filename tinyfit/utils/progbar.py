@@ -20,6 +20,8 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
+from .line_fit import fit_line, stream_columns, wrap_line
+
 __all__ = ["Progbar", "progress_mode"]
 
 _ENV = "TINYFIT_PROGRESS"
@@ -196,15 +198,18 @@ class Progbar:
         if self.mode == "off" or (self.mode == "epoch" and not finalize):
             return
         if self.mode == "epoch":
-            self._write(self._line(current, now, finalize=True) + "\n")
+            self._write("\n".join(self._rows(current, now)) + "\n")
             return
         if not finalize and self._last_draw is not None and now - self._last_draw < self.interval:
             return
-        line = self._line(current, now, finalize)
+        if finalize:  # printed once: every figure kept, broken between items where too wide
+            line, *more = self._rows(current, now)
+        else:  # redrawn: never wider than the terminal, or each redraw would leave a wrapped copy
+            line, more = self._fitted_line(current, now), []
         padding = " " * max(self._drawn_width - len(line), 0)  # wipe what a longer line left behind
         self._drawn_width = len(line)
         self._last_draw = now
-        self._write("\r" + line + padding + ("\n" if finalize else ""))
+        self._write("\r" + "\n".join([line + padding, *more]) + ("\n" if finalize else ""))
 
     def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
         """Advances the bar by `n` steps."""
@@ -234,32 +239,59 @@ class Progbar:
             return (now - self._time_after_first_step) / (current - 1)
         return (now - self._start) / current
 
-    def _line(self, current: int, now: float, finalize: bool) -> str:
+    def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
+        """ "step/steps bar time per-step", the part of the line that is never dropped."""
         per_step = self._time_per_step(current, now)
         if self.target is None:
             head = f"{current:>7}/Unknown"
         else:
             digits = len(str(self.target))
-            head = f"{current:>{digits}}/{self.target} {self._bar(current)}"
+            bar = self._bar(current, bar_width)
+            head = f"{current:>{digits}}/{self.target}" + (f" {bar}" if bar else "")
         if finalize or self.target is None:
             elapsed = _format_duration(now - self._start)
         else:
             elapsed = _format_duration(per_step * max(self.target - current, 0))  # time left
-        parts = [f"{head} {elapsed} {_format_per_step(per_step, self.unit_name)}"]
+        return f"{head} {elapsed} {_format_per_step(per_step, self.unit_name)}"
+
+    def _items(self) -> list[tuple[str, str]]:
+        items = []
         for name, (total, count) in self._values.items():
             value = total / count if isinstance(total, float) else total
-            parts.append(f"{name}: {_format_value(value)}")
-        return " - ".join(parts)
+            items.append((name, _format_value(value)))
+        return items
 
-    def _bar(self, current: int) -> str:
+    def _line(self, current: int, now: float, finalize: bool) -> str:
+        """The whole line, every value in it, however wide."""
+        return " - ".join(self._pieces(current, now, finalize))
+
+    def _pieces(self, current: int, now: float, finalize: bool) -> list[str]:
+        head = self._head(current, now, finalize, self.width)
+        return [head, *(f"{name}: {value}" for name, value in self._items())]
+
+    def _rows(self, current: int, now: float) -> list[str]:
+        """The finished line, broken between " - " items into rows that fit the stream's width."""
+        return wrap_line(self._pieces(current, now, finalize=True), stream_columns(self._out()))
+
+    def _fitted_line(self, current: int, now: float) -> str:
+        """The line under way, shortened to fit the terminal (see tinyfit.utils.line_fit)."""
+        limit = stream_columns(self._out())
+        if limit is None:
+            return self._line(current, now, finalize=False)
+        ellipsis = "..." if self._chars == ASCII_BAR else "…"
+        return fit_line(lambda bar_width: self._head(current, now, False, bar_width), self.width,
+                        self._items(), limit, ellipsis)
+
+    def _bar(self, current: int, width: int | None = None) -> str:
+        width = self.width if width is None else width
         done_char, head_char, todo_char = self._chars
         fraction = 1.0 if not self.target else min(max(current / self.target, 0.0), 1.0)
-        done = int(self.width * fraction)
-        if done == self.width:
-            return done_char * self.width
+        done = int(width * fraction)
+        if done == width:
+            return done_char * width
         if done == 0:
-            return todo_char * self.width
-        return done_char * (done - 1) + head_char + todo_char * (self.width - done)
+            return todo_char * width
+        return done_char * (done - 1) + head_char + todo_char * (width - done)
 
     def _write(self, text: str) -> None:
         out = self._out()
