@@ -7,6 +7,7 @@ of a given size, and replay what the terminal received in a terminal emulator
 
 import fcntl
 import io
+import json
 import os
 import re
 import struct
@@ -191,6 +192,18 @@ def test_every_redraw_fits_and_the_last_line_keeps_every_figure(monkeypatch):
                                  "    - val_sparse_categorical_accuracy: 0.8125"]
 
 
+def test_verbose_2_on_a_terminal_breaks_its_one_line_between_items(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out, clock = Terminal(), Clock()
+    bar = Progbar(50, verbose=2, stream=out, clock=clock)
+    for step in range(1, 51):
+        clock.now += 0.04
+        bar.update(step, [("loss", 0.574), ("sparse_categorical_accuracy", 0.84)])
+    assert "\r" not in out.getvalue()
+    assert out.getvalue().splitlines() == ["50/50 " + "━" * 20 + " 2s 40ms/step - loss: 0.5740",
+                                           "    - sparse_categorical_accuracy: 0.8400"]
+
+
 def test_an_ascii_terminal_marks_dropped_metrics_in_ascii(monkeypatch):
     monkeypatch.setenv("COLUMNS", "50")
     raw = io.BytesIO()
@@ -293,3 +306,45 @@ def test_the_check_sees_stale_lines_when_the_bar_is_wider_than_the_screen(monkey
     output, _ = fit_on_terminal(monkeypatch, 200, metrics=["sparse_categorical_accuracy"], validation=True)
     rows = screen_rows(output, 60)
     assert len(rows) > 6 + 3 * 25
+
+
+# ------------------------------------------------------------------ a notebook's text output, in a real kernel
+NOTEBOOK_FIT = """
+import numpy as np
+import tinyfit as keras
+from tinyfit import layers
+
+rng = np.random.default_rng(0)
+x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 3, size=64)
+model = keras.Sequential([keras.Input((8,)), layers.Dense(16, activation="relu"), layers.Dense(3)])
+model.compile(optimizer=keras.optimizers.RMSprop(1e-3),
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=[keras.metrics.SparseCategoricalAccuracy()])
+history = model.fit(x, y, batch_size=16, epochs=2, validation_data=(x[:16], y[:16]))
+"""
+
+
+@pytest.mark.slow
+def test_a_notebook_text_output_breaks_lines_between_items_not_mid_word(monkeypatch, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("TINYFIT_PROGRESS", "text")  # the kernel inherits this process's environment
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK_FIT),
+                                               nbformat.v4.new_code_cell("import json; print(json.dumps(history.history))")])
+    nbclient.NotebookClient(notebook, timeout=240, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = notebook.cells[0].outputs
+    assert all(output.output_type == "stream" and output.name == "stdout" for output in outputs), outputs
+    lines = "".join(output.text for output in outputs).splitlines()
+    history = json.loads(notebook.cells[1].outputs[0].text)
+    assert all(len(line) <= line_fit.NOTEBOOK_COLUMNS for line in lines), lines
+    assert lines[0] == "Epoch 1/2" and lines.count("Epoch 2/2") == 1
+    second = lines.index("Epoch 2/2")
+    for epoch, record in enumerate((lines[1:second], lines[second + 1:])):
+        assert len(record) == 2, record  # ~150 characters: one break
+        assert record[0].startswith("4/4 ━") and record[1].startswith("    - "), record
+        text = record[0] + " - " + record[1][len("    - "):]
+        assert re.fullmatch(r"4/4 ━{20} \d+s \d+(us|ms|s)/step - loss: [\d.]+ - sparse_categorical_accuracy: "
+                            r"[\d.]+ - val_loss: [\d.]+ - val_sparse_categorical_accuracy: [\d.]+", text), text
+        for name in ("loss", "sparse_categorical_accuracy", "val_loss", "val_sparse_categorical_accuracy"):
+            assert f" - {name}: {history[name][epoch]:.4f}" in text
