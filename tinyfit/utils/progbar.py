@@ -145,6 +145,12 @@ def _format_value(value: Any) -> str:
 class Progbar:
     """A progress bar over `target` steps.
 
+    The line fits where it is shown (see tinyfit.utils.line_fit): on a
+    terminal the line under way is shortened to the terminal's width, so that
+    redrawing it with "\\r" leaves nothing behind; a finished line keeps every
+    value and, on a terminal or in a notebook, is broken between its " - "
+    items where it is too wide. Files and pipes get one line, whatever its width.
+
     Args:
         target: the number of steps, or None when unknown (the bar then shows "n/Unknown").
         width: the bar's width in characters.
