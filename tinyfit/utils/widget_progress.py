@@ -63,6 +63,12 @@ class WidgetProgress(NotebookProgress):
         if self._handle is None:
             self._show(self._box)
         self._finished_view.value = _pre(self.summary_text())
+        if self.bar is not None:  # a validation bar ended: the epoch's bar is back, as it was
+            self._label.value = f"<b>{html.escape(self.bar.label)}</b>" if self.bar.label else ""
+            with self._progress.hold_sync():
+                self._progress.max = self.bar.target if self.bar.target else max(self.bar.current, 1)
+                self._progress.value = min(self.bar.current, self._progress.max)
+            return
         with self._progress.hold_sync():
             self._progress.value = self._progress.max
             self._progress.bar_style = "success"
