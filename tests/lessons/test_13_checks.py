@@ -108,6 +108,25 @@ def test_train_with_bar_leaves_a_static_summary_even_when_interrupted(ns, monkey
     assert type(final).__name__ == "HTML" and "Epoch 1/3 - loss:" in final.data and "Epoch 2/3" not in final.data
 
 
+def _saved_outputs(marker):
+    import nbformat
+
+    (cell,) = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code" and marker in c.source]
+    return cell.outputs
+
+
+def test_the_saved_widget_demo_is_one_static_summary(ns):
+    # Saved from a live kernel: the widget's one display was replaced by HTML listing every epoch.
+    (output,) = _saved_outputs("summary = train_with_bar(")
+    assert output.output_type == "display_data" and set(output.data) == {"text/html", "text/plain"}
+    assert all(f"Epoch {epoch}/3 - loss:" in output.data["text/html"] for epoch in (1, 2, 3))
+
+
+def test_the_saved_live_plot_is_one_image(ns):
+    (output,) = _saved_outputs("callbacks=[live]")
+    assert "image/png" in output.data
+
+
 # ------------------------------------------------------------ exercise 1
 def _too_high_if_it_ends_high(history):
     loss = np.array(history["loss"])
