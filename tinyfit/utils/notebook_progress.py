@@ -214,8 +214,19 @@ def _ipython_shell() -> Any:
     return shell if shell is not None and hasattr(shell, "events") else None
 
 
+# Notebook front ends break long lines anywhere, mid-word; these break only between " - " items.
+_TEXT_STYLE = "margin: 0; font-family: monospace; white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
+
+
+def html_line(line: str) -> str:
+    """One progress line as HTML that wraps only between its " - " items (spaces inside an item do not break)."""
+    return "&nbsp;- ".join(html.escape(item).replace(" ", "&nbsp;") for item in line.split(" - "))
+
+
 def _pre(text: str) -> str:
-    return f'<pre style="margin: 0; white-space: pre-wrap">{html.escape(text)}</pre>' if text else ""
+    if not text:
+        return ""
+    return f'<pre style="{_TEXT_STYLE}">' + "\n".join(html_line(line) for line in text.split("\n")) + "</pre>"
 
 
 def _bar_html(bar: _Bar, line: str) -> str:
@@ -224,5 +235,5 @@ def _bar_html(bar: _Bar, line: str) -> str:
     else:  # unknown length: an indeterminate bar
         progress = '<progress style="width: 20em"></progress>'
     label = f"<b>{html.escape(bar.label)}</b> " if bar.label else ""
-    return (f'<div style="font-family: monospace; white-space: pre-wrap">{label}{progress} '
-            f"{html.escape(line)}</div>")
+    return f'<div style="{_TEXT_STYLE}">{label}{progress} {html_line(line)}</div>'
+

@@ -12,7 +12,7 @@ import html
 import warnings
 from typing import Any
 
-from .notebook_progress import NotebookProgress, _pre
+from .notebook_progress import _TEXT_STYLE, NotebookProgress, _pre, html_line
 
 __all__ = ["WidgetProgress", "notebook_progress"]
 
@@ -57,7 +57,7 @@ class WidgetProgress(NotebookProgress):
             if bar.target is None and bar.current > self._progress.max:
                 self._progress.max = bar.current * 2
             self._progress.value = min(bar.current, self._progress.max)
-        self._figures.value = f'<span style="font-family: monospace">{html.escape(line)}</span>'
+        self._figures.value = f'<span style="{_TEXT_STYLE}">{html_line(line)}</span>'
 
     def _draw_finished(self) -> None:
         if self._handle is None:
