@@ -157,6 +157,7 @@ def test_widget_front_end_shows_one_box_then_closes_every_widget_for_the_summary
     assert display.kinds() == ["display"] and display.shown[0][1] is progress._box
     assert progress._progress.max == 100 and progress._progress.bar_style == "success"
     assert "Epoch&nbsp;2/2" in progress._finished_view.value
+    assert progress._label.value == '<b style="white-space: nowrap">Epoch 2/2</b>'  # back from "validation"
     progress.close()
     assert display.kinds() == ["display", "update"]
     assert "Epoch 2/2" in display.shown[-1][1].text

@@ -42,7 +42,7 @@ class WidgetProgress(NotebookProgress):
             self._progress.max = target if target else 1
             self._progress.value = 0
             self._progress.bar_style = ""
-        self._label.value = f"<b>{html.escape(label)}</b>" if label else ""
+        self._label.value = _label_html(label)
         super().begin(label, target, unit, nested)
 
     def _draw_bar(self) -> None:
@@ -64,7 +64,7 @@ class WidgetProgress(NotebookProgress):
             self._show(self._box)
         self._finished_view.value = _pre(self.summary_text())
         if self.bar is not None:  # a validation bar ended: the epoch's bar is back, as it was
-            self._label.value = f"<b>{html.escape(self.bar.label)}</b>" if self.bar.label else ""
+            self._label.value = _label_html(self.bar.label)
             with self._progress.hold_sync():
                 self._progress.max = self.bar.target if self.bar.target else max(self.bar.current, 1)
                 self._progress.value = min(self.bar.current, self._progress.max)
@@ -105,3 +105,8 @@ def notebook_progress(mode: str, interval: float = 0.1) -> NotebookProgress:
             )
         return NotebookProgress(interval=interval)
     return WidgetProgress(ipywidgets, interval=interval)
+
+
+def _label_html(label: str) -> str:
+    # nowrap: "Epoch 2/3" stays on one line beside the bar, however narrow the page.
+    return f'<b style="white-space: nowrap">{html.escape(label)}</b>' if label else ""
