@@ -219,8 +219,13 @@ _TEXT_STYLE = "margin: 0; font-family: monospace; white-space: pre-wrap; word-br
 
 
 def html_line(line: str) -> str:
-    """One progress line as HTML that wraps only between its " - " items (spaces inside an item do not break)."""
-    return "&nbsp;- ".join(html.escape(item).replace(" ", "&nbsp;") for item in line.split(" - "))
+    """One progress line as HTML that wraps only between its " - " items (each item, with its dash, unbroken).
+
+    Spans rather than non-breaking spaces: text copied from the page has plain spaces.
+    """
+    items = line.split(" - ")
+    return " ".join(f'<span style="white-space: nowrap">{html.escape(item)}{" -" if i < len(items) - 1 else ""}</span>'
+                    for i, item in enumerate(items))
 
 
 def _pre(text: str) -> str:
