@@ -189,3 +189,23 @@ def test_without_ipywidgets_the_html_bar_and_one_warning(tmp_path):
     assert any("<progress" in c["data"]["text/html"] for c in updates)
     assert client.count(2, "comm_open") == 0
     assert_clean(notebook, client)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["widget", "html"])
+def test_a_callbacks_prints_and_csv_logger_survive_the_notebook_bar(tmp_path, mode):
+    fit_cell = """
+csv = keras.callbacks.CSVLogger("log.csv")
+say = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(f"callback saw epoch {epoch}"))
+history = model.fit(x, y, epochs=3, batch_size=64, validation_split=0.25, callbacks=[csv, say])
+"""
+    notebook, client = run_notebook(tmp_path, mode, [SETUP_CELL, fit_cell])
+    outputs = notebook.cells[1].outputs
+    printed = "".join(o.text for o in outputs if o.output_type == "stream")
+    for epoch in range(3):
+        assert f"callback saw epoch {epoch}" in printed  # in the cell, beside the bar, not lost
+    summaries = [o for o in outputs if o.output_type == "display_data"]
+    assert len(summaries) == 1 and "Epoch 3/3" in summaries[0].data["text/plain"]
+    rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert rows[0].split(",")[0] == "epoch" and "val_loss" in rows[0] and len(rows) == 4
+    assert_clean(notebook, client)
