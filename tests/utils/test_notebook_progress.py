@@ -199,7 +199,7 @@ def test_errors_name_the_bad_value():
     ("auto", {"TINYFIT_PROGRESS": "html"}, False, "epoch"),  # a script: text, whatever the setting
 ])
 def test_progress_mode_in_a_notebook(monkeypatch, verbose, environ, in_kernel, expected):
-    monkeypatch.setattr(progbar_module, "_in_notebook_kernel", lambda: in_kernel)
+    monkeypatch.setattr(progbar_module, "in_notebook_kernel", lambda: in_kernel)
     assert progress_mode(verbose, sys.stdout, environ, notebook=True) == expected
     assert progress_mode(verbose, sys.stdout, environ) in ("off", "epoch", "live")  # callers that draw text only
     assert progress_mode(verbose, io.StringIO(), environ, notebook=True) in ("off", "epoch")  # a stream given
@@ -209,7 +209,7 @@ def test_progbar_logger_in_a_notebook_draws_html_through_one_handle(monkeypatch)
     ipython_display = pytest.importorskip("IPython.display")
     display = Recorder()
     monkeypatch.setattr(ipython_display, "display", display)
-    monkeypatch.setattr(progbar_module, "_in_notebook_kernel", lambda: True)
+    monkeypatch.setattr(progbar_module, "in_notebook_kernel", lambda: True)
     monkeypatch.setenv("TINYFIT_PROGRESS", "html")
     out = io.StringIO()
     logger = ProgbarLogger(notebook_interval=0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +12,7 @@ from ..utils.history_plot import (
     Curve, check_figsize, check_log_scale, check_metrics, draw_curves, metric_names, new_figure, png_bytes,
     require_matplotlib,
 )
+from ..utils.kernel import in_notebook_kernel
 from .callback import Callback, Logs
 
 DEFAULT_FILE = "live_plot.png"
@@ -20,13 +20,6 @@ DEFAULT_FILE = "live_plot.png"
 
 def _now() -> float:
     return time.monotonic()
-
-
-def in_notebook_kernel() -> bool:
-    """True inside a running Jupyter kernel (IPython is loaded and its shell has a kernel)."""
-    ipython = sys.modules.get("IPython")  # a kernel has imported it; never import it just to ask
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return shell is not None and hasattr(shell, "kernel")
 
 
 def _number(value: Any) -> float | None:

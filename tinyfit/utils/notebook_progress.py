@@ -16,6 +16,7 @@ import html
 import time
 from typing import Any, Callable, Iterable
 
+from .kernel import ipython_shell
 from .progbar import _format_duration, _format_per_step, _format_value
 
 __all__ = ["NotebookProgress", "ProgressSummary"]
@@ -207,10 +208,8 @@ class NotebookProgress:
 
 
 def _ipython_shell() -> Any:
-    import sys
-
-    ipython = sys.modules.get("IPython")  # never import IPython just to ask
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    """The running IPython shell when it can tell us a cell has finished (its `events`), else None."""
+    shell = ipython_shell()
     return shell if shell is not None and hasattr(shell, "events") else None
 
 

@@ -20,6 +20,7 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
+from .kernel import in_notebook_kernel
 from .line_fit import fit_line, stream_columns, wrap_line
 
 __all__ = ["Progbar", "progress_mode"]
@@ -42,13 +43,6 @@ def _is_terminal(stream: Any) -> bool:
 
 def _ci_is_set(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _in_notebook_kernel() -> bool:
-    """True inside a running Jupyter kernel (IPython is loaded and its shell has a kernel)."""
-    ipython = sys.modules.get("IPython")  # a kernel has imported it; never import it just to ask
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return shell is not None and hasattr(shell, "kernel")
 
 
 def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
@@ -94,7 +88,7 @@ def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
     if verbose == 2:
         return "epoch"
     explicit = setting not in ("", "auto")
-    if notebook and setting != "text" and stream is sys.stdout and _in_notebook_kernel():
+    if notebook and setting != "text" and stream is sys.stdout and in_notebook_kernel():
         if setting == "html":
             return "html"
         if explicit or not _ci_is_set(environ):
