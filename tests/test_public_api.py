@@ -9,7 +9,7 @@ def test_top_level_exports_are_pinned():
     assert tinyfit.__all__ == [
         "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
         "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
-        "optimizers", "callbacks", "models", "data", "datasets", "utils",
+        "optimizers", "callbacks", "models", "data", "datasets", "utils", "saving",
         "Input", "Model", "Sequential",
     ]
     for name in tinyfit.__all__:
@@ -33,6 +33,12 @@ def test_the_guides_names_resolve():
     ]
     assert all(callable(obj) for obj in used_by_the_guide)
 
+
+
+def test_saving_exports_are_pinned():
+    assert keras.saving.__all__ == ["register_keras_serializable", "serialize_keras_object",
+                                    "deserialize_keras_object", "get_registered_name", "get_registered_object"]
+    assert callable(keras.saving.register_keras_serializable)
 
 
 def test_utils_exports_are_pinned():

@@ -13,6 +13,7 @@ from . import layers
 from . import losses, metrics, optimizers, callbacks
 from . import models
 from . import data, datasets, utils
+from . import saving
 from .layers import Input
 from .models import Model, Sequential
 
@@ -21,6 +22,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend",
     "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
-    "optimizers", "callbacks", "models", "data", "datasets", "utils",
+    "optimizers", "callbacks", "models", "data", "datasets", "utils", "saving",
     "Input", "Model", "Sequential",
 ]

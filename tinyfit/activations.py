@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import ops
 from .autograd.tensor import Tensor
-from .utils.registry import Registry
+from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("activation")
 register = _REGISTRY.register
@@ -207,6 +207,9 @@ def serialize(activation: Callable[..., Any]) -> str:
     A function of your own is serialized by its `__name__`; register it with
     `tinyfit.activations.register("name")` so that `get` (and loading) finds it.
     """
+    custom = registered_name(activation) if callable(activation) and hasattr(activation, "__name__") else None
+    if custom is not None and ">" in custom:
+        return custom
     for name in _REGISTRY.names():
         if _REGISTRY.lookup(name) is activation:
             return name

@@ -21,7 +21,7 @@ import numpy
 
 from .autograd.tensor import Tensor, as_dtype
 from .utils import random as _random
-from .utils.registry import Registry
+from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("initializer")
 
@@ -300,7 +300,7 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
     """{"class_name": ..., "config": ...}: what `get` turns back into the initializer."""
     if not isinstance(initializer, Initializer):
         raise TypeError(f"serialize: {initializer!r} is not an Initializer.")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return {"class_name": registered_name(type(initializer)), "config": initializer.get_config()}
 
 
 def _as_shape(shape: Any) -> tuple[int, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import ops
 from .autograd.tensor import Tensor
-from .utils.registry import Registry
+from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("regularizer")
 
@@ -133,7 +133,7 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     """{"class_name": ..., "config": ...}: what `get` turns back into the regularizer."""
     if not isinstance(regularizer, Regularizer):
         raise TypeError(f"serialize: {regularizer!r} is not a Regularizer.")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return {"class_name": registered_name(type(regularizer)), "config": regularizer.get_config()}
 
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize"]

@@ -31,6 +31,7 @@ from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
+from ..utils.registry import Registry
 
 __all__ = [
     "Layer",
@@ -79,3 +80,10 @@ __all__ = [
     "Embedding",
     "Rescaling",
 ]
+
+# The layer family's registry: model configs name their layers by these names.
+registry = Registry("layer")
+for _name in __all__:
+    if isinstance(globals()[_name], type) and issubclass(globals()[_name], Layer):
+        registry.add(_name, globals()[_name])
+del _name

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ..utils.registry import Registry
+from ..utils.registry import Registry, registered_name
 from .loss import Loss
 from .losses import (
     BinaryCrossentropy,
@@ -107,9 +107,9 @@ def serialize(loss: Any) -> Any:
     if loss is None or isinstance(loss, str):
         return loss
     if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+        return {"class_name": registered_name(type(loss)), "config": loss.get_config()}
     if callable(loss) and hasattr(loss, "__name__"):
-        return {"class_name": "function", "config": loss.__name__}
+        return {"class_name": "function", "config": registered_name(loss)}
     raise TypeError(f"serialize: cannot describe {loss!r}; expected a Loss object or a named function.")
 
 

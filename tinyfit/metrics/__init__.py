@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ..losses import losses as _loss_functions
 from ..losses.loss import to_snake_case
-from ..utils.registry import Registry
+from ..utils.registry import Registry, registered_name
 from .accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -153,7 +153,7 @@ def serialize(metric: Any) -> Any:
     if metric is None or isinstance(metric, str):
         return metric
     if isinstance(metric, Metric):
-        return {"class_name": type(metric).__name__, "config": metric.get_config()}
+        return {"class_name": registered_name(type(metric)), "config": metric.get_config()}
     return serialize_function(metric)
 
 
@@ -165,7 +165,7 @@ def serialize_function(fn: Callable) -> dict[str, Any]:
             f"serialize: cannot describe {fn!r}; metrics are saved by name, so use a Metric object "
             "or a function defined with def."
         )
-    return {"class_name": "function", "config": name}
+    return {"class_name": "function", "config": registered_name(fn)}
 
 
 def _find(name: str, custom_objects: dict[str, Any], functions: bool) -> Any:

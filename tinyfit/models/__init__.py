@@ -10,5 +10,11 @@
 from .input_check import check_input_data
 from .model import Model
 from .sequential import Sequential
+from ..layers import registry as _layer_registry
+
+# Models are layers too: a model inside a model is saved by these names.
+_layer_registry.add("Model", Model)
+_layer_registry.add("Functional", Model)
+_layer_registry.add("Sequential", Sequential)
 
 __all__ = ["Model", "Sequential", "check_input_data"]

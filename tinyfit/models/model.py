@@ -25,6 +25,7 @@ from ..layers.symbolic import KerasTensor, any_symbolic
 from ..trainers.trainer import Trainer
 from . import input_check, summary as summary_module
 from .functional import FunctionalGraph
+from .model_config import functional_config, functional_from_config
 
 
 class Model(Trainer, Layer):
@@ -238,11 +239,21 @@ class Model(Trainer, Layer):
         return self.layers
 
     def get_config(self) -> dict[str, Any]:
+        """A functional model's graph (layers, their calls, inputs, outputs) as plain data.
+
+        A subclassed model gives only its name, trainable and dtype: write your
+        own get_config returning the arguments of your __init__ to save it.
+        """
         if self._graph is not None:
-            raise NotImplementedError(
-                "get_config of a functional model (its graph as JSON) comes with model saving."
-            )
+            return functional_config(self)
         return super().get_config()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> "Model":
+        """The model `get_config` described, with new weights (set_weights puts trained ones back)."""
+        if "layers" in config and "input_layers" in config:
+            return functional_from_config(cls, config, custom_objects)
+        return cls(**config)
 
     def __repr__(self) -> str:
         kind = "functional" if self._graph is not None else "subclassed"

@@ -17,7 +17,9 @@ from ..layers.input_layer import Input, InputLayer
 from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor
 from .functional import FunctionalGraph
+from ..utils.registry import custom_object_scope, registered_name
 from .model import Model
+from .model_config import layer_from_entry
 
 
 class Sequential(Model):
@@ -118,3 +120,26 @@ class Sequential(Model):
     @property
     def input_shape(self) -> tuple | None:
         return self._graph.inputs[0].shape if self._graph is not None else self._known_input_shape()
+
+    # ------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        """The layers' configs in order, and the input's batch shape when it is known."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "layers": [
+            {"class_name": registered_name(type(layer)), "config": layer.get_config()} for layer in self._layers
+        ]}
+        shape = self.input_shape
+        if shape is not None:
+            config["batch_shape"] = list(shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> "Sequential":
+        """The Sequential model `get_config` described, with new weights."""
+        config = dict(config)
+        entries = config.pop("layers", [])
+        batch_shape = config.pop("batch_shape", None)
+        with custom_object_scope(custom_objects):
+            stack = [layer_from_entry(entry, custom_objects) for entry in entries]
+        if batch_shape is not None:
+            stack.insert(0, Input(batch_shape=tuple(batch_shape), dtype=stack[0].dtype if stack else None))
+        return cls(stack, **config)

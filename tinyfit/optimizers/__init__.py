@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..utils.registry import Registry
+from ..utils.registry import Registry, registered_name
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -48,7 +48,7 @@ def serialize(optimizer: Optimizer) -> dict:
     """{"class_name": ..., "config": ...}: plain JSON-ready data, no code."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizers.serialize: expected an Optimizer, got {type(optimizer).__name__}.")
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return {"class_name": registered_name(type(optimizer)), "config": optimizer.get_config()}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..utils.registry import Registry
+from ..utils.registry import Registry, registered_name
 
 __all__ = [
     "LearningRateSchedule",
@@ -238,7 +238,7 @@ def serialize(schedule: LearningRateSchedule) -> dict:
     """{"class_name": ..., "config": ...}: plain JSON-ready data, no code."""
     if not isinstance(schedule, LearningRateSchedule):
         raise TypeError(f"schedules.serialize: expected a LearningRateSchedule, got {type(schedule).__name__}.")
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return {"class_name": registered_name(type(schedule)), "config": schedule.get_config()}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
