@@ -63,8 +63,8 @@ def test_expected_shapes_accepts_matching_arrays_with_or_without_labels(tmp_path
 def test_wrong_expected_shape_names_member_variable_and_both_shapes(tmp_path):
     write_archive(tmp_path / "m.keras", {}, None, _arrays())
     with pytest.raises(ValueError, match=r"m\.keras.*weights member 'weights/0\.npy' declares shape "
-                                         r"\(3, 4\) but 'dense/kernel' expects \(20, 16\)"):
-        read_archive(tmp_path / "m.keras", {"weights": [("dense/kernel", (20, 16)), (4,), (2, 3)]})
+                                         r"\(3, 4\) but layer 'dense' expects \(20, 16\)"):
+        read_archive(tmp_path / "m.keras", {"weights": [("layer 'dense'", (20, 16)), (4,), (2, 3)]})
 
 
 def test_wrong_number_of_expected_arrays_names_both_counts(tmp_path):

@@ -194,6 +194,12 @@ class _CheckedReader:
         self.stream = archive.open(info)
         self.sha = hashlib.sha256()
 
+    def __enter__(self) -> "_CheckedReader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stream.close()
+
     def read(self, n: int = -1) -> bytes:
         n = self.left if n < 0 else min(n, self.left)
         parts = []
@@ -220,7 +226,6 @@ class _CheckedReader:
     def finish(self, expected_sha: str) -> None:
         if self.left:
             raise _refuse(self.path, f"member '{self.name}' has {self.left} unread bytes after its content.")
-        self.stream.close()
         if self.sha.hexdigest() != expected_sha:
             raise _refuse(self.path, f"member '{self.name}' fails its sha256 check (the file is corrupted "
                                      f"or was altered after saving).")
@@ -273,8 +278,8 @@ def _read_manifest(path: str, archive: zipfile.ZipFile, members: dict[str, zipfi
     if "manifest.json" not in members:
         raise _refuse(path, "it has no manifest.json, so it is not a tinyfit model file. "
                             "Save one with model.save(path).")
-    reader = _CheckedReader(path, archive, members["manifest.json"])
-    manifest = _parse_json(path, "manifest.json", reader.read())
+    with _CheckedReader(path, archive, members["manifest.json"]) as reader:
+        manifest = _parse_json(path, "manifest.json", reader.read())
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
         raise _refuse(path, f"its manifest names format {found!r}, not {FORMAT_NAME!r}.")
@@ -315,7 +320,11 @@ def _label_and_shape(expected: Any) -> tuple[str | None, tuple[int, ...]]:
 
 def _read_npy(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha: str,
               expected: Any | None) -> np.ndarray:
-    name, reader = info.filename, _CheckedReader(path, archive, info)
+    with _CheckedReader(path, archive, info) as reader:
+        return _read_npy_from(path, info.filename, reader, sha, expected)
+
+
+def _read_npy_from(path: str, name: str, reader: _CheckedReader, sha: str, expected: Any | None) -> np.ndarray:
     try:
         version = npy_format.read_magic(reader)
         if version == (1, 0):
@@ -335,7 +344,7 @@ def _read_npy(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha: s
     if expected is not None:
         label, want = _label_and_shape(expected)
         if tuple(shape) != want:
-            owner = f"'{label}'" if label else "the model"
+            owner = label or "the model"
             raise _refuse(path, f"{name.split('/')[0]} member '{name}' declares shape {tuple(shape)} but "
                                 f"{owner} expects {want}.")
     count = 1
@@ -361,8 +370,8 @@ def read_archive(path: str | os.PathLike,
         path: the archive.
         expected_shapes: optional {"weights": [shape or (label, shape), ...], "optimizer": [...]};
             for a group given, the archive must hold exactly that many arrays of those shapes
-            (checked from each header before its array is allocated). The label names the
-            variable in error messages.
+            (checked from each header before its array is allocated). The label is the phrase
+            that names the variable's owner in errors, e.g. "layer 'dense'".
 
     Returns:
         (config, compile_config, arrays) with arrays = {"weights": [...], "optimizer": [...]}.
@@ -385,9 +394,9 @@ def read_archive(path: str | os.PathLike,
         listed = manifest["members"]
         documents = {}
         for name in ("config.json", "compile.json"):
-            reader = _CheckedReader(path, archive, members[name])
-            raw = reader.read()
-            reader.finish(listed[name]["sha256"])
+            with _CheckedReader(path, archive, members[name]) as reader:
+                raw = reader.read()
+                reader.finish(listed[name]["sha256"])
             documents[name] = _parse_json(path, name, raw)
         indices: dict[str, list[int]] = {group: [] for group in ARRAY_GROUPS}
         for name in members:
