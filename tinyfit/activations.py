@@ -19,6 +19,7 @@ from .autograd.tensor import Tensor
 from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("activation")
+registry = _REGISTRY  # every family names its Registry `registry`
 register = _REGISTRY.register
 
 

@@ -24,6 +24,7 @@ from .utils import random as _random
 from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("initializer")
+registry = _REGISTRY  # every family names its Registry `registry`
 
 
 def _register(*names: str):

@@ -18,6 +18,7 @@ from .autograd.tensor import Tensor
 from .utils.registry import Registry, registered_name
 
 _REGISTRY = Registry("regularizer")
+registry = _REGISTRY  # every family names its Registry `registry`
 
 
 class Regularizer:

@@ -199,3 +199,42 @@ def test_two_classes_under_one_name_are_refused(clean_custom_registry):
         @register_keras_serializable(package="Dup", name="Thing")
         class B(layers.Layer):
             pass
+
+
+def test_one_registry_per_family_is_what_get_and_loading_use(clean_custom_registry):
+    from tinyfit.saving.serialization import FAMILIES
+
+    for family, module in [("layer", layers), ("loss", losses), ("metric", metrics), ("optimizer", optimizers),
+                           ("learning rate schedule", schedules), ("initializer", initializers),
+                           ("regularizer", regularizers), ("activation", activations)]:
+        assert module.registry is FAMILIES[family]
+        assert module.registry.family == family
+
+    @register_keras_serializable(package="Custom")
+    class HalfSGD(optimizers.SGD):
+        def __init__(self, learning_rate=0.005, **kwargs):
+            super().__init__(learning_rate=learning_rate, **kwargs)
+
+    @register_keras_serializable(package="Custom")
+    class Twos(initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            return np.full(shape, 2.0, dtype=dtype or "float32")
+
+    @register_keras_serializable(package="Custom")
+    def cube(x):
+        return x * x * x
+
+    assert isinstance(optimizers.get("Custom>HalfSGD"), HalfSGD)
+    assert isinstance(initializers.get("Custom>Twos"), Twos)
+    assert activations.get("Custom>cube") is cube
+    assert activations.serialize(cube) == "Custom>cube"
+    dense = layers.Dense(2, activation=cube, kernel_initializer=Twos())
+    config = json.loads(json.dumps(dense.get_config()))
+    assert config["activation"] == "Custom>cube"
+    assert config["kernel_initializer"]["class_name"] == "Custom>Twos"
+    again = layers.Dense.from_config(config)
+    out = again(np.ones((1, 3), "float32"))
+    np.testing.assert_allclose(np.asarray(out.numpy()), [[216.0, 216.0]])  # (3 * 2) ** 3
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+    model.compile(optimizer="Custom>HalfSGD", loss="mse")
+    assert isinstance(model.optimizer, HalfSGD)

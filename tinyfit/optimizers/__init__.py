@@ -38,6 +38,7 @@ __all__ = [
 # Names for compile(optimizer="...") and for loading saved models: the class
 # name ("RMSprop") and its lower-case form ("rmsprop").
 REGISTRY = Registry("optimizer")
+registry = REGISTRY  # every family names its Registry `registry`
 for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam):
     REGISTRY.add(_cls.__name__, _cls)
     REGISTRY.add(_cls.__name__.lower(), _cls)

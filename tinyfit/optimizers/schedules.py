@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 REGISTRY = Registry("learning rate schedule")
+registry = REGISTRY  # every family names its Registry `registry`
 
 
 def _positive_steps(owner: str, argument: str, value: Any) -> None:

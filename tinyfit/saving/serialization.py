@@ -24,11 +24,11 @@ FAMILIES: dict[str, Registry] = {
     "layer": layers.registry,
     "loss": losses.registry,
     "metric": metrics.registry,
-    "optimizer": optimizers.REGISTRY,
-    "learning rate schedule": schedules.REGISTRY,
-    "initializer": initializers._REGISTRY,
-    "regularizer": regularizers._REGISTRY,
-    "activation": activations._REGISTRY,
+    "optimizer": optimizers.registry,
+    "learning rate schedule": schedules.registry,
+    "initializer": initializers.registry,
+    "regularizer": regularizers.registry,
+    "activation": activations.registry,
 }
 
 
