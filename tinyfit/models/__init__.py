@@ -17,4 +17,12 @@ _layer_registry.add("Model", Model)
 _layer_registry.add("Functional", Model)
 _layer_registry.add("Sequential", Sequential)
 
-__all__ = ["Model", "Sequential", "check_input_data"]
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Loads a model written by `model.save(filepath)` (see tinyfit.saving.model_file.load_model)."""
+    from ..saving.model_file import load_model as _load  # saving sits above models
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
+
+
+__all__ = ["Model", "Sequential", "check_input_data", "load_model"]

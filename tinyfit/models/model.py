@@ -255,6 +255,26 @@ class Model(Trainer, Layer):
             return functional_from_config(cls, config, custom_objects)
         return cls(**config)
 
+    # Saving lives in tinyfit/saving (above models); imported at call time to keep layering.
+    def save(self, filepath: Any) -> None:
+        """Writes the model (config, compile config, weights, optimizer state) to one file, atomically.
+
+        Any suffix works (`.keras`, `.tinyfit`); the file is tinyfit's own zip format.
+        Load it with `keras.models.load_model(filepath)`.
+        """
+        from ..saving.model_file import save_model
+        save_model(self, filepath)
+
+    def save_weights(self, filepath: Any) -> None:
+        """Writes the weights alone (with their names and shapes) to one file, atomically."""
+        from ..saving.model_file import save_weights
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Loads weights saved by `save_weights` or `save` into this model (same architecture)."""
+        from ..saving.model_file import load_weights
+        load_weights(self, filepath)
+
     def __repr__(self) -> str:
         kind = "functional" if self._graph is not None else "subclassed"
         return f"<{type(self).__name__} name={self.name}, {kind}, built={self.built}>"

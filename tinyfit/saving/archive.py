@@ -22,7 +22,7 @@ import json
 import os
 import re
 import zipfile
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -362,8 +362,17 @@ def _read_npy_from(path: str, name: str, reader: _CheckedReader, sha: str, expec
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
+def _check_expected(expected_shapes: Any) -> dict:
+    expected_shapes = dict(expected_shapes or {})
+    unknown = sorted(set(expected_shapes) - set(ARRAY_GROUPS))
+    if unknown:
+        raise ValueError(f"expected_shapes has unknown group(s) {unknown}; use {list(ARRAY_GROUPS)}.")
+    return expected_shapes
+
+
 def read_archive(path: str | os.PathLike,
-                 expected_shapes: Mapping[str, Sequence[Any]] | None = None) -> tuple[Any, Any, dict]:
+                 expected_shapes: Mapping[str, Sequence[Any]] | Callable[[Any, Any], Mapping] | None = None,
+                 ) -> tuple[Any, Any, dict]:
     """Reads and verifies a model archive written by `write_archive`.
 
     Args:
@@ -371,7 +380,9 @@ def read_archive(path: str | os.PathLike,
         expected_shapes: optional {"weights": [shape or (label, shape), ...], "optimizer": [...]};
             for a group given, the archive must hold exactly that many arrays of those shapes
             (checked from each header before its array is allocated). The label is the phrase
-            that names the variable's owner in errors, e.g. "layer 'dense'".
+            that names the variable's owner in errors, e.g. "layer 'dense'". Or a function
+            called with (config, compile_config), once they are verified, that returns
+            that mapping: a loader builds the model from the config and asks for its shapes.
 
     Returns:
         (config, compile_config, arrays) with arrays = {"weights": [...], "optimizer": [...]}.
@@ -384,10 +395,6 @@ def read_archive(path: str | os.PathLike,
     size = os.path.getsize(path)
     if size > MAX_ARCHIVE_BYTES:
         raise _refuse(path, f"it is {size} bytes; the limit is {MAX_ARCHIVE_BYTES}.")
-    expected_shapes = dict(expected_shapes or {})
-    unknown = sorted(set(expected_shapes) - set(ARRAY_GROUPS))
-    if unknown:
-        raise ValueError(f"expected_shapes has unknown group(s) {unknown}; use {list(ARRAY_GROUPS)}.")
     with _open_zip(path) as archive:
         members = _check_listing(path, archive)
         manifest = _read_manifest(path, archive, members)
@@ -398,6 +405,9 @@ def read_archive(path: str | os.PathLike,
                 raw = reader.read()
                 reader.finish(listed[name]["sha256"])
             documents[name] = _parse_json(path, name, raw)
+        if callable(expected_shapes):
+            expected_shapes = expected_shapes(documents["config.json"], documents["compile.json"])
+        expected_shapes = _check_expected(expected_shapes)
         indices: dict[str, list[int]] = {group: [] for group in ARRAY_GROUPS}
         for name in members:
             match = _ARRAY_MEMBER.fullmatch(name)

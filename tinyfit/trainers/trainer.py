@@ -125,6 +125,9 @@ class Trainer:
                 m.name = f"weighted_{m.name}"  # the same metric in both lists: keep both keys apart
         self.loss = loss
         self.loss_weights = loss_weights
+        # Kept as given, so model.save can write the compile config.
+        self._compile_arguments = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                   "weighted_metrics": weighted_metrics}
         self._compile_loss = compile_loss
         self._compile_metrics = compile_metrics
         self._weighted_metrics = weighted

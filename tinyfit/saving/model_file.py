@@ -1,0 +1,141 @@
+"""model.save / load_model / save_weights / load_weights: models in and out of the archive format.
+
+A model file holds the model's config, its compile config, its weights and its optimizer's
+state, so a loaded compiled model continues training where the saved one stopped. A weights
+file holds the weights with their names and shapes, checked against the model they load into.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .archive import read_archive, write_archive
+from .serialization import deserialize_keras_object, serialize_keras_object
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights"]
+
+_COMPILE_KEYS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")
+
+
+def _serialize_argument(value: Any) -> Any:
+    # Names stay names so compile() resolves them as it did ("accuracy" picks its variant from the
+    # targets); lists and per-output dicts keep their shape; objects become their configs.
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_argument(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _serialize_argument(item) for key, item in value.items()}
+    return serialize_keras_object(value)
+
+
+def _deserialize_argument(value: Any, custom_objects: dict | None, family: str | None) -> Any:
+    if isinstance(value, list):
+        return [_deserialize_argument(item, custom_objects, family) for item in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: _deserialize_argument(item, custom_objects, family) for key, item in value.items()}
+    if isinstance(value, dict):
+        return deserialize_keras_object(value, custom_objects, family=family)
+    return value
+
+
+def _compile_config(model: Any) -> dict | None:
+    if not getattr(model, "compiled", False):
+        return None
+    arguments = getattr(model, "_compile_arguments", None) or {}
+    config = {}
+    for key in _COMPILE_KEYS:
+        value = model.optimizer if key == "optimizer" else arguments.get(key)
+        try:
+            config[key] = _serialize_argument(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"model.save: the compile argument {key}= cannot be saved: {error}") from None
+    return config
+
+
+def _optimizer_state(model: Any) -> list:
+    optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+    if optimizer is None:
+        return []
+    if not optimizer.built:
+        # Built here as fit() would build it, so every compiled file holds the same state layout.
+        optimizer.build(model.trainable_variables)
+    return [variable.numpy() for variable in optimizer.variables]
+
+
+def save_model(model: Any, filepath: str | os.PathLike) -> None:
+    """Writes the model (config, compile config, weights, optimizer state) to one file, atomically."""
+    try:
+        config = serialize_keras_object(model)
+    except (TypeError, ValueError, NotImplementedError) as error:
+        raise ValueError(f"model.save('{os.fspath(filepath)}'): the model's config cannot be saved: {error}") from None
+    write_archive(filepath, config, _compile_config(model),
+                  {"weights": model.get_weights(), "optimizer": _optimizer_state(model)})
+
+
+def _labelled(variables: list) -> list:
+    return [(f"variable '{v.path}'", tuple(v.shape)) for v in variables]
+
+
+def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True) -> Any:
+    """Loads a model written by `model.save`.
+
+    Args:
+        filepath: the file.
+        custom_objects: {name: class or function} for your own objects that are not
+            registered with `keras.saving.register_keras_serializable`.
+        compile: compile the model as it was saved and restore its optimizer's state.
+
+    Returns:
+        The model, with its weights (and, compiled, its optimizer's state).
+    """
+    built = {}
+
+    def shapes(config: Any, compile_config: Any) -> dict:
+        model = deserialize_keras_object(config, custom_objects, family="layer")
+        expected = {"weights": _labelled(model.weights)}
+        if compile and compile_config:
+            arguments = {key: _deserialize_argument(compile_config.get(key), custom_objects,
+                                                    "optimizer" if key == "optimizer" else None)
+                         for key in _COMPILE_KEYS}
+            model.compile(**arguments)
+            model.optimizer.build(model.trainable_variables)
+            expected["optimizer"] = _labelled(model.optimizer.variables)
+            built["compiled"] = True
+        built["model"] = model
+        return expected
+
+    _, _, arrays = read_archive(filepath, shapes)
+    model = built["model"]
+    model.set_weights(arrays["weights"])
+    if built.get("compiled"):
+        model.optimizer.load_own_variables({str(i): a for i, a in enumerate(arrays["optimizer"])})
+    return model
+
+
+def save_weights(model: Any, filepath: str | os.PathLike) -> None:
+    """Writes the model's weights, with their names and shapes, to one file, atomically."""
+    names = [[v.path, list(v.shape)] for v in model.weights]
+    write_archive(filepath, {"weights_of": model.name, "variables": names}, None,
+                  {"weights": model.get_weights()})
+
+
+def load_weights(model: Any, filepath: str | os.PathLike) -> None:
+    """Loads weights written by `save_weights` (or `model.save`) into a model of the same architecture."""
+    filepath = os.fspath(filepath)
+    own = [[v.path, list(v.shape)] for v in model.weights]
+
+    def shapes(config: Any, compile_config: Any) -> dict:
+        saved = config.get("variables") if isinstance(config, dict) and "weights_of" in config else None
+        if saved is not None and [shape for _, shape in saved] != [shape for _, shape in own]:
+            rows = [f"  {i}: saved {s!r} / model {o!r}" for i, (s, o) in
+                    enumerate(zip(saved + [None] * len(own), own + [None] * len(saved))) if s != o][:20]
+            raise ValueError(
+                f"load_weights('{filepath}'): the file holds {len(saved)} weights, model '{model.name}' has "
+                f"{len(own)}, and they differ ([name, shape]):\n" + "\n".join(rows) +
+                "\nBuild the model exactly as the one whose weights were saved.")
+        return {"weights": [(f"model '{model.name}' variable '{name}'", shape) for name, shape in own]}
+
+    _, _, arrays = read_archive(filepath, shapes)
+    model.set_weights(arrays["weights"])
