@@ -37,7 +37,8 @@ def test_the_guides_names_resolve():
 
 def test_saving_exports_are_pinned():
     assert keras.saving.__all__ == ["register_keras_serializable", "serialize_keras_object",
-                                    "deserialize_keras_object", "get_registered_name", "get_registered_object"]
+                                    "deserialize_keras_object", "get_registered_name", "get_registered_object",
+                                    "save_model", "load_model"]
     assert callable(keras.saving.register_keras_serializable)
 
 

@@ -119,3 +119,11 @@ def test_an_unregistered_custom_layer_needs_custom_objects(tmp_path):
         keras.models.load_model(tmp_path / "custom.keras")
     loaded = keras.models.load_model(tmp_path / "custom.keras", custom_objects={"Scale": Scale})
     np.testing.assert_array_equal(loaded.predict(np.ones((1, 2), "float32"), verbose=0), [[3.0, 3.0]])
+
+
+def test_keras_saving_save_model_and_load_model(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
+    keras.saving.save_model(model, tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

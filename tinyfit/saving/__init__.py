@@ -2,10 +2,14 @@
 
     serialization.py   register_keras_serializable, serialize_keras_object,
                        deserialize_keras_object: names resolved through the registries only
+    archive.py         the model file: one zip (manifest, JSON, .npy members), read as hostile data
+    atomic.py          atomic_write: a file is replaced whole or not at all
+    model_file.py      save_model / load_model / save_weights / load_weights on that format
 """
 
 from .serialization import (deserialize_keras_object, get_registered_name, get_registered_object,
                             register_keras_serializable, serialize_keras_object)
+from .model_file import load_model, save_model
 
 __all__ = [
     "register_keras_serializable",
@@ -13,4 +17,6 @@ __all__ = [
     "deserialize_keras_object",
     "get_registered_name",
     "get_registered_object",
+    "save_model",
+    "load_model",
 ]
