@@ -127,3 +127,14 @@ def test_keras_saving_save_model_and_load_model(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_loss_and_metric_objects_come_back_as_the_same_kinds(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.MeanSquaredError(),
+                  metrics=[keras.metrics.MeanSquaredError(name="mse_metric"), "mae"])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.loss, keras.losses.MeanSquaredError)
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    assert set(loaded.evaluate(x, y, verbose=0, return_dict=True)) == {"loss", "mse_metric", "mae"}

@@ -16,6 +16,8 @@ from .serialization import deserialize_keras_object, serialize_keras_object
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
 
 _COMPILE_KEYS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")
+_FAMILY = {"optimizer": "optimizer", "loss": "loss", "loss_weights": None, "metrics": "metric",
+           "weighted_metrics": "metric"}
 
 
 def _serialize_argument(value: Any) -> Any:
@@ -96,8 +98,8 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         model = deserialize_keras_object(config, custom_objects, family="layer")
         expected = {"weights": _labelled(model.weights)}
         if compile and compile_config:
-            arguments = {key: _deserialize_argument(compile_config.get(key), custom_objects,
-                                                    "optimizer" if key == "optimizer" else None)
+            # Each argument's own family: "MeanSquaredError" names both a loss and a metric.
+            arguments = {key: _deserialize_argument(compile_config.get(key), custom_objects, _FAMILY[key])
                          for key in _COMPILE_KEYS}
             model.compile(**arguments)
             model.optimizer.build(model.trainable_variables)
