@@ -100,3 +100,17 @@ def test_missing_file_names_the_path(tmp_path):
 def test_a_folder_is_refused(tmp_path):
     with pytest.raises(ValueError, match="it is a folder"):
         read_archive(tmp_path)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    config = {"name": "[[[[" * 100 + '\\"{{' * 100}
+    write_archive(tmp_path / "m", config)
+    assert read_archive(tmp_path / "m")[0] == config
+
+
+def test_a_config_nested_too_deep_is_refused_on_write(tmp_path):
+    deep = []
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(ValueError, match=r"config nests deeper than 64 levels.*flatten it"):
+        write_archive(tmp_path / "m", {"deep": deep})

@@ -17,8 +17,6 @@ count) before its array is allocated. Every refusal is a ValueError naming the f
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import os
 import re
 import zipfile
@@ -29,6 +27,7 @@ from numpy.lib import format as npy_format
 
 from .. import backend
 from .atomic import atomic_write
+from .safe_json import MAX_JSON_DEPTH, dump_json, load_json
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ARRAY_GROUPS", "write_archive", "read_archive"]
 
@@ -40,7 +39,6 @@ MAX_ARCHIVE_BYTES = 8 * 2**30       # declared, uncompressed, all members togeth
 MAX_MEMBER_BYTES = 4 * 2**30
 MAX_MEMBERS = 100_000
 MAX_JSON_BYTES = 16 * 2**20
-MAX_JSON_DEPTH = 64
 MAX_RATIO = 100                     # declared / compressed size, for members over RATIO_FLOOR
 RATIO_FLOOR = 2**20
 _CHUNK = 2**20
@@ -60,54 +58,6 @@ def _tinyfit_version() -> str:
 
 def _refuse(path: str, cause: str) -> ValueError:
     return ValueError(f"Refusing to load '{path}': {cause}")
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def _json_depth(text: str) -> int:
-    # Strings are blanked first so brackets inside them do not count.
-    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
-    depth = deepest = 0
-    for match in re.finditer(r"[\[\]{}]", bare):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
-def _to_json(what: str, data: Any) -> bytes:
-    try:
-        text = json.dumps(data, indent=1, sort_keys=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"The {what} must be plain JSON data (dict, list, str, int, float, bool, "
-                         f"None): {error}. Serialize objects to their configs first.") from None
-    if _json_depth(text) > MAX_JSON_DEPTH:
-        raise ValueError(f"The {what} nests deeper than {MAX_JSON_DEPTH} levels, which no "
-                         f"tinyfit reader accepts; flatten it.")
-    return text.encode("utf-8")
-
-
-def _parse_json(path: str, name: str, raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _refuse(path, f"member '{name}' is not UTF-8 text ({error}).") from None
-    depth = _json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise _refuse(path, f"member '{name}' nests {depth} levels deep; the limit is {MAX_JSON_DEPTH}.")
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except ValueError as error:
-        raise _refuse(path, f"member '{name}' is not valid JSON: {error}.") from None
 
 
 # ---------------------------------------------------------------- writing
@@ -155,8 +105,8 @@ def write_archive(path: str | os.PathLike, config: Any, compile_config: Any = No
         compile_config: the compile config, plain JSON data or None.
         arrays: {"weights": [array, ...], "optimizer": [array, ...]}, each list in order.
     """
-    config_bytes = _to_json("config", config)
-    compile_bytes = _to_json("compile config", compile_config)
+    config_bytes = dump_json("config", config)
+    compile_bytes = dump_json("compile config", compile_config)
     checked = _check_arrays(arrays)
 
     def write(file) -> None:
@@ -177,7 +127,7 @@ def write_archive(path: str | os.PathLike, config: Any, compile_config: Any = No
                     members[name] = {"size": writer.size, "sha256": writer.sha.hexdigest()}
             manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
                         "tinyfit_version": _tinyfit_version(), "members": members}
-            archive.writestr("manifest.json", _to_json("manifest", manifest),
+            archive.writestr("manifest.json", dump_json("manifest", manifest),
                              compress_type=zipfile.ZIP_DEFLATED)
 
     atomic_write(path, write)
@@ -239,6 +189,13 @@ def _open_zip(path: str) -> zipfile.ZipFile:
                             "Save one with model.save(path).") from None
     except (OSError, EOFError, ValueError) as error:
         raise _refuse(path, f"it cannot be read as a zip archive ({error}).") from None
+
+
+def _parse_json(path: str, name: str, raw: bytes) -> Any:
+    try:
+        return load_json(raw)
+    except ValueError as error:
+        raise _refuse(path, f"member '{name}' {error}.") from None
 
 
 def _check_listing(path: str, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
