@@ -3,6 +3,7 @@
     serialization.py   register_keras_serializable, serialize_keras_object,
                        deserialize_keras_object: names resolved through the registries only
     archive.py         the model file: one zip (manifest, JSON, .npy members), read as hostile data
+    safe_json.py       JSON in and out with depth, duplicate-key and encoding checks
     atomic.py          atomic_write: a file is replaced whole or not at all
     model_file.py      save_model / load_model / save_weights / load_weights on that format
 """
