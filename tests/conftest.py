@@ -11,6 +11,7 @@ import pytest
 
 import tinyfit as keras
 from tinyfit import layers
+from tinyfit.utils import registry as registry_module
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +67,12 @@ def get_uncompiled_model_fixture():
 def get_compiled_model_fixture():
     """The guide's `get_compiled_model`: the same model compiled with rmsprop and sparse cross-entropy."""
     return get_compiled_model
+
+
+@pytest.fixture
+def clean_custom_registry():
+    """Names registered with register_keras_serializable inside a test are forgotten after it."""
+    before = dict(registry_module.CUSTOM_OBJECTS)
+    yield
+    registry_module.CUSTOM_OBJECTS.clear()
+    registry_module.CUSTOM_OBJECTS.update(before)

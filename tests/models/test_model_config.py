@@ -7,7 +7,6 @@ import pytest
 
 import tinyfit as keras
 from tinyfit import layers
-from tinyfit.utils import registry as registry_module
 
 
 def _json_round_trip(model, cls=None, **kwargs):
@@ -91,14 +90,6 @@ def test_subclassed_model_with_its_own_get_config():
     again(x)
     again.set_weights(model.get_weights())
     _same_predictions(model, again, x)
-
-
-@pytest.fixture
-def clean_custom_registry():
-    before = dict(registry_module.CUSTOM_OBJECTS)
-    yield
-    registry_module.CUSTOM_OBJECTS.clear()
-    registry_module.CUSTOM_OBJECTS.update(before)
 
 
 def test_functional_model_with_a_registered_custom_layer(clean_custom_registry):

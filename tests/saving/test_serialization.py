@@ -10,7 +10,6 @@ import tinyfit as keras
 from tinyfit import activations, initializers, layers, losses, metrics, optimizers, regularizers
 from tinyfit.optimizers import schedules
 from tinyfit.saving import deserialize_keras_object, register_keras_serializable, serialize_keras_object
-from tinyfit.utils import registry as registry_module
 
 # Arguments for the classes that need some; the rest are built with defaults.
 ARGS = {
@@ -99,14 +98,6 @@ def test_lambda_layer_and_lambda_function_refuse_clearly():
         layers.Lambda(lambda x: x).get_config()
     with pytest.raises(ValueError, match="a lambda .* cannot be saved.*register_keras_serializable"):
         serialize_keras_object(lambda x: x)
-
-
-@pytest.fixture
-def clean_custom_registry():
-    before = dict(registry_module.CUSTOM_OBJECTS)
-    yield
-    registry_module.CUSTOM_OBJECTS.clear()
-    registry_module.CUSTOM_OBJECTS.update(before)
 
 
 def test_registered_layer_saves_under_package_name_and_loads(clean_custom_registry):
