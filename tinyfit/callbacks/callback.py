@@ -11,7 +11,7 @@ shape with "test" and "predict"):
     on_train_end
 
 A callback sees the model as `self.model` and the loop's settings as
-`self.params` ({"verbose", "epochs", "steps"}). It stops training by setting
+`self.params` ({"verbose", "epochs", "steps"}, and in fit "do_validation"). It stops training by setting
 `self.model.stop_training = True`.
 """
 

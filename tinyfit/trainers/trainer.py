@@ -360,7 +360,8 @@ class Trainer:
                                         caller=where, name="validation_steps",
                                         check=self._checker(val_adapter, where))
 
-        callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps)
+        callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps,
+                                   do_validation=val_batches is not None)
         self.stop_training = False
         callbacks.on_train_begin()
         epoch_logs: dict[str, Any] = {}
@@ -563,11 +564,13 @@ def _warn_once(model: Any, message: str) -> None:
 
 
 def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps: int,
-                   add_history: bool = True) -> CallbackList:
+                   add_history: bool = True, **params: Any) -> CallbackList:
     if isinstance(callbacks, CallbackList):
         return callbacks
+    # params beyond verbose/epochs/steps: fit says whether it validates (do_validation), so a
+    # callback can check a "val_..." name before the first epoch.
     return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=model,
-                        verbose=verbose, epochs=epochs, steps=steps)
+                        verbose=verbose, epochs=epochs, steps=steps, **params)
 
 
 def _history_of(callbacks: CallbackList) -> Any:
