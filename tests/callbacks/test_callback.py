@@ -72,6 +72,6 @@ def test_train_batch_hooks_call_the_batch_aliases_positionally():
 def test_public_names():
     assert callbacks.__all__ == ["Callback", "CallbackList", "History", "ProgbarLogger", "MonitorCallback",
                                  "EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
-                                 "LambdaCallback", "TerminateOnNaN", "TensorBoard", "LivePlot"]
+                                 "LambdaCallback", "TerminateOnNaN", "TensorBoard", "LivePlot", "ModelCheckpoint"]
     for name in callbacks.__all__:
         assert issubclass(getattr(callbacks, name), Callback)

@@ -8,6 +8,7 @@ from .history import History
 from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler
 from .live_plot import LivePlot
+from .model_checkpoint import ModelCheckpoint
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
@@ -28,4 +29,5 @@ __all__ = [
     "TerminateOnNaN",
     "TensorBoard",
     "LivePlot",
+    "ModelCheckpoint",
 ]
