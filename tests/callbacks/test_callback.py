@@ -72,6 +72,7 @@ def test_train_batch_hooks_call_the_batch_aliases_positionally():
 def test_public_names():
     assert callbacks.__all__ == ["Callback", "CallbackList", "History", "ProgbarLogger", "MonitorCallback",
                                  "EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
-                                 "LambdaCallback", "TerminateOnNaN", "TensorBoard", "LivePlot", "ModelCheckpoint"]
+                                 "LambdaCallback", "TerminateOnNaN", "TensorBoard", "LivePlot", "ModelCheckpoint",
+                                 "BackupAndRestore"]
     for name in callbacks.__all__:
         assert issubclass(getattr(callbacks, name), Callback)

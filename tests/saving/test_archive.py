@@ -51,7 +51,7 @@ def test_the_zip_holds_a_manifest_with_size_and_sha256_of_every_member(tmp_path)
 
 def test_no_arrays_and_none_compile_config(tmp_path):
     write_archive(tmp_path / "m.keras", {"layers": []})
-    assert read_archive(tmp_path / "m.keras") == ({"layers": []}, None, {"weights": [], "optimizer": []})
+    assert read_archive(tmp_path / "m.keras") == ({"layers": []}, None, {"weights": [], "optimizer": [], "state": []})
 
 
 def test_expected_shapes_accepts_matching_arrays_with_or_without_labels(tmp_path):

@@ -1,5 +1,6 @@
 """Callbacks: code run by fit(), evaluate() and predict() at the start and end of epochs and batches."""
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -30,4 +31,5 @@ __all__ = [
     "TensorBoard",
     "LivePlot",
     "ModelCheckpoint",
+    "BackupAndRestore",
 ]

@@ -46,6 +46,17 @@ class Callback:
     def set_params(self, params: dict) -> None:
         self.params = params
 
+    # -- backups (BackupAndRestore)
+    def get_state(self) -> dict | None:
+        """What this callback has gathered during fit, for a backup; None when it keeps nothing.
+
+        Values are plain data (numbers, strings, lists, dicts) or NumPy arrays.
+        """
+        return None
+
+    def set_state(self, state: dict) -> None:
+        """Puts back what get_state() returned, when fit resumes from a backup."""
+
     # -- fit
     def on_train_begin(self, logs: Logs = None) -> None:
         """Called once, before the first epoch."""

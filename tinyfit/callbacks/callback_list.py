@@ -14,7 +14,8 @@ class CallbackList(Callback):
 
     History and ProgbarLogger, when asked for and not already in the list,
     are added last, so they see the logs after the user's callbacks changed
-    them (ReduceLROnPlateau adds "learning_rate", for instance).
+    them (ReduceLROnPlateau adds "learning_rate", for instance); only a
+    BackupAndRestore comes after them, so that it backs up what they recorded.
 
     Args:
         callbacks: a Callback or a list of them.
@@ -42,6 +43,9 @@ class CallbackList(Callback):
         if add_progbar and self._progbar is None:
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
+        # A backup (BackupAndRestore) is taken last, once every other callback has seen the
+        # batch or epoch, so the state it saves is the state the next batch starts from.
+        self.callbacks.sort(key=lambda c: callable(getattr(c, "resume_point", None)))
         if model is not None:
             self.set_model(model)
         if params:

@@ -45,6 +45,15 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
         self.best_weights = None
 
+    def get_state(self) -> dict | None:
+        return {**super().get_state(), "wait": self.wait, "stopped_epoch": self.stopped_epoch,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait, self.stopped_epoch = state["wait"], state["stopped_epoch"]
+        self.best_epoch, self.best_weights = state["best_epoch"], state["best_weights"]
+
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:

@@ -21,6 +21,13 @@ class History(Callback):
     def on_train_begin(self, logs: Logs = None) -> None:
         self.epoch = []
 
+    def get_state(self) -> dict | None:
+        return {"history": self.history, "epoch": self.epoch}
+
+    def set_state(self, state: dict) -> None:
+        self.history = {name: list(values) for name, values in state["history"].items()}
+        self.epoch = list(state["epoch"])
+
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         self.epoch.append(epoch)
         for name, value in (logs or {}).items():

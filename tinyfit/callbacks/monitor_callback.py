@@ -57,6 +57,14 @@ class MonitorCallback(Callback):
             return value - self.min_delta > reference
         return value + self.min_delta < reference
 
+    def get_state(self) -> dict | None:
+        return {"best": self.best, "seen_monitor": self._seen_monitor, "warned_missing": self._warned_missing}
+
+    def set_state(self, state: dict) -> None:
+        self.best = state["best"]
+        self._seen_monitor = state["seen_monitor"]
+        self._warned_missing = state["warned_missing"]
+
     def _reset_monitor(self) -> None:
         self.best = self.baseline
         self._seen_monitor = False

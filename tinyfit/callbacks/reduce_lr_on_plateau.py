@@ -54,6 +54,13 @@ class ReduceLROnPlateau(MonitorCallback):
         self.cooldown_counter = 0
         check_learning_rate_settable(self.model, "ReduceLROnPlateau")
 
+    def get_state(self) -> dict | None:
+        return {**super().get_state(), "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait, self.cooldown_counter = state["wait"], state["cooldown_counter"]
+
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         logs = {} if logs is None else logs
         learning_rate = read_learning_rate(self.model, "ReduceLROnPlateau")

@@ -6,6 +6,7 @@ Layout (whatever the file's suffix, `.keras` or `.tinyfit`):
     compile.json         the compile config (plain JSON, may be null)
     weights/<i>.npy      one array per variable, in order
     optimizer/<i>.npy    one array per optimizer slot, in order
+    state/<i>.npy        a training backup's other arrays (BackupAndRestore), in order
 
 Reading never runs code from the file: no pickle, marshal, eval or import of a name it holds.
 Member names must match an exact allowlist and are never extracted to disk; sizes are capped
@@ -33,7 +34,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ARRAY_GROUPS", "write_archive", "re
 
 FORMAT_NAME = "tinyfit"
 FORMAT_VERSION = 1
-ARRAY_GROUPS = ("weights", "optimizer")
+ARRAY_GROUPS = ("weights", "optimizer", "state")
 
 MAX_ARCHIVE_BYTES = 8 * 2**30       # declared, uncompressed, all members together
 MAX_MEMBER_BYTES = 4 * 2**30
@@ -45,8 +46,8 @@ _CHUNK = 2**20
 _NPY_HEADER_MAX = 10_000
 
 _JSON_MEMBERS = ("manifest.json", "config.json", "compile.json")
-_ALLOWED = re.compile(r"(?:manifest|config|compile)\.json|(?:weights|optimizer)/(?:0|[1-9][0-9]{0,5})\.npy")
-_ARRAY_MEMBER = re.compile(r"(weights|optimizer)/(0|[1-9][0-9]{0,5})\.npy")
+_ALLOWED = re.compile(r"(?:manifest|config|compile)\.json|(?:weights|optimizer|state)/(?:0|[1-9][0-9]{0,5})\.npy")
+_ARRAY_MEMBER = re.compile(r"(weights|optimizer|state)/(0|[1-9][0-9]{0,5})\.npy")
 # Numeric dtypes only: an object dtype would mean pickle, a structured one arbitrary layouts.
 _ALLOWED_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 
@@ -207,7 +208,7 @@ def _check_listing(path: str, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
         name = info.filename
         if not _ALLOWED.fullmatch(name):
             raise _refuse(path, f"member name {name!r} is not one a tinyfit archive holds (allowed: "
-                                f"{', '.join(_JSON_MEMBERS)}, weights/<i>.npy, optimizer/<i>.npy).")
+                                f"{', '.join(_JSON_MEMBERS)}, weights/<i>.npy, optimizer/<i>.npy, state/<i>.npy).")
         if name in members:
             raise _refuse(path, f"member '{name}' appears twice.")
         if info.flag_bits & 0x1:

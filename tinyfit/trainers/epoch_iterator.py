@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from ..utils.random import get_random_states, set_random_states
 from .arguments import check_positive_int
 
 
@@ -36,25 +37,60 @@ class EpochIterator:
         self._check = check
         self._pass: Iterator[tuple] | None = None
         self._given = 0  # batches drawn from the data so far (for a one-shot iterator: all it gave)
+        # Where the open pass stands, for a backup: the random states just before it opened
+        # (they decide its shuffling order) and how many batches it has given.
+        self._pass_states: dict | None = None
+        self._position = 0
+        self._resume: tuple[dict | None, int] | None = None
+
+    def state(self) -> dict | None:
+        """The open pass as {"random": states before it opened, "position": batches given}; None when none is open."""
+        if self._pass is None or self._position == 0:
+            return None
+        return {"random": self._pass_states, "position": self._position}
+
+    def resume(self, state: dict | None, skip: int) -> None:
+        """Makes the next epoch continue a backed-up run: reopen the pass `state` describes
+        (same random states, hence the same order), pass over the batches it had given, and
+        start the epoch at step `skip`."""
+        self._resume = (state, skip)
 
     @property
     def _source(self) -> str:
         return getattr(self.adapter, "source", "the data")
 
     def next_epoch(self) -> Iterator[tuple[int, tuple]]:
+        skip = 0
+        if self._resume is not None:
+            (state, skip), self._resume = self._resume, None
+            if state is not None:
+                self._reopen(state)
         if self._fixed is None:
-            yield from self._full_pass()
+            yield from self._full_pass(skip)
         elif self._continuing:
-            for step in range(self._fixed):
+            for step in range(skip, self._fixed):
                 yield step, self._next_continuing(step)
         else:
             yield from self._first_batches()
 
-    def _full_pass(self) -> Iterator[tuple[int, tuple]]:
+    def _reopen(self, state: dict) -> None:
+        now = get_random_states()
+        set_random_states(state["random"])
         self._open_pass()
-        step = -1
+        for _ in range(state["position"]):
+            if next(self._pass, None) is None:
+                raise ValueError(f"{self._caller}: the backup says the data had given {state['position']} batches "
+                                 f"of this pass, but {self._source} now gives fewer. Resume with the same data, "
+                                 "or delete the backup folder to start afresh.")
+            self._position += 1
+        set_random_states(now)
+
+    def _full_pass(self, skip: int = 0) -> Iterator[tuple[int, tuple]]:
+        if self._pass is None:
+            self._open_pass()
+        step = skip - 1
         try:
-            for step, batch in enumerate(self._pass):
+            for step, batch in enumerate(self._pass, start=skip):
                 yield step, self._counted(batch)
         finally:
             self.close()
@@ -102,10 +138,13 @@ class EpochIterator:
             check, self._check = self._check, None
             check(batch[0])
         self._given += 1
+        self._position += 1
         return batch
 
     def _open_pass(self) -> None:
         self.close()
+        self._pass_states = get_random_states()
+        self._position = 0
         self._pass = self.adapter.batches()
 
     def _empty_message(self) -> str:

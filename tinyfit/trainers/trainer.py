@@ -52,6 +52,7 @@ from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
 from ..data import (check_can_split, describe_source, flatten, get_data_adapter, map_structure,
                     split_validation, unpack_x_y_sample_weight)
+from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, to_float
@@ -364,10 +365,22 @@ class Trainer:
                                    do_validation=val_batches is not None)
         self.stop_training = False
         callbacks.on_train_begin()
+        # A callback holding a backup (BackupAndRestore) may move the start to where an
+        # interrupted run stopped: its epoch, the batch within it, the data's order, the RNGs.
+        resume = _resume_point(callbacks)
+        if resume is not None:
+            initial_epoch = resume["epoch"]
+            epoch_batches.resume(resume["data"], resume["step"])
+            set_random_states(resume["random"])
+        self._train_batches = epoch_batches  # read by backups: where the data's pass stands
         epoch_logs: dict[str, Any] = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
+                if resume is not None:
+                    if resume["step"]:  # mid-epoch: the epoch's running results so far come back too
+                        _set_metric_state(self, resume["metrics"])
+                    resume = None
                 adapter.on_epoch_begin()
                 callbacks.on_epoch_begin(epoch)
                 logs: dict[str, Any] | None = None
@@ -388,6 +401,7 @@ class Trainer:
         finally:
             # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
             epoch_batches.close()
+            self._train_batches = None
             if val_batches is not None:
                 val_batches.close()
         callbacks.on_train_end(epoch_logs)
@@ -571,6 +585,26 @@ def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps:
     # callback can check a "val_..." name before the first epoch.
     return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=model,
                         verbose=verbose, epochs=epochs, steps=steps, **params)
+
+
+def _resume_point(callbacks: CallbackList) -> dict | None:
+    """The first resume point a callback offers (BackupAndRestore's `resume_point(callbacks)`), or None."""
+    for cb in callbacks.callbacks:
+        offer = getattr(cb, "resume_point", None)
+        point = offer(callbacks.callbacks) if callable(offer) else None
+        if point is not None:
+            return point
+    return None
+
+
+def _set_metric_state(model: Any, arrays: list) -> None:
+    variables = [variable for metric in model.metrics for variable in metric.variables]
+    if len(variables) != len(arrays):
+        raise ValueError(f"fit: the backup holds {len(arrays)} metric values but the model's metrics have "
+                         f"{len(variables)}; resume with the same compile() arguments, or delete the backup "
+                         "folder to start afresh.")
+    for variable, array in zip(variables, arrays):
+        variable.assign(array)
 
 
 def _history_of(callbacks: CallbackList) -> Any:

@@ -30,3 +30,24 @@ def set_random_seed(seed: int) -> None:
 def rng() -> numpy.random.Generator:
     """The generator everything random in tinyfit draws from."""
     return _rng
+
+
+def get_random_states() -> dict:
+    """Every random state training draws from: tinyfit's generator, NumPy's global one, Python's.
+
+    BackupAndRestore saves these so a resumed run draws the same shuffles and
+    dropout masks as the run it continues.
+    """
+    version, internal, gauss = _random.getstate()
+    return {"tinyfit": _rng.bit_generator.state, "numpy": list(numpy.random.get_state()),
+            "python": [version, list(internal), gauss]}
+
+
+def set_random_states(states: dict) -> None:
+    """Puts back states from get_random_states()."""
+    _rng.bit_generator.state = states["tinyfit"]
+    name, keys, position, has_gauss, cached = states["numpy"]
+    numpy.random.set_state((name, numpy.asarray(keys, dtype=numpy.uint32), int(position), int(has_gauss),
+                            float(cached)))
+    version, internal, gauss = states["python"]
+    _random.setstate((version, tuple(internal), gauss))

@@ -1,0 +1,273 @@
+"""BackupAndRestore: an interrupted fit() restarted with the same code ends exactly where an uninterrupted one does."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import tinyfit as keras
+from tinyfit import layers
+from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ReduceLROnPlateau
+from tinyfit.utils.random import get_random_states, set_random_seed, set_random_states
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def data(n=96):
+    r = np.random.default_rng(1)
+    x = r.normal(size=(n, 5)).astype("float32")
+    y = (x[:, :1] * 2 - x[:, 1:2] + 1).astype("float32")
+    return x, y
+
+
+def make_model():
+    # Seeded, with Dropout: the weights depend on the shuffling order and the dropout masks.
+    set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"), layers.Dropout(0.3),
+                              layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    return model
+
+
+class Crash(Callback):
+    """Raises after the given number of training batches (counted across epochs): the interruption."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after, self.seen = after, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.after:
+            raise KeyboardInterrupt("interrupted")
+
+
+def run(backup, crash_after=None, fit_kwargs=None, extra=None, **options):
+    """One fit() as a script would run it; returns (model, history, extra callbacks) or None when it crashed."""
+    model = make_model()
+    extra = extra() if extra else []
+    callbacks = [*extra, BackupAndRestore(backup, **options)]
+    if crash_after is not None:
+        callbacks.append(Crash(crash_after))
+    x, y = data()
+    kwargs = {"batch_size": 16, "epochs": 4, "verbose": 0, **(fit_kwargs or {})}
+    try:
+        history = model.fit(x, y, callbacks=callbacks, **kwargs)
+    except KeyboardInterrupt:
+        return None
+    return model, history, extra
+
+
+def assert_same_run(a, b):
+    (model_a, history_a, _), (model_b, history_b, _) = a, b
+    for wa, wb in zip(model_a.get_weights(), model_b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    for wa, wb in zip(model_a.optimizer.variables, model_b.optimizer.variables):
+        np.testing.assert_array_equal(wa.numpy(), wb.numpy())
+    assert history_a.epoch == history_b.epoch
+    assert history_a.history == history_b.history
+
+
+@pytest.mark.parametrize("save_freq, crashes", [("epoch", [9]), (4, [10]), (5, [3, 7, 13]), (6, [6, 12])])
+def test_an_interrupted_run_resumes_exactly(tmp_path, save_freq, crashes):
+    # 96 samples / 16 = 6 batches per epoch; crashes mid-epoch, on a backup batch and before the first backup.
+    reference = run(tmp_path / "reference", save_freq=save_freq)
+    backup = tmp_path / "backup"
+    for after in crashes:
+        assert run(backup, crash_after=after, save_freq=save_freq) is None
+        # A crash inside the batch that would be backed up comes first: BackupAndRestore runs last.
+        assert os.listdir(backup) or after <= (6 if save_freq == "epoch" else save_freq)
+    assert_same_run(run(backup, save_freq=save_freq), reference)
+
+
+def test_resume_with_steps_per_epoch_validation_and_stateful_callbacks(tmp_path):
+    # steps_per_epoch=4 over 5 batches (72 training samples): a pass runs across epoch ends,
+    # so the backup must keep its position.
+    def extra():
+        return [EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True),
+                ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_delta=10.0)]
+
+    fit_kwargs = dict(steps_per_epoch=4, epochs=5, validation_split=0.25)
+    reference = run(tmp_path / "reference", fit_kwargs=fit_kwargs, extra=extra, save_freq=3)
+    backup = tmp_path / "backup"
+    for after in (5, 11):
+        assert run(backup, crash_after=after, fit_kwargs=fit_kwargs, extra=extra, save_freq=3) is None
+    resumed = run(backup, fit_kwargs=fit_kwargs, extra=extra, save_freq=3)
+    assert_same_run(resumed, reference)
+    (early, reduce), (early_ref, reduce_ref) = resumed[2], reference[2]
+    assert (early.best, early.best_epoch, early.wait) == (early_ref.best, early_ref.best_epoch, early_ref.wait)
+    assert (reduce.best, reduce.wait) == (reduce_ref.best, reduce_ref.wait)
+    rate = float(resumed[0].optimizer.learning_rate.numpy())
+    assert rate == float(reference[0].optimizer.learning_rate.numpy()) < 0.0009  # cuts made before a crash kept
+
+
+def test_the_backup_is_deleted_at_the_end(tmp_path):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=8, save_freq=2) is None
+    assert os.listdir(backup) == ["backup.tinyfit"]
+    run(backup, save_freq=2)
+    assert not backup.exists()
+
+
+def test_delete_checkpoint_false_keeps_the_backup_and_a_rerun_trains_no_further(tmp_path):
+    backup = tmp_path / "backup"
+    first = run(backup, delete_checkpoint=False)
+    assert os.listdir(backup) == ["backup.tinyfit"]
+    again = run(backup, delete_checkpoint=False)  # the backup says all 4 epochs are done
+    assert_same_run(again, first)
+
+
+def test_double_checkpoint_alternates_and_falls_back_to_the_older_backup(tmp_path):
+    reference = run(tmp_path / "reference", save_freq=4)
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=14, save_freq=4, double_checkpoint=True) is None
+    assert sorted(os.listdir(backup)) == ["backup-0.tinyfit", "backup-1.tinyfit"]
+    # The newer backup (after batch 12) is damaged: the older one (after batch 8) is as good a start.
+    newest = max(backup.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    raw = bytearray(newest.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    newest.write_bytes(bytes(raw))
+    assert_same_run(run(backup, save_freq=4, double_checkpoint=True), reference)
+
+
+def test_a_backup_of_another_model_is_refused_with_both_shapes(tmp_path):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=3, save_freq=2) is None
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(3), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = data()
+    with pytest.raises(ValueError, match=r"holds weights of shapes \[\(5, 8\).*this model's are \[\(5, 3\)"
+                                         r".*delete the folder or pass another backup_dir"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[BackupAndRestore(backup)])
+
+
+def test_resuming_with_other_metrics_is_refused(tmp_path):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=3, save_freq=2) is None  # backed up mid-epoch, with loss and mae running
+    model = make_model()
+    model.compile(optimizer="adam", loss="mse")
+    x, y = data()
+    with pytest.raises(ValueError, match=r"backup holds 4 metric values but the model's metrics have 2; resume "
+                                         r"with the same compile\(\) arguments, or delete the backup folder"):
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[BackupAndRestore(backup, save_freq=2)])
+
+
+def test_resuming_on_less_data_is_refused(tmp_path):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=5, save_freq=4) is None  # backed up after 4 of the epoch's 6 batches
+    model = make_model()
+    x, y = data(32)
+    with pytest.raises(ValueError, match=r"the backup says the data had given 4 batches of this pass, but .* "
+                                         r"now gives fewer. Resume with the same data, or delete the backup"):
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[BackupAndRestore(backup, save_freq=4)])
+
+
+def test_backup_dir_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("x")
+    with pytest.raises(ValueError, match=r"backup_dir='.*notes\.txt' is a file; it must be a folder"):
+        BackupAndRestore(path)
+
+
+@pytest.mark.parametrize("bad", ["batch", 0, -3, 2.5, True, None])
+def test_bad_save_freq_is_refused(tmp_path, bad):
+    with pytest.raises(ValueError, match=rf"save_freq must be 'epoch' or a positive int .*got {bad!r}"):
+        BackupAndRestore(tmp_path, save_freq=bad)
+
+
+def test_backup_dir_of_a_wrong_type_is_refused():
+    with pytest.raises(TypeError, match=r"backup_dir must be a folder path .*got 3"):
+        BackupAndRestore(3)
+
+
+def test_random_states_round_trip():
+    set_random_seed(5)
+    states = get_random_states()
+    first = (keras.utils.random.rng().random(3), np.random.random(3), random.random())
+    set_random_states(states)
+    again = (keras.utils.random.rng().random(3), np.random.random(3), random.random())
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert first[2] == again[2]
+
+
+# -- THE kill test: a training subprocess is killed with SIGKILL at random moments and restarted.
+SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tinyfit as keras
+    from tinyfit import layers
+    from tinyfit.callbacks import BackupAndRestore, Callback
+    from tinyfit.utils.random import set_random_seed
+
+    backup, out, progress = sys.argv[1:4]
+    set_random_seed(0)
+    r = np.random.default_rng(1)
+    x = r.normal(size=(512, 8)).astype("float32")
+    y = (x @ r.normal(size=(8, 1)) + 0.5).astype("float32")
+    model = keras.Sequential([keras.Input((8,)), layers.Dense(16, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+
+    class Progress(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            with open(progress, "a") as f:
+                f.write(".")
+
+    model.fit(x, y, batch_size=16, epochs=6, verbose=0,
+              callbacks=[Progress(), BackupAndRestore(backup, save_freq=5)])
+    np.savez(out, *model.get_weights())
+""")
+
+
+def _batches_done(progress):
+    return os.path.getsize(progress) if os.path.exists(progress) else 0
+
+
+def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+    def start(backup, out, progress):
+        return subprocess.Popen([sys.executable, str(script), str(backup), str(out), str(progress)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def finish(proc):
+        output, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, output.decode()
+
+    finish(start(tmp_path / "ref_backup", tmp_path / "ref.npz", tmp_path / "ref_progress"))
+    chooser = random.Random()
+    backup, progress = tmp_path / "backup", tmp_path / "progress"
+    kills = 0
+    for _ in range(3):
+        # Kill after a random number of batches (6 epochs x 32 batches in all; at least 6, so each run
+        # writes a backup), plus a random moment inside a batch or a backup write.
+        target = _batches_done(progress) + chooser.randint(6, 40)
+        proc = start(backup, tmp_path / "out.npz", progress)
+        deadline = time.monotonic() + 120
+        while _batches_done(progress) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(chooser.uniform(0, 0.01))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate(timeout=120)
+    # A kill during a backup write leaves a temporary file beside the backup; the next write removes it.
+    assert kills == 3 and not (tmp_path / "out.npz").exists() and "backup.tinyfit" in os.listdir(backup)
+    finish(start(backup, tmp_path / "out.npz", progress))
+    with np.load(tmp_path / "ref.npz", allow_pickle=False) as ref, \
+            np.load(tmp_path / "out.npz", allow_pickle=False) as out:
+        assert len(ref.files) == len(out.files) == 4
+        for name in ref.files:
+            np.testing.assert_array_equal(out[name], ref[name])
+    assert not backup.exists()  # deleted once the run finished, stray temporaries with it
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
