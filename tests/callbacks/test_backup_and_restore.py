@@ -13,7 +13,7 @@ import pytest
 
 import tinyfit as keras
 from tinyfit import layers
-from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ReduceLROnPlateau
+from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from tinyfit.utils.random import get_random_states, set_random_seed, set_random_states
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -105,6 +105,29 @@ def test_resume_with_steps_per_epoch_validation_and_stateful_callbacks(tmp_path)
     assert (reduce.best, reduce.wait) == (reduce_ref.best, reduce_ref.wait)
     rate = float(resumed[0].optimizer.learning_rate.numpy())
     assert rate == float(reference[0].optimizer.learning_rate.numpy()) < 0.0009  # cuts made before a crash kept
+
+
+def test_model_checkpoint_keeps_its_best_and_batch_count_across_a_resume(tmp_path):
+    def extra(folder):
+        folder.mkdir(exist_ok=True)
+        return lambda: [ModelCheckpoint(str(folder / "best.weights.h5"), monitor="loss", save_best_only=True,
+                                        save_weights_only=True, save_freq=4)]
+
+    reference = run(tmp_path / "reference", extra=extra(tmp_path / "ref"), save_freq=5)
+    # Backed up after batch 10, when the checkpoint had counted 2 batches since its last save.
+    backup, folder = tmp_path / "backup", tmp_path / "resumed"
+    assert run(backup, crash_after=14, extra=extra(folder), save_freq=5) is None
+    resumed = run(backup, extra=extra(folder), save_freq=5)
+    assert_same_run(resumed, reference)
+    checkpoint, checkpoint_ref = resumed[2][0], reference[2][0]
+    assert checkpoint.best == checkpoint_ref.best
+    assert checkpoint._batches_since_save == checkpoint_ref._batches_since_save
+    # The best checkpoint on disk is the same one the uninterrupted run kept.
+    best, best_ref = make_model(), make_model()
+    best.load_weights(folder / "best.weights.h5")
+    best_ref.load_weights(tmp_path / "ref" / "best.weights.h5")
+    for a, b in zip(best.get_weights(), best_ref.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_the_backup_is_deleted_at_the_end(tmp_path):

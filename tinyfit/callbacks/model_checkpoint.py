@@ -109,6 +109,14 @@ class ModelCheckpoint(MonitorCallback):
         return ""
 
     # -- saving
+    # -- backups (BackupAndRestore): the best so far and the batch count go with the run
+    def get_state(self) -> dict | None:
+        return {**super().get_state(), "batches_since_save": self._batches_since_save}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._batches_since_save = state["batches_since_save"]
+
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         self._epoch = epoch
 
