@@ -21,7 +21,7 @@ import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from .kernel import in_notebook_kernel
-from .line_fit import fit_line, stream_columns, wrap_line
+from .line_fit import fit_finished_line, fit_line, is_terminal, stream_columns, wrap_line
 
 __all__ = ["Progbar", "progress_mode"]
 
@@ -32,13 +32,6 @@ _VERBOSE_VALUES = ("auto", 0, 1, 2)
 # (done, head, to do): box drawing where the stream can encode it, ASCII elsewhere.
 UNICODE_BAR = ("━", "━", "─")
 ASCII_BAR = ("=", ">", ".")
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
-        return False
 
 
 def _ci_is_set(environ: Mapping[str, str]) -> bool:
@@ -93,7 +86,7 @@ def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
             return "html"
         if explicit or not _ci_is_set(environ):
             return "widget"
-    interactive = _is_terminal(stream) and (explicit or not _ci_is_set(environ))
+    interactive = is_terminal(stream) and (explicit or not _ci_is_set(environ))
     return "live" if interactive else "epoch"
 
 
@@ -140,10 +133,11 @@ class Progbar:
     """A progress bar over `target` steps.
 
     The line fits where it is shown (see tinyfit.utils.line_fit): on a
-    terminal the line under way is shortened to the terminal's width, so that
-    redrawing it with "\\r" leaves nothing behind; a finished line keeps every
-    value and, on a terminal or in a notebook, is broken between its " - "
-    items where it is too wide. Files and pipes get one line, whatever its width.
+    terminal every line is shortened to the terminal's width, so that
+    redrawing it with "\\r" leaves nothing behind and each epoch keeps one
+    line of the screen; in a notebook a finished line keeps every value and is
+    broken between its " - " items where it is too wide. Files and pipes get
+    one line, whatever its width.
 
     Args:
         target: the number of steps, or None when unknown (the bar then shows "n/Unknown").
@@ -202,10 +196,8 @@ class Progbar:
             return
         if not finalize and self._last_draw is not None and now - self._last_draw < self.interval:
             return
-        if finalize:  # printed once: every figure kept, broken between items where too wide
-            line, *more = self._rows(current, now)
-        else:  # redrawn: never wider than the terminal, or each redraw would leave a wrapped copy
-            line, more = self._fitted_line(current, now), []
+        # Never wider than the terminal: a wrapped line cannot be redrawn, each redraw would leave a copy.
+        line, *more = self._rows(current, now) if finalize else [self._fitted_line(current, now)]
         padding = " " * max(self._drawn_width - len(line), 0)  # wipe what a longer line left behind
         self._drawn_width = len(line)
         self._last_draw = now
@@ -240,19 +232,27 @@ class Progbar:
         return (now - self._start) / current
 
     def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
-        """ "step/steps bar time per-step", the part of the line that is never dropped."""
+        """ "step/steps bar time per-step", the part of a line under way that is never dropped."""
+        count, bar, elapsed, per_step = self._head_parts(current, now, finalize, bar_width)
+        return " ".join(part for part in (count, bar, elapsed, per_step) if part)
+
+    def _head_parts(self, current: int, now: float, finalize: bool, bar_width: int) -> tuple[str, str, str, str]:
         per_step = self._time_per_step(current, now)
         if self.target is None:
-            head = f"{current:>7}/Unknown"
+            count, bar = f"{current:>7}/Unknown", ""
         else:
-            digits = len(str(self.target))
-            bar = self._bar(current, bar_width)
-            head = f"{current:>{digits}}/{self.target}" + (f" {bar}" if bar else "")
+            count, bar = f"{current:>{len(str(self.target))}}/{self.target}", self._bar(current, bar_width)
         if finalize or self.target is None:
             elapsed = _format_duration(now - self._start)
         else:
             elapsed = _format_duration(per_step * max(self.target - current, 0))  # time left
-        return f"{head} {elapsed} {_format_per_step(per_step, self.unit_name)}"
+        return count, bar, elapsed, _format_per_step(per_step, self.unit_name)
+
+    def _finished_heads(self, current: int, now: float) -> list[str]:
+        """The finished line's head, ever shorter: whole, without the bar, without the time per step, the count."""
+        count, bar, elapsed, per_step = self._head_parts(current, now, True, self.width)
+        return [" ".join(p for p in (count, bar, elapsed, per_step) if p), f"{count} {elapsed} {per_step}",
+                f"{count} {elapsed}", count.strip()]
 
     def _items(self) -> list[tuple[str, str]]:
         items = []
@@ -270,8 +270,14 @@ class Progbar:
         return [head, *(f"{name}: {value}" for name, value in self._items())]
 
     def _rows(self, current: int, now: float) -> list[str]:
-        """The finished line, broken between " - " items into rows that fit the stream's width."""
-        return wrap_line(self._pieces(current, now, finalize=True), stream_columns(self._out()))
+        """The finished line: one line on a terminal, shortened to its width; elsewhere every
+        figure, broken between " - " items into rows that fit the stream's width."""
+        out = self._out()
+        limit = stream_columns(out)
+        if limit is not None and is_terminal(out):
+            ellipsis = "..." if self._chars == ASCII_BAR else "…"
+            return [fit_finished_line(self._finished_heads(current, now), self._items(), limit, ellipsis)]
+        return wrap_line(self._pieces(current, now, finalize=True), limit)
 
     def _fitted_line(self, current: int, now: float) -> str:
         """The line under way, shortened to fit the terminal (see tinyfit.utils.line_fit)."""
