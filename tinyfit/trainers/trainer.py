@@ -52,6 +52,7 @@ from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
 from ..data import (check_can_split, describe_source, flatten, get_data_adapter, map_structure,
                     split_validation, unpack_x_y_sample_weight)
+from ..utils import blas_threads
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
@@ -374,6 +375,7 @@ class Trainer:
             set_random_states(resume["random"])
         self._train_batches = epoch_batches  # read by backups: where the data's pass stands
         epoch_logs: dict[str, Any] = {}
+        threads = self._blas_threads("train")
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -386,7 +388,8 @@ class Trainer:
                 logs: dict[str, Any] | None = None
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
-                    logs = self._run_step("train_step", self._to_tensors(batch))
+                    with threads.step():
+                        logs = self._run_step("train_step", self._to_tensors(batch))
                     callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -400,6 +403,7 @@ class Trainer:
                     break
         finally:
             # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
+            threads.close()
             epoch_batches.close()
             self._train_batches = None
             if val_batches is not None:
@@ -435,10 +439,15 @@ class Trainer:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
-        for step, batch in batches.next_epoch():
-            callbacks.on_test_batch_begin(step)
-            logs = self._run_step("test_step", self._to_tensors(batch))
-            callbacks.on_test_batch_end(step, logs)
+        threads = self._blas_threads("test")
+        try:
+            for step, batch in batches.next_epoch():
+                callbacks.on_test_batch_begin(step)
+                with threads.step():
+                    logs = self._run_step("test_step", self._to_tensors(batch))
+                callbacks.on_test_batch_end(step, logs)
+        finally:
+            threads.close()
         logs = dict(logs) if logs is not None else self.get_metrics_result()
         callbacks.on_test_end(logs)
         return logs
@@ -456,16 +465,24 @@ class Trainer:
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
         callbacks.on_predict_begin()
         outputs = []
+        threads = self._blas_threads("predict")
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
-                out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
+                with threads.step():
+                    out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
         finally:
+            threads.close()
             batches.close()
         callbacks.on_predict_end()
         return _concatenate(outputs)
+
+    def _blas_threads(self, kind: str):
+        """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices."""
+        choices = self.__dict__.setdefault("_blas_thread_choices", {})
+        return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu")
 
     # ---------------------------------------------------- on a single batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
