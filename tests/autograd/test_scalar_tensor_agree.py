@@ -7,10 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinyfit import Tensor
-
-scalar_module = pytest.importorskip("tinyfit.autograd.scalar", reason="Scalar is not written yet")
-Scalar = scalar_module.Scalar
+from tinyfit import Scalar, Tensor
 
 SETTINGS = settings(max_examples=20, deadline=None)
 
