@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from tinyfit import ops
-from tinyfit.data import ArrayDataAdapter, flatten, get_data_adapter, map_structure, split_validation
+from tinyfit.data import ArrayDataAdapter, get_data_adapter, split_validation
 from tinyfit.data import IterableAdapter, unpack_x_y_sample_weight
 from tinyfit.data.array_adapter import check_lengths, standardize
+from tinyfit.data.structure import batch_size_of
 from tinyfit.utils import set_random_seed
 
 
@@ -16,13 +17,6 @@ def column(n, start=0):
 
 
 # ***************************************************************** structure
-def test_map_structure_and_flatten_keep_the_nesting():
-    data = {"a": [1, 2], "b": (3, None), "c": 4}
-    assert map_structure(lambda v: v * 10, data) == {"a": [10, 20], "b": (30, None), "c": 40}
-    assert flatten(data) == [1, 2, 3, 4]
-    assert flatten(None) == [] and map_structure(str, None) is None
-
-
 @pytest.mark.parametrize("batch, expected", [
     ("x", ("x", None, None)),
     (("x",), ("x", None, None)),
@@ -36,6 +30,14 @@ def test_unpack_x_y_sample_weight(batch, expected):
 def test_unpack_rejects_longer_tuples():
     with pytest.raises(ValueError, match=r"a tuple of 4 items"):
         unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_batch_size_of_counts_the_rows_of_the_first_array():
+    x = {"image": np.zeros((5, 3)), "meta": np.zeros((5, 2))}
+    assert batch_size_of(x) == 5
+    assert batch_size_of([None, ops.ones((7, 2))]) == 7  # an absent part is skipped; Tensors count
+    assert batch_size_of(np.float32(0.25)) == 1  # one number (a batch's loss) is one value
+    assert batch_size_of(None) == 1 and batch_size_of({}) == 1
 
 
 # ************************************************************** standardize

@@ -9,7 +9,7 @@ def test_data_exports_are_pinned():
         "Dataset", "AUTOTUNE", "INFINITE", "UNKNOWN", "PyDataset", "Sequence", "WorkerError",
         "ArrayDataAdapter", "PyDatasetAdapter", "IterableAdapter", "ClassWeighter",
         "get_data_adapter", "is_array_data", "describe_source", "check_can_split", "split_validation",
-        "flatten", "map_structure", "unpack_x_y_sample_weight",
+        "unpack_x_y_sample_weight",
     ]
     for name in tinyfit.data.__all__:
         assert getattr(tinyfit.data, name) is not None

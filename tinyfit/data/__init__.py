@@ -13,12 +13,12 @@ from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from .iterable_adapter import IterableAdapter
 from .py_dataset import PyDataset, Sequence
 from .py_dataset_adapter import PyDatasetAdapter
-from .structure import flatten, map_structure, unpack_x_y_sample_weight
+from .structure import unpack_x_y_sample_weight
 from .worker_pool import WorkerError
 
 __all__ = [
     "Dataset", "AUTOTUNE", "INFINITE", "UNKNOWN", "PyDataset", "Sequence", "WorkerError",
     "ArrayDataAdapter", "PyDatasetAdapter", "IterableAdapter", "ClassWeighter",
     "get_data_adapter", "is_array_data", "describe_source", "check_can_split", "split_validation",
-    "flatten", "map_structure", "unpack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
 ]

@@ -6,10 +6,10 @@ import math
 from numbers import Real
 from typing import Any, Iterator
 
+from ..tree import flatten, map_structure
 from ..utils.random import rng
 from .class_weight import ClassWeighter
 from .convert import check_numbers, is_leaf_array, to_numpy
-from .structure import flatten, map_structure
 
 
 def standardize(data: Any) -> Any:
@@ -31,7 +31,7 @@ def check_lengths(x: Any, y: Any, sample_weight: Any, caller: str = "fit") -> in
     """The number of samples, after checking that x, y and sample_weight agree."""
     counts = {}
     for role, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
-        for leaf in flatten(data):
+        for leaf in flatten(data, none_is_leaf=False):
             if leaf.ndim == 0:
                 raise ValueError(f"{caller}: {role} is a single number; it needs a first (sample) axis.")
             counts.setdefault(role, set()).add(leaf.shape[0])
@@ -94,8 +94,8 @@ class ArrayDataAdapter:
             stop = start + self.batch_size
             pick = slice(start, stop) if order is None else order[start:stop]
             take = lambda a: a[pick]  # noqa: E731
-            yield (map_structure(take, self.x), map_structure(take, self.y),
-                   map_structure(take, self.sample_weight))
+            yield tuple(map_structure(take, part, none_is_leaf=False)
+                        for part in (self.x, self.y, self.sample_weight))
 
 
 def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float, caller: str = "fit",
@@ -123,5 +123,5 @@ def split_validation(x: Any, y: Any, sample_weight: Any, validation_split: float
         )
     head = lambda a: a[:cut]  # noqa: E731
     tail = lambda a: a[cut:]  # noqa: E731
-    return ((map_structure(head, x), map_structure(head, y), map_structure(head, sample_weight)),
-            (map_structure(tail, x), map_structure(tail, y), map_structure(tail, sample_weight)))
+    return (tuple(map_structure(head, part, none_is_leaf=False) for part in (x, y, sample_weight)),
+            tuple(map_structure(tail, part, none_is_leaf=False) for part in (x, y, sample_weight)))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy
 
-from .structure import flatten, map_structure
+from ..tree import flatten, map_structure
 
 
 def type_module(obj: Any) -> str:
@@ -148,8 +148,9 @@ def to_batch(item: Any, source: str, empty_hint: str = "") -> tuple[Any, Any, An
             f"{source} yielded {describe(item)}, with None where the inputs x belong (a function that "
             "makes the batches and returns nothing?). Yield x, (x, y) or (x, y, sample_weight)."
         )
-    x, y, sample_weight = (map_structure(to_numpy, p) for p in parts + (None,) * (3 - len(parts)))
-    if any(a.ndim == 0 for a in flatten((x, y, sample_weight))):
+    padded = parts + (None,) * (3 - len(parts))
+    x, y, sample_weight = (map_structure(to_numpy, p, none_is_leaf=False) for p in padded)
+    if any(a.ndim == 0 for a in flatten((x, y, sample_weight), none_is_leaf=False)):
         raise ValueError(
             f"{source} yielded {describe(item)}, which holds a single number where a batch of values belongs; "
             "every array in a batch needs a first (batch) axis."

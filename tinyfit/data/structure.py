@@ -1,26 +1,15 @@
-"""Walking nested data: an array, or a list/tuple/dict of them (multi-input models)."""
+"""What a batch is made of: splitting it into (x, y, sample_weight), and counting its rows.
+
+Walking nested data (lists and dicts of arrays) is `tinyfit.tree`'s job; in the
+data pipeline None means "absent" (no targets, no weights), so callers here pass
+`none_is_leaf=False`.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-
-def map_structure(fn: Callable[[Any], Any], data: Any) -> Any:
-    """Applies fn to every leaf of a nested list/tuple/dict, keeping its shape."""
-    if isinstance(data, dict):
-        return {k: map_structure(fn, v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return type(data)(map_structure(fn, v) for v in data)
-    return None if data is None else fn(data)
-
-
-def flatten(data: Any) -> list[Any]:
-    """The leaves of a nested list/tuple/dict, in order (dicts in insertion order)."""
-    if isinstance(data, dict):
-        return [leaf for v in data.values() for leaf in flatten(v)]
-    if isinstance(data, (list, tuple)):
-        return [leaf for v in data for leaf in flatten(v)]
-    return [] if data is None else [data]
+from ..tree import flatten
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
@@ -36,3 +25,17 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
             f"A batch must be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(data)} items."
         )
     return data, None, None
+
+
+def batch_size_of(data: Any) -> int:
+    """The number of rows in a batch: the first axis of its first array.
+
+    `data` is one array or Tensor, or a structure of them (several inputs share
+    one batch size, so the first leaf answers for all). Absent parts (None) are
+    skipped; a batch with no array, or a single number (a 0-d loss), counts as 1.
+    """
+    for leaf in flatten(data, none_is_leaf=False):
+        shape = getattr(leaf, "shape", None)
+        if shape is not None:
+            return int(shape[0]) if len(shape) else 1
+    return 1

@@ -32,7 +32,7 @@ from ..autograd.variable import Variable
 from .naming import claim_name, snake_case, unique_name
 from .probe import placeholders_for, quiet, spec_of, stand_in
 from .symbolic import KerasTensor, Node, any_symbolic
-from .tree import flatten, map_structure
+from ..tree import flatten, map_structure
 
 # -------------------------------------------------------------- call context
 # One entry per layer call in progress, outermost first: (training, token, probing).

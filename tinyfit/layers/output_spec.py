@@ -13,7 +13,7 @@ from typing import Any
 import numpy
 
 from .symbolic import KerasTensor
-from .tree import flatten, map_structure
+from ..tree import flatten, map_structure
 
 
 class ShapeByArithmetic:

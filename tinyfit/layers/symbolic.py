@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy
 
-from .tree import flatten
+from ..tree import flatten
 
 
 class KerasTensor:

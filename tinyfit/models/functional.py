@@ -16,7 +16,7 @@ from .. import ops
 from ..autograd.tensor import Tensor
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor, Node
-from ..layers.tree import flatten, map_structure
+from ..tree import flatten, map_structure
 from .input_check import match_inputs
 
 

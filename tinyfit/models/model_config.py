@@ -17,7 +17,7 @@ from ..layers import registry as layer_registry
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor
 from ..layers.layer import Layer
-from ..layers.tree import flatten
+from ..tree import flatten
 from ..utils.registry import custom_object_scope, registered_name
 
 _REF = "keras_tensor"  # the key marking a reference in a call's arguments

@@ -19,6 +19,7 @@ from typing import Any
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import ops
+from ..data.structure import batch_size_of
 
 
 def align(spec: Any, output_names: list[str], what: str, broadcast: bool = True) -> list[Any]:
@@ -78,11 +79,6 @@ def _sample_weights_per_output(sample_weight: Any, output_names: list[str]) -> l
     return [sample_weight] * len(output_names)
 
 
-def _batch_size(value: Any) -> int:
-    shape = getattr(value, "shape", ())
-    return int(shape[0]) if len(shape) else 1
-
-
 class CompileLoss:
     """The compiled loss: each output's loss, weighted and summed.
 
@@ -122,7 +118,7 @@ class CompileLoss:
             value = fn(t, p, sample_weight=sw) if sw is not None else fn(t, p)
             parts[name] = value
             if name in self.trackers:
-                self.trackers[name].update_state(value.detach(), sample_weight=_batch_size(p))
+                self.trackers[name].update_state(value.detach(), sample_weight=batch_size_of(p))
             weighted = value if w == 1.0 else value * w  # the usual weight of 1 adds no op to the graph
             total = weighted if total is None else total + weighted
         return total, parts

@@ -45,13 +45,14 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, ops
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
-from ..data import (check_can_split, describe_source, flatten, get_data_adapter, map_structure,
-                    split_validation, unpack_x_y_sample_weight)
+from ..data import check_can_split, describe_source, get_data_adapter, split_validation, unpack_x_y_sample_weight
+from ..data.structure import batch_size_of
+from ..tree import map_structure
 from ..utils import blas_threads
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
@@ -207,18 +208,18 @@ class Trainer:
                 "No loss to minimize: compile() was given no loss and the model added none with "
                 "add_loss(). Pass loss=... to compile()."
             )
-        self._last_loss = (total.detach(), _batch_size(y_pred if x is None else x))
+        self._last_loss = (total.detach(), batch_size_of(y_pred if x is None else x))
         return total
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
         """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
         if y is not None and self.compiled:
             with no_grad():
-                y_pred = map_structure(_detached, y_pred)
+                y_pred = map_structure(_detached, y_pred, none_is_leaf=False)
                 self._compile_metrics.update_state(y, y_pred, sample_weight)
                 self._weighted_metrics.update_state(y, y_pred, sample_weight)
         if self.compiled:
-            self._added_metrics.update(self, _batch_size(y_pred if x is None else x))
+            self._added_metrics.update(self, batch_size_of(y_pred if x is None else x))
         return self.get_metrics_result()
 
     def train_step(self, data: Any) -> dict[str, float]:
@@ -233,7 +234,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         variables = self.trainable_weights
         if variables and loss.requires_grad:
             for v in variables:
@@ -252,7 +253,7 @@ class Trainer:
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
             return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -270,7 +271,7 @@ class Trainer:
         finally:
             if name == "train_step" and type(self).train_step is not Trainer.train_step:
                 self.zero_grad()  # a custom step may leave its gradients behind
-        added = self._added_metrics.update(self, _batch_size(data[0]))  # a step that skipped compute_metrics
+        added = self._added_metrics.update(self, batch_size_of(data[0]))  # a step that skipped compute_metrics
         if self._loss_tracker.updates == updates and self._last_loss is not None:
             self._loss_tracker.update_state(*self._last_loss)
         elif not added and _is_default(self, name) and _is_default(self, "compute_metrics"):
@@ -470,7 +471,8 @@ class Trainer:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
                 with threads.step():
-                    out = map_structure(_to_numpy, self.predict_step(self._to_tensors(batch)))
+                    out = map_structure(ops.convert_to_numpy, self.predict_step(self._to_tensors(batch)),
+                                        none_is_leaf=False)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
         finally:
@@ -513,7 +515,8 @@ class Trainer:
         """The model's outputs for exactly this batch, as NumPy arrays."""
         adapter = get_data_adapter(x, None, None, None, False, caller="predict_on_batch")
         self._check_data(_whole_batch(adapter, "predict_on_batch")[0], "predict_on_batch")
-        return map_structure(_to_numpy, self.predict_step(self._to_tensors(adapter.whole())))
+        return map_structure(ops.convert_to_numpy, self.predict_step(self._to_tensors(adapter.whole())),
+                             none_is_leaf=False)
 
     # ---------------------------------------------------------------- data
     def _checker(self, adapter: Any, caller: str):
@@ -542,11 +545,11 @@ class Trainer:
         def targets(a):
             return Tensor(backend.to_device(a, device))
 
-        data = (map_structure(inputs, x),)
+        data = (map_structure(inputs, x, none_is_leaf=False),)
         if y is not None or sample_weight is not None:
-            data += (map_structure(targets, y),)
+            data += (map_structure(targets, y, none_is_leaf=False),)
         if sample_weight is not None:
-            data += (map_structure(targets, sample_weight),)
+            data += (map_structure(targets, sample_weight, none_is_leaf=False),)
         return data
 
 
@@ -560,13 +563,6 @@ def _whole_batch(adapter: Any, caller: str) -> tuple:
     return adapter.whole()
 
 
-def _batch_size(x: Any) -> int:
-    leaves = flatten(x)
-    if not leaves or not getattr(leaves[0], "shape", None):
-        return 1
-    return int(leaves[0].shape[0])
-
-
 def _is_default(model: Any, method: str) -> bool:
     """Whether `model` uses Trainer's own `method` (not one a subclass wrote)."""
     return getattr(type(model), method) is getattr(Trainer, method)
@@ -574,10 +570,6 @@ def _is_default(model: Any, method: str) -> bool:
 
 def _detached(t: Any) -> Any:
     return t.detach() if isinstance(t, Tensor) else t
-
-
-def _to_numpy(t: Any) -> numpy.ndarray:
-    return t.numpy() if isinstance(t, Tensor) else numpy.asarray(backend.to_numpy(t) if backend.is_array(t) else t)
 
 
 def _as_float_if_scalar(value: Any) -> Any:
