@@ -202,3 +202,34 @@ def test_gpu_scatter_add_adds_once_per_repeated_index():
     rows = cp.zeros((3, 2), dtype=cp.float32)
     backend.scatter_add(rows, (cp.asarray([1, 1, 2]), slice(None)), cp.ones((3, 2), dtype=cp.float32))
     np.testing.assert_array_equal(backend.to_numpy(rows), [[0, 0], [2, 2], [1, 1]])
+
+
+# ****************************************************************** is_number
+@pytest.mark.parametrize("value", [3, -2.5, 0, np.float32(0.1), np.int64(7), np.uint8(1), np.array(2.0), np.array(4)])
+def test_is_number_accepts_one_real_number(value):
+    assert backend.is_number(value)
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True), np.array(True), None, "1", [1.0], (1,),
+                                   np.array([1.0]), np.zeros((1, 1)), 1 + 2j, np.complex64(1), Tensor(1.0)])
+def test_is_number_refuses_bools_collections_text_and_tensors(value):
+    # Bools are decided once, here: a flag is not a number (True passed as a rate or weight is a mistake).
+    assert not backend.is_number(value)
+
+
+def test_one_is_number_in_the_library():
+    # The same question ("is this one number?") is answered in one place; ops' weak-type
+    # test (Python bool/int/float beside a tensor) is a different question with its own name.
+    import importlib
+    import inspect
+    import pkgutil
+
+    import tinyfit
+
+    twins = []
+    for info in pkgutil.walk_packages(tinyfit.__path__, "tinyfit."):
+        module = importlib.import_module(info.name)
+        for name, fn in vars(module).items():
+            if name.lstrip("_") == "is_number" and inspect.isfunction(fn) and fn is not backend.is_number:
+                twins.append(f"{info.name}.{name}")
+    assert twins == []

@@ -12,6 +12,7 @@ with `Tensor.to("cpu" | "gpu")`.
 
 from __future__ import annotations
 
+import numbers
 import os
 from types import ModuleType
 from typing import Any
@@ -98,6 +99,21 @@ def is_array(x: Any) -> bool:
     if isinstance(x, numpy.ndarray):
         return True
     return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def is_number(x: Any) -> bool:
+    """True for one real number: a Python int or float, a NumPy integer or floating
+    scalar, or a 0-d array of one (as a metric or a log may hold).
+
+    Bools are not numbers here, although Python counts True as an int: a flag given
+    where a rate, a weight or a count belongs is a mistake to report, not a 1 or a 0.
+    Tensors are not numbers either: callers that accept a 0-d Tensor say so themselves.
+    """
+    if isinstance(x, (bool, numpy.bool_)):
+        return False
+    if isinstance(x, numbers.Real):
+        return True
+    return is_array(x) and x.ndim == 0 and x.dtype.kind in "iuf"
 
 
 def array_module(x: Any) -> ModuleType:

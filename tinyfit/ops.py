@@ -198,7 +198,7 @@ def power(x1: TensorLike, x2: TensorLike) -> Tensor:
     """x1 ** x2, broadcasting."""
     if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
         return _graph_node(power, x1, x2)
-    if _is_number(x2) and not isinstance(x2, bool):
+    if _is_python_scalar(x2) and not isinstance(x2, bool):
         base = convert_to_tensor(x1)
         if base.dtype.kind == "f":  # the common case: a float tensor to a fixed power
             return PowConst.apply(base, exponent=x2)
@@ -232,7 +232,7 @@ def clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor:
     if _symbolic(x, x_min, x_max):
         return _graph_node(clip, x, x_min, x_max)
     x = convert_to_tensor(x)
-    if _is_number(x_min) and _is_number(x_max):
+    if _is_python_scalar(x_min) and _is_python_scalar(x_max):
         out = Clip.apply(x, low=x_min, high=x_max)
     else:  # tensor bounds may need gradients too: build clip from maximum and minimum
         out = minimum(maximum(x, x_min), x_max)
@@ -651,7 +651,10 @@ def binary_crossentropy(target: TensorLike, output: TensorLike, from_logits: boo
 
 
 # ********************************************************************** helpers
-def _is_number(x: Any) -> bool:
+def _is_python_scalar(x: Any) -> bool:
+    """A Python bool, int or float: Keras's "weak" types, which take the dtype of a tensor
+    beside them. Bools count here (unlike `backend.is_number`): True beside a bool tensor
+    stays a bool."""
     return isinstance(x, (bool, int, float))
 
 
@@ -676,7 +679,7 @@ def _tensors(*values: TensorLike) -> list[Tensor]:
     first = values[0] if values else None
     if isinstance(first, Tensor) and all(isinstance(v, Tensor) and v.dtype == first.dtype for v in values[1:]):
         return list(values)  # the usual case: tensors of one dtype, nothing to convert
-    tensors = [None if _is_number(v) else convert_to_tensor(v) for v in values]
+    tensors = [None if _is_python_scalar(v) else convert_to_tensor(v) for v in values]
     given = [t for t in tensors if t is not None]
     floats = [t for t in given if t.dtype.kind == "f"]
     like = floats[0] if floats else given[0] if given else None

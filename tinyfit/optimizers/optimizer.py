@@ -22,7 +22,6 @@ create one slot per variable with `add_variable_from_reference`) and
 
 from __future__ import annotations
 
-import numbers
 import re
 from typing import Any, Iterable
 
@@ -44,15 +43,11 @@ _KERAS_ONLY_DEFAULTS = {
 _BASE_ARGUMENTS = "learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name"
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _is_scalar(value: Any) -> bool:
     """A number, or a one-element Tensor or array: something float() reads as a learning rate."""
     if isinstance(value, Tensor) or backend.is_array(value):
         return value.size == 1 and value.dtype.kind in "fiu"
-    return _is_number(value)
+    return backend.is_number(value)
 
 
 def _l2_norm(array: Any) -> Any:
@@ -93,9 +88,9 @@ class Optimizer:
             given = ", ".join(f"{k}={v!r}" for k, v in clipping.items())
             raise ValueError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set; got {given}.")
         for key, value in clipping.items():
-            if not _is_number(value) or value <= 0:
+            if not backend.is_number(value) or value <= 0:
                 raise ValueError(f"{owner}: {key} must be a number > 0, got {key}={value!r}.")
-        if weight_decay is not None and (not _is_number(weight_decay) or weight_decay < 0):
+        if weight_decay is not None and (not backend.is_number(weight_decay) or weight_decay < 0):
             raise ValueError(f"{owner}: weight_decay must be a number >= 0 or None, got {weight_decay!r}.")
 
         self.name = name or owner.lower()
@@ -215,7 +210,7 @@ class Optimizer:
     def _new_slot(self, shape: tuple, initializer: Any, dtype: Any, name: str | None, xp: Any) -> Variable:
         if isinstance(initializer, str) and initializer in ("zeros", "ones"):
             value = (xp.zeros if initializer == "zeros" else xp.ones)(shape, dtype=dtype)
-        elif _is_number(initializer):
+        elif backend.is_number(initializer):
             value = xp.full(shape, initializer, dtype=dtype)
         elif callable(initializer):
             value = xp.asarray(initializer(shape, dtype), dtype=dtype)

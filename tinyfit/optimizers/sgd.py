@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, _is_number
+from .. import backend
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -27,7 +28,7 @@ class SGD(Optimizer):
                  name: str = "SGD", **kwargs: Any):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
-        if not _is_number(momentum) or not 0 <= momentum <= 1:
+        if not backend.is_number(momentum) or not 0 <= momentum <= 1:
             raise ValueError(f"SGD: momentum must be a number in [0, 1], got momentum={momentum!r}.")
         self.momentum = momentum
         self.nesterov = nesterov

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from .. import backend
 
 # A curve: the epochs it has values for (counted from 1, as the progress bar counts) and the values.
 Curve = tuple[list[int], list[float]]
@@ -29,15 +30,6 @@ def require_matplotlib(caller: str) -> None:
             f"{caller} draws with matplotlib, which is not installed: pip install matplotlib "
             "(or pip install \"tinyfit[notebook]\")."
         ) from None
-
-
-def _is_number(value: Any) -> bool:
-    # NumPy scalars and 0-d arrays count; lists and arrays of values (per-class metrics) do not.
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, numbers.Real):
-        return True
-    return getattr(value, "ndim", None) == 0 and getattr(getattr(value, "dtype", None), "kind", "") in "fiu"
 
 
 def curves_from_history(history: Any) -> dict[str, Curve]:
@@ -61,7 +53,7 @@ def curves_from_history(history: Any) -> dict[str, Curve]:
     all_epochs = [e + 1 for e in recorded] if len(recorded) == epochs_run else list(range(1, epochs_run + 1))
     curves: dict[str, Curve] = {}
     for name, values in record.items():
-        if not isinstance(values, Sequence) or not values or not all(_is_number(v) for v in values):
+        if not isinstance(values, Sequence) or not values or not all(backend.is_number(v) for v in values):
             continue
         every = max(epochs_run // len(values), 1)
         epochs = [all_epochs[every * (i + 1) - 1] for i in range(len(values))]
@@ -114,7 +106,7 @@ def check_figsize(figsize: Any, caller: str) -> tuple[float, float] | None:
     if figsize is None:
         return None
     if (not isinstance(figsize, Sequence) or len(figsize) != 2
-            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in figsize)):
+            or not all(backend.is_number(v) and v > 0 for v in figsize)):
         raise ValueError(f"{caller}: figsize must be (width, height) in inches, both above 0, e.g. (10, 4); "
                          f"got {figsize!r}.")
     return float(figsize[0]), float(figsize[1])
