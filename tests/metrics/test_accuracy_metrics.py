@@ -64,35 +64,81 @@ def test_sparse_labels_of_shape_n_n_1_and_float_give_the_same_answer():
 
 
 @pytest.mark.parametrize("labels_dtype", ["int64", "uint8", "int32", "float32", "float64"])
-def test_sparse_accuracy_fast_path_matches_the_ops_path(labels_dtype):
-    # The training-step path works on the arrays; the general one chains ops. Ties, a
-    # fractional label and a 3-d batch included: both must give the same 0/1 values.
-    from tinyfit import ops
-    from tinyfit.metrics.accuracy_metrics import _sparse_hits, _sparse_hits_on_arrays
-
+def test_sparse_accuracy_matches_numpy_for_every_label_dtype_ties_and_3d_batches(labels_dtype):
     r = rng(5)
     for shape in ((16, 4), (3, 5, 4)):
-        scores = r.integers(0, 3, shape).astype("float32")  # many ties
+        scores = r.integers(0, 3, shape).astype("float32")  # many ties: the first best class wins
         labels = r.integers(0, 4, shape[:-1]).astype(labels_dtype)
+        expected = (scores.argmax(-1) == labels).astype("float32")
         if labels_dtype.startswith("float"):
-            labels.flat[0] = 1.5  # matches no class
-        y_true, y_pred = ops.convert_to_tensor(labels), ops.convert_to_tensor(scores)
-        fast, general = _sparse_hits_on_arrays(y_true, y_pred), _sparse_hits(y_true, y_pred)
-        assert fast.dtype == general.dtype and fast.shape == general.shape
-        assert not fast.requires_grad and not general.requires_grad
-        np.testing.assert_array_equal(fast.numpy(), general.numpy())
-        np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels, scores).numpy(), general.numpy())
+            labels.flat[0] = 1.5  # a fractional label matches no class
+            expected.flat[0] = 0.0
+        got = metrics.sparse_categorical_accuracy(labels, scores)
+        assert got.dtype == np.float32 and got.shape == shape[:-1] and not got.requires_grad
+        np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_sparse_accuracy_is_one_code_path():
+    from tinyfit.metrics import accuracy_metrics
+
+    assert not [name for name in vars(accuracy_metrics) if name.startswith("_sparse_hits")]
 
 
 @pytest.mark.parametrize("threshold", [0.2, 0.5, 0.8])
 def test_binary_accuracy_matches_numpy(threshold):
     r = rng(4)
     t, p = r.integers(0, 2, (9, 3)), r.uniform(size=(9, 3))
-    np.testing.assert_allclose(metrics.binary_accuracy(t, p, threshold=threshold).numpy(),
-                               ((p > threshold) == t).mean(-1), rtol=1e-6)
+    np.testing.assert_array_equal(metrics.binary_accuracy(t, p, threshold=threshold).numpy(),
+                                  ((p > threshold) == t).astype("float32"))
     m = metrics.BinaryAccuracy(threshold=threshold)
     m.update_state(t, p)
     assert float(m.result()) == pytest.approx(((p > threshold) == t).mean())
+
+
+# Keras 3's documented behaviour of BinaryAccuracy, with the numbers worked out by hand:
+# y_pred [0.98, 1, 0, 0.6] thresholded at 0.5 is [1, 1, 0, 1]; against [1, 1, 0, 0] the hits are [1, 1, 1, 0].
+LABELS, PREDS = np.array([1, 1, 0, 0]), np.array([0.98, 1, 0, 0.6])
+
+
+def test_binary_accuracy_is_element_wise_as_in_keras_3():
+    got = metrics.binary_accuracy(LABELS.reshape(2, 2), PREDS.reshape(2, 2))
+    assert got.shape == (2, 2)
+    assert got.numpy().tolist() == [[1.0, 1.0], [1.0, 0.0]]
+    assert metrics.binary_accuracy(LABELS, PREDS).numpy().tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("y_true, y_pred, sample_weight, expected", [
+    # 1-D labels and predictions, one weight per sample: hits 1 and 0 weighted 1 each -> 1/2
+    (LABELS, PREDS, [1, 0, 0, 1], 0.5),
+    # labels (4,) against predictions (4, 1) line up, no weights: 3 hits of 4
+    (LABELS, PREDS.reshape(4, 1), None, 0.75),
+    # a weight per element of a (2, 2) batch: hits [[1, 1], [1, 0]] weighted [[1, 0], [0, 1]] -> 1/2
+    (LABELS.reshape(2, 2), PREDS.reshape(2, 2), [[1, 0], [0, 1]], 0.5),
+    # one row of weights spread over every row: only column 0 counts, and both of its values are hits
+    (LABELS.reshape(2, 2), PREDS.reshape(2, 2), [[1, 0]], 1.0),
+    # one weight per sample of a (2, 2) batch: row means 1 and 0.5 weighted 1 and 3 -> 2.5 / 4
+    (LABELS.reshape(2, 2), PREDS.reshape(2, 2), [1, 3], 0.625),
+])
+def test_binary_accuracy_weights_as_keras_3_documents(y_true, y_pred, sample_weight, expected):
+    m = metrics.BinaryAccuracy()
+    m.update_state(y_true, y_pred, sample_weight=sample_weight)
+    assert float(m.result()) == pytest.approx(expected)
+
+
+def test_binary_accuracy_threshold_as_keras_3_documents():
+    y_true, y_pred = [[1], [1], [0], [0]], [[0.98], [0.5], [0.1], [0.2]]
+    low, high = metrics.BinaryAccuracy(threshold=0.3), metrics.BinaryAccuracy(threshold=0.9)
+    low.update_state(y_true, y_pred)
+    high.update_state(y_true, y_pred)
+    assert float(low.result()) == 1.0 and float(high.result()) == 0.75  # 0.5 is not above 0.9
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 1.5, -0.5, True, "0.5", None])
+def test_binary_accuracy_refuses_a_threshold_outside_0_1(threshold):
+    with pytest.raises(ValueError) as err:
+        metrics.BinaryAccuracy(threshold=threshold)
+    assert "BinaryAccuracy: threshold must be a number strictly between 0 and 1" in str(err.value)
+    assert f"got {threshold!r}" in str(err.value)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5])

@@ -36,7 +36,8 @@ def test_mean_accumulates_over_batches_and_resets():
 
 
 def test_a_single_weight_weighs_the_batch_mean_for_one_value_and_for_many():
-    # One number (the loss of a step) takes a shortcut past .mean(); many take .mean().
+    # As Keras: one weight for the whole batch weighs the batch's mean as that many samples
+    # (the loss of a step, weighted by the batch size).
     m = metrics.Mean()
     m.update_state(ops.convert_to_tensor(np.float32(2.0)), sample_weight=3)
     m.update_state(np.array([1.0, 3.0, 8.0], "float32"), sample_weight=1)

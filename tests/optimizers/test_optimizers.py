@@ -142,6 +142,27 @@ def test_float64_variables_stay_float64_and_match_closely(make, formula, hyper):
         np.testing.assert_allclose(g, e, rtol=1e-7, atol=1e-8)
 
 
+@pytest.mark.parametrize("make, formula, hyper", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("clip", [{}, {"clipnorm": 0.5}, {"clipvalue": 0.5}, {"global_clipnorm": 0.5}],
+                         ids=["plain", "clipnorm", "clipvalue", "global_clipnorm"])
+def test_every_optimizer_updates_a_0d_variable(make, formula, hyper, clip):
+    # A single number as a weight (a learnable temperature or scale): squaring a 0-d
+    # array gives a NumPy scalar, which in-place updates must not trip over.
+    opt = make()
+    for name, value in clip.items():
+        setattr(opt, name, value)
+    w = tinyfit.Variable(0.7, dtype="float64", name="scale")
+    expected, state = np.array(0.7), {}
+    for t, g in enumerate([0.3, -1.2, 0.05, 2.0], start=1):
+        opt.apply([np.array(g)], [w])
+        if clip:  # one gradient of one element: every kind of clipping limits it to +-0.5
+            g = float(np.clip(g, -0.5, 0.5))
+        expected = formula(expected, np.array(g), state, t, **hyper)
+    assert w.shape == () and w.dtype == np.float64
+    np.testing.assert_allclose(w.numpy(), expected, rtol=1e-7, atol=1e-8)
+    assert float(w.numpy()) != 0.7
+
+
 def test_first_adam_step_moves_each_weight_by_about_the_learning_rate():
     # What bias correction is for: step 1 is lr * |g| / (|g| + eps / sqrt(1 - beta_2)) ~ lr,
     # whatever the gradient's scale.

@@ -8,15 +8,16 @@ Which one fits depends on what the model outputs and how the labels are written:
     class scores (N, C)     one-hot (N, C)              CategoricalAccuracy, TopKCategoricalAccuracy
     class scores (N, C)     class indices (N,) or (N,1) SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy
 
-Each function returns one 0/1 value per sample; each class averages it over
-every sample seen (a MeanMetricWrapper).
+Each function returns 0/1 values (one per sample; `accuracy` and `binary_accuracy`
+one per element, as in Keras 3); each class averages them over everything seen
+(a MeanMetricWrapper), weighing samples or elements by `sample_weight`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import ops
+from .. import backend, ops
 from ..autograd.tensor import Tensor
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .reduction_metrics import _BuiltinMeanWrapper
@@ -56,7 +57,11 @@ def accuracy(y_true: Any, y_pred: Any) -> Tensor:
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
-    """The fraction of outputs on the right side of `threshold`, per sample (last axis averaged)."""
+    """1.0 where the prediction falls on the label's side of `threshold`, else 0.0, element by element.
+
+    As in Keras 3, nothing is averaged here: the result has the shape of the (lined up)
+    inputs, so a weight may be given per sample or per element. `BinaryAccuracy` averages.
+    """
     y_true, y_pred = _float_pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if y_true.shape != y_pred.shape:
@@ -65,7 +70,7 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
         raise _shape_error("binary_accuracy", y_true, y_pred,
                            "BinaryAccuracy expects one 0/1 target per predicted value", hint)
     predicted = ops.cast(ops.greater(y_pred, threshold), y_pred.dtype)
-    return ops.mean(ops.cast(ops.equal(y_true, predicted), "float32"), axis=-1)
+    return ops.cast(ops.equal(y_true, predicted), "float32")
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
@@ -97,32 +102,19 @@ def _sparse_labels(metric: str, y_true: Any, y_pred: Tensor) -> Tensor:
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
-    """1.0 where the highest score's class equals the integer label, per sample."""
+    """1.0 where the highest score's class equals the integer label, per sample.
+
+    Computed on the backend arrays: argmax has no gradient, so graph ops would only
+    add their bookkeeping (about half the time of this metric, which runs at every step).
+    """
     y_pred = ops.convert_to_tensor(y_pred)
     labels = _sparse_labels("sparse_categorical_accuracy", y_true, y_pred)
-    if y_pred.ndim >= 2 and y_pred.size and labels.dtype.kind in "iuf" and type(labels.data) is type(y_pred.data):
-        return _sparse_hits_on_arrays(labels, y_pred)
-    return _sparse_hits(labels, y_pred)
-
-
-def _sparse_hits_on_arrays(labels: Tensor, y_pred: Tensor) -> Tensor:
-    """`_sparse_hits` computed on the backend arrays, for the batches of every training step.
-
-    argmax has no gradient, so the graph ops of `_sparse_hits` would only add their
-    bookkeeping (about half the time of the metric); the answer is the same.
-    """
+    labels = backend.to_device(labels.data, y_pred.device)
     predicted = y_pred.data.argmax(axis=-1)
     if labels.dtype.kind == "f":  # compare as floats, so a label of 1.5 matches nothing
         predicted = predicted.astype(labels.dtype)
-    return Tensor._make((labels.data == predicted).astype("float32"), False)
-
-
-def _sparse_hits(labels: Tensor, y_pred: Tensor) -> Tensor:
-    """1.0 where argmax(y_pred) equals the label, written with ops (any shape, dtype, device)."""
-    predicted = ops.argmax(y_pred, axis=-1)
-    if labels.dtype.kind == "f":  # compare as floats, so a label of 1.5 matches nothing
-        predicted = ops.cast(predicted, labels.dtype)
-    return ops.cast(ops.equal(labels, predicted), "float32")
+    hits = backend.array_module(y_pred.data).asarray(labels == predicted, dtype="float32")
+    return Tensor._make(hits, False)
 
 
 def _in_top_k(labels: Tensor, y_pred: Tensor, k: int) -> Tensor:
@@ -181,11 +173,25 @@ class Accuracy(_BuiltinMeanWrapper):
 class BinaryAccuracy(_BuiltinMeanWrapper):
     """How often a thresholded prediction matches its 0/1 label.
 
+    Every predicted value counts (a model with 3 sigmoid outputs gives 3 per sample);
+    `sample_weight` may weigh samples (shape (N,)), single values (the shape of y_pred)
+    or columns (shape (1, ...), spread over the rows).
+
     Args:
-        threshold: predictions above it count as 1.
+        threshold: predictions above it count as 1; between 0 and 1.
+
+    >>> m = BinaryAccuracy()
+    >>> m.update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]])
+    >>> float(m.result())
+    0.75
     """
 
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
+        if not backend.is_number(threshold) or not 0 < threshold < 1:
+            raise ValueError(
+                f"BinaryAccuracy: threshold must be a number strictly between 0 and 1, got {threshold!r}. "
+                "Predictions above it count as 1; 0.5 suits probabilities."
+            )
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
 

@@ -13,46 +13,63 @@ from typing import Any, Callable
 from .. import backend, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..losses.loss import squeeze_or_expand_to_same_rank
 from .metric import Metric, divide_no_nan
 
 
-def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable, dtype: str,
-                                where: str) -> tuple[Tensor, Tensor | None]:
+def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce: str, dtype: str,
+                                where: str) -> tuple[Any, Any]:
     """One value per sample (shape (N,)), weighted, and the weight of each sample.
 
-    Values with more axes than the weights are first reduced (with `reduce_fn`)
-    down to the weights' rank, so that weights of shape (N,) weigh whole samples.
+    Values with more axes than the weights are first reduced (`reduce` is "sum" or
+    "mean") down to the weights' rank, so that weights of shape (N,) weigh whole
+    samples; weights of the values' own shape weigh each value, and weights of
+    shape (1, ...) are spread over the rows. The weight is None when none was given.
+
+    The work is done on the backend arrays: metric state needs no gradients, and
+    this runs for every metric at every step, where graph bookkeeping would cost
+    more than the sums.
     """
-    values = ops.convert_to_tensor(values, dtype=dtype)
+    values = _array_of(values, dtype)
+    weight = None
     if sample_weight is not None:
-        weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
-        values, weight = squeeze_or_expand_to_same_rank(values, weight)
+        weight = backend.to_device(_array_of(sample_weight, dtype), backend.device_of(values))
+        values, weight = _drop_trailing_unit_axis(values, weight)
         if values.ndim > weight.ndim:
-            values = reduce_fn(values, axis=tuple(range(weight.ndim, values.ndim)))
+            values = _reduce(values, reduce, start=weight.ndim)
         try:
-            fits = backend.broadcast_shapes(values.shape, weight.shape) == values.shape
+            weight = backend.array_module(values).broadcast_to(weight, values.shape)
         except ValueError:
-            fits = False
-        if not fits:
             n = values.shape[0] if values.ndim else 1
             raise ValueError(
                 f"{where}: sample_weight has shape {weight.shape}, which does not fit values of "
                 f"shape {values.shape}. Give one weight per sample, shape ({n},), or a single number."
-            )
-        weight = weight * ops.ones_like(values)  # spread it over the values it weighs
+            ) from None
         values = values * weight
-        if weight.ndim > 1:
-            weight = reduce_fn(weight, axis=tuple(range(1, weight.ndim)))
-    else:
-        weight = None
-    if values.ndim > 1:
-        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+        weight = _reduce(weight, reduce, start=1)
+    return _reduce(values, reduce, start=1), weight
+
+
+def _array_of(value: Any, dtype: str) -> Any:
+    """The backend array behind `value` (a Tensor, array, list or number), in `dtype`."""
+    if isinstance(value, Tensor):
+        return value.data.astype(dtype, copy=False)
+    return ops.convert_to_tensor(value, dtype=dtype).data
+
+
+def _drop_trailing_unit_axis(values: Any, weight: Any) -> tuple[Any, Any]:
+    """(N,) against (N, 1): the size-1 axis goes, so they line up instead of broadcasting to (N, N)."""
+    if values.ndim == weight.ndim + 1 and values.shape[-1] == 1:
+        values = values.reshape(values.shape[:-1])
+    elif weight.ndim == values.ndim + 1 and weight.shape[-1] == 1:
+        weight = weight.reshape(weight.shape[:-1])
     return values, weight
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _reduce(array: Any, reduce: str, start: int) -> Any:
+    """`array` summed or averaged over its axes from `start` on (unchanged when it has none)."""
+    if array.ndim <= start:
+        return array
+    return getattr(array, reduce)(axis=tuple(range(start, array.ndim)))
 
 
 class Sum(Metric):
@@ -70,8 +87,8 @@ class Sum(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         with no_grad():
-            values, _ = reduce_to_samplewise_values(values, sample_weight, ops.sum, self.dtype, self.name)
-            self.total.assign_add(ops.sum(values))
+            values, _ = reduce_to_samplewise_values(values, sample_weight, "sum", self.dtype, self.name)
+            self.total.assign_add(values.sum())
 
     def result(self) -> Tensor:
         # A copy: the result must not change when the state is next updated.
@@ -96,29 +113,10 @@ class Mean(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         with no_grad():
-            if sample_weight is None or _is_number(sample_weight):
-                self._update_unweighted(ops.convert_to_tensor(values, dtype=self.dtype), sample_weight)
-                return
-            values, weight = reduce_to_samplewise_values(values, sample_weight, ops.mean, self.dtype, self.name)
-            self.total.assign_add(ops.sum(values))
-            self.count.assign_add(ops.sum(weight))
-
-    def _update_unweighted(self, values: Tensor, weight: float | None) -> None:
-        """The cases of every training step, kept cheap: no sample weights (a metric's
-        0/1 values), or one number for the whole batch (the loss, weighted by the batch
-        size). The same sums as the general path, written straight into the state
-        arrays (both are this metric's own, on one device)."""
-        if weight is None:
-            if values.ndim > 1:  # a value per sample: the mean of its row
-                values = ops.mean(values, axis=tuple(range(1, values.ndim)))
-            self.total.data += values.data.sum()
-            self.count.data += values.shape[0] if values.ndim else 1
-        else:  # as Keras: a single weight weighs the batch's mean as one sample
-            # The loss of each step is one number, its own mean: .mean() on a 0-d
-            # array would cost more than the rest of this update.
-            batch_mean = values.data if values.ndim == 0 else values.data.mean()
-            self.total.data += batch_mean * weight
-            self.count.data += weight
+            values, weight = reduce_to_samplewise_values(values, sample_weight, "mean", self.dtype, self.name)
+            self.total.assign_add(values.sum())
+            # Without weights every sample counts once; a single number is one sample.
+            self.count.assign_add(weight.sum() if weight is not None else values.size)
 
     def result(self) -> Tensor:
         return divide_no_nan(self.total, self.count)

@@ -50,37 +50,27 @@ class RMSprop(Optimizer):
             if self.centered else []
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
-        # In place, through one temporary array that holds each intermediate in
-        # turn: this runs for every weight at every step, and each new array of a
-        # weight's size costs time (often page faults, as the allocator hands
-        # memory back to the system and takes it again).
+        # The running averages are updated in place (they are this optimizer's own
+        # arrays); the step is a new array, which also keeps 0-d variables working.
         xp = backend.array_module(gradient)
         i = self._get_variable_index(variable)
         velocity = self.velocities[i].data
-        scratch = xp.square(gradient)
-        scratch *= 1 - self.rho
         velocity *= self.rho
-        velocity += scratch  # v = rho * v + (1 - rho) * g**2
+        velocity += (1 - self.rho) * xp.square(gradient)  # v = rho * v + (1 - rho) * g**2
         if self.centered:
             average = self.average_gradients[i].data
-            xp.multiply(gradient, 1 - self.rho, out=scratch)
             average *= self.rho
-            average += scratch  # a = rho * a + (1 - rho) * g
-            xp.square(average, out=scratch)
-            xp.subtract(velocity, scratch, out=scratch)
-            scratch += self.epsilon  # v - a**2 + epsilon
+            average += (1 - self.rho) * gradient  # a = rho * a + (1 - rho) * g
+            denominator = velocity - xp.square(average) + self.epsilon
         else:
-            xp.add(velocity, self.epsilon, out=scratch)  # v + epsilon
-        xp.sqrt(scratch, out=scratch)
-        xp.divide(gradient, scratch, out=scratch)
-        scratch *= learning_rate  # the step: lr * g / sqrt(...)
+            denominator = velocity + self.epsilon
+        step = learning_rate * gradient / xp.sqrt(denominator)
         if self.momentum > 0:
             momentum = self.momentums[i].data
             momentum *= self.momentum
-            momentum += scratch
-            variable.data -= momentum
-        else:
-            variable.data -= scratch
+            momentum += step  # m = momentum * m + step
+            step = momentum
+        variable.data -= step
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
