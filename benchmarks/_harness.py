@@ -23,10 +23,46 @@ ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def pin_threads(threads: int) -> None:
-    """Sets the BLAS and OpenMP thread counts for the child processes launched afterwards."""
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(threads)
+def pin_threads(threads: int | None) -> None:
+    """Sets the BLAS and OpenMP thread counts for the child processes launched afterwards;
+    None takes the settings away, so each library (and tinyfit) chooses as it would for a student."""
+    for variable in (*THREAD_VARIABLES, "TINYFIT_NUM_THREADS"):
+        os.environ.pop(variable, None)
+    if threads is not None:
+        for variable in THREAD_VARIABLES:
+            os.environ[variable] = str(threads)
+
+
+def thread_configurations(setting: str | None) -> list[tuple[str, int | None]]:
+    """The configurations to run, from --threads: both by default (what a student gets, then pinned
+    to one thread), or just `default`, or just a pinned count."""
+    if setting is None:
+        return [("default", None), ("pinned", 1)]
+    if setting == "default":
+        return [("default", None)]
+    try:
+        count = int(setting)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SystemExit(f"--threads takes a whole number of threads (1 or more) or 'default'; got {setting!r}")
+    return [("pinned", count)]
+
+
+def describe_threads(threads: int | None) -> str:
+    """The thread setting of a configuration, for the report."""
+    if threads is None:
+        return ("default: no thread variable set; tinyfit chooses its BLAS threads by timing, NumPy by hand "
+                "and PyTorch use their libraries' own counts")
+    return f"pinned: {'/'.join(THREAD_VARIABLES)}={threads} and torch.set_num_threads({threads}) for every contender"
+
+
+def torch_threads() -> None:
+    """PyTorch's intra-op threads as the configuration says (a pinned count, else PyTorch's own choice)."""
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 def page_faults() -> int:

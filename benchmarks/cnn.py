@@ -23,10 +23,12 @@ round after round, in a rotating order, and the ratio is the median of
 per-round ratios, so a busy neighbour slows both alike. Before timing, one
 batch's loss and gradients are compared from the same weights.
 
-BLAS and OpenMP threads are pinned to one (--threads) for both, PyTorch
-included (torch.set_num_threads), set before NumPy or PyTorch loads.
+Two configurations run one after the other: "default", with no thread
+setting (tinyfit chooses its BLAS threads, PyTorch uses its own count), and
+"pinned", BLAS, OpenMP and PyTorch threads set to one for both, before NumPy
+or PyTorch loads (--threads picks one configuration only).
 
-    python benchmarks/cnn.py              # 3 rounds, a few minutes
+    python benchmarks/cnn.py              # 3 rounds of each, several minutes
     python benchmarks/cnn.py --quick      # a slice, one round: does it all run?
     python benchmarks/cnn.py --rounds 5 --threads 2
 """
@@ -41,7 +43,8 @@ import statistics
 import sys
 import time
 
-from _harness import (ROOT, THREAD_VARIABLES, launch, median_ratio, page_faults, pin_threads, run_rounds,
+from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, pin_threads, run_rounds,
+                      thread_configurations, torch_threads,
                       torch_epoch, versions)
 
 GOAL_VS_TORCH = 1.5  # tinyfit may take at most this many times PyTorch eager's epoch
@@ -143,7 +146,7 @@ def run_torch(data, epochs: int, seed: int) -> dict:
         return {"skipped": f"PyTorch is not installed here ({exc})"}
 
     (x_train, y_train), (x_test, y_test) = data
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    torch_threads()
     torch.manual_seed(seed)
     # PyTorch's convolutions want channels first: the data is transposed once, up front.
     x_train, x_test = (torch.from_numpy(x.transpose(0, 3, 1, 2).copy()) for x in (x_train, x_test))
@@ -223,7 +226,7 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
           f"{args.train_samples:,} images ({first['steps']} steps each), tested on {args.test_samples:,}")
     print(f"{args.rounds} round(s), contenders in rotating order, each run in its own process; "
           f"the figures are from epoch {args.epochs}")
-    print(f"Threads: {'/'.join(THREAD_VARIABLES)}={args.threads} and torch.set_num_threads({args.threads}) for both")
+    print(f"Threads: {describe_threads(args.pinned)}")
     print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run, "
           f"{os.getloadavg()[0]:.2f} after; " + ", ".join(versions(results)))
     print(f"Same maths: {check}")
@@ -254,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs of each contender (default 3)")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the last one is timed (default 2)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/PyTorch threads (default 1)")
+    parser.add_argument("--threads", default=None,
+                        help="'default' (no thread setting, as a student runs), or a count to pin every contender "
+                             "to; without it, both: default, then pinned to 1")
     parser.add_argument("--quick", action="store_true", help="a slice (2,560 training, 1,000 test images), one round")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--train-samples", type=int, default=12800, help=argparse.SUPPRESS)
@@ -266,14 +271,24 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(args.contender, args)))
         return 0
 
-    pin_threads(args.threads)
     if args.quick:
         args.rounds, args.train_samples, args.test_samples = 1, 2560, 1000
-    load_before = os.getloadavg()[0]
     check = check_same_maths(args.seed)
-    results = run_rounds(CONTENDERS, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
+    summary = []
+    for label, threads in thread_configurations(args.threads):
+        pin_threads(threads)
+        args.pinned = threads
+        load_before = os.getloadavg()[0]
+        print(f"== {label}", file=sys.stderr, flush=True)
+        results = run_rounds(CONTENDERS, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
+        print()
+        print(f"==== {label} ====")
+        report(results, args, load_before, check)
+        summary.append((label if threads is None else f"{label} {threads}", median_ratio(results, "tinyfit", "torch")))
     print()
-    report(results, args, load_before, check)
+    for label, ratio in summary:
+        print(f"{label:10} tinyfit / PyTorch eager: " + ("n/a" if ratio is None else f"{ratio[0]:.2f}x")
+              + f" (goal <= {GOAL_VS_TORCH}x)")
     return 0
 
 

@@ -21,12 +21,14 @@ memory (ru_maxrss) is its own; runs take turns, round after round, in a
 rotating order, and the ratios are medians of per-round ratios, so a busy
 neighbour slows every contender alike.
 
-BLAS and OpenMP threads are pinned to one (--threads) for every contender,
-PyTorch included: the step is small, and on a shared machine thread
-contention would dominate what is measured.
+Two configurations run one after the other: "default", with no thread
+setting at all, as a student runs it (tinyfit chooses its BLAS threads, NumPy
+by hand and PyTorch use their libraries' own counts), and "pinned", BLAS,
+OpenMP and PyTorch threads set to one for every contender (--threads picks one
+configuration only).
 
-    python benchmarks/mnist_mlp.py              # 5 rounds, about a minute or two
-    python benchmarks/mnist_mlp.py --quick      # a small slice, one round: does it all run?
+    python benchmarks/mnist_mlp.py                    # 5 rounds of each, a few minutes
+    python benchmarks/mnist_mlp.py --quick            # a small slice, one round: does it all run?
     python benchmarks/mnist_mlp.py --rounds 9 --threads 2
 """
 
@@ -41,7 +43,8 @@ import statistics
 import sys
 import time
 
-from _harness import (ROOT, THREAD_VARIABLES, launch, median_ratio, page_faults, pin_threads, run_rounds,
+from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, pin_threads, run_rounds,
+                      thread_configurations, torch_threads,
                       torch_epoch, versions)
 
 GOAL_VS_NUMPY = 1.2  # tinyfit may take at most this many times the hand-written NumPy epoch
@@ -175,8 +178,6 @@ def numpy_train_step(params: list, velocities: list, x, labels) -> tuple[float, 
 
 
 def numpy_evaluate(params: list, x, y, batch_size: int) -> float:
-    import numpy as np
-
     correct = 0
     for start in range(0, len(x), batch_size):
         logits = numpy_logits(params, x[start:start + batch_size])
@@ -240,7 +241,7 @@ def run_torch(data, epochs: int, seed: int) -> dict:
         return {"skipped": f"PyTorch is not installed here ({exc})"}
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    torch_threads()
     torch.manual_seed(seed)
     x_train, x_val, x_test = (torch.from_numpy(x) for x in (x_train, x_val, x_test))
     y_train, y_val, y_test = (torch.from_numpy(y).long() for y in (y_train, y_val, y_test))
@@ -381,8 +382,7 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
           f"({first['steps']} steps each), validation on {args.val_samples:,}")
     print(f"{args.rounds} round(s), contenders in rotating order, each run in its own process; "
           f"the figures are from epoch {args.epochs}")
-    print(f"Threads: {'/'.join(THREAD_VARIABLES)}={args.threads} and torch.set_num_threads({args.threads}) "
-          "for every contender")
+    print(f"Threads: {describe_threads(args.pinned)}")
     print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run; "
           + ", ".join(versions(results)))
     print(f"Same maths: {check}")
@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="runs of each contender (default 5)")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the last one is timed (default 2)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/PyTorch threads (default 1)")
+    parser.add_argument("--threads", default=None,
+                        help="'default' (no thread setting, as a student runs), or a count to pin every contender "
+                             "to; without it, both: default, then pinned to 1")
     parser.add_argument("--quick", action="store_true",
                         help="a slice (6,400 training, 1,000 validation and test images), one round")
     parser.add_argument("--only", nargs="+", choices=CONTENDERS, help="run only these contenders")
@@ -444,19 +446,42 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(args.contender, args)))
         return 0
 
-    pin_threads(args.threads)
     if args.quick:
         args.rounds, args.train_samples, args.val_samples, args.test_samples = 1, 6400, 1000, 1000
-    load_before = os.getloadavg()[0]
     check = check_same_maths(args.seed)  # here, in the parent: its memory counts for no contender
     names = [n for n in CONTENDERS if not args.only or n in args.only or n == "tinyfit"]
-    results = run_rounds(names, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
-    for name in CONTENDERS:
-        if not results.get(name):
-            results[name] = [{"skipped": "not asked for (--only)"}]
+    summary = []
+    for label, threads in thread_configurations(args.threads):
+        pin_threads(threads)
+        args.pinned = threads
+        load_before = os.getloadavg()[0]
+        print(f"== {label}", file=sys.stderr, flush=True)
+        results = run_rounds(names, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
+        for name in CONTENDERS:
+            if not results.get(name):
+                results[name] = [{"skipped": "not asked for (--only)"}]
+        print()
+        print(f"==== {label} ====")
+        report(results, args, load_before, check)
+        summary.append((label, threads, results))
     print()
-    report(results, args, load_before, check)
+    print_summary(summary)
     return 0
+
+
+def print_summary(summary: list) -> None:
+    """The configurations side by side: each contender's epoch, and tinyfit's ratios."""
+    print(f"{'threads':10}" + "".join(f"{TITLES[n]:>16}" for n in CONTENDERS) + f"{'vs NumPy':>11}{'vs PyTorch':>12}")
+    for label, threads, results in summary:
+        cells = []
+        for name in CONTENDERS:
+            runs = results[name]
+            cells.append("skipped" if "skipped" in runs[0] else
+                         f"{statistics.median(r['train_s'][-1] for r in runs):.2f} s")
+        ratios = [median_ratio(results, "tinyfit", other) for other in ("numpy", "torch")]
+        name = label if threads is None else f"{label} {threads}"
+        print(f"{name:10}" + "".join(f"{c:>16}" for c in cells)
+              + "".join(f"{'n/a' if r is None else f'{r[0]:.2f}x':>{w}}" for r, w in zip(ratios, (11, 12))))
 
 
 if __name__ == "__main__":
