@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from tinyfit import Tensor
+from tinyfit import Tensor, ops
 from tinyfit.autograd.function import Function
 from tinyfit.autograd.gradcheck import GradcheckError, gradcheck
 
@@ -140,3 +140,68 @@ def test_nan_never_passes():
     with pytest.raises(GradcheckError):
         with np.errstate(all="ignore"):
             gradcheck(lambda x: x.log(), [np.array([-1.0])])
+
+
+# ********************************************************* tolerances by dtype
+class SlightlyOffExp(Function):
+    """exp whose backward is 0.1% too large: the kind of error a dropped term leaves."""
+
+    name = "slightly_off_exp"
+
+    def forward(self, a):
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out * 1.001
+
+
+def test_a_gradient_off_by_a_tenth_of_a_percent_fails_in_float64():
+    x = np.random.default_rng(6).standard_normal((3, 4))
+    assert gradcheck(lambda t: t.exp(), [x])  # the true exp passes
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(SlightlyOffExp.apply, [x])
+    message = str(info.value)
+    assert "f computes in float64: eps=1e-06, atol=1e-06, rtol=1e-05" in message
+    failed = int(re.search(r"failed on (\d+) of 12 elements", message).group(1))
+    assert failed >= 10  # nearly every element: only the smallest gradients stay under atol
+    # The old default (rtol 1e-3) let exactly this error through.
+    assert gradcheck(SlightlyOffExp.apply, [x], atol=1e-5, rtol=1e-3) is True
+
+
+def float32_tanh(t):
+    """A function that computes in float32 whatever it is given (as a float32 layer does)."""
+    return ops.cast(t, "float32").tanh() * 2.0
+
+
+class WrongFloat32Tanh(Function):
+    name = "wrong_float32_tanh"
+
+    def forward(self, a):
+        self.out = np.tanh(a.astype("float32"))
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out)  # wrong: 1 - out ** 2
+
+
+def test_a_function_computing_in_float32_gets_float32_tolerances():
+    x = np.random.default_rng(7).uniform(-1.5, 1.5, (4, 3))
+    assert float32_tanh(Tensor(x, dtype="float64")).dtype == np.float32
+    assert gradcheck(float32_tanh, [x]) is True
+    # float64's tolerances cannot be met by a float32 computation: that is why they differ.
+    assert gradcheck(float32_tanh, [x], eps=1e-6, atol=1e-6, rtol=1e-5, raise_exception=False) is False
+    with pytest.raises(GradcheckError, match=r"f computes in float32: eps=0.001, atol=0.001, rtol=0.01"):
+        gradcheck(WrongFloat32Tanh.apply, [x])
+
+
+def test_tolerances_given_by_the_caller_win():
+    x = np.random.default_rng(8).standard_normal(5)
+    assert gradcheck(SlightlyOffExp.apply, [x], rtol=1e-2) is True
+    with pytest.raises(GradcheckError, match=r"eps=1e-05, atol=0, rtol=1e-05"):
+        gradcheck(SlightlyOffExp.apply, [x], eps=1e-5, atol=0.0)
+
+
+def test_an_integer_output_is_refused_with_the_reason():
+    with pytest.raises(TypeError, match=r"gradcheck: f returns int64; finite differences need float64"):
+        gradcheck(lambda t: Tensor(np.array([1, 2])), [np.ones(2)])

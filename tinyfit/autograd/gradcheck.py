@@ -4,6 +4,14 @@ For each input element x_j the slope is estimated by central differences,
 (L(x_j + eps) - L(x_j - eps)) / (2 eps), and compared with the gradient that
 backward() produced. float32 has too few digits for this (differences of nearly
 equal numbers lose them all), so every floating input is checked in float64.
+
+How close the two must be depends on the dtype `f` actually computes in. In
+float64 a central difference agrees with the true slope to about 1e-9, so the
+tolerances are tight enough to catch a gradient that is off by 0.1%. When `f`
+computes in float32 whatever it is given (a layer that casts to its own dtype),
+only about 7 digits exist: the step is larger and the tolerances looser, so a
+correct function still passes, and a gross error (a wrong formula, a missing
+sum over a broadcast axis) still fails.
 """
 
 from __future__ import annotations
@@ -16,6 +24,15 @@ from .. import backend
 from .grad_mode import no_grad
 from .tensor import Tensor
 
+# dtype f computes in -> (eps, atol, rtol). float64: the difference's own error is
+# about 1e-9 relative, so rtol 1e-5 leaves room and still fails a 0.1% error on any
+# gradient above atol / 1e-3 = 1e-3. float32: eps near the cube root of float32's
+# resolution (1.2e-7) balances rounding against truncation, leaving about 1e-4.
+TOLERANCES = {
+    "float64": (1e-6, 1e-6, 1e-5),
+    "float32": (1e-3, 1e-3, 1e-2),
+}
+
 
 class GradcheckError(AssertionError):
     """Raised when autograd and finite differences disagree."""
@@ -24,9 +41,9 @@ class GradcheckError(AssertionError):
 def gradcheck(
     f: Callable[..., Tensor],
     inputs: Sequence[Any],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float | None = None,
+    atol: float | None = None,
+    rtol: float | None = None,
     raise_exception: bool = True,
     seed: int = 0,
 ) -> bool:
@@ -41,6 +58,9 @@ def gradcheck(
             through as constants.
         eps: the finite-difference step.
         atol, rtol: an element passes when |autograd - numeric| <= atol + rtol * |numeric|.
+            Left as None, eps, atol and rtol come from `TOLERANCES` for the dtype of f's
+            output: (1e-6, 1e-6, 1e-5) in float64, which fails a gradient off by 0.1%,
+            and (1e-3, 1e-3, 1e-2) when f computes in float32 anyway.
         raise_exception: raise GradcheckError on failure (default) or return False.
         seed: seeds the weights that reduce a non-scalar output.
 
@@ -56,6 +76,11 @@ def gradcheck(
     if not isinstance(probe, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(probe).__name__}.")
     xp = backend.array_module(probe.data)
+    computed_in = _computed_in(probe)
+    default_eps, default_atol, default_rtol = TOLERANCES[computed_in]
+    eps = default_eps if eps is None else eps
+    atol = default_atol if atol is None else atol
+    rtol = default_rtol if rtol is None else rtol
     weights = None
     if probe.size != 1:
         rng = numpy.random.default_rng(seed)
@@ -102,11 +127,25 @@ def gradcheck(
     message = (
         f"gradcheck failed on {failures} of {total} elements. Worst: input {i}, element "
         f"{position}: autograd {got:.6g}, finite difference {numeric:.6g} "
-        f"(difference {abs(got - numeric):.3g}, allowed {atol + rtol * abs(numeric):.3g})."
+        f"(difference {abs(got - numeric):.3g}, allowed {atol + rtol * abs(numeric):.3g}; "
+        f"f computes in {computed_in}: eps={eps:g}, atol={atol:g}, rtol={rtol:g})."
     )
     if raise_exception:
         raise GradcheckError(message)
     return False
+
+
+def _computed_in(output: Tensor) -> str:
+    """The TOLERANCES key for f's output: float64, or float32 for anything narrower."""
+    kind, size = output.dtype.kind, output.dtype.itemsize
+    if kind == "f" and size >= 8:
+        return "float64"
+    if kind == "f" and size == 4:
+        return "float32"
+    raise TypeError(
+        f"gradcheck: f returns {output.dtype}; finite differences need float64 (or at least "
+        "float32) outputs. Compute the checked function in float64."
+    )
 
 
 def _prepare(x: Any) -> Tensor:
