@@ -76,3 +76,11 @@ def test_one_module_for_structures():
                 found += 1
     assert found >= 8  # layers, models, trainers and data all use it
     assert not {"flatten", "map_structure"} & set(tinyfit.data.__all__)
+
+
+def test_tree_is_exported_where_keras_puts_it():
+    import tinyfit as keras
+
+    assert "tree" in keras.__all__
+    assert keras.tree.__all__ == ["flatten", "map_structure"]
+    assert keras.tree.flatten([[1], {"k": (2, 3)}]) == [1, 2, 3]

@@ -5,7 +5,7 @@ on top of it sits a Keras-style API, so Keras code runs with
 `import tinyfit as keras` and `from tinyfit import layers, ops`.
 """
 
-from . import backend, config
+from . import backend, config, tree
 from .autograd import Scalar, Tensor, Variable, enable_grad, no_grad
 from . import ops
 from . import activations, initializers, regularizers
@@ -20,7 +20,7 @@ from .models import Model, Sequential
 __version__ = "0.1.0"
 
 __all__ = [
-    "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend", "config",
+    "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend", "config", "tree",
     "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
     "optimizers", "callbacks", "models", "data", "datasets", "utils", "saving",
     "Input", "Model", "Sequential",
