@@ -49,7 +49,7 @@ def test_an_outer_call_gathers_the_values_of_the_layers_inside():
 def test_values_from_stand_in_data_while_building_a_graph_are_dropped():
     layer = LogsMean()
     layer(keras.Input((2,)))
-    assert layer._added_metric_values() == [] and layer._metric_values == []
+    assert layer._added_metric_values() == [] and layer._last_call is None
 
 
 def test_a_number_is_accepted():

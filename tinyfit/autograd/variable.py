@@ -8,15 +8,49 @@ slots) sees the new values.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 import numpy
 
 from .. import backend
+from . import function as _function
 from .tensor import Tensor, as_dtype
 
 _ids = itertools.count()
+
+# While `assignments_undone()` runs: every Variable assigned in it, with its value from before.
+_undo_log: ContextVar[dict[int, tuple["Variable", Any]] | None] = ContextVar("tinyfit_undo_log", default=None)
+
+
+@contextlib.contextmanager
+def assignments_undone() -> Iterator[None]:
+    """Runs the block, then puts back every Variable that assign/assign_add/assign_sub changed in it.
+
+    Shape inference runs a layer's call on made-up data inside this, so a layer
+    that counts its calls (`self.total.assign_add(1.0)`) counts only real ones.
+    Scopes nest; each thread (and asyncio task) has its own.
+    """
+    log: dict[int, tuple[Variable, Any]] = {}
+    token = _undo_log.set(log)
+    try:
+        yield
+    finally:
+        _undo_log.reset(token)
+        for variable, value in log.values():
+            variable.data[...] = value
+
+
+@contextlib.contextmanager
+def assignments_kept() -> Iterator[None]:
+    """Inside assignments_undone(): a block whose assignments stay (a layer building its weights)."""
+    token = _undo_log.set(None)
+    try:
+        yield
+    finally:
+        _undo_log.reset(token)
 
 
 class Variable(Tensor):
@@ -71,6 +105,8 @@ class Variable(Tensor):
         return self
 
     def _incoming(self, value: Any, method: str):
+        if _function._recording is not None:  # a compiled step replays this assignment (autograd/recorder.py)
+            _function._recording.note_assign(self, method, value)
         data = value.data if isinstance(value, Tensor) else value
         xp = backend.array_module(self.data)
         if backend.is_array(data) and backend.device_of(data) != self.device:
@@ -83,17 +119,29 @@ class Variable(Tensor):
             )
         return data
 
+    def _remember(self) -> None:
+        """Inside assignments_undone(): keeps the value from before the first change, to put back."""
+        log = _undo_log.get()
+        if log is not None and id(self) not in log:
+            log[id(self)] = (self, self.data.copy())
+
     def assign(self, value: Any) -> "Variable":
         """Overwrites the values in place (the object stays the same)."""
-        self.data[...] = self._incoming(value, "assign")
+        data = self._incoming(value, "assign")
+        self._remember()
+        self.data[...] = data
         return self
 
     def assign_add(self, value: Any) -> "Variable":
-        self.data += self._incoming(value, "assign_add")
+        data = self._incoming(value, "assign_add")
+        self._remember()
+        self.data += data
         return self
 
     def assign_sub(self, value: Any) -> "Variable":
-        self.data -= self._incoming(value, "assign_sub")
+        data = self._incoming(value, "assign_sub")
+        self._remember()
+        self.data -= data
         return self
 
     def __repr__(self) -> str:

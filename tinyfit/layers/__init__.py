@@ -13,7 +13,9 @@
     regularization.py  Dropout, ActivityRegularization
     reshaping.py       Flatten, Reshape
     symbolic.py        KerasTensor and Node: how a functional model records its graph
+    probe.py           output shapes of symbolic calls, from made-up data, leaving no trace
     output_spec.py     output shapes by arithmetic for symbolic calls (no probing)
+    call_context.py    the call in progress (training flag, who owns added losses), per thread
 """
 
 from .convolutional import Conv1D, Conv2D, Conv3D

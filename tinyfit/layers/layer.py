@@ -26,64 +26,24 @@ from typing import Any
 import numpy
 
 from .. import backend, initializers, regularizers
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
 from .naming import claim_name, snake_case, unique_name
-from .probe import placeholders_for, quiet, spec_of, stand_in
+from .call_context import CallContext, LayerCall, current_call, owned_by
+from .probe import infer_output_spec, placeholders_for
 from .symbolic import KerasTensor, Node, any_symbolic
 from ..tree import flatten, map_structure
-
-# -------------------------------------------------------------- call context
-# One entry per layer call in progress, outermost first: (training, token, probing).
-# `training` is the flag in force (inner layers inherit it); `token` identifies
-# the outermost call, so a layer can tell the losses (and metric values) of the
-# current call from those of an earlier one; `probing` marks calls on stand-in
-# data (shape inference), whose losses and metric values are not real and are dropped.
-_call_stack: list[tuple[bool | None, object, bool]] = []
-
-
-class _CallScope:
-    """Pushes one entry on the call stack for the duration of a `with` block."""
-
-    __slots__ = ("entry",)
-
-    def __init__(self, training: bool | None, probing: bool = False):
-        if _call_stack:
-            _, token, outer_probing = _call_stack[-1]
-            probing = probing or outer_probing
-        else:
-            token = object()  # a new outermost call
-        self.entry = (training, token, probing)
-
-    def __enter__(self) -> tuple[bool | None, object, bool]:
-        _call_stack.append(self.entry)
-        return self.entry
-
-    def __exit__(self, *exc: Any) -> bool:
-        _call_stack.pop()
-        return False
-
 
 # Keyword arguments every layer accepts besides its own (Keras's legacy ways of
 # giving the first layer of a Sequential model its input shape among them).
 _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", "batch_size")
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
-_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_losses", "_inbound_nodes", "_symbolic_losses",
-                          "_input_shape_arg", "_call_token", "_loss_token", "_metric_values", "_metric_token",
-                          "_symbolic_metrics"})
+_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_inbound_nodes", "_symbolic_losses",
+                          "_input_shape_arg", "_last_call", "_symbolic_metrics"})
 
 # How add_metric() may fold a value into its epoch figure.
 METRIC_AGGREGATIONS = ("mean",)
-
-# Whether any layer has logged a value with add_metric() yet: until one has, the look for
-# such values after every training step need not walk through the model's layers.
-_any_metric_values = False
-
-# Two sets of sizes for the unknown axes of a probe (the batch axis first): an
-# output axis whose size differs between the two probes is unknown (None).
-_PROBE_SIZES = ((2, 5), (3, 7))
 
 
 class Layer:
@@ -103,11 +63,9 @@ class Layer:
         self._check_kwargs(kwargs)
         self._own_variables: list[Variable] = []  # made by add_weight, in creation order
         self._regularizers: list[tuple[Variable, Any]] = []
-        self._losses: list[Tensor] = []
-        self._loss_token: object | None = None  # the outermost call that added _losses
-        self._metric_values: list[tuple[str, Tensor]] = []  # add_metric's (name, value) of the last call
-        self._metric_token: object | None = None  # the outermost call that added _metric_values
-        self._call_token: object | None = None  # the outermost call this layer last took part in
+        # The outermost call this layer last took part in: it holds the losses and
+        # metric values the layers added during it (see call_context).
+        self._last_call: LayerCall | None = None
         self._inbound_nodes: list[Node] = []
         self.name = self._take_name(name)
         self.dtype = as_dtype(dtype or "float32", f"{type(self).__name__}(dtype=...)").name
@@ -166,14 +124,14 @@ class Layer:
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         """KerasTensors shaped like what `call` returns for these symbolic arguments.
 
-        It runs `call` twice on small placeholder data (no gradients, training
-        off) with different sizes for the unknown axes: output axes whose size
-        changed are unknown. This works for any layer whose `call` runs on
+        It runs `call` twice on small made-up data (no gradients, training off),
+        with different sizes for the unknown axes and different values: output
+        axes whose size changed are unknown. Nothing of those runs remains:
+        variable assignments, metric updates, added losses and random draws are
+        undone (see probe.py). This works for any layer whose `call` runs on
         tensors, with several inputs, add_loss() and all.
         """
-        first, second = (self._probe(args, kwargs, sizes) for sizes in _PROBE_SIZES)
-        pairs = iter(zip(flatten(first), flatten(second)))
-        return map_structure(lambda _: spec_of(self, *next(pairs)), first)
+        return infer_output_spec(self, args, kwargs)
 
     # ------------------------------------------------------------ the call
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -182,13 +140,22 @@ class Layer:
             if any_symbolic((args, kwargs)):
                 return self._symbolic_call(args, kwargs if training is None else {**kwargs, "training": training})
             args, kwargs = self._convert_arrays(args, kwargs)
-        if training is None and _call_stack:
-            training = _call_stack[-1][0]
-        with _CallScope(training) as (_, token, _):
-            self._call_token = token
+        outer = current_call.get()
+        if outer is None:
+            call = LayerCall(self)  # an outermost call: it collects what the layers add during it
+        else:
+            call = outer.call
+            if training is None:
+                training = outer.training
+        token = current_call.set(CallContext(training, call))
+        try:
+            if not call.discard:
+                self._last_call = call
             self._maybe_build(args, kwargs)
             outputs = self.call(*args, **self._with_training(args, kwargs, training))
             self._regularize_activity(outputs)
+        finally:
+            current_call.reset(token)
         return outputs
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
@@ -203,22 +170,6 @@ class Layer:
             raise
         Node(self, args, kwargs, outputs)
         return outputs
-
-    def _probe(self, args: tuple, kwargs: dict, sizes: tuple[int, int]) -> Any:
-        """call() on stand-in data: KerasTensors replaced by tensors of ones (zeros for integers).
-
-        Metric objects the layers hold (a `BinaryAccuracy()` called inside call())
-        are put back as they were: stand-in data must not count towards them.
-        """
-        args, kwargs = map_structure(lambda t: stand_in(t, sizes), (args, kwargs))
-        kwargs.pop("training", None)
-        saved = [(v, v.data.copy()) for metric in self._held_metrics() for v in metric.variables]
-        try:
-            with no_grad(), _CallScope(False, probing=True), quiet():
-                return self.call(*args, **self._with_training(args, kwargs, False))
-        finally:
-            for variable, value in saved:
-                variable.assign(value)
 
     def _held_metrics(self) -> list[Any]:
         """Metric objects (anything with update_state, reset_state and variables) held as attributes
@@ -257,7 +208,12 @@ class Layer:
             raise self._not_initialized()
         first = args[0] if args else next(iter(kwargs.values()), None)
         shape = map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, first)
-        self._build_on_first_call(shape)
+        context = current_call.get()
+        if context is not None and context.call.no_trace is not None:
+            # First called on made-up data (shape inference): the weights and their draws are real.
+            context.call.no_trace.build(lambda: self._build_on_first_call(shape))
+        else:
+            self._build_on_first_call(shape)
         self.built = True
 
     def _build_on_first_call(self, input_shape: Any) -> None:
@@ -481,19 +437,17 @@ class Layer:
     def add_loss(self, value: Any) -> None:
         """Adds a loss term (a scalar tensor) computed during this call; fit() minimizes it too.
 
-        Losses added in one call replace those of the previous call.
+        Losses added in one call replace those of the previous call. One added
+        outside any call joins those of the layer's last call.
         """
         if isinstance(value, KerasTensor):
             raise ValueError(
                 f"Layer {self.name!r}: add_loss() got a symbolic tensor. Call add_loss() inside call() "
                 "with real tensors, or add it to a functional model: model.add_loss(tensor)."
             )
-        _, token, probing = _call_stack[-1] if _call_stack else (None, None, False)
-        if probing:
-            return  # computed from stand-in data while working out shapes: not a real loss
-        if self._loss_token is not token:  # the first loss of a new call replaces the old ones
-            self._losses, self._loss_token = [], token
-        self._losses.append(value if isinstance(value, Tensor) else Tensor(value))
+        call = self._call_to_add_to()
+        if not call.discard:  # a discarded call ran on made-up data: its losses are not real
+            call.losses.append((self, value if isinstance(value, Tensor) else Tensor(value)))
 
     # ------------------------------------------------------------ metrics
     def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
@@ -508,7 +462,7 @@ class Layer:
             name: the key it is logged under, e.g. "std_of_activation".
             aggregation: how the values of an epoch are combined: "mean".
         """
-        if "_metric_values" not in self.__dict__:
+        if "_last_call" not in self.__dict__:
             raise self._not_initialized()
         check_metric_arguments(self.name, name, aggregation)
         if isinstance(value, KerasTensor):
@@ -516,30 +470,37 @@ class Layer:
                 f"Layer {self.name!r}: add_metric() got a symbolic tensor. Call add_metric() inside call() "
                 f"with real tensors, or add it to a functional model: model.add_metric(tensor, name={name!r})."
             )
-        _, token, probing = _call_stack[-1] if _call_stack else (None, None, False)
-        if probing:
-            return  # computed from stand-in data while working out shapes: not a real value
-        if self._metric_token is not token:  # the first value of a new call replaces the old ones
-            self._metric_values, self._metric_token = [], token
-        global _any_metric_values
-        _any_metric_values = True
-        value = value.detach() if isinstance(value, Tensor) else Tensor(value)  # a metric needs no gradient
-        self._metric_values.append((name, value))
+        call = self._call_to_add_to()
+        if not call.discard:  # a discarded call ran on made-up data: its values are not real
+            value = value.detach() if isinstance(value, Tensor) else Tensor(value)  # a metric needs no gradient
+            call.metric_values.append((self, name, value))
+
+    def _call_to_add_to(self) -> LayerCall:
+        """The outermost call in progress (this layer takes part in it from now on); outside any
+        call, this layer's last one (a new one if it has none)."""
+        context = current_call.get()
+        if context is None:
+            if self._last_call is None:
+                self._last_call = LayerCall(self)
+            return self._last_call
+        if not context.call.discard:
+            self._last_call = context.call
+        return context.call
 
     def _added_metric_values(self) -> list[tuple[str, Tensor]]:
         """The (name, value) pairs add_metric() got during the last call, from this layer and those inside."""
-        token = self._call_token
-        if not _any_metric_values or token is None:
+        call = self._last_call
+        if call is None or not call.metric_values:
             return []
-        return [pair for layer in self._walk()[0] if layer._metric_token is token for pair in layer._metric_values]
+        return [(name, value) for _, name, value in owned_by(call, call.metric_values, self._walk()[0])]
 
     @property
     def losses(self) -> list[Tensor]:
         """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
         followed by the weight regularization penalties (computed now)."""
         layers, weights = self._walk()
-        token = self._call_token
-        found = [loss for layer in layers if layer._loss_token is token for loss in layer._losses]
+        call = self._last_call
+        found = [loss for _, loss in owned_by(call, call.losses, layers)] if call is not None else []
         if any(layer._regularizers for layer in layers):  # most models have none: skip the set
             trained = {id(v) for _, v, is_trained in weights if is_trained}
             for layer in layers:

@@ -38,10 +38,10 @@ class AddedMetrics:
         Returns:
             Whether any value was taken (the logs then need reading again).
         """
-        call = getattr(model, "_call_token", None)
+        call = getattr(model, "_last_call", None)
         if call is None or call is self._seen_call:
             return False
-        self._seen_call = call  # held, so the token cannot be reused by another call's object
+        self._seen_call = call
         values = model._added_metric_values()
         for name, value in values:
             tracker = self.trackers.get(name)
