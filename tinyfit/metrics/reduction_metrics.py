@@ -36,14 +36,8 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce: str, dt
         values, weight = _drop_trailing_unit_axis(values, weight)
         if values.ndim > weight.ndim:
             values = _reduce(values, reduce, start=weight.ndim)
-        try:
-            weight = backend.array_module(values).broadcast_to(weight, values.shape)
-        except ValueError:
-            n = values.shape[0] if values.ndim else 1
-            raise ValueError(
-                f"{where}: sample_weight has shape {weight.shape}, which does not fit values of "
-                f"shape {values.shape}. Give one weight per sample, shape ({n},), or a single number."
-            ) from None
+        if weight.shape != values.shape:
+            weight = _spread(weight, values, where)
         values = values * weight
         weight = _reduce(weight, reduce, start=1)
     return _reduce(values, reduce, start=1), weight
@@ -53,7 +47,24 @@ def _array_of(value: Any, dtype: str) -> Any:
     """The backend array behind `value` (a Tensor, array, list or number), in `dtype`."""
     if isinstance(value, Tensor):
         return value.data.astype(dtype, copy=False)
+    if backend.is_array(value) or backend.is_number(value):  # a batch size as the weight, at every step
+        return backend.array_module(value).asarray(value, dtype=dtype)
     return ops.convert_to_tensor(value, dtype=dtype).data
+
+
+def _spread(weight: Any, values: Any, where: str) -> Any:
+    """`weight` repeated over the values it weighs (a row of weights over every row)."""
+    try:
+        fits = backend.broadcast_shapes(values.shape, weight.shape) == values.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        n = values.shape[0] if values.ndim else 1
+        raise ValueError(
+            f"{where}: sample_weight has shape {weight.shape}, which does not fit values of "
+            f"shape {values.shape}. Give one weight per sample, shape ({n},), or a single number."
+        )
+    return weight * backend.array_module(values).ones_like(values)
 
 
 def _drop_trailing_unit_axis(values: Any, weight: Any) -> tuple[Any, Any]:
@@ -63,6 +74,12 @@ def _drop_trailing_unit_axis(values: Any, weight: Any) -> tuple[Any, Any]:
     elif weight.ndim == values.ndim + 1 and weight.shape[-1] == 1:
         weight = weight.reshape(weight.shape[:-1])
     return values, weight
+
+
+def _total(array: Any) -> Any:
+    # A single number (the loss of a step) is its own total; .sum() on a 0-d array
+    # would cost as much as the rest of the update.
+    return array.sum() if array.ndim else array
 
 
 def _reduce(array: Any, reduce: str, start: int) -> Any:
@@ -88,7 +105,7 @@ class Sum(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         with no_grad():
             values, _ = reduce_to_samplewise_values(values, sample_weight, "sum", self.dtype, self.name)
-            self.total.assign_add(values.sum())
+            self.total.assign_add(_total(values))
 
     def result(self) -> Tensor:
         # A copy: the result must not change when the state is next updated.
@@ -114,9 +131,9 @@ class Mean(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         with no_grad():
             values, weight = reduce_to_samplewise_values(values, sample_weight, "mean", self.dtype, self.name)
-            self.total.assign_add(values.sum())
+            self.total.assign_add(_total(values))
             # Without weights every sample counts once; a single number is one sample.
-            self.count.assign_add(weight.sum() if weight is not None else values.size)
+            self.count.assign_add(_total(weight) if weight is not None else values.size)
 
     def result(self) -> Tensor:
         return divide_no_nan(self.total, self.count)
