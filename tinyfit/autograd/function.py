@@ -25,6 +25,10 @@ from . import grad_mode
 
 _NDARRAY = numpy.ndarray
 
+# The Recording in progress (tinyfit/autograd/recorder.py), told about every op
+# applied; None, and one test per op, when nothing records.
+_recording = None
+
 
 class Function:
     """Base class of every op in the tensor engine."""
@@ -64,8 +68,10 @@ class Function:
                 requires_grad = True
                 ctx.needs_grad = needs
         data = ctx.forward(*[t.data for t in inputs], **attrs)
-        if type(data) is not _NDARRAY and not backend.is_array(data):
-            data = numpy.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d maths
+        if type(data) is not _NDARRAY:
+            data = as_array(data)
+        if _recording is not None:
+            _recording.note_op(cls, ctx, inputs, attrs, data)
         out = Tensor._make(data, requires_grad)
         if requires_grad:
             ctx.parents = inputs
@@ -74,6 +80,11 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def as_array(data: Any) -> Any:
+    """A forward's result as an array: NumPy returns scalars, not 0-d arrays, from 0-d maths."""
+    return data if backend.is_array(data) else numpy.asarray(data)
 
 
 def _lift_all(args: tuple, op: str) -> tuple:
