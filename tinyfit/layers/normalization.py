@@ -176,11 +176,12 @@ class BatchNormalization(_Normalization):
         return self._affine(centered / ops.sqrt(variance + self.epsilon))
 
     def _update_moving(self, mean, variance) -> None:
-        with no_grad():  # running averages are bookkeeping, not part of the gradient
+        # Running averages are bookkeeping, not part of the gradient. Written with ops and
+        # assign(), so that a compiled step (which replays ops and assignments) updates them too.
+        with no_grad():
             keep = self.momentum
             for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                value = batch.data.reshape(self._param_shape)
-                moving.assign(moving.data * keep + value * (1.0 - keep))
+                moving.assign(moving * keep + ops.reshape(batch, self._param_shape) * (1.0 - keep))
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy
 
-from .. import backend, regularizers
-from ..autograd.tensor import Tensor
+from .. import regularizers
+from ..autograd.ops.dropout import Dropout as DropoutOp
 from ..utils import random as _random
 from .layer import Layer
 
@@ -39,11 +39,14 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
+        # The op draws the mask itself (see autograd/ops/dropout.py): a replayed step draws afresh.
+        return DropoutOp.apply(inputs, draw_mask=self._draw_mask, mask_shape=self._mask_shape(inputs.shape))
+
+    def _draw_mask(self, shape: tuple, dtype: Any):
+        """A NumPy mask of `shape`: 0 where dropped, 1 / (1 - rate) where kept."""
         rng = self._generator or _random.rng()
-        keep = rng.random(self._mask_shape(inputs.shape)) >= self.rate
-        scale = numpy.asarray(1.0 / (1.0 - self.rate), dtype=inputs.dtype)
-        mask = backend.to_device((keep * scale).astype(inputs.dtype), inputs.device)
-        return inputs * Tensor._make(mask, False)
+        keep = rng.random(shape) >= self.rate
+        return (keep * numpy.asarray(1.0 / (1.0 - self.rate), dtype=dtype)).astype(dtype)
 
     def _mask_shape(self, shape: tuple) -> tuple:
         if self.noise_shape is None:

@@ -291,17 +291,33 @@ def class_indices(op: str, labels: Tensor, num_classes: int, where: str, fix: st
         where: says where `num_classes` comes from, e.g. "for num_classes=10".
         fix: what to do instead when the labels are of the wrong kind.
     """
-    data = labels.data  # a Tensor's dtype is floating, integer or bool
-    if data.size:
-        # One cheap test for the usual case (runs at every step); the messages
-        # below find out what exactly is wrong only when something is.
-        low, high = data.min(), data.max()  # a NaN shows in both
-        fine = bool(low >= 0) and bool(high < num_classes)
-        if fine and data.dtype.kind == "f":
-            fine = bool((data == backend.array_module(data).floor(data)).all())
-        if not fine:
-            _raise_for_bad_label(op, data, num_classes, where, fix)
-    return Tensor._make(data.astype("int64", copy=False), False)
+    return ClassIndices.apply(labels.detach(), num_classes=num_classes, op=op, where=where, fix=fix)
+
+
+class ClassIndices(Function):
+    """Labels checked to be class indices and cast to int64 (see class_indices); no gradient.
+
+    An op rather than plain code, so that a compiled step, which replays ops,
+    checks and converts the labels of every batch.
+    """
+
+    name = "class_indices"
+
+    def forward(self, data, num_classes, op, where, fix):
+        # data's dtype is floating, integer or bool
+        if data.size:
+            # One cheap test for the usual case (runs at every step); the messages
+            # below find out what exactly is wrong only when something is.
+            low, high = data.min(), data.max()  # a NaN shows in both
+            fine = bool(low >= 0) and bool(high < num_classes)
+            if fine and data.dtype.kind == "f":
+                fine = bool((data == backend.array_module(data).floor(data)).all())
+            if not fine:
+                _raise_for_bad_label(op, data, num_classes, where, fix)
+        return data.astype("int64", copy=False)
+
+    def backward(self, grad):
+        return None
 
 
 def _raise_for_bad_label(op: str, data: Any, num_classes: int, where: str, fix: str) -> None:
