@@ -30,7 +30,7 @@ from .. import backend
 from .atomic import atomic_write
 from .safe_json import MAX_JSON_DEPTH, dump_json, load_json
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ARRAY_GROUPS", "write_archive", "read_archive"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ARRAY_GROUPS", "ArrayCountError", "write_archive", "read_archive"]
 
 FORMAT_NAME = "tinyfit"
 FORMAT_VERSION = 1
@@ -59,6 +59,17 @@ def _tinyfit_version() -> str:
 
 def _refuse(path: str, cause: str) -> ValueError:
     return ValueError(f"Refusing to load '{path}': {cause}")
+
+
+class ArrayCountError(ValueError):
+    """An archive holds another number of arrays in a group than the reader expects.
+
+    Loaders catch it to say which model expected what (see model_file.py).
+    """
+
+    def __init__(self, path: str, group: str, found: int, expected: int):
+        super().__init__(f"Refusing to load '{path}': it holds {found} {group} arrays but {expected} are expected.")
+        self.path, self.group, self.found, self.expected = path, group, found, expected
 
 
 # ---------------------------------------------------------------- writing
@@ -379,7 +390,7 @@ def read_archive(path: str | os.PathLike,
                                     f"(found {found[:10]}).")
             wanted = expected_shapes.get(group)
             if wanted is not None and len(wanted) != len(found):
-                raise _refuse(path, f"it holds {len(found)} {group} arrays but {len(wanted)} are expected.")
+                raise ArrayCountError(path, group, len(found), len(wanted))
             arrays[group] = [
                 _read_npy(path, archive, members[f"{group}/{i}.npy"], listed[f"{group}/{i}.npy"]["sha256"],
                           None if wanted is None else wanted[i])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .archive import read_archive, write_archive
+from .archive import ArrayCountError, read_archive, write_archive
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -93,8 +93,10 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         The model, with its weights (and, compiled, its optimizer's state).
     """
     built = {}
+    path = os.fspath(filepath)
 
     def shapes(config: Any, compile_config: Any) -> dict:
+        _check_is_a_model(path, config)
         model = deserialize_keras_object(config, custom_objects, family="layer")
         expected = {"weights": _labelled(model.weights)}
         if compile and compile_config:
@@ -108,12 +110,43 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         built["model"] = model
         return expected
 
-    _, _, arrays = read_archive(filepath, shapes)
+    try:
+        _, _, arrays = read_archive(filepath, shapes)
+    except ArrayCountError as error:
+        if error.group != "weights":
+            raise
+        model = built["model"]
+        if not model.weights and not getattr(model, "built", True):
+            raise ValueError(
+                f"Refusing to load '{path}': it holds {error.found} weight arrays, but the model its config "
+                f"rebuilds ({type(model).__name__} {model.name!r}) has none yet: a subclassed model creates its "
+                f"weights when first called, and its config does not say on what input. Save its weights with "
+                f"model.save_weights(path); to load, build the model, call it on one batch, then "
+                f"model.load_weights(path).") from None
+        raise ValueError(
+            f"Refusing to load '{path}': it holds {error.found} weight arrays, but the model its config builds "
+            f"({type(model).__name__} {model.name!r}) has {error.expected}. The file is damaged or was not "
+            f"written by model.save.") from None
     model = built["model"]
     model.set_weights(arrays["weights"])
     if built.get("compiled"):
         model.optimizer.load_own_variables({str(i): a for i, a in enumerate(arrays["optimizer"])})
     return model
+
+
+_CALL_FIRST = " (a subclassed model: call it on one batch first, so that it creates its weights)"
+
+
+def _check_is_a_model(path: str, config: Any) -> None:
+    """Refuses, with the fix, the other files tinyfit writes in the same format."""
+    if isinstance(config, dict) and "weights_of" in config:
+        raise ValueError(f"'{path}' holds only weights (written by save_weights), not a model. Build the model "
+                         f"as it was, then call model.load_weights({path!r}); or save the whole model with "
+                         f"model.save(path).")
+    if isinstance(config, dict) and config.get("format") == "tinyfit training backup":
+        raise ValueError(f"'{path}' is a training backup (written by BackupAndRestore), not a model: fit() "
+                         f"resumes from it when given BackupAndRestore with the same backup_dir. To take its "
+                         f"weights, build the model and call model.load_weights({path!r}).")
 
 
 def save_weights(model: Any, filepath: str | os.PathLike) -> None:
@@ -136,8 +169,17 @@ def load_weights(model: Any, filepath: str | os.PathLike) -> None:
             raise ValueError(
                 f"load_weights('{filepath}'): the file holds {len(saved)} weights, model '{model.name}' has "
                 f"{len(own)}, and they differ ([name, shape]):\n" + "\n".join(rows) +
-                "\nBuild the model exactly as the one whose weights were saved.")
+                "\nBuild the model exactly as the one whose weights were saved" + _CALL_FIRST * (not own) + ".")
         return {"weights": [(f"model '{model.name}' variable '{name}'", shape) for name, shape in own]}
 
-    _, _, arrays = read_archive(filepath, shapes)
+    try:
+        _, _, arrays = read_archive(filepath, shapes)
+    except ArrayCountError as error:
+        if error.group != "weights":
+            raise
+        listed = ", ".join(f"{name} {tuple(shape)}" for name, shape in own[:8]) + (", ..." if len(own) > 8 else "")
+        raise ValueError(
+            f"load_weights('{filepath}'): the file holds {error.found} weight arrays, model '{model.name}' has "
+            f"{len(own)} ({listed or 'none'}). Build the model exactly as the one whose weights were saved"
+            + _CALL_FIRST * (not own) + ".") from None
     model.set_weights(arrays["weights"])

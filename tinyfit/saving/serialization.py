@@ -147,9 +147,19 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
             inner = {}
         if not isinstance(inner, dict):
             raise ValueError(f"deserialize_keras_object: the config of {name!r} must be a dict, got {_short(inner)}.")
-        if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            return cls.from_config(dict(inner), custom_objects=custom_objects)
-        return cls.from_config(dict(inner))
+        try:
+            if "custom_objects" in inspect.signature(cls.from_config).parameters:
+                return cls.from_config(dict(inner), custom_objects=custom_objects)
+            return cls.from_config(dict(inner))
+        except TypeError as error:
+            # Typically a class of the user's whose __init__ needs arguments its config lacks.
+            raise ValueError(
+                f"{name}.from_config() could not rebuild the object from its saved config "
+                f"(keys: {', '.join(sorted(inner)) or 'none'}): {error}. If {name} is your own class, "
+                f"define get_config() returning every argument its __init__ needs (and from_config, if "
+                f"they are not plain data), then save again; or save only the weights with "
+                f"model.save_weights(path) and load them into a model you build with model.load_weights(path)."
+            ) from error
 
 
 def _find(name: str, family: str | None, function: bool = False) -> Any:
