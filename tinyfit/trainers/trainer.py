@@ -58,6 +58,7 @@ from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, to_float
+from .compiled_step import CompiledTrainStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 
 
@@ -89,6 +90,7 @@ class Trainer:
     _weighted_metrics = None
     _loss_tracker = None
     _added_metrics = None
+    _compiled_step = None
     _last_loss = None
 
     # --------------------------------------------------------------- compile
@@ -106,9 +108,14 @@ class Trainer:
                 a list of lists / dict for several outputs). "accuracy" picks the
                 variant that fits the targets. As in Keras, these ignore sample weights.
             weighted_metrics: metrics that take the sample weights (and class weights).
-            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
-                for Keras compatibility; tinyfit always runs eagerly, one step at a time.
+            jit_compile: "auto" (compile the training step where tinyfit knows it is safe),
+                True (compile it whenever two recorded steps agree) or False (always eager).
+                A compiled step is recorded once per batch shape and replayed on plain arrays;
+                see tinyfit/trainers/compiled_step.py.
+            run_eagerly, steps_per_execution, auto_scale_loss: accepted for Keras
+                compatibility; tinyfit runs one step at a time.
         """
+        check_jit_compile(jit_compile)
         try:
             self.optimizer = optimizers_module.get(optimizer)
         except (ValueError, TypeError) as error:
@@ -136,6 +143,7 @@ class Trainer:
         self._weighted_metrics = weighted
         self._loss_tracker = _LossTracker(name="loss")
         self._added_metrics = AddedMetrics()  # add_metric() values, by name
+        self._compiled_step = CompiledTrainStep(self, jit_compile) if jit_compile is not False else None
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
@@ -266,8 +274,11 @@ class Trainer:
         """Runs train_step or test_step (the user's or the default) and returns its logs as floats."""
         self._last_loss = None
         updates = self._loss_tracker.updates
+        step = getattr(self, name)
+        if name == "train_step" and _is_default(self, name) and self._compiled_step is not None:
+            step = self._compiled_step  # the same step, recorded once and replayed (compiled_step.py)
         try:
-            logs = getattr(self, name)(data)
+            logs = step(data)
         finally:
             if name == "train_step" and type(self).train_step is not Trainer.train_step:
                 self.zero_grad()  # a custom step may leave its gradients behind

@@ -1,0 +1,311 @@
+"""The compiled training step: record one step, replay it on later batches.
+
+What a JIT does, in tinyfit's words. An eager step (Trainer.train_step) calls
+the model's layers, which call ops, which make Tensors and link them into a
+graph; backward() sorts that graph and walks it back. On the next batch all of
+it happens again, although nothing but the numbers has changed. A compiled step
+keeps what does not change:
+
+1. Record. The first step for a batch *signature* (the shapes and dtypes of x,
+   y and sample_weight) runs eagerly, exactly as Trainer.train_step does, with
+   an autograd Recording on during the forward pass and the loss. The
+   recording (a Tape, see autograd/recorder.py) lists every Function applied
+   and every Variable assigned, and says for each array whether it was part
+   of the batch, a weight, the result of an earlier op, or a constant.
+2. Check. The second step with that signature records again; the two tapes must
+   match (the same ops, the same attributes, the same constants). A mismatch
+   means the code did something a tape cannot repeat (Python branching on
+   values, an array computed outside the ops), and the signature stays eager.
+3. Replay. Later steps with that signature run the tape's forwards on the new
+   batch's plain arrays (no Tensor, no layer call, no graph), then its
+   backwards in reverse order, and hand one gradient per weight to the
+   optimizer, as the eager step does. The loss and metric trackers are then
+   fed from the replayed outputs with the model's own methods.
+
+A last batch of another size is a new signature: it is recorded in turn.
+Anything that changes the model's shape of computation invalidates every tape:
+the layers and weights are fingerprinted on each step (which layers, which
+weights, which are trained), and a change starts the recording over.
+
+What a tape cannot see, and how the step stays correct anyway:
+- A custom `train_step` is the user's code: it always runs eagerly.
+- `jit_compile="auto"` (the default) compiles only models built entirely from
+  tinyfit's own layers, activations, regularizers and losses, whose Python
+  code does not branch on values; any other model runs eagerly.
+- `jit_compile=True` compiles any model whose two recordings agree, and warns
+  when they do not and the model runs eagerly. Branching on values that
+  happened to go the same way in both recordings cannot be detected: that is
+  why "auto" does not compile code it does not know.
+- Layers that report add_metric() values, or hold Metric objects they update
+  in call(), run eagerly (their updates happen outside the ops).
+- Changing a layer's configuration (e.g. a Dropout's rate) after the first
+  step is seen only where the op reads it back; call compile() again to start
+  over.
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import FunctionType
+from typing import Any
+
+from .. import activations, layers as layers_module, losses as losses_module, regularizers
+from ..autograd import Tensor
+from ..autograd.recorder import Recording, Tape
+from ..data import unpack_x_y_sample_weight
+from ..data.structure import batch_size_of
+from ..tree import flatten, map_structure
+
+JIT_CHOICES = ("auto", True, False)
+
+# Layers whose call() runs the same ops whatever the values (no Python branching on
+# data, nothing computed outside ops): what "auto" compiles. Exact classes only, since
+# a subclass may override call(). Embedding and Lambda are absent: Embedding checks
+# its indices on the side, and a Lambda runs the user's own function.
+_VALUE_INDEPENDENT = tuple(getattr(layers_module, name) for name in (
+    "InputLayer", "Dense", "Activation", "Identity", "Dropout", "ActivityRegularization", "Flatten", "Reshape",
+    "Rescaling", "BatchNormalization", "LayerNormalization", "Conv1D", "Conv2D", "Conv3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Concatenate", "Add", "Subtract", "Multiply",
+    "Average", "Maximum", "Minimum",
+))
+
+
+def check_jit_compile(value: Any) -> Any:
+    """`value` when it is one of "auto", True, False; a ValueError naming the choices otherwise."""
+    if not any(value is choice or (isinstance(value, str) and value == choice) for choice in JIT_CHOICES):
+        raise ValueError(
+            f"compile(jit_compile=...): got {value!r}; choose \"auto\" (compile the training step where "
+            "tinyfit knows it is safe), True (compile it whenever two recorded steps agree) or False "
+            "(always run eagerly)."
+        )
+    return value
+
+
+class _Plan:
+    """What is known about one batch signature: its tapes so far, or why it stays eager."""
+
+    __slots__ = ("first", "tape", "eager_because", "outputs", "trackers")
+
+    def __init__(self) -> None:
+        self.first: Tape | None = None  # the first recording, waiting for a second to agree
+        self.tape: Tape | None = None  # set once two recordings agree: replay it
+        self.eager_because: str | None = None
+        self.outputs: Any = None  # the structure of y_pred, leaves = positions in the tape's outputs
+        self.trackers: list = []  # (output loss tracker, position in the tape's outputs, batch size)
+
+
+class CompiledTrainStep:
+    """The training step of `model`, recorded and replayed per batch signature.
+
+    Args:
+        model: a compiled Model using Trainer's own train_step.
+        mode: "auto" or True (see the module docstring).
+    """
+
+    def __init__(self, model: Any, mode: Any):
+        self.model = model
+        self.mode = mode
+        self.plans: dict[Any, _Plan] = {}
+        self._fingerprint: Any = None
+        self.eager_because: str | None = None  # for the whole model, e.g. an unknown layer under "auto"
+        self._warned: set[str] = set()
+
+    def __call__(self, data: tuple) -> dict[str, float]:
+        model = self.model
+        fingerprint = _fingerprint(model)
+        if fingerprint != self._fingerprint:  # a new model, or one changed since the tapes were made
+            self._fingerprint = fingerprint
+            self.plans.clear()
+            self.eager_because = _unsafe_for_auto(model) if self.mode == "auto" else None
+        if self.eager_because is not None:
+            return _eager_step(model, data)
+        plan = self.plans.get(_signature(data))
+        if plan is None:
+            plan = self.plans[_signature(data)] = _Plan()
+        if plan.tape is not None:
+            return self._replay(plan, data)
+        if plan.eager_because is not None:
+            return _eager_step(model, data)
+        return self._record(plan, data)
+
+    def describe(self) -> dict[str, str]:
+        """Each batch signature seen, and how its steps run now ("replayed", "recording", or why eager)."""
+        if self.eager_because is not None:
+            return {"model": f"eager: {self.eager_because}"}
+        return {str(key): "replayed" if plan.tape is not None else
+                ("recording" if plan.eager_because is None else f"eager: {plan.eager_because}")
+                for key, plan in self.plans.items()}
+
+    # ------------------------------------------------------------ record
+    def _record(self, plan: _Plan, data: tuple) -> dict[str, float]:
+        """One eager step (the same work as Trainer.train_step), recorded."""
+        model = self.model
+        if not model.trainable_weights:  # nothing to train: the eager step says so
+            plan.eager_because = "the model has no trainable weights"
+            return _eager_step(model, data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        loss_trackers = _per_output_trackers(model)
+        noted = {name: _NotedValues() for name in loss_trackers}
+        _set_per_output_trackers(model, noted)
+        try:
+            with Recording(flatten(data, none_is_leaf=False), model.weights) as recording:
+                y_pred = model(x, training=True)
+                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        finally:
+            _set_per_output_trackers(model, loss_trackers)
+        predictions = flatten(y_pred, none_is_leaf=False)
+        parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
+        tape = recording.tape([loss] + predictions + [value for _, value, _ in parts])
+
+        # The rest of the step, as Trainer.train_step does it.
+        for tracker, value, size in parts:
+            tracker.update_state(value.detach(), sample_weight=size)
+        model._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
+        variables = model.trainable_weights
+        reason = _not_replayable(model, variables, loss)
+        if variables and loss.requires_grad:
+            for v in variables:
+                v.grad = None
+            loss.backward()
+            model.optimizer.apply([v.grad for v in variables], variables)
+            for v in variables:
+                v.grad = None
+        logs = model.compute_metrics(x, y, y_pred, sample_weight)
+
+        if reason is None and plan.first is not None:
+            reason = plan.first.difference(tape)
+            if reason is not None:
+                reason = f"two recorded steps differ: {reason}"
+        if reason is not None:
+            plan.eager_because = reason
+            if self.mode is True and reason not in self._warned:
+                self._warned.add(reason)
+                warnings.warn(f"compile(jit_compile=True): the training step of model {model.name!r} runs "
+                              f"eagerly for batches of this shape, because {reason}.", UserWarning, stacklevel=4)
+        elif plan.first is None:
+            plan.first = tape
+        else:
+            count = iter(range(1, len(predictions) + 1))
+            plan.outputs = map_structure(lambda _: next(count), y_pred, none_is_leaf=False)
+            start = 1 + len(predictions)
+            plan.trackers = [(tracker, start + i, size) for i, (tracker, _, size) in enumerate(parts)]
+            plan.tape, plan.first = tape, None
+        return logs
+
+    # ------------------------------------------------------------ replay
+    def _replay(self, plan: _Plan, data: tuple) -> dict[str, float]:
+        """The step on the recorded tape: forwards, backwards, optimizer, then the trackers and metrics."""
+        model = self.model
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        tape = plan.tape
+        run = tape.forward([t.data for t in flatten(data, none_is_leaf=False)])
+        outputs = tape.output_arrays(run)
+        for tracker, position, size in plan.trackers:
+            tracker.update_state(Tensor._make(outputs[position], False), sample_weight=size)
+        model._loss_tracker.update_state(Tensor._make(outputs[0], False), sample_weight=batch_size_of(x))
+        gradients = tape.backward(run, output=0)
+        variables = model.trainable_weights
+        model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
+        y_pred = map_structure(lambda i: Tensor._make(outputs[i], False), plan.outputs, none_is_leaf=False)
+        return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+# ------------------------------------------------------------------ helpers
+def _eager_step(model: Any, data: tuple) -> dict[str, float]:
+    from .trainer import Trainer  # the reference step; trainer.py imports this module
+
+    return Trainer.train_step(model, data)
+
+
+def _signature(data: Any) -> Any:
+    """The batch's structure with each array's shape and dtype: steps with equal signatures share a tape."""
+    if isinstance(data, Tensor):
+        return data.shape, data.dtype
+    if isinstance(data, dict):
+        return ("dict",) + tuple((k, _signature(v)) for k, v in data.items())
+    if isinstance(data, (list, tuple)):
+        return (type(data).__name__,) + tuple(_signature(v) for v in data)
+    return data if data is None else type(data).__name__
+
+
+def _fingerprint(model: Any) -> tuple:
+    """Which layers and weights the model has, and which are trained: any change means new tapes."""
+    layers, weights = model._walk()
+    return (tuple(map(id, layers)),
+            tuple((id(v), trained, v.requires_grad) for _, v, trained in weights),
+            model.optimizer)
+
+
+def _not_replayable(model: Any, variables: list, loss: Tensor) -> str | None:
+    """Why a recorded step cannot be replayed faithfully, found after running it; None when it can."""
+    if not loss.requires_grad:
+        return "the loss depends on no trainable weight"
+    if model._added_metric_values():
+        return "a layer reports add_metric() values, which are gathered outside the ops"
+    own = set(map(id, model.metrics))  # the model's own trackers are fed by the step itself
+    if any(id(m) not in own for m in model._held_metrics()):
+        return "a layer holds Metric objects, which update outside the ops"
+    return None
+
+
+def _unsafe_for_auto(model: Any) -> str | None:
+    """Why "auto" leaves this model eager (code tinyfit cannot vouch for); None when it compiles it."""
+    from ..models import Model, Sequential
+
+    if type(model) not in (Model, Sequential) or getattr(model, "_graph", None) is None:
+        return f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check"
+    for layer in model._walk()[0][1:]:
+        if type(layer) in (Model, Sequential):
+            continue
+        if type(layer) not in _VALUE_INDEPENDENT:
+            return f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent layers"
+        activation = getattr(layer, "activation", None)
+        if activation is not None and not _is_builtin(activation, activations):
+            return f"layer {layer.name!r} has an activation tinyfit does not know"
+        for _, regularizer in getattr(layer, "_regularizers", []):
+            if not _is_builtin(regularizer, regularizers):
+                return f"layer {layer.name!r} has a regularizer tinyfit does not know"
+        activity = getattr(layer, "activity_regularizer", None)
+        if activity is not None and not _is_builtin(activity, regularizers):
+            return f"layer {layer.name!r} has an activity regularizer tinyfit does not know"
+    compiled = model._compile_loss
+    for loss in compiled.losses if compiled is not None else []:
+        if loss is None:
+            continue
+        known = _is_builtin(loss, losses_module)
+        if isinstance(loss, losses_module.LossFunctionWrapper):
+            known = _is_builtin(loss.fn, losses_module)
+        if not known:
+            return f"the loss {getattr(loss, 'name', loss)!r} is not one of tinyfit's own"
+    return None
+
+
+def _is_builtin(thing: Any, family: Any) -> bool:
+    """Whether a function, class or object comes from tinyfit's own module(s) for its family."""
+    module = thing.__module__ if isinstance(thing, (type, FunctionType)) else type(thing).__module__
+    return module == family.__name__ or module.startswith(family.__name__ + ".")
+
+
+# The per-output loss trackers of a several-output model are fed inside compute_loss.
+# While recording, they are swapped for _NotedValues, so the compiled step knows which
+# recorded values feed them and can feed them itself on each replay.
+class _NotedValues:
+    """Stands in for a loss tracker during a recording: keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.values: list[tuple[Tensor, Any]] = []
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        self.values.append((values, sample_weight))
+
+
+def _per_output_trackers(model: Any) -> dict[str, Any]:
+    compiled = model._compile_loss
+    return dict(compiled.trackers) if compiled is not None else {}
+
+
+def _set_per_output_trackers(model: Any, trackers: dict[str, Any]) -> None:
+    if model._compile_loss is not None:
+        model._compile_loss.trackers = trackers
