@@ -452,6 +452,9 @@ class CustomModel(keras.Model):
         loss = self.compute_loss(y=y, y_pred=y_pred)
         loss.backward()
         self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
         return self.compute_metrics(x, y, y_pred)
 
 

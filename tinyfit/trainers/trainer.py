@@ -24,15 +24,22 @@ engine's own `backward()`:
             loss = self.compute_loss(y=y, y_pred=y_pred)      # compiled loss + add_loss terms
             loss.backward()                                   # fills v.grad of every weight
             self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+            for metric in self.metrics:                       # the loss tracker ("loss") is fed
+                if metric.name == "loss":                     # by the step, as in Keras 3
+                    metric.update_state(loss)
             return self.compute_metrics(x, y, y_pred)         # {"loss": ..., "accuracy": ...}
+
+Who feeds the loss tracker. `model.metrics` starts with the "loss" metric, a
+Mean that compile() makes. `compute_loss` only computes the loss; the step that
+wants it logged records it: the built-in train_step and test_step do, with the
+batch size as weight, and a custom step does it itself as above (or reports
+figures of its own: its returned dict is what fit() logs). A custom step that
+logs the loss tracker without ever feeding it gets a warning that says so.
 
 What fit() does around a custom step:
 
 - every weight's `.grad` is cleared after each step, so gradients never leak
   from one batch into the next (`self.zero_grad()` does it by hand);
-- the "loss" metric is fed the value from `compute_loss` when the step did not
-  update it itself (the Keras loop `for m in self.metrics: if m.name == "loss":
-  m.update_state(loss)` works too, without counting the loss twice);
 - the returned dict may hold Tensors or floats; callbacks and History get floats.
 
 `test_step(data)` and `predict_step(data)` are overridden the same way.
@@ -62,19 +69,6 @@ from .compiled_step import CompiledTrainStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 
 
-class _LossTracker(metrics_module.Mean):
-    """The "loss" metric: the mean loss over the epoch (weighted by batch size); it counts
-    its updates, so the loop can tell whether a custom train_step fed it."""
-
-    def __init__(self, name: str = "loss"):
-        super().__init__(name=name)
-        self.updates = 0
-
-    def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        self.updates += 1
-        super().update_state(values, sample_weight=sample_weight)
-
-
 class Trainer:
     """The Keras training API, mixed into Model."""
 
@@ -91,7 +85,6 @@ class Trainer:
     _loss_tracker = None
     _added_metrics = None
     _compiled_step = None
-    _last_loss = None
 
     # --------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -141,7 +134,9 @@ class Trainer:
         self._compile_loss = compile_loss
         self._compile_metrics = compile_metrics
         self._weighted_metrics = weighted
-        self._loss_tracker = _LossTracker(name="loss")
+        # The "loss" metric: the mean loss over the epoch. The built-in steps feed it (weighted
+        # by batch size); a custom step feeds it itself (Keras 3 names it _loss_tracker too).
+        self._loss_tracker = metrics_module.Mean(name="loss")
         self._added_metrics = AddedMetrics()  # add_metric() values, by name
         self._compiled_step = CompiledTrainStep(self, jit_compile) if jit_compile is not False else None
         self.compiled = True
@@ -204,7 +199,9 @@ class Trainer:
             training: whether this is a training step.
 
         Returns:
-            A 0-d Tensor that keeps its graph, ready for `backward()`.
+            A 0-d Tensor that keeps its graph, ready for `backward()`. It is not
+            recorded anywhere: the step feeds the loss tracker ("loss" in
+            `metrics`) if it wants the loss logged.
         """
         total = None
         if self._compile_loss is not None:
@@ -216,7 +213,6 @@ class Trainer:
                 "No loss to minimize: compile() was given no loss and the model added none with "
                 "add_loss(). Pass loss=... to compile()."
             )
-        self._last_loss = (total.detach(), batch_size_of(y_pred if x is None else x))
         return total
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
@@ -271,34 +267,39 @@ class Trainer:
             return self(x, training=False)
 
     def _run_step(self, name: str, data: tuple) -> dict[str, Any]:
-        """Runs train_step or test_step (the user's or the default) and returns its logs as floats."""
-        self._last_loss = None
-        updates = self._loss_tracker.updates
+        """Runs train_step or test_step (the user's or the default) and returns its logs as floats:
+        the dict the step returned (every metric's value, if it returned something else)."""
+        custom = not _is_default(self, name)
         step = getattr(self, name)
-        if name == "train_step" and _is_default(self, name) and self._compiled_step is not None:
+        if name == "train_step" and not custom and self._compiled_step is not None:
             step = self._compiled_step  # the same step, recorded once and replayed (compiled_step.py)
         try:
             logs = step(data)
         finally:
-            if name == "train_step" and type(self).train_step is not Trainer.train_step:
+            if custom and name == "train_step":
                 self.zero_grad()  # a custom step may leave its gradients behind
         added = self._added_metrics.update(self, batch_size_of(data[0]))  # a step that skipped compute_metrics
-        if self._loss_tracker.updates == updates and self._last_loss is not None:
-            self._loss_tracker.update_state(*self._last_loss)
-        elif not added and _is_default(self, name) and _is_default(self, "compute_metrics"):
-            return logs  # already every metric's value, as floats: no need to read them twice
-        logs = self._metrics_result_or_logs(logs)
+        if not (custom or added) and _is_default(self, "compute_metrics"):
+            return logs  # already every metric's value, as floats
+        logs = ({k: _as_float_if_scalar(v) for k, v in logs.items()} if isinstance(logs, dict)
+                else self.get_metrics_result())
         if added:  # the step did not call compute_metrics: its logs get the add_metric() values here
             logs.update({m.name: to_float(m.result()) for m in self._added_metrics.metrics})
+        if custom:
+            self._check_loss_tracker_fed(name, logs)
         return logs
 
-    def _metrics_result_or_logs(self, logs: Any) -> dict[str, Any]:
-        """The metrics' values when the step reported them (fresh, as floats); the step's own
-        dict otherwise (a custom step may report anything)."""
-        results = self.get_metrics_result()
-        if not isinstance(logs, dict) or set(logs) == set(results):
-            return results
-        return {k: _as_float_if_scalar(v) for k, v in logs.items()}
+    def _check_loss_tracker_fed(self, name: str, logs: dict[str, Any]) -> None:
+        """Warns (once) when a custom step logs loss 0.0 from the loss tracker while nothing has fed it."""
+        tracker = self._loss_tracker
+        if (logs.get("loss") != 0.0 or tracker is None or float(tracker.count.numpy()) != 0
+                or not any(m is tracker for m in self.metrics)):
+            return
+        _warn_once(self, (
+            f"{type(self).__name__}.{name}() logged loss = 0.0: that is the loss tracker's value (the 'loss' "
+            "metric), and nothing has fed it. compute_loss() returns the loss without recording it, as in "
+            f"Keras 3. Record it in {name}(): `for metric in self.metrics: if metric.name == \"loss\": "
+            "metric.update_state(loss)`, or return your own figures, e.g. {\"loss\": loss}."))
 
     # ------------------------------------------------------------------ fit
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
