@@ -1,0 +1,363 @@
+"""The compiled training step (compile(jit_compile=...)): the same history and weights as the
+eager step, on the guide's MLP, Dropout, BatchNormalization, sample and class weights, several
+outputs, added losses and a short last batch; eager or re-recorded where a tape cannot be
+trusted (custom train_step, a changed model, branching on values, values computed outside the
+ops, add_metric); the recorder's own arithmetic; and the error for a bad jit_compile."""
+
+import numpy as np
+import pytest
+
+import tinyfit as keras
+from tinyfit import layers, ops
+from tinyfit.autograd import Tensor, Variable
+from tinyfit.autograd.recorder import Recording
+from tinyfit.examples.mnist import get_model, load_data
+
+RTOL, ATOL = 1e-5, 1e-6
+N, FEATURES, CLASSES = 100, 6, 3  # 100 samples at batch size 16: a last batch of 4
+
+
+def blobs(n=N, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, CLASSES, n)
+    centers = rng.standard_normal((CLASSES, FEATURES)).astype("float32") * 2
+    x = centers[y] + 0.5 * rng.standard_normal((n, FEATURES)).astype("float32")
+    return x.astype("float32"), y.astype("int64")
+
+
+def train(build, jit, compile_kwargs=None, epochs=3, **fit_kwargs):
+    """Builds and trains a model from seed 7; returns (history, weights, model)."""
+    keras.utils.set_random_seed(7)
+    model = build()
+    kwargs = {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
+              "metrics": ["sparse_categorical_accuracy"], **(compile_kwargs or {})}
+    model.compile(jit_compile=jit, **kwargs)
+    if "x" not in fit_kwargs:
+        fit_kwargs["x"], fit_kwargs["y"] = blobs()
+    fit_kwargs.setdefault("batch_size", 16)
+    history = model.fit(epochs=epochs, verbose=0, **fit_kwargs)
+    return history.history, model.get_weights(), model
+
+
+def assert_same(eager, compiled):
+    (h0, w0, _), (h1, w1, _) = eager, compiled
+    assert h0.keys() == h1.keys()
+    for key in h0:
+        np.testing.assert_allclose(h1[key], h0[key], rtol=RTOL, atol=ATOL, err_msg=key)
+    assert len(w0) == len(w1)
+    for a, b in zip(w0, w1):
+        np.testing.assert_allclose(b, a, rtol=RTOL, atol=ATOL)
+
+
+def replayed(model):
+    """The signatures whose steps the model now replays (empty when it runs eagerly)."""
+    return [key for key, how in model._compiled_step.describe().items() if how == "replayed"]
+
+
+def mlp(dropout=0.0, batchnorm=False, regularized=False):
+    def build():
+        inputs = keras.Input(shape=(FEATURES,))
+        x = layers.Dense(16, activation="relu",
+                         kernel_regularizer=keras.regularizers.L2(1e-3) if regularized else None)(inputs)
+        if batchnorm:
+            x = layers.BatchNormalization(momentum=0.8)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+        if regularized:
+            x = layers.ActivityRegularization(l1=1e-3)(x)
+        outputs = layers.Dense(CLASSES, activation="softmax")(x)
+        return keras.Model(inputs, outputs)
+    return build
+
+
+# ------------------------------------------------------------- same results
+def test_guides_mlp_on_mnist_gives_the_same_history_and_weights():
+    (x, y), (x_val, y_val), _ = load_data(train_samples=1200)
+    x, y = x[:700], y[:700]  # 10 full batches of 64 and one of 60
+    runs = {jit: train(get_model, jit, {"optimizer": keras.optimizers.RMSprop(learning_rate=1e-3)}, epochs=2,
+                       x=x, y=y, batch_size=64, validation_data=(x_val[:200], y_val[:200]))
+            for jit in (False, True, "auto")}
+    assert_same(runs[False], runs[True])
+    assert_same(runs[False], runs["auto"])
+    assert runs[False][2]._compiled_step is None
+    assert len(replayed(runs["auto"][2])) == 2  # batches of 64 and the last one of 60
+
+
+def test_dropout_draws_fresh_masks_in_the_same_order_as_eager():
+    eager, compiled = train(mlp(dropout=0.5), False, epochs=4), train(mlp(dropout=0.5), True, epochs=4)
+    assert_same(eager, compiled)
+    assert replayed(compiled[2])
+    # the generator was drawn from exactly as often: the next draw is the same
+    after_eager = (keras.utils.set_random_seed(7), train(mlp(dropout=0.5), False, epochs=4),
+                   keras.utils.random.rng().random())[2]
+    after_compiled = (keras.utils.set_random_seed(7), train(mlp(dropout=0.5), True, epochs=4),
+                      keras.utils.random.rng().random())[2]
+    assert after_eager == after_compiled
+
+
+def test_a_replayed_dropout_mask_changes_from_step_to_step():
+    keras.utils.set_random_seed(3)
+    model = mlp(dropout=0.5)()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True)
+    x, y = blobs(32)
+    for _ in range(3):  # record, record again, then replay
+        model.train_on_batch(x, y)
+    seen = [model.train_on_batch(x, y) for _ in range(3)]
+    assert replayed(model)
+    assert len(set(seen)) == 3  # the same batch, different masks, different losses
+
+
+def test_batch_normalization_updates_its_moving_statistics_in_replay():
+    eager, compiled = train(mlp(batchnorm=True), False), train(mlp(batchnorm=True), True)
+    assert_same(eager, compiled)
+    assert replayed(compiled[2])
+    bn = [layer for layer in compiled[2].layers if isinstance(layer, layers.BatchNormalization)][0]
+    assert not np.allclose(bn.moving_mean.numpy(), 0.0)  # they moved
+
+
+def test_sample_weight_and_class_weight():
+    x, y = blobs()
+    weights = np.random.default_rng(1).uniform(0.1, 2.0, len(x)).astype("float32")
+    for extra in ({"sample_weight": weights}, {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}}):
+        runs = [train(mlp(), jit, {"weighted_metrics": ["sparse_categorical_accuracy"]}, x=x, y=y, **extra)
+                for jit in (False, True)]
+        assert_same(*runs)
+        assert replayed(runs[1][2])
+
+
+def several_outputs():
+    inputs = keras.Input(shape=(FEATURES,), name="features")
+    hidden = layers.Dense(12, activation="tanh")(inputs)
+    classes = layers.Dense(CLASSES, activation="softmax", name="classes")(hidden)
+    score = layers.Dense(1, name="score")(hidden)
+    return keras.Model(inputs, {"classes": classes, "score": score})
+
+
+def test_several_outputs_with_loss_weights():
+    x, y = blobs()
+    targets = {"classes": y, "score": x[:, :1] * 2.0}
+    kwargs = {"loss": {"classes": "sparse_categorical_crossentropy", "score": "mse"},
+              "loss_weights": {"classes": 1.0, "score": 0.3}, "metrics": {"classes": ["accuracy"]}}
+    runs = [train(several_outputs, jit, kwargs, x=x, y=targets) for jit in (False, True)]
+    assert_same(*runs)
+    assert {"classes_loss", "score_loss"} <= runs[1][0].keys()
+    assert replayed(runs[1][2])
+
+
+def test_added_losses_and_regularizers():
+    def build():
+        model = mlp(regularized=True)()
+        model.add_loss(0.01 * ops.mean(ops.square(model.outputs[0])))
+        return model
+    runs = [train(build, jit) for jit in (False, True)]
+    assert_same(*runs)
+    assert replayed(runs[1][2])
+
+
+def test_last_batch_of_another_size_is_a_signature_of_its_own():
+    _, _, model = train(mlp(), True, epochs=3)
+    shapes = sorted(replayed(model))
+    assert len(shapes) == 2 and "(16, 6)" in shapes[0] + shapes[1] and "(4, 6)" in shapes[0] + shapes[1]
+
+
+# ------------------------------------------------------------- eager where it must
+def test_a_custom_train_step_always_runs_eagerly():
+    class Custom(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+            self.steps_run = getattr(self, "steps_run", 0) + 1
+            return {"loss": loss}
+
+    def build():
+        inputs = keras.Input(shape=(FEATURES,))
+        return Custom(inputs, layers.Dense(CLASSES, activation="softmax")(inputs))
+
+    _, _, model = train(build, True, epochs=2)
+    assert model.steps_run == 14 and model._compiled_step.plans == {}
+
+
+def test_a_changed_model_is_recorded_again():
+    x, y = blobs()
+    keras.utils.set_random_seed(7)
+    models = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(7)
+        model = mlp()()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=jit)
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        frozen = model.layers[1]
+        frozen.trainable = False  # after the tapes were made: a changed model
+        before = frozen.get_weights()
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        for a, b in zip(before, frozen.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        models.append(model)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(b, a, rtol=RTOL, atol=ATOL)
+    assert replayed(models[1])
+
+
+def test_a_layer_swapped_in_a_sequential_model_is_recorded_again():
+    x, y = blobs()
+    results = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(7)
+        head = layers.Dense(CLASSES, activation="softmax")
+        model = keras.Sequential([keras.Input(shape=(FEATURES,)), layers.Dense(8), layers.Activation("relu"), head])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=jit)
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        model.pop()
+        model.pop()
+        model.add(layers.Activation("tanh"))  # no new weights: the optimizer carries on
+        model.add(head)
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        results.append((history.history, model.get_weights(), model))
+    assert_same(*results)
+    assert replayed(results[1][2])
+
+
+class SignFlip(layers.Layer):
+    """Branches in Python on a value of its input: a tape would freeze the branch it saw."""
+
+    def call(self, x):
+        return x * 2.0 if float(ops.mean(x)) > 0 else x * -1.0
+
+
+class SideComputed(layers.Layer):
+    """Computes an array outside the ops: a tape would freeze it."""
+
+    def call(self, x):
+        shift = Tensor(np.tanh(x.numpy()).mean(axis=0))
+        return x - shift
+
+
+def unsafe_model(layer_class):
+    def build():
+        inputs = keras.Input(shape=(FEATURES,))
+        x = layer_class()(inputs)
+        return keras.Model(inputs, layers.Dense(CLASSES, activation="softmax")(x))
+    return build
+
+
+def alternating_blobs():
+    """Batches of 16 whose means alternate in sign, so SignFlip takes both branches."""
+    x, y = blobs(96)
+    x[np.arange(96) // 16 % 2 == 1] *= -1.0
+    x[np.arange(96) // 16 % 2 == 0] = np.abs(x[np.arange(96) // 16 % 2 == 0])
+    return x, y
+
+
+@pytest.mark.parametrize("layer_class", [SignFlip, SideComputed])
+def test_auto_leaves_a_model_of_unknown_layers_eager(layer_class):
+    x, y = alternating_blobs()
+    runs = [train(unsafe_model(layer_class), jit, x=x, y=y, shuffle=False) for jit in (False, "auto")]
+    assert_same(*runs)
+    reason = runs[1][2]._compiled_step.describe()["model"]
+    assert "eager" in reason and layer_class.__name__ in reason
+
+
+@pytest.mark.parametrize("layer_class", [SignFlip, SideComputed])
+def test_true_warns_and_runs_eagerly_when_two_recordings_differ(layer_class):
+    x, y = alternating_blobs()
+    eager = train(unsafe_model(layer_class), False, x=x, y=y, shuffle=False)
+    with pytest.warns(UserWarning, match="runs eagerly.*two recorded steps differ"):
+        compiled = train(unsafe_model(layer_class), True, x=x, y=y, shuffle=False)
+    assert_same(eager, compiled)
+    assert not replayed(compiled[2])
+
+
+def test_auto_leaves_subclassed_models_and_unknown_losses_eager():
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(CLASSES, activation="softmax")
+
+        def call(self, x):
+            return self.dense(x)
+
+    _, _, model = train(Sub, "auto")
+    assert "subclassed" in model._compiled_step.describe()["model"]
+
+    def my_loss(y_true, y_pred):
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+    _, _, model = train(mlp(), "auto", {"loss": my_loss})
+    assert "my_loss" in model._compiled_step.describe()["model"]
+
+
+def test_add_metric_keeps_the_step_eager_with_the_same_results():
+    class Logged(layers.Layer):
+        def call(self, x):
+            self.add_metric(ops.mean(x), name="mean_activation")
+            return x
+
+    runs = [train(unsafe_model(Logged), False)]
+    with pytest.warns(UserWarning, match="add_metric"):
+        runs.append(train(unsafe_model(Logged), True))
+    assert_same(*runs)
+    assert "mean_activation" in runs[1][0]
+
+
+def test_bad_labels_are_still_caught_in_a_replayed_step():
+    x, y = blobs()
+    y[90] = 7  # in the last full batch of the second epoch, long after the recordings
+    model = mlp()()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=True)
+    model.fit(x[:80], y[:80], batch_size=16, epochs=3, verbose=0)
+    assert replayed(model)
+    with pytest.raises(ValueError, match=r"label 7 is outside \[0, 3\)"):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+
+
+def test_a_bad_jit_compile_value_names_the_choices():
+    model = mlp()()
+    with pytest.raises(ValueError, match=r"jit_compile=.*'yes'.*\"auto\".*True.*False"):
+        model.compile(optimizer="adam", loss="mse", jit_compile="yes")
+
+
+# ------------------------------------------------------------- the recorder itself
+def test_a_tape_replays_forward_and_backward_like_the_engine():
+    w = Variable(np.array([[0.5, -1.0], [2.0, 0.25]], dtype="float32"))
+    b = Variable(np.array([0.1, -0.2], dtype="float32"))
+
+    def step(x):
+        h = (x @ w + b).relu()
+        return (h * h).sum() + 0.5 * (w * w).sum()  # w reached by two paths: gradients add up
+
+    first = Tensor(np.array([[1.0, 2.0], [3.0, -1.0]], dtype="float32"))
+    with Recording([first], [w, b]) as recording:
+        out = step(first)
+    tape = recording.tape([out])
+    second = Tensor(np.array([[0.3, -2.0], [1.5, 4.0]], dtype="float32"))
+    run = tape.forward([second.data])
+    grads = tape.backward(run)
+    expected = step(second)
+    expected.backward()
+    np.testing.assert_allclose(tape.output_arrays(run)[0], expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(grads[id(w)], w.grad, rtol=1e-6)
+    np.testing.assert_allclose(grads[id(b)], b.grad, rtol=1e-6)
+
+
+def test_two_recordings_differ_when_a_value_computed_outside_the_ops_changes():
+    def record(values):
+        x = Tensor(np.asarray(values, dtype="float32"))
+        with Recording([x], []) as recording:
+            side = Tensor(x.numpy() * 2)  # not an op: a constant to the tape
+            out = (x + side).sum()
+        return recording.tape([out])
+
+    assert record([1.0, 2.0]).difference(record([1.0, 2.0])) is None
+    said = record([1.0, 2.0]).difference(record([3.0, 2.0]))
+    assert "computed outside the recorded ops" in said and "Add" in said
+
+
+def test_recordings_do_not_nest():
+    x = Tensor([1.0])
+    with Recording([x], []):
+        with pytest.raises(RuntimeError, match="already active"):
+            with Recording([x], []):
+                pass
