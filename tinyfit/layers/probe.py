@@ -95,10 +95,10 @@ def _probe(layer: Any, args: tuple, kwargs: dict, sizes: tuple[int, int], varied
 def stand_in(leaf: Any, sizes: tuple[int, int], varied: bool = False) -> Any:
     """A real tensor in place of a KerasTensor, its unknown axes filled in.
 
-    Plain: ones (zeros for integers and booleans). Varied: values spread over
-    (0, 1] (0 and 1 for integers), always the same ones: positive, so that a
-    log or a square root still works; drawn from a generator of their own, so
-    that no random state moves.
+    Plain: ones (zeros for integers and booleans). Varied: values spread
+    between 0.05 and 1 (0 and 1 for integers), always the same ones: positive,
+    so that a log or a square root still works; drawn from a generator of their
+    own, so that no random state moves.
     """
     if not isinstance(leaf, KerasTensor):
         return leaf
