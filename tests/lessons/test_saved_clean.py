@@ -9,6 +9,7 @@ marks the notebook as modified the moment it is opened. So a saved lesson holds 
 of these.
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -20,6 +21,22 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # Source that draws a figure: pyplot, a matplotlib import, or tinyfit's plot helpers.
 DRAWS = re.compile(r"\bplt\.|\bmatplotlib\b|\bplot_history\(")
+
+
+def _shows_a_figure(source: str) -> bool:
+    """True if the cell itself runs plt.show() (not merely defines a function that does)."""
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:  # IPython magics: judge by the text
+        return bool(re.search(r"\bplt\.show\(", source))
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "show"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "plt"):
+                return True
+    return False
 
 
 def _has_image(cell) -> bool:
@@ -41,7 +58,7 @@ def problems(notebook) -> list[str]:
         if cell.cell_type != "code":
             continue
         draws = draws or bool(DRAWS.search(cell.source))
-        if re.search(r"\bplt\.show\(", cell.source) and not _has_image(cell):
+        if _shows_a_figure(cell.source) and not _has_image(cell):
             found.append(f"cell {index} calls plt.show() but saved no image/png output")
         for output in cell.get("outputs", []):
             if WIDGET_VIEW in output.get("data", {}):
@@ -139,3 +156,12 @@ def test_the_check_finds_a_lesson_that_draws_without_plt_show_and_saves_no_image
         "keras.utils.plot_history(history)",
         outputs=[nbformat.v4.new_output("display_data", data={"text/plain": "<Figure size 640x480 with 1 Axes>"})])
     assert problems(notebook) == ["the lesson draws figures but saved no image/png output"]
+
+
+def test_a_cell_that_only_defines_a_drawing_function_needs_no_image():
+    notebook = _clean_notebook()
+    notebook.cells.insert(1, nbformat.v4.new_code_cell("def draw(path):\n    plt.plot(path)\n    plt.show()"))
+    assert problems(notebook) == []
+    notebook.cells[2].outputs = []  # the cell that calls it saved nothing
+    assert problems(notebook) == ["cell 2 calls plt.show() but saved no image/png output",
+                                  "the lesson draws figures but saved no image/png output"]
