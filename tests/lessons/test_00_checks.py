@@ -29,7 +29,7 @@ def test_the_reference_solution_passes_without_showing_the_answer_in_the_check(r
     out = capsys.readouterr().out
     assert "Exercise: correct" in out
     (check_line,) = [line for line in out.splitlines() if line.startswith("Exercise:")]
-    assert not any(ch.isdigit() and ch != "3" for ch in check_line.replace("three", ""))  # no accuracy printed
+    assert not any(ch.isdigit() for ch in check_line)  # the check prints no accuracy
 
 
 def _wrong_answers(ns):
