@@ -117,3 +117,14 @@ def test_a_thread_started_inside_a_call_does_not_join_it():
 
     StartsThread()(np.ones((1, 2), "float32"), training=True)
     assert found == [None]
+
+
+def test_a_loss_added_outside_any_call_joins_the_last_call_until_the_next_replaces_it():
+    layer = Penalty(1.0)
+    layer.add_loss(0.5)  # never called yet: the layer's losses start with it
+    assert [loss.item() for loss in layer.losses] == [0.5]
+    layer(np.ones((1, 2), "float32"))
+    layer.add_loss(0.25)  # after a call: joins that call's losses
+    assert [loss.item() for loss in layer.losses] == [2.0, 0.25]
+    layer(np.ones((1, 2), "float32"))
+    assert [loss.item() for loss in layer.losses] == [2.0]
