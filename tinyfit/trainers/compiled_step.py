@@ -25,7 +25,8 @@ keeps what does not change:
 A last batch of another size is a new signature: it is recorded in turn.
 Anything that changes the model's shape of computation invalidates every tape:
 the layers and weights are fingerprinted on each step (which layers, which
-weights, which are trained), and a change starts the recording over.
+weights, which are trained: one walk over the model), and a change starts the
+recording over.
 
 What a tape cannot see, and how the step stays correct anyway:
 - A custom `train_step` is the user's code: it always runs eagerly.
@@ -114,7 +115,8 @@ class CompiledTrainStep:
 
     def __call__(self, data: tuple) -> dict[str, float]:
         model = self.model
-        fingerprint = _fingerprint(model)
+        layers, weights = model._walk()  # one walk serves the fingerprint and the trained weights
+        fingerprint = (tuple(map(id, layers)), tuple((id(v), trained, v.requires_grad) for _, v, trained in weights))
         if fingerprint != self._fingerprint:  # a new model, or one changed since the tapes were made
             self._fingerprint = fingerprint
             self.plans.clear()
@@ -125,7 +127,7 @@ class CompiledTrainStep:
         if plan is None:
             plan = self.plans[_signature(data)] = _Plan()
         if plan.tape is not None:
-            return self._replay(plan, data)
+            return self._replay(plan, data, [v for _, v, trained in weights if trained])
         if plan.eager_because is not None:
             return _eager_step(model, data)
         return self._record(plan, data)
@@ -195,7 +197,7 @@ class CompiledTrainStep:
         return logs
 
     # ------------------------------------------------------------ replay
-    def _replay(self, plan: _Plan, data: tuple) -> dict[str, float]:
+    def _replay(self, plan: _Plan, data: tuple, variables: list) -> dict[str, float]:
         """The step on the recorded tape: forwards, backwards, optimizer, then the trackers and metrics."""
         model = self.model
         x, y, sample_weight = unpack_x_y_sample_weight(data)
@@ -206,7 +208,6 @@ class CompiledTrainStep:
             tracker.update_state(Tensor._make(outputs[position], False), sample_weight=size)
         model._loss_tracker.update_state(Tensor._make(outputs[0], False), sample_weight=batch_size_of(x))
         gradients = tape.backward(run, output=0)
-        variables = model.trainable_weights
         model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
         y_pred = map_structure(lambda i: Tensor._make(outputs[i], False), plan.outputs, none_is_leaf=False)
         return model.compute_metrics(x, y, y_pred, sample_weight)
@@ -228,14 +229,6 @@ def _signature(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return (type(data).__name__,) + tuple(_signature(v) for v in data)
     return data if data is None else type(data).__name__
-
-
-def _fingerprint(model: Any) -> tuple:
-    """Which layers and weights the model has, and which are trained: any change means new tapes."""
-    layers, weights = model._walk()
-    return (tuple(map(id, layers)),
-            tuple((id(v), trained, v.requires_grad) for _, v, trained in weights),
-            model.optimizer)
 
 
 def _not_replayable(model: Any, variables: list, loss: Tensor) -> str | None:
