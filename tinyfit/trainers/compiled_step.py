@@ -245,12 +245,12 @@ def _not_replayable(model: Any, variables: list, loss: Tensor) -> str | None:
 
 def _unsafe_for_auto(model: Any) -> str | None:
     """Why "auto" leaves this model eager (code tinyfit cannot vouch for); None when it compiles it."""
-    from ..models import Model, Sequential
-
-    if type(model) not in (Model, Sequential) or getattr(model, "_graph", None) is None:
+    if not _is_builtin(model, "tinyfit.models"):
         return f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check"
+    if getattr(model, "_graph", None) is None:
+        return "the model has no graph of layers yet"  # built by its first step: the fingerprint changes then
     for layer in model._walk()[0][1:]:
-        if type(layer) in (Model, Sequential):
+        if _is_builtin(layer, "tinyfit.models"):  # a functional or Sequential model inside: its layers follow
             continue
         if type(layer) not in _VALUE_INDEPENDENT:
             return f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent layers"
@@ -276,9 +276,11 @@ def _unsafe_for_auto(model: Any) -> str | None:
 
 
 def _is_builtin(thing: Any, family: Any) -> bool:
-    """Whether a function, class or object comes from tinyfit's own module(s) for its family."""
+    """Whether a function, class or object comes from tinyfit's own module(s) for its family
+    (a module, or its name); a user's subclass of a built-in class does not."""
+    name = family if isinstance(family, str) else family.__name__
     module = thing.__module__ if isinstance(thing, (type, FunctionType)) else type(thing).__module__
-    return module == family.__name__ or module.startswith(family.__name__ + ".")
+    return module == name or module.startswith(name + ".")
 
 
 # The per-output loss trackers of a several-output model are fed inside compute_loss.
