@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinyfit as keras
-from tinyfit import layers, ops
+from tinyfit import backend, layers, ops
 from tinyfit.autograd import Tensor, Variable
 from tinyfit.autograd.recorder import Recording
 from tinyfit.examples.mnist import get_model, load_data
@@ -158,6 +158,18 @@ def test_last_batch_of_another_size_is_a_signature_of_its_own():
     _, _, model = train(mlp(), True, epochs=3)
     shapes = sorted(replayed(model))
     assert len(shapes) == 2 and "(16, 6)" in shapes[0] + shapes[1] and "(4, 6)" in shapes[0] + shapes[1]
+
+
+@pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
+def test_gpu_compiled_step_matches_eager_on_cupy():
+    previous = backend.get_backend()
+    backend.set_backend("cupy")
+    try:
+        runs = [train(mlp(dropout=0.3, batchnorm=True), jit) for jit in (False, True)]
+    finally:
+        backend.set_backend(previous)
+    assert_same(*runs)
+    assert replayed(runs[1][2])
 
 
 # ------------------------------------------------------------- eager where it must
