@@ -8,7 +8,6 @@ student might write.
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "04_layers_and_models.ipynb"
