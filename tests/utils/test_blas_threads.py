@@ -10,9 +10,8 @@ import pytest
 import tinyfit as keras
 from tinyfit import config, layers
 from tinyfit.utils import blas_threads
-from tinyfit.utils.blas_threads import BLOCK_STEPS, ROUNDS, WARMUP_STEPS, StepThreads
+from tinyfit.utils.blas_threads import ROUNDS, StepThreads
 
-TRIAL = WARMUP_STEPS + 2 * ROUNDS * BLOCK_STEPS
 
 
 class FakeLimit:
@@ -28,14 +27,6 @@ class FakeLimit:
         self.restored += 1
 
 
-def run_steps(plan, limit, seconds_on, steps):
-    """Runs `steps` steps whose duration depends on the thread count in force (None: the library's own)."""
-    clock = plan._clock
-    for _ in range(steps):
-        with plan.step():
-            clock.now += seconds_on(limit.current)
-
-
 class Clock:
     def __init__(self):
         self.now = 0.0
@@ -44,87 +35,130 @@ class Clock:
         return self.now
 
 
-def plan_for(choices, many=4, key="train", **kwargs):
+class Forward:
+    """A forward pass whose duration depends on the thread count in force; counts its calls."""
+
+    def __init__(self, clock, limit, seconds_on):
+        self.clock, self.limit, self.seconds_on, self.calls = clock, limit, seconds_on, 0
+
+    def __call__(self):
+        self.calls += 1
+        self.clock.now += self.seconds_on(self.limit.current)
+
+
+def plan_for(choices, many=4, key="train", seconds_on=lambda n: 0.01, **kwargs):
     clock, limit = Clock(), FakeLimit()
-    return StepThreads(choices, key, many=many, clock=clock, limit=limit, **kwargs), limit
+    plan = StepThreads(choices, key, many=many, clock=clock, limit=limit, **kwargs)
+    return plan, limit, Forward(clock, limit, seconds_on)
+
+
+def run_steps(plan, forward, steps, seen=None):
+    for _ in range(steps):
+        with plan.step(forward):
+            if seen is not None:
+                seen.append(forward.limit.current)
 
 
 def test_a_small_model_keeps_one_thread():
     choices = {}
-    plan, limit = plan_for(choices)
-    run_steps(plan, limit, lambda n: 0.010 if n == 1 else 0.030, TRIAL + 5)
+    plan, limit, forward = plan_for(choices, seconds_on=lambda n: 0.010 if n == 1 else 0.025)
+    seen = []
+    run_steps(plan, forward, 5, seen)
     assert plan.chosen == 1 and choices == {"train": 1} and limit.current == 1
-    # Warm-up and the first block on one thread, then alternated blocks of 4 and 1, then the choice.
-    assert limit.history == [1, 4, 1, 4, 1]
+    assert seen == [1] * 5  # every training step on one count: the first before timing, the rest after
+    # One untimed pass on each count, then alternated timed passes, then the choice; never again after.
+    assert limit.history == [1] + [1, 4] * (1 + ROUNDS) + [1]
+    assert forward.calls == 2 * (1 + ROUNDS)
     plan.close()
     assert limit.restored == 1 and limit.current is None
 
 
 def test_a_large_model_keeps_the_many_threads_that_are_clearly_faster():
-    plan, limit = plan_for({})
-    run_steps(plan, limit, lambda n: 0.100 if n == 1 else 0.030, TRIAL)
-    assert plan.chosen == 4 and limit.current == 4
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: 0.100 if n == 1 else 0.030)
+    seen = []
+    run_steps(plan, forward, 3, seen)
+    assert plan.chosen == 4 and seen == [1, 4, 4]
 
 
 def test_many_threads_only_slightly_faster_are_not_worth_it():
-    plan, limit = plan_for({})
-    run_steps(plan, limit, lambda n: 0.100 if n == 1 else 0.095, TRIAL)  # 5% faster: under the margin
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: 0.100 if n == 1 else 0.095)  # 5%: under the margin
+    run_steps(plan, forward, 2)
     assert plan.chosen == 1
 
 
-def test_the_warm_up_and_the_first_step_after_a_switch_are_not_timed():
-    plan, limit = plan_for({})
-    slow_steps = {0, 1} | {WARMUP_STEPS + BLOCK_STEPS * i for i in range(1, 2 * ROUNDS)}
-    step = iter(range(TRIAL))
-
-    def seconds(n):  # many threads clearly faster, except on the untimed steps, made very slow
-        index = next(step)
-        if index in slow_steps:
-            return 5.0 if n == 1 else 0.025  # a slow untimed many-thread step must not end the trial either
-        return 0.010 if n == 1 else 0.005
-
-    run_steps(plan, limit, seconds, TRIAL)
+def test_the_first_pass_on_each_count_is_not_timed():
+    passes = iter(range(100))
+    # The untimed passes (the first on each count) are made misleading: many threads look awful there.
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: (5.0 if next(passes) < 2 else 0.010 if n == 1 else 0.005))
+    run_steps(plan, forward, 2)
     assert plan.chosen == 4
 
 
-def test_a_far_slower_many_thread_step_ends_the_trial_at_once():
+def test_a_far_slower_many_thread_pass_ends_the_timing_at_once():
     choices = {}
-    plan, limit = plan_for(choices)
-    run_steps(plan, limit, lambda n: 0.001 if n == 1 else 0.060, WARMUP_STEPS + BLOCK_STEPS + 1)
-    # Warm-up and a one-thread block, then a single many-thread step (60x slower): one thread for good.
-    assert plan.chosen == 1 and choices == {"train": 1} and limit.history == [1, 4, 1]
+    plan, limit, forward = plan_for(choices, seconds_on=lambda n: 0.001 if n == 1 else 0.060)
+    run_steps(plan, forward, 3)
+    # Untimed passes on 1 and 4, a timed one on 1, a single timed one on 4 (60x slower): one thread for good.
+    assert plan.chosen == 1 and choices == {"train": 1} and forward.calls == 4
+    assert limit.history == [1, 1, 4, 1, 4, 1]
 
 
-def test_a_busy_machine_gets_one_thread_without_a_trial():
-    plan, limit = plan_for({}, busy=True)
-    assert plan.chosen == 1 and limit.history == [1]
-
-
-def test_a_run_too_short_to_choose_runs_on_one_thread_and_remembers_nothing():
+def test_a_busy_machine_gets_one_thread_without_timing_and_remembers_it():
     choices = {}
-    plan, limit = plan_for(choices)
-    run_steps(plan, limit, lambda n: 0.01, WARMUP_STEPS + 1)
-    assert plan.chosen is None and choices == {} and limit.history == [1]
-    plan.close()
-    assert limit.current is None
+    plan, limit, forward = plan_for(choices, busy=True)
+    run_steps(plan, forward, 3)
+    assert plan.chosen == 1 and forward.calls == 0 and choices == {"train": 1}
+
+
+def test_a_run_of_one_step_runs_it_on_one_thread_then_chooses():
+    choices = {}
+    plan, limit, forward = plan_for(choices)
+    seen = []
+    run_steps(plan, forward, 1, seen)
+    assert seen == [1] and plan.chosen == 1 and choices == {"train": 1}
+
+
+def test_a_step_without_a_forward_pass_leaves_the_choice_for_later():
+    plan, limit, forward = plan_for({})
+    with plan.step():
+        pass
+    assert plan.chosen is None and limit.history == [1]
+
+
+def test_the_timing_runs_inside_the_scope_given():
+    entered = []
+
+    class Scope:
+        def __enter__(self):
+            entered.append("in")
+
+        def __exit__(self, *exc):
+            entered.append("out")
+
+    plan, limit, forward = plan_for({}, scope=Scope)
+    run_steps(plan, forward, 3)
+    assert entered == ["in", "out"]
 
 
 def test_a_remembered_choice_is_used_at_once_by_the_next_run():
-    plan, limit = plan_for({"train": 1})
-    assert plan.chosen == 1 and limit.history == [1]
-    plan, limit = plan_for({"train": 4}, key="test")
+    plan, limit, forward = plan_for({"train": 1})
+    run_steps(plan, forward, 3)
+    assert plan.chosen == 1 and limit.history == [1] and forward.calls == 0
+    plan, limit, forward = plan_for({"train": 4}, key="test")
     assert plan.chosen == 4 and limit.history == [4]  # fit's choice serves its evaluate
 
 
-def test_the_users_count_is_used_throughout():
-    plan, limit = plan_for({"train": 4}, fixed=2)
-    run_steps(plan, limit, lambda n: 0.01, TRIAL + 3)
-    assert plan.chosen == 2 and limit.history == [2]
+def test_the_users_count_is_used_throughout_and_not_remembered():
+    choices = {}
+    plan, limit, forward = plan_for(choices, fixed=2)
+    run_steps(plan, forward, 3)
+    assert plan.chosen == 2 and limit.history == [2] and forward.calls == 0 and choices == {}
 
 
-def test_one_thread_to_have_means_no_trial():
-    plan, limit = plan_for({}, many=1)
-    assert plan.chosen == 1
+def test_one_thread_to_have_means_no_timing():
+    plan, limit, forward = plan_for({}, many=1)
+    run_steps(plan, forward, 2)
+    assert plan.chosen == 1 and forward.calls == 0
 
 
 # ------------------------------------------------------------------ who decides
@@ -207,7 +241,36 @@ def test_a_real_fit_runs_on_its_choice_and_gives_the_librarys_count_back(tmp_pat
         pytest.skip("this machine's BLAS runs one thread: there is nothing to choose")
     assert report["after"] == report["before"]  # the library's own count is back
     many = min(report["before"][0], report["cores"])
-    # A busy machine (this one, when other tests run) gets one thread with no trial and nothing remembered.
-    chosen = report["choices"].get("train", 1)
-    assert chosen in (1, many) and set(report["seen"]) <= {1, many}
-    assert report["seen"][TRIAL:] == [chosen] * (len(report["seen"]) - TRIAL)
+    chosen = report["choices"]["train"]
+    assert chosen in (1, many)
+    assert report["seen"] == [1] + [chosen] * (len(report["seen"]) - 1)  # the first step, then the choice
+
+
+# ------------------------------------------------------------------ a resumed run keeps the interrupted one's count
+def test_a_backup_keeps_the_thread_choice_for_the_resumed_run(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 3, size=64)
+
+    def model_with(choices):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((8,)), layers.Dense(8, activation="relu"), layers.Dense(3)])
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        model.__dict__["_blas_thread_choices"] = choices
+        return model
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("killed")
+
+    class Seen(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.choices = dict(self.model._blas_thread_choices)
+
+    backup = str(tmp_path / "backup")
+    with pytest.raises(RuntimeError, match="killed"):
+        model_with({"train": 2}).fit(x, y, batch_size=16, epochs=3, verbose=0,
+                                     callbacks=[keras.callbacks.BackupAndRestore(backup, save_freq=2), Crash()])
+    seen = Seen()
+    resumed = model_with({"train": 1, "test": 1})  # a fresh process would have chosen anew
+    resumed.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), seen])
+    assert seen.choices == {"train": 2}

@@ -164,6 +164,8 @@ class BackupAndRestore(Callback):
             # Mid-epoch, the epoch's running results so far; a new epoch starts them afresh.
             "metrics": _pack([v.numpy() for m in model.metrics for v in m.variables] if step else [], arrays),
             "callbacks": callbacks,
+            # The BLAS thread count in use: a resumed run on another would differ in the last bits.
+            "threads": dict(getattr(model, "_blas_thread_choices", {})),
         }
         paths = self._paths()
         path = paths[self._sequence % len(paths)]
@@ -191,7 +193,7 @@ class BackupAndRestore(Callback):
         self._batches_seen = state["batches_seen"]
         return {"epoch": state["epoch"], "step": state["step"], "data": _unpack(state["data"], extra),
                 "random": _unpack(state["random"], extra), "metrics": _unpack(state["metrics"], extra),
-                "callbacks": _unpack(state["callbacks"], extra)}
+                "callbacks": _unpack(state["callbacks"], extra), "threads": state.get("threads", {})}
 
 
 def _optimizer_state(model: Any) -> list:

@@ -47,8 +47,9 @@ What fit() does around a custom step:
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from typing import Any
+from typing import Any, Iterator
 
 import numpy
 
@@ -59,6 +60,7 @@ from ..autograd import Tensor, no_grad
 from ..callbacks import CallbackList
 from ..data import check_can_split, describe_source, get_data_adapter, split_validation, unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
+from ..layers.probe import NoTrace
 from ..tree import map_structure
 from ..utils import blas_threads
 from ..utils.random import set_random_states
@@ -386,6 +388,8 @@ class Trainer:
             initial_epoch = resume["epoch"]
             epoch_batches.resume(resume["data"], resume["step"])
             set_random_states(resume["random"])
+            # The thread count the interrupted run chose: another would change the results' last bits.
+            self.__dict__["_blas_thread_choices"] = dict(resume.get("threads") or {})
         self._train_batches = epoch_batches  # read by backups: where the data's pass stands
         epoch_logs: dict[str, Any] = {}
         threads = self._blas_threads("train")
@@ -401,8 +405,9 @@ class Trainer:
                 logs: dict[str, Any] | None = None
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
-                    with threads.step():
-                        logs = self._run_step("train_step", self._to_tensors(batch))
+                    data = self._to_tensors(batch)
+                    with threads.step(lambda: self._forward_only(data)):
+                        logs = self._run_step("train_step", data)
                     callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -456,8 +461,9 @@ class Trainer:
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
-                with threads.step():
-                    logs = self._run_step("test_step", self._to_tensors(batch))
+                data = self._to_tensors(batch)
+                with threads.step(lambda: self._forward_only(data)):
+                    logs = self._run_step("test_step", data)
                 callbacks.on_test_batch_end(step, logs)
         finally:
             threads.close()
@@ -482,9 +488,9 @@ class Trainer:
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
-                with threads.step():
-                    out = map_structure(ops.convert_to_numpy, self.predict_step(self._to_tensors(batch)),
-                                        none_is_leaf=False)
+                data = self._to_tensors(batch)
+                with threads.step(lambda: self._forward_only(data)):
+                    out = map_structure(ops.convert_to_numpy, self.predict_step(data), none_is_leaf=False)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
         finally:
@@ -496,7 +502,13 @@ class Trainer:
     def _blas_threads(self, kind: str):
         """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices."""
         choices = self.__dict__.setdefault("_blas_thread_choices", {})
-        return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu")
+        return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu",
+                                    scope=lambda: _leaving_no_trace(self))
+
+    def _forward_only(self, data: Any) -> None:
+        """The forward pass the thread plan times (inside _leaving_no_trace)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        self(x, training=False)
 
     # ---------------------------------------------------- on a single batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
@@ -606,6 +618,13 @@ def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps:
     # callback can check a "val_..." name before the first epoch.
     return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=model,
                         verbose=verbose, epochs=epochs, steps=steps, **params)
+
+
+@contextlib.contextmanager
+def _leaving_no_trace(model: Any) -> Iterator[None]:
+    """A block after which the model, its metrics and every random state are as before (no graph either)."""
+    with no_grad(), NoTrace(model):
+        yield
 
 
 def _resume_point(callbacks: CallbackList) -> dict | None:

@@ -1,4 +1,4 @@
-"""How many BLAS threads a run of steps uses: chosen by timing a few of them.
+"""How many BLAS threads a run of steps uses: chosen by timing the model's forward pass.
 
 NumPy's matrix products run in a BLAS library (OpenBLAS, MKL) that starts one
 thread per core. For a large product that is a gain; for the small ones of a
@@ -6,17 +6,22 @@ classroom model, handing work to other threads costs more than it saves, and
 on a machine several kernels share, every process's threads fight for the
 same cores: a run can take many times longer than it would on one thread.
 
-No rule of thumb gets this right everywhere, so a run measures: after two
-warm-up steps on one thread it times a few steps on one thread and a few on
-the library's own number, alternating, and keeps the faster for the rest of
-the run (one thread unless more is clearly faster). A machine already busy
-(its load average near its core count) gets one thread without a trial, and
-a trial step far slower on many threads ends the trial at once: there, extra
-threads only fight for cores. The model remembers the choice, so a later evaluate or
-predict uses it at once. threadpoolctl changes the count; the library's own
-count comes back when the run ends.
+No rule of thumb gets this right everywhere, so a run measures. Its first step
+runs on one thread; then the model's forward pass on that batch is timed a few
+times on one thread and on the library's own number, alternating, without
+training and leaving no trace (no gradient, no assignment, no random draw),
+and every later step runs on the faster (one thread unless more is clearly
+faster). A machine already busy (its load average near its core count) gets
+one thread without timing, and a forward pass far slower on many threads ends
+the timing at once: there, extra threads only fight for cores.
 
-`tinyfit.config.set_num_threads(n)` (or a thread variable) takes the choice over.
+Different thread counts add up a product's terms in a different order, so the
+last bits of the results differ: the model remembers its choice (a later
+evaluate or predict uses it at once, and BackupAndRestore saves it, so that a
+resumed run computes exactly what the uninterrupted one would have). For
+bit-identical runs anywhere, fix the count: `tinyfit.config.set_num_threads(1)`.
+threadpoolctl changes the count; the library's own count comes back when the
+run ends.
 """
 
 from __future__ import annotations
@@ -24,19 +29,17 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator, MutableMapping
+from contextlib import contextmanager, nullcontext
+from typing import Any, Callable, ContextManager, Iterator, MutableMapping
 
 from .. import config
 
 __all__ = ["StepThreads", "available_cores", "for_run"]
 
-WARMUP_STEPS = 2  # the first steps pay for allocation and caches: never timed
-BLOCK_STEPS = 4  # steps in a row on one thread count; the first after a switch is not timed
-ROUNDS = 2  # one-thread and many-thread blocks, alternated, so a change in load hits both
+ROUNDS = 3  # timed forward passes on each count, alternated, so a change in load hits both
 MARGIN = 0.10  # more threads must be at least this much faster to be kept
-GIVE_UP = 3.0  # a many-thread step this many times slower than one thread ends the trial at once
-BUSY = 0.5  # a load average within this of the core count: the machine is busy, one thread without a trial
+GIVE_UP = 3.0  # a many-thread pass this many times slower than one thread ends the timing at once
+BUSY = 0.5  # a load average within this of the core count: the machine is busy, one thread without timing
 
 _controller = None
 
@@ -82,14 +85,12 @@ class _Limit:
 
 
 class StepThreads:
-    """The thread count of one run (fit, evaluate or predict), chosen while its steps run.
+    """The thread count of one run (fit, evaluate or predict).
 
-    Wrap each step in `with threads.step():`, and call `close()` when the run
-    ends (in a `finally`). The trial runs the first steps on one thread (the
-    warm-up, then a block), then a block on `many`, and once more each; a
-    many-thread step much slower than one thread ends it early (on a busy
-    machine such a step can take many times longer, and the trial must not
-    cost more than it saves).
+    Wrap each step in `with threads.step(forward):`, where `forward()` runs
+    the model's forward pass on the step's batch, and call `close()` when
+    the run ends (in a `finally`). Until a count is known, steps run on one
+    thread; after the first, `forward` is timed to choose.
 
     Args:
         choices: where the chosen count is remembered between runs (a dict
@@ -97,61 +98,56 @@ class StepThreads:
         key: the entry of `choices` for this kind of run ("train", "test", "predict").
         fixed: a count to use throughout (the user's setting), or None to choose.
         many: the count tried against one thread (the library's own).
-        busy: whether the machine is already busy (then one thread, no trial).
+        busy: whether the machine is already busy (then one thread, no timing).
+        scope: makes the `with` block the timing runs in (one that leaves no trace).
         clock: a function returning seconds; tests pass a fake one.
         limit: what sets the count: set(n) and restore(); tests pass a fake one.
     """
 
     def __init__(self, choices: MutableMapping[str, int] | None, key: str, *, fixed: int | None = None,
-                 many: int = 1, busy: bool = False, clock: Callable[[], float] = time.perf_counter, limit=None):
+                 many: int = 1, busy: bool = False, scope: Callable[[], ContextManager] = nullcontext,
+                 clock: Callable[[], float] = time.perf_counter, limit=None):
         self.choices, self.key = choices, key
         self.many = many
-        self._clock = clock
+        self._scope, self._clock = scope, clock
         self._limit = limit if limit is not None else _Limit()
-        self._times: dict[int, list[float]] = {1: [], many: []}
-        self._step = 0
         # The user's count; else this kind's last choice; else any other kind's (a model's fit tells
-        # its evaluate); else a trial, unless there is only one thread to have or no core to spare.
+        # its evaluate); else timing, unless there is only one thread to have or no core to spare.
         remembered = dict(choices or {})
         known = fixed or remembered.get(key) or next(iter(remembered.values()), None)
-        if known is None and (many <= 1 or busy):
-            known = 1
         self.chosen: int | None = known
-        self._current = 1 if known is None else known
-        self._limit.set(self._current)
-
-    def _count_for(self, step: int) -> int:
-        """The count the trial runs step `step` (from 0) on."""
-        block = max(step - WARMUP_STEPS, 0) // BLOCK_STEPS
-        return 1 if block % 2 == 0 else self.many
+        self._limit.set(1 if known is None else known)
+        if known is None and (many <= 1 or busy):
+            self._decide(1)
 
     @contextmanager
-    def step(self) -> Iterator[None]:
-        """Runs one step, on the chosen count or, during the trial, on the count being timed."""
-        if self.chosen is not None:
-            yield
-            return
-        count = self._count_for(self._step)
-        switched = count != self._current  # the first step after a switch is not timed
-        if switched:
-            self._limit.set(count)
-            self._current = count
-        start = self._clock()
+    def step(self, forward: Callable[[], Any] | None = None) -> Iterator[None]:
+        """Runs one step on the count in force; after it, chooses the count if none is known yet."""
         yield
-        seconds = self._clock() - start
-        self._step += 1
-        if self._step <= WARMUP_STEPS:
-            return
-        if count != 1 and self._times[1] and seconds > GIVE_UP * statistics.median(self._times[1]):
-            self._decide(1)  # far slower on many threads: contention, no need to look further
-        elif not switched:
-            self._times[count].append(seconds)
-        if self.chosen is None and self._step == WARMUP_STEPS + 2 * ROUNDS * BLOCK_STEPS:
-            one, many = statistics.median(self._times[1]), statistics.median(self._times[self.many])
-            self._decide(self.many if many < (1 - MARGIN) * one else 1)
+        if self.chosen is None and forward is not None:
+            with self._scope():
+                self._decide(self._time(forward))
+
+    def _time(self, forward: Callable[[], Any]) -> int:
+        """The faster count for `forward`: one thread unless `many` is clearly faster."""
+        times: dict[int, list[float]] = {1: [], self.many: []}
+        for count in (1, self.many):  # a pass on each first, untimed: caches, thread start-up
+            self._limit.set(count)
+            forward()
+        for _ in range(ROUNDS):
+            for count in (1, self.many):
+                self._limit.set(count)
+                start = self._clock()
+                forward()
+                seconds = self._clock() - start
+                if count != 1 and seconds > GIVE_UP * min(times[1]):
+                    return 1  # far slower on many threads: contention, no need to look further
+                times[count].append(seconds)
+        one, many = statistics.median(times[1]), statistics.median(times[self.many])
+        return self.many if many < (1 - MARGIN) * one else 1
 
     def _decide(self, threads: int) -> None:
-        self.chosen = self._current = threads
+        self.chosen = threads
         self._limit.set(threads)
         if self.choices is not None:
             self.choices[self.key] = threads
@@ -167,16 +163,17 @@ class _Untouched:
     chosen = None
 
     @contextmanager
-    def step(self) -> Iterator[None]:
+    def step(self, forward: Callable[[], Any] | None = None) -> Iterator[None]:
         yield
 
     def close(self) -> None:
         pass
 
 
-def for_run(choices: MutableMapping[str, int] | None, key: str, *, on_cpu: bool = True):
+def for_run(choices: MutableMapping[str, int] | None, key: str, *, on_cpu: bool = True,
+            scope: Callable[[], ContextManager] = nullcontext):
     """The thread plan of one run: a `StepThreads`, or one that changes nothing where the
-    user's thread variable or a GPU decides."""
+    user's thread variable or a GPU decides. `scope` as in StepThreads."""
     source, count = config.thread_setting()
     if not on_cpu or (source in config.BLAS_VARIABLES):
         return _Untouched()
@@ -187,4 +184,4 @@ def for_run(choices: MutableMapping[str, int] | None, key: str, *, on_cpu: bool 
         busy = os.getloadavg()[0] > cores - BUSY
     except (AttributeError, OSError):  # not on a Unix
         busy = False
-    return StepThreads(choices, key, many=_library_threads(), busy=busy)
+    return StepThreads(choices, key, many=_library_threads(), busy=busy, scope=scope)
