@@ -41,6 +41,7 @@ the tape cannot repeat faithfully.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from .. import backend
@@ -91,6 +92,8 @@ class Recording:
         self._slot_of: dict[int, int] = {}  # id(array) -> slot
         self._keep: list[Any] = []  # every array seen, alive, so no id is reused while recording
         self._count = 0
+        # Ops run by other threads meanwhile (a data pipeline's workers) are not part of this computation.
+        self._thread = threading.get_ident()
         self.input_slots = [self._new_slot(t.data) for t in inputs]
         for v in variables:
             self._variable_slot(v)
@@ -134,11 +137,15 @@ class Recording:
     # ---------------------------------------------------------- what the hooks call
     def note_op(self, function: type, ctx: Any, inputs: tuple, attrs: dict, output: Any) -> None:
         """Called by Function.apply after each forward."""
+        if threading.get_ident() != self._thread:
+            return
         slots = tuple([self.slot_of(t) for t in inputs])
         self.steps.append(_Op(function, attrs, slots, self._new_slot(output), ctx.needs_grad))
 
     def note_assign(self, variable: Variable, method: str, value: Any) -> None:
         """Called by Variable.assign, assign_add and assign_sub before they write."""
+        if threading.get_ident() != self._thread:
+            return
         self.steps.append(_Assign(variable, method, self.slot_of(value)))
         # The variable's array is the same object after the write, so later reads of it
         # still find the variable's slot: they will see the assigned value on replay too.

@@ -346,12 +346,25 @@ def compare(op: str, a: Any, b: Any):
     a = a if isinstance(a, Tensor) else lift(a, like, op)
     b = b if isinstance(b, Tensor) else lift(b, like, op)
     check_same_device(op, (a, b))
-    try:
-        result = _COMPARISONS[op](a.data, b.data)
-    except ValueError:
-        raise broadcast_error(op, a.shape, b.shape) from None
-    # 0-d comparisons give a NumPy bool scalar; .data is always an array.
-    return Tensor._make(backend.array_module(result).asarray(result), False)
+    # Detached inputs: a comparison carries no gradient, so its result never requires one.
+    return Compare.apply(a.detach(), b.detach(), op=op)
+
+
+class Compare(Function):
+    """An elementwise comparison (see compare): an op, so that a compiled step replays it."""
+
+    name = "compare"
+
+    def forward(self, a, b, op):
+        try:
+            result = _COMPARISONS[op](a, b)
+        except ValueError:
+            raise broadcast_error(op, a.shape, b.shape) from None
+        # 0-d comparisons give a NumPy bool scalar; .data is always an array.
+        return backend.array_module(result).asarray(result)
+
+    def backward(self, grad):
+        return None, None
 
 
 class _quiet:
