@@ -160,6 +160,36 @@ def test_last_batch_of_another_size_is_a_signature_of_its_own():
     assert len(shapes) == 2 and "(16, 6)" in shapes[0] + shapes[1] and "(4, 6)" in shapes[0] + shapes[1]
 
 
+def image_model():
+    """Every family of layers "auto" compiles, and every built-in activation."""
+    inputs = keras.Input(shape=(8, 8, 2))
+    x = layers.Rescaling(0.5, offset=0.1)(inputs)
+    a = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    a = layers.MaxPooling2D(2)(a)
+    b = layers.AveragePooling2D(2)(layers.Conv2D(4, 1)(x))
+    x = layers.Add()([a, b])
+    x = layers.BatchNormalization()(x)
+    x = layers.LayerNormalization()(x)
+    pooled = layers.Concatenate()([layers.GlobalAveragePooling2D()(x), layers.GlobalMaxPooling2D()(x)])
+    flat = layers.Flatten()(layers.Reshape((4, 4, 4))(x))
+    x = layers.Concatenate()([pooled, layers.Dense(8)(flat)])
+    branches = [layers.Dense(4, activation=name)(x)
+                for name in keras.activations.registry.names() if name not in ("softmax", "log_softmax")]
+    x = layers.Dropout(0.2)(layers.Concatenate()(branches))
+    x = layers.Multiply()([layers.Dense(6, activation="sigmoid")(x), layers.Dense(6)(x)])
+    x = layers.Maximum()([layers.Subtract()([x, layers.Dense(6)(x)]), layers.Average()([x, x])])
+    return keras.Model(inputs, layers.Dense(CLASSES, activation="softmax")(layers.Activation("tanh")(x)))
+
+
+def test_auto_replays_every_layer_family_it_allows():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 8, 8, 2)).astype("float32")
+    y = rng.integers(0, CLASSES, 40)
+    runs = [train(image_model, jit, x=x, y=y, batch_size=8) for jit in (False, "auto")]
+    assert_same(*runs)
+    assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
+
+
 @pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
 def test_gpu_compiled_step_matches_eager_on_cupy():
     previous = backend.get_backend()
