@@ -1,34 +1,118 @@
-"""The workspace hands kept arrays back out by shape and dtype, and keeps only a few."""
+"""The workspace hands an array out again only once nothing refers to it any more."""
 
 import threading
+import types
 
 import numpy as np
+import pytest
 
 from tinyfit.autograd.ops import workspace
 
-
-def test_a_given_array_is_taken_again_for_the_same_shape_and_dtype_only():
-    a = workspace.take(np, (3, 4), "float32")
-    workspace.give(np, a)
-    assert workspace.take(np, (3, 5), "float32") is not a
-    assert workspace.take(np, (3, 4), "float64") is not a
-    assert workspace.take(np, (3, 4), np.float32) is a
-    assert workspace.take(np, (3, 4), "float32") is not a  # taken: it is no longer kept
+BIG = (64, 1024)  # 256 KiB of float32: above MIN_BYTES, so kept
 
 
-def test_only_the_newest_few_are_kept():
-    arrays = [np.empty((i + 1,)) for i in range(20)]
-    for array in arrays:
-        workspace.give(np, array)
-    assert workspace.take(np, (20,), "float64") is arrays[-1]
-    assert workspace.take(np, (1,), "float64") is not arrays[0]
+@pytest.fixture(autouse=True)
+def empty_workspace():
+    workspace.clear()
+    yield
+    workspace.clear()
+
+
+def test_an_array_comes_back_once_released_and_never_while_held():
+    a = workspace.take(np, BIG, "float32")
+    b = workspace.take(np, BIG, "float32")
+    assert not np.shares_memory(a, b)
+    address = a.__array_interface__["data"][0]
+    del a
+    c = workspace.take(np, BIG, "float32")
+    assert c.__array_interface__["data"][0] == address
+    assert not np.shares_memory(b, c)
+
+
+@pytest.mark.parametrize("hold", [
+    lambda a: a.reshape(-1),
+    lambda a: a[1:, ::2],
+    lambda a: a.T,
+    lambda a: np.lib.stride_tricks.as_strided(a, (4, 4), a.strides),
+    lambda a: memoryview(a),
+    lambda a: [a],
+])
+def test_a_view_or_container_keeps_its_memory_out_of_the_workspace(hold):
+    a = workspace.take(np, BIG, "float32")
+    a.fill(7)
+    held = hold(a)
+    del a
+    for _ in range(3):
+        workspace.take(np, BIG, "float32").fill(-1)
+    assert (np.asarray(held[0] if isinstance(held, list) else held) == 7).all()
+
+
+def test_another_dtype_or_shape_of_the_same_size_reuses_the_memory():
+    a = workspace.take(np, BIG, "float32")
+    address = a.__array_interface__["data"][0]
+    del a
+    b = workspace.take(np, (BIG[0] * BIG[1] * 4,), bool)
+    assert b.dtype == np.bool_ and b.shape == (BIG[0] * BIG[1] * 4,)
+    assert b.__array_interface__["data"][0] == address
+    assert b.flags.c_contiguous and b.flags.writeable
+
+
+def test_zeros_are_zero_even_in_reused_memory():
+    workspace.take(np, BIG, "float64").fill(3)
+    assert (workspace.zeros(np, BIG, "float64") == 0).all()
+
+
+def test_small_arrays_are_not_kept():
+    small = workspace.take(np, (4, 4), "float32")
+    assert small.shape == (4, 4) and workspace.kept_bytes() == 0
+
+
+def test_at_most_limit_arrays_are_kept_and_held_ones_stay_intact(monkeypatch):
+    monkeypatch.setattr(workspace, "LIMIT", 3)
+    held = [workspace.take(np, BIG, "float32") for _ in range(5)]
+    for i, array in enumerate(held):
+        array.fill(i)
+    assert workspace.kept_bytes() == 3 * held[0].nbytes
+    for i, array in enumerate(held):
+        assert (array == i).all()
+    # Once released, the kept ones are handed out again; nothing new is made.
+    del held, array
+    again = [workspace.take(np, BIG, "float32") for _ in range(3)]
+    assert workspace.kept_bytes() == 3 * again[0].nbytes
+
+
+def test_a_free_array_is_let_go_before_a_held_one(monkeypatch):
+    monkeypatch.setattr(workspace, "LIMIT", 2)
+    held = workspace.take(np, BIG, "float32")
+    workspace.take(np, (128, 1024), "float32")  # free as soon as it is made
+    workspace.take(np, (256, 1024), "float32")  # over the limit: the free one goes
+    kept = {buffer.nbytes for buffer in workspace._kept()}
+    assert kept == {held.nbytes, 256 * 1024 * 4}
 
 
 def test_each_thread_has_its_own_store():
-    a = np.empty((7, 7))
-    workspace.give(np, a)
+    a = workspace.take(np, BIG, "float32")
+    address = a.__array_interface__["data"][0]
+    del a
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(workspace.take(np, (7, 7), "float64")))
+    thread = threading.Thread(target=lambda: seen.append(workspace.take(np, BIG, "float32")))
     thread.start()
     thread.join()
-    assert seen[0] is not a and workspace.take(np, (7, 7), "float64") is a
+    assert seen[0].__array_interface__["data"][0] != address
+    assert workspace.take(np, BIG, "float32").__array_interface__["data"][0] == address
+
+
+def test_another_array_module_makes_its_arrays_itself():
+    # CuPy keeps its own memory pool: the workspace keeps nothing for it.
+    made = []
+    gpu_like = types.SimpleNamespace(__name__="cupy", dtype=np.dtype,
+                                     empty=lambda shape, dtype: made.append(shape) or np.empty(shape, dtype))
+    array = workspace.take(gpu_like, BIG, "float32")
+    assert array.shape == BIG and made == [BIG] and workspace.kept_bytes() == 0
+
+
+def test_clear_lets_go_but_held_arrays_keep_their_values():
+    a = workspace.take(np, BIG, "float32")
+    a.fill(5)
+    workspace.clear()
+    assert workspace.kept_bytes() == 0 and (a == 5).all()

@@ -24,6 +24,9 @@ Backward is matmul's backward, then the view undone:
 col2im must *add*: with overlapping windows an input value sits under several
 taps, and its gradient is the sum of what each of them received.
 
+The large arrays (the matrix, the output, dx, the per-tap block) come from the
+workspace (workspace.py), which hands a step the memory the previous step let go.
+
 The window arithmetic (sizes, "same" padding, slices) is shared with pooling,
 which slides a window the same way.
 """
@@ -153,8 +156,17 @@ def pad_spatial(x: Any, pads: tuple[tuple[int, int], ...], value: Any = 0) -> An
     """x with its spatial axes padded by `pads` (no copy when there is nothing to pad)."""
     if not any(lo or hi for lo, hi in pads):
         return x
-    width = ((0, 0),) + pads + ((0, 0),)
-    return backend.array_module(x).pad(x, width, mode="constant", constant_values=value)
+    xp = backend.array_module(x)
+    shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)) + (x.shape[-1],)
+    padded = workspace.take(xp, shape, x.dtype)
+    # Only the borders get `value`: the middle is about to be overwritten by x.
+    for axis, (lo, hi) in enumerate(pads, start=1):
+        edge = [slice(None)] * padded.ndim
+        for part in (slice(0, lo), slice(padded.shape[axis] - hi, None)):
+            edge[axis] = part
+            padded[tuple(edge)] = value
+    padded[(slice(None),) + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[1:-1]))] = x
+    return padded
 
 
 def unpad_spatial(x: Any, pads: tuple[tuple[int, int], ...]) -> Any:
@@ -179,78 +191,77 @@ def windows(x: Any, window, strides, dilation, out_sizes) -> Any:
 
 
 class Conv(Function):
-    """Channels_last convolution: im2col, then one matrix product (then a bias and relu, when asked)."""
+    """Channels_last convolution: im2col, then one matrix product (bias and relu inside, when asked)."""
 
     name = "conv"
 
     def forward(self, x, kernel, *bias, strides, dilation, pads, out_sizes, relu=False):
         self.kernel, self.strides, self.dilation, self.relu = kernel, strides, dilation, relu
         self.pads, self.out_sizes = pads, out_sizes
+        xp = backend.array_module(x)
         padded = pad_spatial(x, pads)
         self.padded_shape = padded.shape
         window, filters = kernel.shape[:-2], kernel.shape[-1]
-        rows = x.shape[0] * math.prod(out_sizes)
+        rows, taps_c = x.shape[0] * math.prod(out_sizes), math.prod(window) * kernel.shape[-2]
+        weights = kernel.reshape(taps_c, filters)
         # Copying the view into rows of a matrix writes out the overlapping windows:
-        # the im2col matrix. It lives until backward is done with it, then goes back
-        # to the workspace for the next call (see __del__).
-        xp = backend.array_module(x)
+        # the im2col matrix. A bias rides along as one more column of ones (and one
+        # more row of weights): the product adds it, and backward's kernel product
+        # sums the bias gradient, with no pass of their own over the output.
         view = windows(padded, window, strides, dilation, out_sizes)
-        self.cols = workspace.take(xp, (rows, math.prod(window) * kernel.shape[-2]), x.dtype)
-        xp.copyto(self.cols.reshape(view.shape), view)
-        out = self.cols @ kernel.reshape(-1, filters)
-        # Bias and relu are applied in place: a conv layer's usual tail costs no
-        # output-sized temporaries (an output is the largest array of a convnet's step).
+        cols = workspace.take(xp, (rows, taps_c + len(bias)), xp.result_type(x, kernel))
+        xp.copyto(cols[:, :taps_c].reshape(view.shape), view)
         if bias:
-            out += bias[0]
+            cols[:, taps_c] = 1
+            weights = xp.concatenate([weights, bias[0].reshape(1, filters).astype(weights.dtype)])
+        out = workspace.take(xp, (rows, filters), cols.dtype)
+        xp.matmul(cols, weights, out=out)
         if relu:
             xp.maximum(out, 0, out=out)
             self.out = out  # backward's mask: where the output is positive
-        if not self.needs_grad:  # no backward will come: the matrix can go back now
-            workspace.give(xp, self.cols)
-            self.cols = None
+        # Only the kernel's gradient needs the matrix; without it, it is let go now,
+        # and the workspace may hand it to the next op.
+        self.cols = cols if self.needs_grad and self.needs_grad[1] else None
         return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
-
-    def __del__(self):
-        # The graph lets go of this op once no backward can reach it any more
-        # (after backward, unless the graph is kept): only then is cols free.
-        cols = self.__dict__.get("cols")
-        if cols is not None and workspace.give is not None:  # None only at interpreter exit
-            workspace.give(backend.array_module(cols), cols)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
         need_x, need_kernel, *need_bias = self.needs_grad
         kernel, cols = self.kernel, self.cols
-        filters = kernel.shape[-1]
+        filters, taps_c = kernel.shape[-1], math.prod(kernel.shape[:-1])
         g = grad.reshape(-1, filters)
-        scratch = []  # this call's own temporaries, back to the workspace at the end
         if self.relu:
-            positive = workspace.take(xp, self.out.shape, bool)
-            xp.greater(self.out, 0, out=positive)
-            masked = workspace.take(xp, g.shape, xp.result_type(g, self.out))
-            g = xp.multiply(g, positive, out=masked)
-            scratch += [positive, masked]
-        dkernel = (cols.T @ g).reshape(kernel.shape) if need_kernel else None
-        dbias = g.sum(axis=0) if need_bias and need_bias[0] else None
-        dx = None
+            g = _relu_masked(xp, g, self.out)
+        dkernel = dbias = dx = None
+        if need_kernel:  # with a bias column, the product's last row is the bias gradient
+            both = cols.T @ g
+            dkernel = both[:taps_c].reshape(kernel.shape)
+            dbias = both[taps_c] if need_bias and need_bias[0] else None
+        elif need_bias and need_bias[0]:
+            dbias = g.sum(axis=0)
         if need_x:
+            # dcols = g @ W.T, one kernel tap at a time through one (rows, C) block:
+            # the same products a single one would make, and each tap's block is
+            # contiguous, so its add into dx runs over long rows (a slice of one
+            # big dcols would be read 32 values at a time, several times slower).
             window, channels = kernel.shape[:-2], kernel.shape[-2]
-            taps = math.prod(window)
-            # dcols = g @ W.T, one kernel tap at a time through one (rows, C) buffer: the
-            # same products a batched matmul would make, without a temporary `taps` times
-            # larger, and each tap's block is contiguous for its slice-add into dx.
-            per_tap = kernel.reshape(taps, channels, filters).transpose(0, 2, 1)
+            per_tap = kernel.reshape(-1, channels, filters).transpose(0, 2, 1)
             block = workspace.take(xp, (g.shape[0], channels), xp.result_type(g, kernel))
-            scratch.append(block)
             shaped = block.reshape(grad.shape[:-1] + (channels,))
-            dx = xp.zeros(self.padded_shape, dtype=block.dtype)
+            dx = workspace.zeros(xp, self.padded_shape, block.dtype)
             for k, tap in enumerate(window_taps(window)):
                 xp.matmul(g, per_tap[k], out=block)
                 dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += shaped
             dx = unpad_spatial(dx, self.pads)
-        for array in scratch:
-            workspace.give(xp, array)
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
+
+
+def _relu_masked(xp, g, out):
+    """g where the relu output `out` is positive, 0 elsewhere (relu's backward)."""
+    positive = workspace.take(xp, out.shape, bool)
+    xp.greater(out, 0, out=positive)
+    masked = workspace.take(xp, g.shape, xp.result_type(g, out))
+    return xp.multiply(g, positive, out=masked)
 
 
 def conv(

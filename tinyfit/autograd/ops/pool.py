@@ -35,11 +35,13 @@ class MaxPool(Function):
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min  # never wins a max
         self.padded = pad_spatial(x, pads, lowest)
         taps = [self.padded[where] for where in self._tap_slices()]
+        best = workspace.take(xp, taps[0].shape, x.dtype)
         if len(taps) == 1:  # a copy: the output must not share memory with the input
-            return taps[0].copy()
+            xp.copyto(best, taps[0])
+            return best
         # maximum, not a comparison and a select: one pass per tap, written in place.
         # It propagates NaN, so a NaN anywhere in a window shows in its output.
-        best = xp.maximum(taps[0], taps[1])
+        xp.maximum(taps[0], taps[1], out=best)
         for tap in taps[2:]:
             xp.maximum(best, tap, out=best)
         self.best = best
@@ -49,37 +51,59 @@ class MaxPool(Function):
         # Which tap won each window is found again here, by comparing each tap with
         # the output: cheaper than tracking winners during forward, which also runs
         # alone (evaluation, prediction). On ties the first tap in row-major order
-        # wins; `free` marks the windows whose winner is still to be found.
+        # wins; none wins a window whose maximum is NaN (NaN equals nothing).
         xp = backend.array_module(grad)
         slices = self._tap_slices()
         best = getattr(self, "best", None)
         if best is None:  # a 1x1 window: every element read is its own window's winner
-            dx = xp.zeros(self.padded.shape, dtype=grad.dtype)
+            dx = workspace.zeros(xp, self.padded.shape, grad.dtype)
             dx[slices[0]] = grad
             return unpad_spatial(dx, self.pads)
-        # Windows that overlap may share a winner, whose gradients must then add up;
-        # windows side by side never do, and each tap's slice is written once. When they
-        # also tile the input exactly (a 2x2 pool over an even size), those writes cover
-        # every element, and dx needs no zeros first.
+        # Windows side by side that tile the input exactly (a 2x2 pool over an even
+        # size) are the common case: a reshape shows the input with each window's
+        # taps on axes of their own, and all of the work is a few whole-array passes.
         overlap = any(s < k for s, k in zip(self.strides, self.window))
         tiled = not overlap and all(o * s == n and s == k for o, s, k, n in
                                     zip(self.out_sizes, self.strides, self.window, self.padded.shape[1:-1]))
-        dx = (xp.empty if tiled else xp.zeros)(self.padded.shape, dtype=grad.dtype)
-        masks = workspace.take(xp, (2,) + best.shape, bool)  # two masks, kept between calls
-        free, hit = masks[0], masks[1]
+        if tiled:
+            return unpad_spatial(self._tiled_backward(xp, grad, best), self.pads)
+        # Otherwise tap by tap; `free` marks the windows whose winner is still to be
+        # found. Windows that overlap may share a winner, whose gradients add up.
+        dx = workspace.zeros(xp, self.padded.shape, grad.dtype)
+        free, hit = workspace.take(xp, best.shape, bool), workspace.take(xp, best.shape, bool)
         free[...] = True
+        share = workspace.take(xp, best.shape, grad.dtype) if overlap else None
         for where in slices:
             xp.equal(self.padded[where], best, out=hit)
             hit &= free
             free ^= hit
-            if tiled:
-                xp.multiply(grad, hit, out=dx[where])
-            elif overlap:
-                dx[where] += grad * hit
+            if overlap:
+                dx[where] += xp.multiply(grad, hit, out=share)
             else:
                 xp.copyto(dx[where], grad, where=hit)
-        workspace.give(xp, masks)
         return unpad_spatial(dx, self.pads)
+
+    def _tiled_backward(self, xp, grad, best):
+        """dx for windows that tile the padded input: (batch, o1, k1, o2, k2, ..., channels) views."""
+        split = (grad.shape[0],) + sum(((o, k) for o, k in zip(self.out_sizes, self.window)), ()) + (grad.shape[-1],)
+        spread = (slice(None),) + (slice(None), None) * len(self.window) + (slice(None),)
+        hits = workspace.take(xp, split, bool)
+        xp.equal(self.padded.reshape(split), best[spread], out=hits)
+        # A maximum found at several taps of a window goes to the first of them only:
+        # each later tap keeps a hit where no earlier tap has taken the window
+        # (hit > taken, on booleans, is "hit and not taken").
+        taps = [(slice(None),) + sum(((slice(None), t) for t in tap), ()) + (slice(None),)
+                for tap in window_taps(self.window)]
+        taken = workspace.take(xp, best.shape, bool)
+        xp.copyto(taken, hits[taps[0]])
+        for i, where in enumerate(taps[1:], start=2):
+            hit = hits[where]
+            xp.greater(hit, taken, out=hit)
+            if i < len(taps):
+                xp.logical_or(taken, hit, out=taken)
+        dx = workspace.take(xp, self.padded.shape, grad.dtype)
+        xp.multiply(hits, grad[spread], out=dx.reshape(split))
+        return dx
 
     def _tap_slices(self):
         ones = (1,) * len(self.window)
@@ -98,12 +122,15 @@ class AveragePool(Function):
         # run over a mask of ones the size of one input image.
         real = pad_spatial(xp.ones((1,) + x.shape[1:-1] + (1,), dtype=x.dtype), pads)
         self.count = _window_sum(real, window, strides, out_sizes)
-        return _window_sum(padded, window, strides, out_sizes) / self.count
+        total = _window_sum(padded, window, strides, out_sizes)
+        if total.dtype.kind == "f" and total.dtype == xp.result_type(total, self.count):  # in place
+            return xp.divide(total, self.count, out=total)
+        return total / self.count
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
-        share = grad / self.count
+        dx = workspace.zeros(xp, self.padded_shape, grad.dtype)
+        share = xp.divide(grad, self.count, out=workspace.take(xp, grad.shape, grad.dtype))
         ones = (1,) * len(self.window)
         for tap in window_taps(self.window):
             dx[tap_slices(tap, self.strides, ones, self.out_sizes)] += share
@@ -111,11 +138,16 @@ class AveragePool(Function):
 
 
 def _window_sum(padded: Any, window, strides, out_sizes) -> Any:
+    xp = backend.array_module(padded)
     ones = (1,) * len(window)
     total = None
     for tap in window_taps(window):
         part = padded[tap_slices(tap, strides, ones, out_sizes)]
-        total = part.copy() if total is None else total + part
+        if total is None:
+            total = workspace.take(xp, part.shape, part.dtype)
+            xp.copyto(total, part)
+        else:
+            total += part
     return total
 
 

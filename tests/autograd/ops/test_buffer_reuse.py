@@ -1,0 +1,122 @@
+"""Convolution and pooling take their large arrays from the workspace: what a step
+hands out (outputs, gradients) or keeps for backward is never overwritten by the
+next step, gradients stay right, and a repeated step makes no new arrays."""
+
+import numpy as np
+import pytest
+
+from tinyfit.autograd import Tensor
+from tinyfit.autograd.gradcheck import gradcheck
+from tinyfit.autograd.ops import workspace
+from tinyfit.autograd.ops.conv import conv
+from tinyfit.autograd.ops.pool import average_pool, max_pool
+
+
+@pytest.fixture
+def every_array_kept(monkeypatch):
+    """Small test arrays go through the workspace too (normally only large ones do)."""
+    monkeypatch.setattr(workspace, "MIN_BYTES", 0)
+    workspace.clear()
+    yield
+    workspace.clear()
+
+
+def step(x, kernel, bias, padding="valid", pool=max_pool):
+    """conv (bias, relu) -> pool -> conv -> sum, forward and backward; returns the output tensors."""
+    hidden = conv(x, kernel[0], bias=bias[0], relu=True, padding=padding)
+    pooled = pool(hidden, 2, padding=padding)
+    out = conv(pooled, kernel[1], bias=bias[1], padding=padding)
+    (out * out).sum().backward()
+    return hidden, pooled, out
+
+
+def weights(rng, dtype):
+    kernel = [Tensor(rng.standard_normal(s) * 0.3, requires_grad=True, dtype=dtype)
+              for s in ((3, 3, 2, 4), (2, 2, 4, 3))]
+    bias = [Tensor(rng.standard_normal(s) * 0.1, requires_grad=True, dtype=dtype) for s in ((4,), (3,))]
+    return kernel, bias
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("pool", [max_pool, average_pool])
+def test_a_held_step_is_not_overwritten_by_the_next(every_array_kept, padding, pool):
+    rng = np.random.default_rng(0)
+    kernel, bias = weights(rng, "float32")
+    x = Tensor(rng.standard_normal((3, 9, 9, 2)), requires_grad=True, dtype="float32")
+    held = step(x, kernel, bias, padding, pool)
+    grads = [t.grad for t in (x, *kernel, *bias)]
+    copies = [a.numpy().copy() for a in held] + [g.copy() for g in grads]
+    for t in (x, *kernel, *bias):
+        t.grad = None
+    for _ in range(3):  # other data through the same shapes: the same buffers would fit
+        step(Tensor(rng.standard_normal(x.shape), requires_grad=True, dtype="float32"), kernel, bias, padding, pool)
+    for array, copy in zip([a.numpy() for a in held] + grads, copies):
+        np.testing.assert_array_equal(array, copy)
+
+
+def test_results_with_kept_arrays_equal_results_without(monkeypatch):
+    rng = np.random.default_rng(1)
+    kernel, bias = weights(rng, "float64")
+    x = Tensor(rng.standard_normal((2, 8, 8, 2)), requires_grad=True, dtype="float64")
+    runs = []
+    for smallest in (1 << 60, 0):  # nothing kept, then everything kept
+        monkeypatch.setattr(workspace, "MIN_BYTES", smallest)
+        for _ in range(2):  # the second pass meets the first pass's buffers, released
+            for t in (x, *kernel, *bias):
+                t.grad = None
+            outs = step(x, kernel, bias, "same")
+        runs.append([o.numpy().copy() for o in outs] + [t.grad.copy() for t in (x, *kernel, *bias)])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(padding="same", relu=True),
+    dict(strides=2, padding="same"),
+    dict(dilation_rate=2),
+])
+def test_conv_gradchecks_with_every_array_kept(every_array_kept, kwargs):
+    rng = np.random.default_rng(2)
+    x, kernel, bias = rng.standard_normal((2, 7, 6, 2)), rng.standard_normal((3, 2, 2, 3)), rng.standard_normal(3)
+    assert gradcheck(lambda a, w, b: conv(a, w, bias=b, **kwargs), [x, kernel, bias])
+    assert gradcheck(lambda a, w: conv(a, w, **kwargs), [x, kernel])
+
+
+@pytest.mark.parametrize("pool", [max_pool, average_pool])
+@pytest.mark.parametrize("window, strides, padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), 1, "valid")])
+def test_pool_gradchecks_with_every_array_kept(every_array_kept, pool, window, strides, padding):
+    x = np.random.default_rng(3).permutation(2 * 7 * 6 * 2).reshape(2, 7, 6, 2) * 0.1
+    assert gradcheck(lambda a: pool(a, window, strides, padding), [x])
+
+
+def test_a_kept_graph_backs_up_twice_with_other_steps_in_between(every_array_kept):
+    rng = np.random.default_rng(4)
+    kernel, bias = weights(rng, "float64")
+    x = Tensor(rng.standard_normal((2, 8, 8, 2)), dtype="float64")
+    hidden = conv(x, kernel[0], bias=bias[0], relu=True)
+    loss = (max_pool(hidden, 2) ** 2).sum()
+    loss.backward(retain_graph=True)
+    first = kernel[0].grad.copy()
+    for _ in range(3):
+        kernel[0].grad = None
+        step(Tensor(rng.standard_normal(x.shape), dtype="float64"), kernel, bias)
+    kernel[0].grad = None
+    loss.backward()
+    np.testing.assert_allclose(kernel[0].grad, first)
+
+
+def test_a_repeated_step_makes_no_new_arrays():
+    # Sizes of a real convnet layer, so that the default MIN_BYTES applies.
+    workspace.clear()
+    rng = np.random.default_rng(5)
+    kernel = [Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in ((3, 3, 1, 16), (3, 3, 16, 8))]
+    bias = [Tensor(np.zeros(s, np.float32), requires_grad=True) for s in ((16,), (8,))]
+    x = Tensor(rng.standard_normal((32, 20, 20, 1)).astype(np.float32))
+    sizes = []
+    for _ in range(4):
+        for t in (*kernel, *bias):
+            t.grad = None
+        step(x, kernel, bias)
+        sizes.append(workspace.kept_bytes())
+    assert sizes[0] > 0 and sizes[1] == sizes[2] == sizes[3]
+    workspace.clear()
