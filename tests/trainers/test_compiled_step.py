@@ -331,6 +331,15 @@ def test_auto_leaves_subclassed_models_and_unknown_losses_eager():
     assert "my_loss" in model._compiled_step.describe()["model"]
 
 
+def test_auto_leaves_a_loss_divided_by_the_weights_sum_eager():
+    x, y = blobs()
+    loss = keras.losses.SparseCategoricalCrossentropy(reduction="mean_with_sample_weight")
+    weights = np.random.default_rng(2).uniform(0.5, 1.5, len(x)).astype("float32")
+    runs = [train(mlp(), jit, {"loss": loss}, x=x, y=y, sample_weight=weights) for jit in (False, "auto")]
+    assert_same(*runs)
+    assert "sum of the sample weights" in runs[1][2]._compiled_step.describe()["model"]
+
+
 def test_add_metric_keeps_the_step_eager_with_the_same_results():
     class Logged(layers.Layer):
         def call(self, x):

@@ -123,9 +123,10 @@ class CompiledTrainStep:
             self.eager_because = _unsafe_for_auto(model) if self.mode == "auto" else None
         if self.eager_because is not None:
             return _eager_step(model, data)
-        plan = self.plans.get(_signature(data))
+        signature = _signature(data)
+        plan = self.plans.get(signature)
         if plan is None:
-            plan = self.plans[_signature(data)] = _Plan()
+            plan = self.plans[signature] = _Plan()
         if plan.tape is not None:
             return self._replay(plan, data, [v for _, v, trained in weights if trained])
         if plan.eager_because is not None:
@@ -166,7 +167,7 @@ class CompiledTrainStep:
             tracker.update_state(value.detach(), sample_weight=size)
         model._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         variables = model.trainable_weights
-        reason = _not_replayable(model, variables, loss)
+        reason = _not_replayable(model, loss)
         if variables and loss.requires_grad:
             for v in variables:
                 v.grad = None
@@ -231,7 +232,7 @@ def _signature(data: Any) -> Any:
     return data if data is None else type(data).__name__
 
 
-def _not_replayable(model: Any, variables: list, loss: Tensor) -> str | None:
+def _not_replayable(model: Any, loss: Tensor) -> str | None:
     """Why a recorded step cannot be replayed faithfully, found after running it; None when it can."""
     if not loss.requires_grad:
         return "the loss depends on no trainable weight"
@@ -272,6 +273,9 @@ def _unsafe_for_auto(model: Any) -> str | None:
             known = _is_builtin(loss.fn, losses_module)
         if not known:
             return f"the loss {getattr(loss, 'name', loss)!r} is not one of tinyfit's own"
+        if getattr(loss, "reduction", None) == "mean_with_sample_weight":
+            # its divisor, the sum of the batch's weights, is read back as a Python number
+            return f"the loss {loss.name!r} divides by the sum of the sample weights, a value read outside the ops"
     return None
 
 
