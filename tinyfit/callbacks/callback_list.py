@@ -9,8 +9,27 @@ from .history import History
 from .progbar_logger import ProgbarLogger
 
 
+# The batch hooks whose default calls an older name: a callback that defines only the
+# older name (on_batch_end) still needs on_train_batch_end called.
+_DELEGATES_TO = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def overrides(callback: Callback, hook: str) -> bool:
+    """Whether `callback` does something at `hook`: its class redefines the method, or the
+    instance holds its own function for it (as LambdaCallback does). A class that looks its
+    attributes up itself (__getattribute__, __getattr__) may answer any hook: it gets them all."""
+    kind = type(callback)
+    if kind.__getattribute__ is not object.__getattribute__ or hasattr(kind, "__getattr__"):
+        return True
+    names = (hook, _DELEGATES_TO[hook]) if hook in _DELEGATES_TO else (hook,)
+    for name in names:
+        if name in callback.__dict__ or getattr(kind, name) is not getattr(Callback, name):
+            return True
+    return False
+
+
 class CallbackList(Callback):
-    """Calls each hook on every callback, in the order given.
+    """Calls each hook on every callback that defines it, in the order given.
 
     History and ProgbarLogger, when asked for and not already in the list,
     are added last, so they see the logs after the user's callbacks changed
@@ -23,6 +42,11 @@ class CallbackList(Callback):
         add_progbar: add a ProgbarLogger (fit/evaluate/predict do unless verbose=0).
         model: given to every callback with set_model.
         **params: given to every callback with set_params: verbose, epochs, steps.
+
+    A hook reaches only the callbacks that define it (Callback's own hooks do
+    nothing): a step of training then costs nothing for, say, an EarlyStopping
+    that acts only at the end of an epoch. Which callbacks define which hook is
+    found on the first call of each hook, after set_model and set_params.
     """
 
     def __init__(self, callbacks: Callback | Iterable[Callback] | None = None, add_history: bool = False,
@@ -33,6 +57,8 @@ class CallbackList(Callback):
         elif isinstance(callbacks, Callback) or isinstance(callbacks, type):
             callbacks = [callbacks]
         self.callbacks: list[Callback] = []
+        self._listeners: dict[str, list[Callback]] = {}  # hook name -> the callbacks that define it
+        self._listed: list[Callback] = []  # self.callbacks as it was when _listeners was filled
         for position, callback in enumerate(callbacks):
             self.append(callback, position)
         self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
@@ -72,6 +98,7 @@ class CallbackList(Callback):
 
     def set_model(self, model: Any) -> None:
         super().set_model(model)
+        self._listeners.clear()
         if self._history is not None:
             model.history = self._history
         for callback in self.callbacks:
@@ -79,13 +106,20 @@ class CallbackList(Callback):
 
     def set_params(self, params: dict) -> None:
         super().set_params(params)
+        self._listeners.clear()
         for callback in self.callbacks:
             callback.set_params(params)
 
     def _call(self, hook: str, *args: Any, logs: Logs) -> None:
         # One dict for all: a change a callback makes to the logs is seen by the next ones.
         logs = {} if logs is None else logs
-        for callback in self.callbacks:
+        if self._listed != self.callbacks:  # the list was changed in place since the hooks were sorted out
+            self._listeners.clear()
+            self._listed = list(self.callbacks)
+        listeners = self._listeners.get(hook)
+        if listeners is None:
+            listeners = self._listeners[hook] = [c for c in self.callbacks if overrides(c, hook)]
+        for callback in listeners:
             getattr(callback, hook)(*args, logs)
 
     def on_train_begin(self, logs: Logs = None) -> None:
