@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import activations, initializers, ops, regularizers
+from ..autograd.ops.linalg import FusedDense
 from .layer import Layer
+
+# The activation functions FusedDense applies inside itself, by the name it knows them by.
+_FUSED_ACTIVATIONS = ((activations.linear, None), (activations.relu, "relu"),
+                      (activations.sigmoid, "sigmoid"), (activations.tanh, "tanh"))
+_NOT_FUSED = object()
 
 
 class KernelAndBias:
@@ -90,11 +96,18 @@ class Dense(KernelAndBias, Layer):
             )
         if inputs.dtype.kind != "f":  # integers (pixels, say) are values: compute in the kernel's dtype
             inputs = ops.cast(inputs, self.kernel.dtype)
-        # One matmul and one add, straight to the engine's ops (both operands are tensors already).
-        outputs = inputs @ self.kernel
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        # matmul, bias and (for the common activations) the activation as one op: one graph
+        # node and one backward per layer instead of three.
+        activation = self.activation
+        fused = _NOT_FUSED
+        for function, name in _FUSED_ACTIVATIONS:
+            if activation is function:
+                fused = name
+                break
+        weights = (self.kernel,) if self.bias is None else (self.kernel, self.bias)
+        if fused is _NOT_FUSED:  # softmax (its output keeps its logits), gelu, a function of the user's...
+            return activation(FusedDense.apply(inputs, *weights))
+        return FusedDense.apply(inputs, *weights, activation=fused)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
