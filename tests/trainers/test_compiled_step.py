@@ -413,3 +413,12 @@ def test_recordings_do_not_nest():
         with pytest.raises(RuntimeError, match="already active"):
             with Recording([x], []):
                 pass
+
+
+def test_run_eagerly_turns_the_compiled_step_off():
+    model = mlp()()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    assert model._compiled_step is None
+    with pytest.warns(UserWarning, match="run_eagerly=True .* jit_compile=True is ignored"):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True, jit_compile=True)
+    assert model._compiled_step is None

@@ -107,10 +107,15 @@ class Trainer:
                 True (compile it whenever two recorded steps agree) or False (always eager).
                 A compiled step is recorded once per batch shape and replayed on plain arrays;
                 see tinyfit/trainers/compiled_step.py.
-            run_eagerly, steps_per_execution, auto_scale_loss: accepted for Keras
-                compatibility; tinyfit runs one step at a time.
+            run_eagerly: True runs every training step eagerly (jit_compile is then
+                ignored, with a warning if it was True): handy when debugging a step.
+            steps_per_execution, auto_scale_loss: accepted for Keras compatibility;
+                tinyfit runs one step at a time.
         """
         check_jit_compile(jit_compile)
+        if run_eagerly and jit_compile is True:
+            warnings.warn("compile(): run_eagerly=True runs every step eagerly, so jit_compile=True is ignored.",
+                          UserWarning, stacklevel=2)
         try:
             self.optimizer = optimizers_module.get(optimizer)
         except (ValueError, TypeError) as error:
@@ -140,7 +145,7 @@ class Trainer:
         # by batch size); a custom step feeds it itself (Keras 3 names it _loss_tracker too).
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._added_metrics = AddedMetrics()  # add_metric() values, by name
-        self._compiled_step = CompiledTrainStep(self, jit_compile) if jit_compile is not False else None
+        self._compiled_step = None if run_eagerly or jit_compile is False else CompiledTrainStep(self, jit_compile)
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
