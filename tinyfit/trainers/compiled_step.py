@@ -42,6 +42,10 @@ What a tape cannot see, and how the step stays correct anyway:
 - Changing a layer's configuration (e.g. a Dropout's rate) after the first
   step is seen only where the op reads it back; call compile() again to start
   over.
+- A replayed step calls no layer, so `model.losses` keeps the values of the
+  last eager call (the loss that is minimized is the replayed one).
+- Only the training step is compiled (evaluate and predict run eagerly), and
+  `compile(run_eagerly=True)` turns it off.
 """
 
 from __future__ import annotations
