@@ -191,6 +191,105 @@ def test_auto_replays_every_layer_family_it_allows():
     assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
 
 
+# The guide's examples with code of their own (custom losses, a custom metric, layers that
+# add losses): under jit_compile=True each is replayed once two recordings agree, with the
+# eager step's history and weights.
+def guide_mlp():
+    inputs = keras.Input(shape=(784,), name="digits")
+    x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
+    x = layers.Dense(64, activation="relu", name="dense_2")(x)
+    return keras.Model(inputs, layers.Dense(10, activation="softmax", name="predictions")(x))
+
+
+def custom_mean_squared_error(y_true, y_pred):
+    return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+
+class CustomMSE(keras.losses.Loss):
+    def __init__(self, regularization_factor=0.1, name="custom_mse"):
+        super().__init__(name=name)
+        self.regularization_factor = regularization_factor
+
+    def call(self, y_true, y_pred):
+        mse = ops.mean(ops.square(y_true - y_pred), axis=-1)
+        reg = ops.mean(ops.square(0.5 - y_pred), axis=-1)
+        return mse + reg * self.regularization_factor
+
+
+class CategoricalTruePositives(keras.metrics.Metric):
+    def __init__(self, name="categorical_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))
+        values = ops.cast(ops.cast(y_true, "int32") == ops.cast(y_pred, "int32"), "float32")
+        self.true_positives.assign_add(ops.sum(values))
+
+    def result(self):
+        return self.true_positives.value
+
+    def reset_state(self):
+        self.true_positives.assign(0.0)
+
+
+class ActivityRegularizationLayer(layers.Layer):
+    def call(self, inputs):
+        self.add_loss(ops.sum(inputs) * 0.1)
+        return inputs
+
+
+def activity_regularized():
+    inputs = keras.Input(shape=(784,), name="digits")
+    x = ActivityRegularizationLayer()(layers.Dense(64, activation="relu")(inputs))
+    return keras.Model(inputs, layers.Dense(10, name="predictions")(layers.Dense(64, activation="relu")(x)))
+
+
+class LogisticEndpoint(layers.Layer):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def call(self, targets, logits, sample_weights=None):
+        self.add_loss(self.loss_fn(targets, logits, sample_weights))
+        return ops.softmax(logits)
+
+
+def logistic_endpoint():
+    inputs, targets = keras.Input(shape=(3,), name="inputs"), keras.Input(shape=(10,), name="targets")
+    predictions = LogisticEndpoint(name="predictions")(targets, layers.Dense(10)(inputs))
+    return keras.Model(inputs=[inputs, targets], outputs=predictions)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x, y), _, _ = load_data(train_samples=400)
+    return x[:400], y[:400]
+
+
+@pytest.mark.parametrize("example", ["custom_loss_function", "custom_loss_class", "custom_metric",
+                                     "activity_regularization_layer", "logistic_endpoint"])
+def test_the_guides_examples_replay_with_eagers_results(example, digits):
+    x, y = digits
+    one_hot = np.eye(10, dtype="float32")[y.astype(int)]
+    rng = np.random.default_rng(0)
+    cases = {
+        "custom_loss_function": (guide_mlp, lambda: {"loss": custom_mean_squared_error, "metrics": None}, {"x": x, "y": one_hot}),
+        "custom_loss_class": (guide_mlp, lambda: {"loss": CustomMSE(), "metrics": None}, {"x": x, "y": one_hot}),
+        "custom_metric": (guide_mlp, lambda: {"optimizer": keras.optimizers.RMSprop(learning_rate=1e-3),
+                                              "metrics": [CategoricalTruePositives()]}, {"x": x, "y": y}),
+        "activity_regularization_layer": (
+            activity_regularized, lambda: {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True)},
+            {"x": x, "y": y}),
+        "logistic_endpoint": (logistic_endpoint, lambda: {"loss": None, "metrics": None},
+                              {"x": {"inputs": rng.random((100, 3)), "targets": rng.random((100, 10))}}),
+    }
+    build, compile_kwargs, fit_kwargs = cases[example]  # fresh optimizer, loss and metric objects per run
+    runs = [train(build, jit, compile_kwargs(), epochs=2, batch_size=32, **fit_kwargs) for jit in (False, True)]
+    assert_same(*runs)
+    assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
+
+
 @pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
 def test_gpu_compiled_step_matches_eager_on_cupy():
     previous = backend.get_backend()
