@@ -159,3 +159,40 @@ def test_pool_errors_name_the_facts(pool):
         pool(Tensor(np.zeros((4, 4))), 2)
     with pytest.raises(ValueError, match="only the batch axis may have size 0"):
         pool(Tensor(np.zeros((1, 0, 1))), 2, padding="same")
+
+
+def reference_max_pool_grad(x, window, strides, grad):
+    """dx by loops (valid padding): each window's gradient to its first maximum in row-major
+    order, none where the window holds a NaN."""
+    dx = np.zeros_like(x)
+    for o in np.ndindex(*grad.shape[1:-1]):
+        starts = [i * s for i, s in zip(o, strides)]
+        region = tuple(slice(a, a + k) for a, k in zip(starts, window))
+        for b in range(x.shape[0]):
+            for c in range(x.shape[-1]):
+                win = x[(b, *region, c)]
+                if np.isnan(win).any():
+                    continue
+                at = np.unravel_index(np.argmax(win), win.shape)
+                dx[(b, *(a + t for a, t in zip(starts, at)), c)] += grad[(b, *o, c)]
+    return dx
+
+
+@pytest.mark.parametrize("shape, window, strides", [
+    ((2, 8, 6, 3), (2, 2), (2, 2)),        # windows side by side that tile the input
+    ((2, 7, 9, 3), (2, 2), (2, 2)),        # side by side, a remainder no window reaches
+    ((1, 9, 8, 2), (3, 2), (3, 2)),
+    ((2, 8, 8, 2), (2, 2), (3, 3)),        # windows apart
+    ((2, 7, 7, 2), (3, 3), (2, 2)),        # windows that overlap
+    ((2, 9, 2), (3,), (3,)),               # 1-D
+    ((1, 4, 5, 4, 2), (2, 2, 2), (2, 2, 2)),  # 3-D with a remainder
+])
+def test_max_pool_gradient_with_many_ties_and_a_nan_matches_loops(shape, window, strides):
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 3, shape).astype(float)  # three values: most windows tie
+    x.reshape(-1)[0] = np.nan
+    t = Tensor(x, requires_grad=True, dtype="float64")
+    out = max_pool(t, window, strides)
+    grad = rng.standard_normal(out.shape)
+    out.backward(grad)
+    np.testing.assert_array_equal(t.grad, reference_max_pool_grad(x, window, strides, grad))

@@ -59,16 +59,15 @@ class MaxPool(Function):
             dx = workspace.zeros(xp, self.padded.shape, grad.dtype)
             dx[slices[0]] = grad
             return unpad_spatial(dx, self.pads)
-        # Windows side by side that tile the input exactly (a 2x2 pool over an even
-        # size) are the common case: a reshape shows the input with each window's
-        # taps on axes of their own, and all of the work is a few whole-array passes.
-        overlap = any(s < k for s, k in zip(self.strides, self.window))
-        tiled = not overlap and all(o * s == n and s == k for o, s, k, n in
-                                    zip(self.out_sizes, self.strides, self.window, self.padded.shape[1:-1]))
-        if tiled:
-            return unpad_spatial(self._tiled_backward(xp, grad, best), self.pads)
+        # Windows side by side (stride = window, the common 2x2 pool) are shown by a
+        # reshape with each window's taps on axes of their own, and all of the work is
+        # a few whole-array passes.
+        if tuple(self.strides) == tuple(self.window):
+            return unpad_spatial(self._side_by_side_backward(xp, grad, best), self.pads)
         # Otherwise tap by tap; `free` marks the windows whose winner is still to be
-        # found. Windows that overlap may share a winner, whose gradients add up.
+        # found. Windows that overlap may share a winner, whose gradients add up;
+        # windows apart (stride > window) never meet, and each tap's slice is written once.
+        overlap = any(s < k for s, k in zip(self.strides, self.window))
         dx = workspace.zeros(xp, self.padded.shape, grad.dtype)
         free, hit = workspace.take(xp, best.shape, bool), workspace.take(xp, best.shape, bool)
         free[...] = True
@@ -80,15 +79,19 @@ class MaxPool(Function):
             if overlap:
                 dx[where] += xp.multiply(grad, hit, out=share)
             else:
-                xp.copyto(dx[where], grad, where=hit)
+                xp.multiply(grad, hit, out=dx[where])
         return unpad_spatial(dx, self.pads)
 
-    def _tiled_backward(self, xp, grad, best):
-        """dx for windows that tile the padded input: (batch, o1, k1, o2, k2, ..., channels) views."""
+    def _side_by_side_backward(self, xp, grad, best):
+        """dx when stride = window: the part of the input the windows cover, viewed as
+        (batch, o1, k1, o2, k2, ..., channels); a remainder no window reaches gets 0."""
         split = (grad.shape[0],) + sum(((o, k) for o, k in zip(self.out_sizes, self.window)), ()) + (grad.shape[-1],)
         spread = (slice(None),) + (slice(None), None) * len(self.window) + (slice(None),)
+        covered = (slice(None),) + tuple(slice(0, o * k) for o, k in zip(self.out_sizes, self.window)) + (slice(None),)
+        exact = all(o * k == n for o, k, n in zip(self.out_sizes, self.window, self.padded.shape[1:-1]))
         hits = workspace.take(xp, split, bool)
-        xp.equal(self.padded.reshape(split), best[spread], out=hits)
+        # Splitting axes never copies, so these reshapes are views of the arrays themselves.
+        xp.equal(self.padded[covered].reshape(split), best[spread], out=hits)
         # A maximum found at several taps of a window goes to the first of them only:
         # each later tap keeps a hit where no earlier tap has taken the window
         # (hit > taken, on booleans, is "hit and not taken").
@@ -101,8 +104,8 @@ class MaxPool(Function):
             xp.greater(hit, taken, out=hit)
             if i < len(taps):
                 xp.logical_or(taken, hit, out=taken)
-        dx = workspace.take(xp, self.padded.shape, grad.dtype)
-        xp.multiply(hits, grad[spread], out=dx.reshape(split))
+        dx = (workspace.take if exact else workspace.zeros)(xp, self.padded.shape, grad.dtype)
+        xp.multiply(hits, grad[spread], out=dx[covered].reshape(split))
         return dx
 
     def _tap_slices(self):
