@@ -19,7 +19,6 @@ from typing import Any
 
 from .. import backend, ops
 from ..autograd.tensor import Tensor
-from ..losses.loss import squeeze_or_expand_to_same_rank
 from .reduction_metrics import _BuiltinMeanWrapper
 
 
@@ -28,6 +27,34 @@ def _float_pair(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
     if y_pred.dtype.kind != "f":
         y_pred = ops.cast(y_pred, "float32")
     return ops.convert_to_tensor(y_true, dtype=y_pred.dtype), y_pred
+
+
+def _float_arrays(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """The backend arrays of y_true and y_pred, both in y_pred's floating dtype, on y_pred's device.
+
+    The accuracies that run at every step compare arrays directly: a comparison
+    has no gradient, so Tensor ops would only add their bookkeeping.
+    """
+    pred = ops.convert_to_tensor(y_pred).data
+    if pred.dtype.kind != "f":
+        pred = pred.astype("float32")
+    true = ops.convert_to_tensor(y_true).data
+    true = backend.to_device(true, backend.device_of(pred)).astype(pred.dtype, copy=False)
+    return true, pred
+
+
+def _same_rank(a: Any, b: Any) -> tuple[Any, Any]:
+    """squeeze_or_expand_to_same_rank on arrays: (N,) against (N, 1) line up instead of broadcasting."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        return (a, b[..., None]) if b.ndim == 1 else (a[..., 0], b)
+    if b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        return (a[..., None], b) if a.ndim == 1 else (a, b[..., 0])
+    return a, b
+
+
+def _hits(equal: Any) -> Tensor:
+    """0/1 float32 values from a boolean array, as a Tensor outside any graph."""
+    return Tensor._make(equal.astype("float32"), False)
 
 
 def _shape_error(metric: str, y_true: Tensor, y_pred: Tensor, expects: str, hint: str = "") -> ValueError:
@@ -47,13 +74,12 @@ def _is_sparse_against(y_true: Tensor, y_pred: Tensor) -> bool:
 
 def accuracy(y_true: Any, y_pred: Any) -> Tensor:
     """1.0 where y_pred equals y_true exactly, else 0.0 (element by element)."""
-    y_true, y_pred = _float_pair(y_true, y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = _same_rank(*_float_arrays(y_true, y_pred))
     if y_true.shape != y_pred.shape:
         raise _shape_error("accuracy", y_true, y_pred, "Accuracy compares them element by element",
                            "For class scores use SparseCategoricalAccuracy (integer labels) or "
                            "CategoricalAccuracy (one-hot labels).")
-    return ops.cast(ops.equal(y_true, y_pred), "float32")
+    return _hits(y_true == y_pred)
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
@@ -62,34 +88,32 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
     As in Keras 3, nothing is averaged here: the result has the shape of the (lined up)
     inputs, so a weight may be given per sample or per element. `BinaryAccuracy` averages.
     """
-    y_true, y_pred = _float_pair(y_true, y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    y_true, y_pred = _same_rank(*_float_arrays(y_true, y_pred))
     if y_true.shape != y_pred.shape:
         hint = ("y_true looks like integer class labels: use SparseCategoricalAccuracy."
                 if _is_sparse_against(y_true, y_pred) else "")
         raise _shape_error("binary_accuracy", y_true, y_pred,
                            "BinaryAccuracy expects one 0/1 target per predicted value", hint)
-    predicted = ops.cast(ops.greater(y_pred, threshold), y_pred.dtype)
-    return ops.cast(ops.equal(y_true, predicted), "float32")
+    return _hits(y_true == (y_pred > threshold))
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
     """1.0 where the highest score's class is the one-hot target's class, per sample."""
-    y_true, y_pred = _float_pair(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
+    y_true, y_pred = _float_arrays(y_true, y_pred)
+    if y_true.shape != y_pred.shape or y_pred.ndim == 0:
         hint = ("y_true looks like integer class labels: use SparseCategoricalAccuracy "
                 "(metrics=[\"sparse_categorical_accuracy\"])." if _is_sparse_against(y_true, y_pred) else "")
         raise _shape_error("categorical_accuracy", y_true, y_pred,
                            "CategoricalAccuracy expects one-hot y_true with the same shape as y_pred", hint)
-    return ops.cast(ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1)), "float32")
+    return _hits(y_true.argmax(axis=-1) == y_pred.argmax(axis=-1))
 
 
 def _sparse_labels(metric: str, y_true: Any, y_pred: Tensor) -> Tensor:
     """y_true as shape y_pred.shape[:-1], checked to be one label per sample."""
     y_true = ops.convert_to_tensor(y_true)
     per_sample = y_pred.shape[:-1]
-    if y_true.shape == per_sample + (1,):
-        y_true = ops.reshape(y_true, per_sample)
+    if y_true.shape == per_sample + (1,):  # labels need no gradient: the array is reshaped as is
+        y_true = Tensor._make(y_true.data.reshape(per_sample), False)
     if y_pred.ndim == 0 or y_true.shape != per_sample:
         hint = ""
         if y_true.shape == y_pred.shape:

@@ -7,9 +7,11 @@ doing this epoch?". It therefore keeps state between batches:
     result()                                      the value so far (a 0-d Tensor)
     reset_state()                                 start over (each epoch)
 
-The state lives in non-trainable Variables made by `add_variable`, updated in
-place with `assign_add`, so the numbers stay on the device (NumPy or CuPy) and
-no gradient graph is ever built for them.
+The state lives in non-trainable Variables made by `add_variable`. The built-in
+metrics update it in place on the backend arrays (`add_to_state`), so the numbers
+stay on the device (NumPy or CuPy), and neither a Tensor op nor a graph node is
+made for them: a metric runs at every step, where that bookkeeping would cost
+more than the sums themselves. Your own metrics may use `assign_add`.
 """
 
 from __future__ import annotations
@@ -133,6 +135,24 @@ class Metric:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def add_to_state(variable: Variable, value: Any) -> None:
+    """`variable += value` on its array, in place (a metric's state update).
+
+    Metric state is not a weight: no compiled step records its updates (the step
+    feeds the metrics itself after its replay), and a layer's probe puts back the
+    state of the metrics it holds. So the checks of `assign_add` are skipped; only
+    a value from another device is moved first.
+
+    Args:
+        variable: a state Variable of a metric.
+        value: an array or number of the variable's shape (or one that broadcasts to it).
+    """
+    data = variable.data
+    if backend.is_array(value) and backend.device_of(value) != backend.device_of(data):
+        value = backend.to_device(value, backend.device_of(data))
+    data += value
 
 
 def divide_no_nan(x: Tensor, y: Tensor) -> Tensor:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from .. import backend, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from .metric import Metric, divide_no_nan
+from .metric import Metric, add_to_state, divide_no_nan
 
 
 def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce: str, dtype: str,
@@ -32,7 +32,10 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce: str, dt
     values = _array_of(values, dtype)
     weight = None
     if sample_weight is not None:
-        weight = backend.to_device(_array_of(sample_weight, dtype), backend.device_of(values))
+        if type(sample_weight) in (int, float):  # a plain number, often the batch size at every step
+            weight = values.dtype.type(sample_weight)  # a NumPy scalar mixes with CuPy arrays: no copy
+        else:
+            weight = backend.to_device(_array_of(sample_weight, dtype), backend.device_of(values))
         values, weight = _drop_trailing_unit_axis(values, weight)
         if values.ndim > weight.ndim:
             values = _reduce(values, reduce, start=weight.ndim)
@@ -103,9 +106,8 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        with no_grad():
-            values, _ = reduce_to_samplewise_values(values, sample_weight, "sum", self.dtype, self.name)
-            self.total.assign_add(_total(values))
+        values, _ = reduce_to_samplewise_values(values, sample_weight, "sum", self.dtype, self.name)
+        add_to_state(self.total, _total(values))
 
     def result(self) -> Tensor:
         # A copy: the result must not change when the state is next updated.
@@ -129,11 +131,10 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        with no_grad():
-            values, weight = reduce_to_samplewise_values(values, sample_weight, "mean", self.dtype, self.name)
-            self.total.assign_add(_total(values))
-            # Without weights every sample counts once; a single number is one sample.
-            self.count.assign_add(_total(weight) if weight is not None else values.size)
+        values, weight = reduce_to_samplewise_values(values, sample_weight, "mean", self.dtype, self.name)
+        add_to_state(self.total, _total(values))
+        # Without weights every sample counts once; a single number is one sample.
+        add_to_state(self.count, _total(weight) if weight is not None else values.size)
 
     def result(self) -> Tensor:
         return divide_no_nan(self.total, self.count)

@@ -16,9 +16,11 @@ from __future__ import annotations
 from numbers import Real
 from typing import Any
 
+from .. import backend
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import ops
+from ..autograd.tensor import Tensor
 from ..data.structure import batch_size_of
 
 
@@ -298,5 +300,8 @@ def to_float(value: Any) -> Any:
     """
     if isinstance(value, float):
         return value
+    data = value.data if isinstance(value, Tensor) else value
+    if backend.is_array(data) and data.size == 1:
+        return float(data)  # the usual single number, without a copy to NumPy first
     array = ops.convert_to_numpy(value)
     return float(array) if array.size == 1 else array
