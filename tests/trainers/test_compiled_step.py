@@ -303,6 +303,23 @@ def test_gpu_compiled_step_matches_eager_on_cupy():
 
 
 # ------------------------------------------------------------- eager where it must
+def test_shapes_beyond_the_limit_run_eagerly(monkeypatch):
+    from tinyfit.trainers import compiled_step
+
+    monkeypatch.setattr(compiled_step, "MAX_SIGNATURES", 2)
+    x, y = blobs(60)
+    models = []
+    for jit in (False, True):
+        _, _, model = train(mlp(), jit, x=x, y=y, batch_size=25, epochs=4, shuffle=False)  # shapes 25 and 10
+        losses = [model.train_on_batch(x[:n], y[:n]) for n in (7, 9, 7, 25)]  # a third and a fourth: eager
+        models.append((losses, model))
+    np.testing.assert_allclose(models[1][0], models[0][0], rtol=RTOL, atol=ATOL)
+    for a, b in zip(models[0][1].get_weights(), models[1][1].get_weights()):
+        np.testing.assert_allclose(b, a, rtol=RTOL, atol=ATOL)
+    described = models[1][1]._compiled_step.describe()
+    assert sorted(described.values()) == ["eager: the model has met more than 2 batch shapes"] * 2 + ["replayed"] * 2
+
+
 def test_a_custom_train_step_always_runs_eagerly():
     class Custom(keras.Model):
         def train_step(self, data):

@@ -22,7 +22,8 @@ keeps what does not change:
    optimizer, as the eager step does. The loss and metric trackers are then
    fed from the replayed outputs with the model's own methods.
 
-A last batch of another size is a new signature: it is recorded in turn.
+A last batch of another size is a new signature: it is recorded in turn (up to
+MAX_SIGNATURES shapes per model; further ones run eagerly).
 Anything that changes the model's shape of computation invalidates every tape:
 the layers and weights are fingerprinted on each step (which layers, which
 weights, which are trained: one walk over the model), and a change starts the
@@ -62,6 +63,9 @@ from ..data.structure import batch_size_of
 from ..tree import flatten, map_structure
 
 JIT_CHOICES = ("auto", True, False)
+# Batch shapes recorded per model at most; data whose shapes keep changing (sequences of
+# every length) would otherwise keep a tape for each. Steps of further shapes run eagerly.
+MAX_SIGNATURES = 16
 
 # Layers whose call() runs the same ops whatever the values (no Python branching on
 # data, nothing computed outside ops): what "auto" compiles. Exact classes only, since
@@ -131,6 +135,8 @@ class CompiledTrainStep:
         plan = self.plans.get(signature)
         if plan is None:
             plan = self.plans[signature] = _Plan()
+            if len(self.plans) > MAX_SIGNATURES:
+                plan.eager_because = f"the model has met more than {MAX_SIGNATURES} batch shapes"
         if plan.tape is not None:
             return self._replay(plan, data, [v for _, v, trained in weights if trained])
         if plan.eager_because is not None:
