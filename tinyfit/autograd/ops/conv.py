@@ -210,7 +210,15 @@ class Conv(Function):
         # sums the bias gradient, with no pass of their own over the output.
         view = windows(padded, window, strides, dilation, out_sizes)
         cols = workspace.take(xp, (rows, taps_c + len(bias)), xp.result_type(x, kernel))
-        xp.copyto(cols[:, :taps_c].reshape(view.shape), view)
+        by_window = cols[:, :taps_c].reshape(view.shape)  # a view: splitting axes never copies
+        if x.shape[-1] == 1:
+            # One channel (grayscale images): the view's contiguous runs are only a
+            # kernel row long, and copying tap by tap runs along whole output rows.
+            before = (slice(None),) * (1 + len(window))
+            for tap in window_taps(window):
+                by_window[before + tap] = padded[tap_slices(tap, strides, dilation, out_sizes)]
+        else:
+            xp.copyto(by_window, view)
         if bias:
             cols[:, taps_c] = 1
             weights = xp.concatenate([weights, bias[0].reshape(1, filters).astype(weights.dtype)])
