@@ -61,6 +61,9 @@ class Loss:
     # True for losses of class indices (sparse cross-entropy): integer targets are
     # then passed to `call` as they are, instead of being cast to the predictions' dtype.
     integer_targets = False
+    # True for losses that can weight and reduce inside their own op (the built-in
+    # cross-entropies): `__call__` then asks `_weighted_and_reduced` first.
+    _reduces_itself = False
 
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
                  dtype: Any = None):
@@ -92,8 +95,17 @@ class Loss:
         y_true = ops.convert_to_tensor(y_true)
         if not (self.integer_targets and y_true.dtype.kind in "iu"):
             y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+        if self._reduces_itself:
+            reduced = self._weighted_and_reduced(y_true, y_pred, sample_weight)
+            if reduced is not None:
+                return reduced
         losses = ops.convert_to_tensor(self.call(y_true, y_pred))
         return reduce_weighted_values(losses, sample_weight, self.reduction, where=self.name)
+
+    def _weighted_and_reduced(self, y_true: Tensor, y_pred: Tensor, sample_weight: Any) -> Tensor | None:
+        """The loss weighted and reduced in one op, or None where that op cannot do it (the
+        general path then runs). Only losses with `_reduces_itself` are asked."""
+        return None
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         """The loss of each sample; every subclass writes this."""
@@ -159,6 +171,30 @@ def align_sample_weight(values: Tensor, sample_weight: Any, where: str) -> Tenso
             f"per sample: shape ({n},) or ({n}, 1), or a single number."
         )
     return weight
+
+
+# The reductions the fused cross-entropy ops do themselves (autograd/ops/weighted_reduction.py),
+# under their names there ("mean" is the older name of "sum_over_batch_size").
+OP_REDUCTIONS = {None: None, "sum": "sum", "sum_over_batch_size": "sum_over_batch_size",
+                 "mean": "sum_over_batch_size"}
+
+
+def per_sample_weight(sample_weight: Any, y_pred: Tensor, axis: Any) -> Tensor | None:
+    """`sample_weight` as one weight per sample (y_pred's shape without the class axis) or a
+    single number; None when it is something else (the general path then lines it up, or says
+    what is wrong)."""
+    weight = ops.convert_to_tensor(sample_weight, dtype=y_pred.dtype)
+    if weight.ndim == 0:
+        return weight
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -y_pred.ndim <= axis < y_pred.ndim:
+        return None
+    k = axis % y_pred.ndim
+    per_sample = y_pred.shape[:k] + y_pred.shape[k + 1:]
+    if weight.shape == per_sample:
+        return weight
+    if weight.shape == per_sample + (1,):
+        return ops.reshape(weight, per_sample)
+    return None
 
 
 def reduce_weighted_values(values: Tensor, sample_weight: Any = None,

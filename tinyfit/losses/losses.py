@@ -13,8 +13,9 @@ import warnings
 from typing import Any, Callable
 
 from .. import ops
+from ..autograd.ops import nn as _nn
 from ..autograd.tensor import Tensor
-from .loss import Loss, squeeze_or_expand_to_same_rank
+from .loss import OP_REDUCTIONS, Loss, per_sample_weight, squeeze_or_expand_to_same_rank
 
 EPSILON = 1e-7  # Keras's backend.epsilon()
 
@@ -183,6 +184,12 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             y_true * (1 - label_smoothing) + label_smoothing / num_classes.
         axis: the class axis.
     """
+    y_true, y_pred = _categorical_inputs(y_true, y_pred, label_smoothing, axis)
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def _categorical_inputs(y_true: Any, y_pred: Any, label_smoothing: float, axis: Any) -> tuple[Tensor, Tensor]:
+    """categorical_crossentropy's inputs converted, checked and smoothed."""
     if isinstance(axis, bool):
         raise ValueError(f"categorical_crossentropy: axis must be an int, got {axis!r}.")
     y_true, y_pred = _prepare(y_true, y_pred)
@@ -208,7 +215,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     if label_smoothing:
         num_classes = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
-    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return y_true, y_pred
 
 
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
@@ -225,6 +232,12 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         from_logits: whether y_pred holds unnormalised scores.
         axis: the class axis.
     """
+    y_true, y_pred = _sparse_inputs(y_true, y_pred, axis)
+    return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def _sparse_inputs(y_true: Any, y_pred: Any, axis: Any) -> tuple[Tensor, Tensor]:
+    """sparse_categorical_crossentropy's inputs converted, their shapes checked."""
     y_pred = ops.convert_to_tensor(y_pred)
     if y_pred.dtype.kind != "f":
         y_pred = ops.cast(y_pred, "float32")
@@ -245,9 +258,29 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
                 f"shape {y_pred.shape}; SparseCategoricalCrossentropy expects one integer class "
                 f"label per sample, shape {per_sample} or {with_one}.{hint}"
             )
-    return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return y_true, y_pred
 
 
+# The cross-entropies that weight and reduce inside their fused op, with what the loss
+# classes call for that: fn(y_true, y_pred, weight, reduction, **the loss's arguments).
+def _reduced_categorical_crossentropy(y_true: Tensor, y_pred: Tensor, weight: Tensor | None,
+                                      reduction: str | None, from_logits: bool = False,
+                                      label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
+    y_true, y_pred = _categorical_inputs(y_true, y_pred, label_smoothing, axis)
+    return _nn.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis, weight=weight,
+                                        reduction=reduction)
+
+
+def _reduced_sparse_categorical_crossentropy(y_true: Tensor, y_pred: Tensor, weight: Tensor | None,
+                                             reduction: str | None, from_logits: bool = False,
+                                             axis: int = -1) -> Tensor:
+    y_true, y_pred = _sparse_inputs(y_true, y_pred, axis)
+    return _nn.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis,
+                                               weight=weight, reduction=reduction)
+
+
+_REDUCED_IN_OP = ((categorical_crossentropy, _reduced_categorical_crossentropy),
+                  (sparse_categorical_crossentropy, _reduced_sparse_categorical_crossentropy))
 def _check_smoothing(loss: str, label_smoothing: float) -> None:
     if not 0.0 <= float(label_smoothing) <= 1.0:
         raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing!r}.")
@@ -270,9 +303,25 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
         # Class indices skip the cast to float (and the check that the floats are whole).
         self.integer_targets = fn is sparse_categorical_crossentropy
+        # A cross-entropy weights and reduces inside its own op, unless a subclass's own call() computes the loss.
+        self._plain_fn, self._reduced_fn = fn, None
+        if type(self).call is LossFunctionWrapper.call:
+            self._reduced_fn = next((reduced for plain, reduced in _REDUCED_IN_OP if fn is plain), None)
+        self._reduces_itself = self._reduced_fn is not None
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def _weighted_and_reduced(self, y_true: Tensor, y_pred: Tensor, sample_weight: Any) -> Tensor | None:
+        reduction = OP_REDUCTIONS.get(self.reduction, False)
+        if reduction is False or self.fn is not self._plain_fn:
+            return None  # "mean_with_sample_weight" (its divisor is read back from the weights), or a new fn
+        weight = None
+        if sample_weight is not None:
+            weight = per_sample_weight(sample_weight, y_pred, self._fn_kwargs.get("axis", -1))
+            if weight is None:
+                return None
+        return self._reduced_fn(y_true, y_pred, weight, reduction, **self._fn_kwargs)
 
     def get_config(self) -> dict[str, Any]:
         from . import serialize  # the registry lives in the package

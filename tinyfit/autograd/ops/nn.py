@@ -2,7 +2,10 @@
 
 The cross-entropies follow keras.ops: they return one loss per sample (reduced
 over the class axis only; binary cross-entropy is elementwise) and leave the
-batch mean to the Loss object. Each comes in two flavours:
+batch mean to the Loss object. The loss classes may instead hand the categorical
+ones a weight per sample and a reduction, which the fused ops then apply inside
+themselves (one graph node where a multiply and a mean would make two more).
+Each comes in two flavours:
 
     from_logits=True    fused Functions that never take the log of a number
                         near zero: log-softmax = x - max - log(sum(exp(x - max)))
@@ -28,6 +31,7 @@ from ..function import Function
 from ..tensor import Tensor, as_dtype
 from .elementwise import Clip
 from .reduce import normalize_axis
+from .weighted_reduction import WeightedReduction, check_folding, weighted_and_reduced
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): how far probabilities are kept from 0 and 1
 
@@ -122,30 +126,40 @@ def _warn_softmax_as_logits(op: str, output: Tensor, axis: int) -> None:
 
 
 # ------------------------------------------------- categorical cross-entropy
-class CategoricalCrossentropyFromLogits(Function):
-    """-sum(target * log_softmax(logits)) over `axis`, with its gradient in closed form."""
+class CategoricalCrossentropyFromLogits(WeightedReduction, Function):
+    """-sum(target * log_softmax(logits)) over `axis`, with its gradient in closed form.
+
+    Inputs (target, logits) or (target, logits, weight); `reduction` as in weighted_reduction.py.
+    """
 
     name = "categorical_crossentropy"
 
-    def forward(self, target, logits, axis):
+    def forward(self, target, logits, weight=None, axis=-1, reduction=None):
+        if weight is not None or reduction is not None:
+            kept = axis % target.ndim
+            check_folding(self.name, target.shape[:kept] + target.shape[kept + 1:], weight, reduction)
         self.axis = axis
         self.target = target
         self.log_probs = _log_softmax(logits, axis)
-        return -(target * self.log_probs).sum(axis=axis)
+        return self._weight_and_reduce(-(target * self.log_probs).sum(axis=axis), weight, reduction)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        need_target, need_logits = self.needs_grad
-        g = xp.expand_dims(grad, self.axis)
+        need_target, need_logits = self.needs_grad[:2]
+        grad, d_weight = self._loss_grads(grad)
+        g = xp.expand_dims(grad, self.axis) if grad.ndim else grad
         # d/dx_j of -sum_i t_i (x_i - lse) is softmax_j * sum_i t_i - t_j.
         total = self.target.sum(axis=self.axis, keepdims=True)
         d_logits = g * (xp.exp(self.log_probs) * total - self.target) if need_logits else None
         d_target = -g * self.log_probs if need_target else None
-        return d_target, d_logits
+        if self.weight is None:
+            return d_target, d_logits
+        return d_target, d_logits, d_weight
 
 
 def categorical_crossentropy(
-    target: Tensor, output: Tensor, from_logits: bool = False, axis: int = -1
+    target: Tensor, output: Tensor, from_logits: bool = False, axis: int = -1,
+    weight: Tensor | None = None, reduction: str | None = None,
 ) -> Tensor:
     """Cross-entropy between one-hot (or soft) targets and predictions, per sample.
 
@@ -154,9 +168,14 @@ def categorical_crossentropy(
         output: predicted probabilities, or logits when `from_logits=True`.
         from_logits: whether `output` holds unnormalised scores.
         axis: the class axis.
+        weight: a weight per sample (`output`'s shape without `axis`) or one
+            number, multiplying each sample's loss; None for none.
+        reduction: None (one loss per sample), "sum", or "sum_over_batch_size"
+            (the weighted sum divided by the number of samples).
 
     Returns:
-        The loss of each sample: `output`'s shape without `axis`.
+        The loss of each sample: `output`'s shape without `axis`; a 0-d tensor
+        when reduced.
     """
     op = "categorical_crossentropy"
     if target.shape != output.shape:
@@ -169,13 +188,15 @@ def categorical_crossentropy(
         )
     axis = _class_axis(op, output, axis)
     target = _as_dtype_of(target, output)
+    weights = () if weight is None else (_as_dtype_of(weight, output),)
     if from_logits:
         _warn_softmax_as_logits(op, output, axis)
-        return CategoricalCrossentropyFromLogits.apply(target, output, axis=axis)
+        return CategoricalCrossentropyFromLogits.apply(target, output, *weights, axis=axis, reduction=reduction)
     logits = _logits_behind(output, axis)
     if logits is not None:
-        return CategoricalCrossentropyFromLogits.apply(target, logits, axis=axis)
-    return -(target * _clipped_log_probs(output, axis)).sum(axis=axis)
+        return CategoricalCrossentropyFromLogits.apply(target, logits, *weights, axis=axis, reduction=reduction)
+    losses = -(target * _clipped_log_probs(output, axis)).sum(axis=axis)
+    return weighted_and_reduced(op, losses, weights, reduction)
 
 
 def _clipped_log_probs(output: Tensor, axis: int) -> Tensor:
@@ -185,20 +206,24 @@ def _clipped_log_probs(output: Tensor, axis: int) -> Tensor:
 
 
 # ------------------------------------------ sparse categorical cross-entropy
-class SparseCategoricalCrossentropyFromLogits(Function):
+class SparseCategoricalCrossentropyFromLogits(WeightedReduction, Function):
     """-log_softmax(logits)[label] over `axis`: the hot path of classifier training.
 
     loss = logsumexp(logits) - logits[label], and its gradient is softmax minus
     the label's indicator. For the usual (batch, classes) logits each row's
     label is picked by plain indexing; other layouts use a boolean indicator
-    shaped like the logits.
+    shaped like the logits. Inputs (logits, labels) or (logits, labels, weight);
+    `reduction` as in weighted_reduction.py.
     """
 
     name = "sparse_categorical_crossentropy"
     pick = None  # (rows, labels) when the logits are (batch, classes)
 
-    def forward(self, logits, labels, axis):
+    def forward(self, logits, labels, weight=None, axis=-1, reduction=None):
+        if weight is not None or reduction is not None:
+            check_folding(self.name, labels.shape, weight, reduction)
         xp = backend.array_module(logits)
+        axis %= logits.ndim
         shifted = logits - logits.max(axis=axis, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
@@ -206,25 +231,30 @@ class SparseCategoricalCrossentropyFromLogits(Function):
             self.probs = e / total
         if logits.ndim == 2 and axis == 1:
             self.pick = (xp.arange(len(labels)), labels)  # (row, label) of each sample
-            return xp.log(total[:, 0]) - shifted[self.pick]
+            return self._weight_and_reduce(xp.log(total[:, 0]) - shifted[self.pick], weight, reduction)
         # The labels' shape with a size-1 class axis, where per-sample values meet the logits.
         self.kept_shape = labels.shape[:axis] + (1,) + labels.shape[axis:]
         classes = [1] * logits.ndim
         classes[axis] = logits.shape[axis]
         self.is_label = xp.arange(logits.shape[axis]).reshape(classes) == labels.reshape(self.kept_shape)
         picked = xp.where(self.is_label, shifted, 0).sum(axis=axis, keepdims=True)
-        return (xp.log(total) - picked).reshape(labels.shape)
+        return self._weight_and_reduce((xp.log(total) - picked).reshape(labels.shape), weight, reduction)
 
     def backward(self, grad):
+        grad, d_weight = self._loss_grads(grad)
         if self.pick is not None:  # softmax * g, minus g at each row's label
-            d_logits = self.probs * grad[:, None]
+            d_logits = self.probs * (grad[:, None] if grad.ndim else grad)
             d_logits[self.pick] -= grad
+        else:
+            d_logits = (self.probs - self.is_label) * (grad.reshape(self.kept_shape) if grad.ndim else grad)
+        if self.weight is None:
             return d_logits, None
-        return (self.probs - self.is_label) * grad.reshape(self.kept_shape), None
+        return d_logits, None, d_weight
 
 
 def sparse_categorical_crossentropy(
-    target: Tensor, output: Tensor, from_logits: bool = False, axis: int = -1
+    target: Tensor, output: Tensor, from_logits: bool = False, axis: int = -1,
+    weight: Tensor | None = None, reduction: str | None = None,
 ) -> Tensor:
     """Cross-entropy between integer class labels and predictions, per sample.
 
@@ -235,9 +265,14 @@ def sparse_categorical_crossentropy(
         output: predicted probabilities, or logits when `from_logits=True`.
         from_logits: whether `output` holds unnormalised scores.
         axis: the class axis.
+        weight: a weight per sample (the labels' shape) or one number,
+            multiplying each sample's loss; None for none.
+        reduction: None (one loss per sample), "sum", or "sum_over_batch_size"
+            (the weighted sum divided by the number of samples).
 
     Returns:
-        The loss of each sample: `output`'s shape without `axis`.
+        The loss of each sample: `output`'s shape without `axis`; a 0-d tensor
+        when reduced.
 
     Uniform logits over 10 classes cost log(10) for every sample:
 
@@ -252,15 +287,19 @@ def sparse_categorical_crossentropy(
     labels = class_indices(op, labels, num_classes,
                            f"for an output with {num_classes} classes (axis {axis_given})",
                            "for one-hot targets use categorical_crossentropy")
+    weights = () if weight is None else (_as_dtype_of(weight, output),)
     if from_logits:
         _warn_softmax_as_logits(op, output, axis)
-        return SparseCategoricalCrossentropyFromLogits.apply(output, labels, axis=axis)
+        return SparseCategoricalCrossentropyFromLogits.apply(output, labels, *weights, axis=axis,
+                                                             reduction=reduction)
     logits = _logits_behind(output, axis)
     if logits is not None:
-        return SparseCategoricalCrossentropyFromLogits.apply(logits, labels, axis=axis)
+        return SparseCategoricalCrossentropyFromLogits.apply(logits, labels, *weights, axis=axis,
+                                                             reduction=reduction)
     # Probabilities from elsewhere: the (rarer) clipped path, built from primitives.
     indicator = _one_hot_array(labels.data, num_classes, axis, output.dtype)
-    return -(Tensor._make(indicator, False) * _clipped_log_probs(output, axis)).sum(axis=axis)
+    losses = -(Tensor._make(indicator, False) * _clipped_log_probs(output, axis)).sum(axis=axis)
+    return weighted_and_reduced(op, losses, weights, reduction)
 
 
 def _sparse_target(op: str, target: Tensor, output: Tensor, axis: int) -> Tensor:
