@@ -45,6 +45,9 @@ def run_code_cells(path: Path) -> tuple[dict, list[str]]:
         os.chdir(cwd)
         plt.show = show
         plt.close("all")
+        import tinyfit
+
+        tinyfit.config.set_num_threads(None)  # a lesson may fix the thread count: not for the tests after it
     solutions = [cell.source for cell in nb.cells if cell.cell_type == "code" and _is_solution(cell)]
     return namespace, solutions
 

@@ -166,6 +166,7 @@ def test_one_thread_to_have_means_no_timing():
 def no_thread_variables(monkeypatch):
     for name in (config.ENV_VARIABLE, *config.BLAS_VARIABLES):
         monkeypatch.delenv(name, raising=False)
+    config.set_num_threads(None)  # a lesson run in-process before this test may have set it
     yield
     config.set_num_threads(None)
 
