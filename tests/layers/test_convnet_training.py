@@ -29,3 +29,37 @@ def test_a_convnet_from_keras_input_trains_on_a_few_hundred_mnist_images():
     text = "\n".join(lines)
     assert "Conv2D" in text and "(None, 26, 26, 8)" in text and "(None, 13, 13, 8)" in text
     assert "(None, 1352)" in text
+
+
+def _two_output_convnet():
+    """A convnet that also returns its first conv layer's activations (megabytes: kept by the workspace)."""
+    inputs = keras.Input(shape=(28, 28, 1))
+    hidden = layers.Conv2D(16, 3, activation="relu", name="hidden")(inputs)
+    h = layers.MaxPooling2D(2)(hidden)
+    h = layers.Conv2D(8, 3, activation="relu")(h)
+    h = layers.MaxPooling2D(2)(h)
+    outputs = layers.Dense(10, activation="softmax", name="digits")(layers.Flatten()(h))
+    return keras.Model(inputs, [outputs, hidden])
+
+
+def test_results_a_user_holds_survive_later_steps():
+    # Conv and pooling reuse the memory of a step's large arrays on the next step;
+    # whatever the user still holds must not be part of it.
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    batches = [rng.random((64, 28, 28, 1), dtype="float32") for _ in range(4)]
+    labels = rng.integers(0, 10, 64)
+    for jit_compile in (False, True):
+        model = _two_output_convnet()
+        model.compile(optimizer="adam", loss={"digits": "sparse_categorical_crossentropy"}, jit_compile=jit_compile)
+        predicted = model.predict_on_batch(batches[0])
+        called = [t.numpy() for t in model(batches[0])]
+        model.train_on_batch(batches[0], {"digits": labels})
+        copies = [a.copy() for a in [*predicted, *called]]
+        assert predicted[1].nbytes > 2**20  # the hidden activations: a workspace-sized array
+        for x in batches[1:]:
+            model.train_on_batch(x, {"digits": labels})
+            model.predict_on_batch(x)
+            model(x)
+        for held, copy in zip([*predicted, *called], copies):
+            np.testing.assert_array_equal(held, copy)
