@@ -5,6 +5,7 @@ next step, gradients stay right, and a repeated step makes no new arrays."""
 import numpy as np
 import pytest
 
+from tinyfit import backend
 from tinyfit.autograd import Tensor
 from tinyfit.autograd.gradcheck import gradcheck
 from tinyfit.autograd.ops import workspace
@@ -120,3 +121,30 @@ def test_a_repeated_step_makes_no_new_arrays():
         sizes.append(workspace.kept_bytes())
     assert sizes[0] > 0 and sizes[1] == sizes[2] == sizes[3]
     workspace.clear()
+
+
+# --------------------------------------------------------------------------- GPU
+gpu = pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
+
+
+@pytest.mark.gpu
+@gpu
+@pytest.mark.parametrize("shape, padding, pool, window, strides", [
+    ((3, 9, 9, 1), "valid", max_pool, 2, None),    # one channel, side-by-side pool with a remainder
+    ((3, 10, 8, 2), "same", max_pool, 3, 2),       # padded, overlapping pool
+    ((2, 8, 8, 3), "valid", average_pool, 2, None),
+])
+def test_gpu_conv_and_pool_match_cpu(shape, padding, pool, window, strides):
+    # CuPy makes its arrays itself (its own memory pool); the ops' code is the same.
+    cp = backend.module_for("gpu")
+    rng = np.random.default_rng(6)
+    x, kernel, bias = rng.standard_normal(shape), rng.standard_normal((3, 3, shape[-1], 4)), rng.standard_normal(4)
+    results = []
+    for move in (np.asarray, cp.asarray):
+        inputs = [Tensor(move(a), requires_grad=True) for a in (x, kernel, bias)]
+        hidden = conv(inputs[0], inputs[1], bias=inputs[2], relu=True, padding=padding)
+        out = pool(hidden, window, strides, padding)
+        (out * out).sum().backward()
+        results.append([backend.to_numpy(a) for a in (out.data, *(t.grad for t in inputs))])
+    for cpu, on_gpu in zip(*results):
+        np.testing.assert_allclose(on_gpu, cpu, rtol=1e-4, atol=1e-4)
