@@ -1,6 +1,8 @@
 """The compiled training step (compile(jit_compile=...)): the same history and weights as the
 eager step, on the guide's MLP, Dropout, BatchNormalization, sample and class weights, several
-outputs, added losses and a short last batch; eager or re-recorded where a tape cannot be
+outputs, added losses, a short last batch and the guide's examples with code of their own
+(custom losses and metric, add_loss layers, the multi-input multi-output model); eager or
+re-recorded where a tape cannot be
 trusted (custom train_step, a changed model, branching on values, values computed outside the
 ops, add_metric); the recorder's own arithmetic; and the error for a bad jit_compile."""
 
@@ -261,6 +263,17 @@ def logistic_endpoint():
     return keras.Model(inputs=[inputs, targets], outputs=predictions)
 
 
+def multi_input_multi_output():
+    image_input = keras.Input(shape=(32, 32, 3), name="img_input")
+    timeseries_input = keras.Input(shape=(None, 10), name="ts_input")
+    x1 = layers.GlobalMaxPooling2D()(layers.Conv2D(3, 3)(image_input))
+    x2 = layers.GlobalMaxPooling1D()(layers.Conv1D(3, 3)(timeseries_input))
+    x = layers.concatenate([x1, x2])
+    score_output = layers.Dense(1, name="score_output")(x)
+    class_output = layers.Dense(5, name="class_output")(x)
+    return keras.Model(inputs=[image_input, timeseries_input], outputs=[score_output, class_output])
+
+
 @pytest.fixture(scope="module")
 def digits():
     (x, y), _, _ = load_data(train_samples=400)
@@ -268,7 +281,8 @@ def digits():
 
 
 @pytest.mark.parametrize("example", ["custom_loss_function", "custom_loss_class", "custom_metric",
-                                     "activity_regularization_layer", "logistic_endpoint"])
+                                     "activity_regularization_layer", "logistic_endpoint",
+                                     "multi_input_multi_output"])
 def test_the_guides_examples_replay_with_eagers_results(example, digits):
     x, y = digits
     one_hot = np.eye(10, dtype="float32")[y.astype(int)]
@@ -283,6 +297,17 @@ def test_the_guides_examples_replay_with_eagers_results(example, digits):
             {"x": x, "y": y}),
         "logistic_endpoint": (logistic_endpoint, lambda: {"loss": None, "metrics": None},
                               {"x": {"inputs": rng.random((100, 3)), "targets": rng.random((100, 10))}}),
+        "multi_input_multi_output": (
+            multi_input_multi_output,
+            lambda: {"optimizer": keras.optimizers.RMSprop(1e-3),
+                     "loss": {"score_output": keras.losses.MeanSquaredError(),
+                              "class_output": keras.losses.CategoricalCrossentropy()},
+                     "metrics": {"score_output": [keras.metrics.MeanAbsolutePercentageError(),
+                                                  keras.metrics.MeanAbsoluteError()],
+                                 "class_output": [keras.metrics.CategoricalAccuracy()]},
+                     "loss_weights": {"score_output": 2.0, "class_output": 1.0}},
+            {"x": [rng.random((100, 32, 32, 3)), rng.random((100, 20, 10))],
+             "y": [rng.random((100, 1)), rng.random((100, 5))]}),
     }
     build, compile_kwargs, fit_kwargs = cases[example]  # fresh optimizer, loss and metric objects per run
     runs = [train(build, jit, compile_kwargs(), epochs=2, batch_size=32, **fit_kwargs) for jit in (False, True)]
