@@ -21,6 +21,8 @@ class Adagrad(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -44,7 +46,7 @@ class Adagrad(Optimizer):
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
         xp = backend.array_module(gradient)
-        accumulator = self.accumulators[self._get_variable_index(variable)].data
+        accumulator = self._slot(variable, "accumulator")
         accumulator += xp.square(gradient)
         variable.data -= learning_rate * gradient / xp.sqrt(accumulator + self.epsilon)
 

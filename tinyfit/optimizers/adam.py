@@ -28,6 +28,8 @@ class Adam(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -50,15 +52,14 @@ class Adam(Optimizer):
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
         xp = backend.array_module(gradient)
-        i = self._get_variable_index(variable)
-        m = self.momentums[i].data
-        v = self.velocities[i].data
+        m = self._slot(variable, "momentum")
+        v = self._slot(variable, "velocity")
         t = int(self.iterations) + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         m += (gradient - m) * (1 - self.beta_1)
         v += (xp.square(gradient) - v) * (1 - self.beta_2)
         if self.amsgrad:
-            v_hat = self.velocity_hats[i].data
+            v_hat = self._slot(variable, "velocity_hat")
             xp.maximum(v_hat, v, out=v_hat)
             v = v_hat
         variable.data -= (m * alpha) / (xp.sqrt(v) + self.epsilon)

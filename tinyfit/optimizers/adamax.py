@@ -22,6 +22,8 @@ class Adamax(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -41,9 +43,8 @@ class Adamax(Optimizer):
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
         xp = backend.array_module(gradient)
-        i = self._get_variable_index(variable)
-        m = self.momentums[i].data
-        u = self.norms[i].data
+        m = self._slot(variable, "momentum")
+        u = self._slot(variable, "norm")
         t = int(self.iterations) + 1
         m += (gradient - m) * (1 - self.beta_1)
         xp.maximum(self.beta_2 * u, xp.abs(gradient), out=u)

@@ -25,6 +25,8 @@ class Nadam(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -56,9 +58,8 @@ class Nadam(Optimizer):
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
         xp = backend.array_module(gradient)
-        i = self._get_variable_index(variable)
-        m = self.momentums[i].data
-        v = self.velocities[i].data
+        m = self._slot(variable, "momentum")
+        v = self._slot(variable, "velocity")
         t = int(self.iterations) + 1
         mu_t, mu_next = self._mu(t), self._mu(t + 1)
         product = float(self.u_product.data)

@@ -17,7 +17,17 @@ an optimizer reads like the formula in its paper.
 
 A subclass writes `build(variables)` (call `super().build(variables)`, then
 create one slot per variable with `add_variable_from_reference`) and
-`update_step`. See sgd.py for the shortest example.
+`update_step`, reading a variable's slot with `self._slot(variable, name)`.
+See sgd.py for the shortest example.
+
+Flat state. On the first update, the slots of each kind (every variable's
+velocity, say) are moved into one contiguous array per dtype and device, each
+slot Variable keeping a view of its part. An optimizer whose update is
+element by element (`flat_updates = True`: all of tinyfit's) then updates
+every variable in one pass over those arrays: the gradients and weights are
+copied into flat arrays, `update_step` runs once on them, and the new weights
+are copied back. One pass costs a handful of Python calls instead of a handful
+per variable. Saving and loading see the slot Variables as before.
 """
 
 from __future__ import annotations
@@ -102,6 +112,9 @@ class Optimizer:
         self._trainable_variables: list[Variable] = []
         self._index: dict[int, int] = {}
         self._slots: list[Variable] = []
+        self._slot_of: dict[tuple[str, int], Variable] = {}  # (slot name, id(variable)) -> its slot
+        self._flat: _FlatState | None = None  # the one-pass state, once packed (see the module docstring)
+        self._packed = False
         self._excluded_ids: set[int] = set()
         self._excluded_names: list[str] = []
         # The step counter lives on the CPU whatever the backend: it is read every
@@ -205,7 +218,13 @@ class Optimizer:
         """A state Variable with the shape, dtype and device of `reference` (zeros by default)."""
         base = (getattr(reference, "path", None) or reference.name).replace("/", "_")
         xp = backend.array_module(reference.data)
-        return self._new_slot(reference.shape, initializer, reference.dtype, f"{base}_{name or 'var'}", xp)
+        slot = self._new_slot(reference.shape, initializer, reference.dtype, f"{base}_{name or 'var'}", xp)
+        self._slot_of[name or "var", id(reference)] = slot
+        return slot
+
+    def _slot(self, variable: Any, name: str) -> Any:
+        """The array of `variable`'s slot `name` (made by add_variable_from_reference(variable, name))."""
+        return self._slot_of[name, id(variable)].data
 
     def _new_slot(self, shape: tuple, initializer: Any, dtype: Any, name: str | None, xp: Any) -> Variable:
         if isinstance(initializer, str) and initializer in ("zeros", "ones"):
@@ -312,12 +331,46 @@ class Optimizer:
         variables = [v for _, v in kept]
         learning_rate = self._current_learning_rate()
         self._apply_weight_decay(variables, learning_rate)
+        if not self._packed:
+            self._pack()
         self._update_variables(grads, variables, learning_rate)
         self._iterations.data += 1
 
     def _update_variables(self, grads: list, variables: list[Variable], learning_rate: float) -> None:
+        flat = self._flat
+        if flat is not None and flat.covers(variables):
+            flat.gather(grads)
+            self.update_step(flat.gradient, flat, learning_rate)
+            flat.scatter()
+            return
         for gradient, variable in zip(grads, variables):
             self.update_step(gradient, variable, learning_rate)
+
+    def _pack(self) -> None:
+        """Moves the slots into one flat array per kind, dtype and device (each slot a view of its
+        part, in the order of the variables); with `flat_updates`, prepares the one-pass update
+        when every variable has one dtype and device and a slot of every kind."""
+        self._packed = True
+        variables = self._trainable_variables
+        groups: dict[tuple, list[Variable]] = {}
+        for name in dict.fromkeys(name for name, _ in self._slot_of):
+            for v in variables:
+                slot = self._slot_of.get((name, id(v)))
+                if slot is not None:
+                    groups.setdefault((name, slot.dtype, backend.device_of(slot.data)), []).append(slot)
+        flats = {key: _as_views(slots) for key, slots in groups.items()}
+        kinds = {(v.dtype, backend.device_of(v.data)) for v in variables}
+        names = {name for name, _, _ in flats}
+        if self.flat_updates and len(kinds) == 1 and len(flats) == len(names) \
+                and all(len(slots) == len(variables) for slots in groups.values()):
+            self._flat = _FlatState(variables, {name: flat for (name, _, _), flat in flats.items()})
+            for name, flat in self._flat.slots.items():
+                self._slot_of[name, id(self._flat)] = flat
+
+    # Whether update_step works element by element (the same formula for every number, whatever
+    # the shape): then all variables are updated in one pass over flat arrays. A subclass whose
+    # update looks at a whole variable (a norm, a matrix factor) leaves it False.
+    flat_updates = False
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         """Updates `variable.data` in place from `gradient` (a backend array). Subclasses write this."""
@@ -398,3 +451,68 @@ class Optimizer:
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} name={self.name!r} learning_rate={self._current_learning_rate():.6g} "
                 f"iterations={int(self._iterations.data)}>")
+
+
+def _as_views(slots: list[Variable]) -> Any:
+    """Copies the slots (one dtype and device) into one flat array and makes each slot's data a view
+    of its part; returns the flat array."""
+    xp = backend.array_module(slots[0].data)
+    flat = xp.empty(sum(slot.size for slot in slots), dtype=slots[0].dtype)
+    start = 0
+    for slot in slots:
+        view = flat[start:start + slot.size].reshape(slot.shape)
+        view[...] = slot.data
+        slot.data = view
+        start += slot.size
+    return flat
+
+
+class _Holder:
+    """Holds an array as `.data`, as a slot Variable does."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any):
+        self.data = data
+
+
+class _FlatState:
+    """All variables of an optimizer as one: flat gradient and weight arrays, and each slot kind's
+    flat array, which update_step receives in place of one variable and its slots.
+
+    The weights stay the layers' own arrays: they are copied in before the pass and back after
+    it, so code holding a weight's array keeps seeing its values.
+    """
+
+    def __init__(self, variables: list[Variable], slots: dict[str, Any]):
+        self.variables = list(variables)
+        xp = backend.array_module(variables[0].data)
+        size = sum(v.size for v in variables)
+        self.data = xp.empty(size, dtype=variables[0].dtype)  # the weights, during a pass
+        self.gradient = xp.empty(size, dtype=variables[0].dtype)
+        self.weight_views, self.gradient_views, start = [], [], 0
+        for v in variables:
+            self.weight_views.append(self.data[start:start + v.size].reshape(v.shape))
+            self.gradient_views.append(self.gradient[start:start + v.size].reshape(v.shape))
+            start += v.size
+        # Each slot kind's flat array, found by optimizer._slot(self, name) during a pass.
+        self.slots = {name: _Holder(flat) for name, flat in slots.items()}
+        self._ids = [id(v) for v in variables]
+
+    def covers(self, variables: list[Variable]) -> bool:
+        """Whether this step updates exactly these variables, in this order (no gradient was None)."""
+        if len(variables) != len(self._ids):
+            return False
+        for v, known in zip(variables, self._ids):
+            if id(v) != known:
+                return False
+        return True
+
+    def gather(self, grads: list) -> None:
+        for view, gradient, v, weights in zip(self.gradient_views, grads, self.variables, self.weight_views):
+            view[...] = gradient
+            weights[...] = v.data
+
+    def scatter(self) -> None:
+        for v, weights in zip(self.variables, self.weight_views):
+            v.data[...] = weights

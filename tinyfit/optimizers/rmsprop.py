@@ -28,6 +28,8 @@ class RMSprop(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -53,12 +55,11 @@ class RMSprop(Optimizer):
         # The running averages are updated in place (they are this optimizer's own
         # arrays); the step is a new array, which also keeps 0-d variables working.
         xp = backend.array_module(gradient)
-        i = self._get_variable_index(variable)
-        velocity = self.velocities[i].data
+        velocity = self._slot(variable, "velocity")
         velocity *= self.rho
         velocity += (1 - self.rho) * xp.square(gradient)  # v = rho * v + (1 - rho) * g**2
         if self.centered:
-            average = self.average_gradients[i].data
+            average = self._slot(variable, "average_gradient")
             average *= self.rho
             average += (1 - self.rho) * gradient  # a = rho * a + (1 - rho) * g
             denominator = velocity - xp.square(average) + self.epsilon
@@ -66,7 +67,7 @@ class RMSprop(Optimizer):
             denominator = velocity + self.epsilon
         step = learning_rate * gradient / xp.sqrt(denominator)
         if self.momentum > 0:
-            momentum = self.momentums[i].data
+            momentum = self._slot(variable, "momentum")
             momentum *= self.momentum
             momentum += step  # m = momentum * m + step
             step = momentum

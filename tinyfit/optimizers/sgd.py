@@ -22,6 +22,8 @@ class SGD(Optimizer):
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see `Optimizer`.
     """
 
+    flat_updates = True  # element by element: one pass over all variables
+
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -44,7 +46,7 @@ class SGD(Optimizer):
         if self.momentum == 0:
             variable.data -= learning_rate * gradient
             return
-        velocity = self.momentums[self._get_variable_index(variable)].data
+        velocity = self._slot(variable, "momentum")
         velocity *= self.momentum
         velocity -= learning_rate * gradient
         if self.nesterov:
