@@ -1,0 +1,191 @@
+"""Lesson 15's hand-built pieces work as a user drives them, and its exercise checks reject
+typical wrong answers and accept right ones.
+
+The lesson's code cells run in one namespace (conftest.py), as a student would run them,
+except the folded reference solutions; each check is then called with answers a
+student might write.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "15_how_fit_gets_fast.ipynb"
+
+
+def test_the_lesson_ran(ns):
+    python_calls = {name: counts[0] for name, counts in ns["calls"].items()}
+    # fit() makes many times the Python calls of the hand-written step; the compiled step fewer than eager.
+    assert python_calls["tinyfit eager"] > 10 * python_calls["NumPy by hand"]
+    assert python_calls["tinyfit compiled"] < python_calls["tinyfit eager"]
+    assert set(ns["step_time"]) == {"NumPy by hand", "tinyfit eager", "tinyfit compiled"}
+    # The recorded step of the guide's MLP: one fused op per Dense layer, the loss in a recorded slot.
+    assert [op.function.__name__ for op in ns["tape"].ops].count("FusedDense") == 3
+    assert ns["tape"].loss_slot == ns["tape"].ops[-1].output
+    assert ns["histories"][True].keys() == ns["histories"][False].keys()
+
+
+def test_dense_relu_skips_the_gradients_nobody_wants(ns):
+    keras, dense_relu = ns["keras"], ns["DenseRelu"]
+    rng = np.random.default_rng(3)
+    x = keras.Tensor(rng.normal(size=(5, 4)))  # data: no gradient wanted
+    kernel = keras.Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    bias = keras.Tensor(rng.normal(size=3), requires_grad=True)
+    out = dense_relu.apply(x, kernel, bias)
+    out.sum().backward()
+    assert x.grad is None
+    z = x.numpy() @ kernel.numpy() + bias.numpy()
+    np.testing.assert_allclose(out.numpy(), np.maximum(z, 0))
+    np.testing.assert_allclose(bias.grad, (z > 0).sum(axis=0))
+
+
+def _record(ns, compute, inputs, weights):
+    keras = ns["keras"]
+    tensors = [keras.Tensor(a) for a in inputs]
+    with ns["HandRecorder"]([t.data for t in tensors], weights) as tape:
+        loss = compute(*tensors)
+    tape.loss_slot = tape.slot_of[id(loss.data)]
+    return tape
+
+
+def test_replay_adds_the_gradients_of_a_weight_used_twice(ns):
+    keras = ns["keras"]
+    rng = np.random.default_rng(4)
+    w = keras.Variable(rng.normal(size=(3, 3)).astype("float32"))
+    b = keras.Variable(rng.normal(size=3).astype("float32"))
+
+    def compute(x):  # w is used by two layers; relu, tanh and a mean between them
+        h = keras.ops.relu(x @ w + b)
+        return keras.ops.mean(keras.ops.tanh(h @ w) * 2.0)
+
+    x0, x1 = rng.normal(size=(2, 6, 3)).astype("float32")
+    tape = _record(ns, compute, [x0], [w, b])
+    assert list(tape.constants), "the 2.0 is a constant of the tape"
+    values, contexts = ns["replay_forward"](tape, [x1], [w.numpy(), b.numpy()])
+    grads = ns["replay_backward"](tape, values, contexts)
+
+    w.grad = b.grad = None
+    loss = compute(keras.Tensor(x1))
+    loss.backward()
+    np.testing.assert_allclose(values[tape.loss_slot], loss.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(grads[tape.weight_slots[0]], w.grad, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grads[tape.weight_slots[1]], b.grad, rtol=1e-5, atol=1e-7)
+
+
+def test_the_recorder_is_off_after_its_block(ns):
+    keras = ns["keras"]
+    tape = _record(ns, lambda x: keras.ops.sum(x * 2.0), [np.ones(3)], [])
+    count = len(tape.ops)
+    keras.ops.sum(keras.Tensor(np.ones(3)) * 3.0)
+    assert len(tape.ops) == count and ns["function_module"]._recording is None
+
+
+@pytest.mark.parametrize("check", ["check_dense_tanh_backward", "check_tapes_agree"])
+def test_a_check_waits_for_an_answer(ns, check, capsys):
+    ns[check](None)
+    assert "waiting for you" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["dense_tanh_backward", "tapes_agree"])
+def test_the_reference_solutions_pass(run_solution, name, capsys):
+    run_solution(f"def {name}(")  # each solution cell calls its check
+    assert "Well done" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ exercise 1
+def _tanh_backward(x, kernel, y, grad, *, derivative=lambda y: 1 - y ** 2, bias=lambda g: g.sum(axis=0),
+                   kernel_grad=lambda x, g: x.T @ g):
+    g = grad * derivative(y)
+    return g @ kernel.T, kernel_grad(x, g), bias(g)
+
+
+WRONG_BACKWARDS = {
+    "the activation's derivative forgotten": dict(derivative=lambda y: 1.0),
+    "the bias gradient not summed over the batch": dict(bias=lambda g: g),
+    "the bias gradient averaged instead of summed": dict(bias=lambda g: g.mean(axis=0)),
+    "sigmoid's derivative instead of tanh's": dict(derivative=lambda y: y * (1 - y)),
+    "the derivative written as 1 - y": dict(derivative=lambda y: 1 - y),
+    "the kernel gradient transposed": dict(kernel_grad=lambda x, g: g.T @ x),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_BACKWARDS))
+def test_dense_tanh_backward_check_rejects(ns, mistake):
+    with pytest.raises(AssertionError):
+        ns["check_dense_tanh_backward"](lambda *args: _tanh_backward(*args, **WRONG_BACKWARDS[mistake]))
+
+
+def test_dense_tanh_backward_check_rejects_the_library_op(ns):
+    keras = ns["keras"]
+    from tinyfit.autograd.ops.linalg import FusedDense
+
+    def with_the_library(x, kernel, y, grad):
+        tensors = [keras.Tensor(a, requires_grad=True) for a in (x, kernel, np.zeros(kernel.shape[1]))]
+        (FusedDense.apply(*tensors, activation="tanh") * grad).sum().backward()  # forgets the bias, too
+        return tuple(t.grad for t in tensors)
+
+    with pytest.raises(AssertionError, match="called tinyfit"):
+        ns["check_dense_tanh_backward"](with_the_library)
+
+
+def test_dense_tanh_backward_check_accepts_another_right_answer(ns, capsys):
+    def with_einsum(x, kernel, y, grad):
+        g_z = grad - grad * y * y
+        return (np.einsum("nu,du->nd", g_z, kernel), np.einsum("nd,nu->du", x, g_z),
+                np.einsum("nu->u", g_z))
+
+    ns["check_dense_tanh_backward"](with_einsum)
+    assert "Well done" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ exercise 2
+def _ops_only(a, b):  # compares the ops, forgets the constants
+    return len(a.ops) == len(b.ops) and all(
+        p.function is q.function and p.inputs == q.inputs and p.output == q.output and p.attrs == q.attrs
+        for p, q in zip(a.ops, b.ops))
+
+
+def _constants_by_identity(a, b):
+    return _ops_only(a, b) and a.constants.keys() == b.constants.keys() and all(
+        a.constants[k] is b.constants[k] for k in a.constants)
+
+
+def _no_length_check(a, b):  # zip stops at the shorter tape
+    return all(p.function is q.function and p.inputs == q.inputs and p.attrs == q.attrs
+               for p, q in zip(a.ops, b.ops)) and all(
+        np.array_equal(a.constants[k], b.constants.get(k)) for k in a.constants)
+
+
+def _attributes_ignored(a, b):
+    return len(a.ops) == len(b.ops) and all(
+        p.function is q.function and p.inputs == q.inputs for p, q in zip(a.ops, b.ops)) and all(
+        np.array_equal(a.constants[k], b.constants.get(k)) for k in a.constants)
+
+
+def _same_number_of_ops(a, b):
+    return len(a.ops) == len(b.ops)
+
+
+@pytest.mark.parametrize("wrong", [_ops_only, _constants_by_identity, _no_length_check, _attributes_ignored,
+                                   _same_number_of_ops])
+def test_tapes_agree_check_rejects(ns, wrong):
+    with pytest.raises(AssertionError):
+        ns["check_tapes_agree"](wrong)
+
+
+def test_tapes_agree_check_accepts_another_right_answer(ns, capsys):
+    def by_signature(a, b):
+        def signature(tape):
+            return [(op.function, op.inputs, op.output, op.attrs) for op in tape.ops]
+
+        if signature(a) != signature(b) or sorted(a.constants) != sorted(b.constants):
+            return False
+        for slot, value in a.constants.items():
+            other = b.constants[slot]
+            if value.shape != other.shape or value.dtype != other.dtype or not (value == other).all():
+                return False
+        return True
+
+    ns["check_tapes_agree"](by_signature)
+    assert "Well done" in capsys.readouterr().out
