@@ -315,6 +315,24 @@ def test_the_guides_examples_replay_with_eagers_results(example, digits):
     assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
 
 
+def test_embedding_replays_and_checks_the_ids_of_every_batch():
+    def build():
+        inputs = keras.Input(shape=(5,))
+        x = layers.GlobalAveragePooling1D()(layers.Embedding(20, 4)(inputs))
+        return keras.Model(inputs, layers.Dense(CLASSES, activation="softmax")(x))
+
+    rng = np.random.default_rng(4)
+    ids = rng.integers(0, 20, (64, 5))
+    y = ids[:, 0] % CLASSES
+    runs = [train(build, jit, x=ids, y=y) for jit in (False, "auto")]
+    assert_same(*runs)
+    model = runs[1][2]
+    assert replayed(model)
+    ids[60, 2] = 20  # in the last batch, replayed
+    with pytest.raises(ValueError, match=r"id 20 is out of range: input_dim=20"):
+        model.fit(ids, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+
+
 @pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
 def test_gpu_compiled_step_matches_eager_on_cupy():
     previous = backend.get_backend()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, initializers, ops, regularizers
+from .. import backend, initializers, regularizers
+from ..autograd.ops.embedding import EmbeddingLookup
 from .core import _serialize
 from .layer import Layer
 from .output_spec import ShapeByArithmetic
@@ -56,11 +57,12 @@ class Embedding(ShapeByArithmetic, Layer):
         self.built = True
 
     def call(self, inputs):
-        return self.embeddings[self._ids(inputs)]
+        # One op checks the ids and looks the rows up, so a compiled step (which replays
+        # ops) checks the ids of every batch too.
+        return EmbeddingLookup.apply(self.embeddings, inputs, check_ids=self._checked_ids)
 
-    def _ids(self, inputs):
-        """The inputs as an integer tensor, after checking every id is a whole number in range."""
-        data = inputs.data
+    def _checked_ids(self, data):
+        """The ids (an array) as integers, after checking every id is a whole number in range."""
         xp = backend.array_module(data)
         if data.dtype.kind not in "iub":
             if data.dtype.kind != "f":
@@ -72,8 +74,7 @@ class Embedding(ShapeByArithmetic, Layer):
                     f"Embedding {self.name!r}: ids must be whole numbers, got {bad!r}. Pass integer ids "
                     "(e.g. x.astype('int64')); values between whole numbers have no row."
                 )
-            inputs = ops.cast(inputs, "int64")
-            data = inputs.data
+            data = data.astype("int64")
         if data.size:
             low, high = int(data.min()), int(data.max())
             if low < 0 or high >= self.input_dim:
@@ -85,7 +86,7 @@ class Embedding(ShapeByArithmetic, Layer):
                     f"Embedding {self.name!r}: id {bad} is out of range: ids must be in 0..{self.input_dim - 1} "
                     f"(input_dim={self.input_dim}); negative ids have no row."
                 )
-        return inputs
+        return data
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape) + (self.output_dim,)

@@ -69,15 +69,14 @@ MAX_SIGNATURES = 16
 
 # Layers whose call() runs the same ops whatever the values (no Python branching on
 # data, nothing computed outside ops): what "auto" compiles. Exact classes only, since
-# a subclass may override call(). Embedding and Lambda are absent: Embedding checks
-# its indices on the side, and a Lambda runs the user's own function.
+# a subclass may override call(). Lambda is absent: it runs the user's own function.
 _VALUE_INDEPENDENT = tuple(getattr(layers_module, name) for name in (
     "InputLayer", "Dense", "Activation", "Identity", "Dropout", "ActivityRegularization", "Flatten", "Reshape",
     "Rescaling", "BatchNormalization", "LayerNormalization", "Conv1D", "Conv2D", "Conv3D",
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Concatenate", "Add", "Subtract", "Multiply",
-    "Average", "Maximum", "Minimum",
+    "Average", "Maximum", "Minimum", "Embedding",
 ))
 
 
