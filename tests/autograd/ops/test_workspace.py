@@ -67,7 +67,7 @@ def test_small_arrays_are_not_kept():
     assert small.shape == (4, 4) and workspace.kept_bytes() == 0
 
 
-def test_at_most_limit_arrays_are_kept_and_held_ones_stay_intact(monkeypatch):
+def test_at_most_limit_arrays_are_tracked_and_held_ones_stay_intact(monkeypatch):
     monkeypatch.setattr(workspace, "LIMIT", 3)
     held = [workspace.take(np, BIG, "float32") for _ in range(5)]
     for i, array in enumerate(held):
@@ -75,19 +75,24 @@ def test_at_most_limit_arrays_are_kept_and_held_ones_stay_intact(monkeypatch):
     assert workspace.kept_bytes() == 3 * held[0].nbytes
     for i, array in enumerate(held):
         assert (array == i).all()
-    # Once released, the kept ones are handed out again; nothing new is made.
+    # Once released, the tracked ones are handed out again; nothing new is made.
     del held, array
     again = [workspace.take(np, BIG, "float32") for _ in range(3)]
     assert workspace.kept_bytes() == 3 * again[0].nbytes
 
 
-def test_a_free_array_is_let_go_before_a_held_one(monkeypatch):
-    monkeypatch.setattr(workspace, "LIMIT", 2)
-    held = workspace.take(np, BIG, "float32")
-    workspace.take(np, (128, 1024), "float32")  # free as soon as it is made
-    workspace.take(np, (256, 1024), "float32")  # over the limit: the free one goes
-    kept = {buffer.nbytes for buffer in workspace._kept()}
-    assert kept == {held.nbytes, 256 * 1024 * 4}
+@pytest.mark.parametrize("hold_first", [False, True])
+def test_a_free_buffer_not_taken_for_age_takes_is_let_go_a_held_one_is_not(monkeypatch, hold_first):
+    monkeypatch.setattr(workspace, "AGE", 3)
+    first = workspace.take(np, (128, 1024), "float32")
+    if not hold_first:
+        del first
+    for _ in range(4):  # another shape, taken and released again and again: one buffer
+        workspace.take(np, BIG, "float32")
+    workspace.take(np, (256, 1024), "float32")  # a new buffer: the old free one goes
+    sizes = sorted(entry[0].nbytes for entry in workspace._store().kept)
+    expected = [BIG[0] * BIG[1] * 4, 256 * 1024 * 4]
+    assert sizes == sorted(expected + ([128 * 1024 * 4] if hold_first else []))
 
 
 def test_each_thread_has_its_own_store():

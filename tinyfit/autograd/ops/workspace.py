@@ -17,6 +17,11 @@ when the workspace's own reference is the only one left, nothing can read or
 write that memory any more and it is free to use again. No op has to say when
 it is done: an array is free exactly when it is no longer referenced.
 
+A free buffer that has not been taken for AGE takes is let go: the shapes
+have changed (evaluation after training, another batch size), and memory is
+not held for a phase that may not come back. Buffers in use are not memory
+the workspace adds, so all of them are tracked, up to LIMIT.
+
 CuPy keeps its own memory pool on the GPU, so there arrays are simply made.
 Arrays smaller than MIN_BYTES are made too: the allocator reuses small blocks
 by itself. One store per thread, so two threads never take the same array.
@@ -30,38 +35,44 @@ from sys import getrefcount
 from typing import Any
 
 MIN_BYTES = 1 << 16  # smaller arrays come from the allocator, which keeps small blocks itself
-LIMIT = 32  # arrays kept per thread; beyond it the longest unused one is let go
+AGE = 256  # a free buffer not taken for this many takes is let go (a phase with other shapes has begun)
+LIMIT = 256  # buffers tracked per thread at most; beyond it the longest unused one is let go
 _local = threading.local()
 
 
-def _kept() -> list:
-    kept = getattr(_local, "kept", None)
-    if kept is None:
-        kept = _local.kept = []
-    return kept
+class _Store:
+    """One thread's buffers, each as [buffer, the take count when it was last taken]."""
+
+    def __init__(self):
+        self.kept: list[list] = []
+        self.takes = 0
 
 
-def _find(kept: list, nbytes: int | None, free_at: int) -> int:
-    """The position of the first kept buffer of `nbytes` bytes (any size for None) that
-    only `kept` refers to, else -1."""
-    for i, buffer in enumerate(kept):
-        if (nbytes is None or buffer.nbytes == nbytes) and getrefcount(buffer) <= free_at:
-            return i
-    return -1
+def _store() -> "_Store":
+    store = getattr(_local, "store", None)
+    if store is None:
+        store = _local.store = _Store()
+    return store
+
+
+def _is_free(entry: list, free_at: int) -> bool:
+    """Whether the workspace's own reference is the only one left to this entry's buffer."""
+    buffer = entry[0]
+    return getrefcount(buffer) <= free_at
 
 
 class _Probe:
-    nbytes = 0
+    pass
 
 
 def _calibrate() -> int:
-    """The reference count `_find` sees for an object held by nothing but its list.
+    """The reference count `_is_free` sees for a buffer nothing else refers to.
 
-    Measured rather than assumed: how many references the loop and the call add
-    differs between Python versions.
+    Measured rather than assumed: how many references a local name and a call
+    add differs between Python versions.
     """
     for count in range(1, 16):
-        if _find([_Probe()], 0, count) == 0:
+        if _is_free([_Probe(), 0], count):
             return count
     raise RuntimeError("workspace: could not measure a free buffer's reference count")
 
@@ -81,15 +92,15 @@ def take(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < MIN_BYTES or xp.__name__ != "numpy":
         return xp.empty(shape, dtype=dtype)
-    kept = _kept()
-    i = _find(kept, nbytes, _FREE_AT)
-    if i >= 0:
-        buffer = kept.pop(i)
-    else:
-        buffer = xp.empty(nbytes, dtype=xp.uint8)
-        if len(kept) >= LIMIT:
-            _let_go(kept)
-    kept.append(buffer)  # the most recently taken last
+    store = _store()
+    store.takes += 1
+    for entry in store.kept:
+        if entry[0].nbytes == nbytes and _is_free(entry, _FREE_AT):
+            entry[1] = store.takes
+            return entry[0].view(dtype).reshape(shape)
+    _let_go_unused(store)
+    buffer = xp.empty(nbytes, dtype=xp.uint8)
+    store.kept.append([buffer, store.takes])
     return buffer.view(dtype).reshape(shape)
 
 
@@ -100,21 +111,24 @@ def zeros(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     return array
 
 
-def _let_go(kept: list) -> None:
-    """Drops the longest unused free buffer (the oldest one when none is free).
+def _let_go_unused(store: _Store) -> None:
+    """Drops the free buffers not taken for AGE takes, and the longest unused beyond LIMIT.
 
     Dropping a buffer someone still holds is safe: the workspace only stops
     keeping it, and it is freed as usual when its holder lets go.
     """
-    i = _find(kept, None, _FREE_AT)
-    del kept[max(i, 0)]
+    oldest = store.takes - AGE
+    store.kept = [entry for entry in store.kept if entry[1] > oldest or not _is_free(entry, _FREE_AT)]
+    if len(store.kept) >= LIMIT:
+        store.kept.sort(key=lambda entry: entry[1])
+        del store.kept[:len(store.kept) - LIMIT + 1]
 
 
 def clear() -> None:
     """Lets go of every buffer this thread keeps (memory in use stays with its holders)."""
-    _kept().clear()
+    _store().kept.clear()
 
 
 def kept_bytes() -> int:
     """How many bytes this thread's workspace holds, free or in use."""
-    return sum(buffer.nbytes for buffer in _kept())
+    return sum(entry[0].nbytes for entry in _store().kept)
