@@ -117,6 +117,38 @@ def test_batch_normalization_updates_its_moving_statistics_in_replay():
     assert not np.allclose(bn.moving_mean.numpy(), 0.0)  # they moved
 
 
+def test_validation_and_evaluate_replay_the_test_step():
+    x, y = blobs()
+    x_val, y_val = blobs(50, seed=1)
+    results = []
+    for jit in (False, True):
+        history, weights, model = train(mlp(dropout=0.3, batchnorm=True), jit, validation_data=(x_val, y_val))
+        evaluated = model.evaluate(x_val, y_val, batch_size=16, verbose=0, return_dict=True)
+        results.append((history, weights, model, evaluated))
+    assert_same(results[0][:3], results[1][:3])
+    assert "val_loss" in results[1][0]
+    for key, value in results[0][3].items():
+        assert results[1][3][key] == pytest.approx(value, rel=RTOL, abs=ATOL)
+    test_step = results[1][2]._compiled_test_step.describe()
+    assert sorted(test_step.values()) == ["replayed", "replayed"], test_step  # batches of 16 and the last of 2
+
+
+def test_a_custom_test_step_always_runs_eagerly():
+    class Custom(keras.Model):
+        def test_step(self, data):
+            self.tests_run = getattr(self, "tests_run", 0) + 1
+            return super().test_step(data)
+
+    def build():
+        inputs = keras.Input(shape=(FEATURES,))
+        return Custom(inputs, layers.Dense(CLASSES, activation="softmax")(inputs))
+
+    _, _, model = train(build, True, epochs=1)
+    x, y = blobs(48)
+    model.evaluate(x, y, batch_size=16, verbose=0)
+    assert model.tests_run == 3 and model._compiled_test_step.plans == {}
+
+
 def test_sample_weight_and_class_weight():
     x, y = blobs()
     weights = np.random.default_rng(1).uniform(0.1, 2.0, len(x)).astype("float32")

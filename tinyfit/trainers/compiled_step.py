@@ -1,4 +1,4 @@
-"""The compiled training step: record one step, replay it on later batches.
+"""The compiled step: record one training (or test) step, replay it on later batches.
 
 What a JIT does, in tinyfit's words. An eager step (Trainer.train_step) calls
 the model's layers, which call ops, which make Tensors and link them into a
@@ -7,8 +7,9 @@ it happens again, although nothing but the numbers has changed. A compiled step
 keeps what does not change:
 
 1. Record. The first step for a batch *signature* (the shapes and dtypes of x,
-   y and sample_weight) runs eagerly, exactly as Trainer.train_step does, with
-   an autograd Recording on during the forward pass and the loss. The
+   y and sample_weight, and whether it trains) runs eagerly, exactly as
+   Trainer.train_step (or test_step) does, with an autograd Recording on
+   during the forward pass and the loss. The
    recording (a Tape, see autograd/recorder.py) lists every Function applied
    and every Variable assigned, and says for each array whether it was part
    of the batch, a weight, the result of an earlier op, or a constant.
@@ -17,10 +18,10 @@ keeps what does not change:
    means the code did something a tape cannot repeat (Python branching on
    values, an array computed outside the ops), and the signature stays eager.
 3. Replay. Later steps with that signature run the tape's forwards on the new
-   batch's plain arrays (no Tensor, no layer call, no graph), then its
-   backwards in reverse order, and hand one gradient per weight to the
-   optimizer, as the eager step does. The loss and metric trackers are then
-   fed from the replayed outputs with the model's own methods.
+   batch's plain arrays (no Tensor, no layer call, no graph); a training step
+   then runs its backwards in reverse order and hands one gradient per weight
+   to the optimizer, as the eager step does. The loss and metric trackers are
+   then fed from the replayed outputs with the model's own methods.
 
 A last batch of another size is a new signature: it is recorded in turn (up to
 MAX_SIGNATURES shapes per model; further ones run eagerly).
@@ -30,7 +31,7 @@ weights, which are trained: one walk over the model), and a change starts the
 recording over.
 
 What a tape cannot see, and how the step stays correct anyway:
-- A custom `train_step` is the user's code: it always runs eagerly.
+- A custom `train_step` (or `test_step`) is the user's code: it always runs eagerly.
 - `jit_compile="auto"` (the default) compiles only models built entirely from
   tinyfit's own layers, activations, regularizers and losses, whose Python
   code does not branch on values; any other model runs eagerly.
@@ -45,18 +46,19 @@ What a tape cannot see, and how the step stays correct anyway:
   over.
 - A replayed step calls no layer, so `model.losses` keeps the values of the
   last eager call (the loss that is minimized is the replayed one).
-- Only the training step is compiled (evaluate and predict run eagerly), and
-  `compile(run_eagerly=True)` turns it off.
+- fit() compiles its training and validation steps, evaluate() its test steps;
+  predict() runs eagerly, and `compile(run_eagerly=True)` turns compiling off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from types import FunctionType
 from typing import Any
 
 from .. import activations, layers as layers_module, losses as losses_module, regularizers
-from ..autograd import Tensor
+from ..autograd import Tensor, no_grad
 from ..autograd.recorder import Recording, Tape
 from ..data import unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
@@ -104,17 +106,19 @@ class _Plan:
         self.trackers: list = []  # (output loss tracker, position in the tape's outputs, batch size)
 
 
-class CompiledTrainStep:
-    """The training step of `model`, recorded and replayed per batch signature.
+class CompiledStep:
+    """The training (or test) step of `model`, recorded and replayed per batch signature.
 
     Args:
-        model: a compiled Model using Trainer's own train_step.
+        model: a compiled Model using Trainer's own train_step (test_step).
         mode: "auto" or True (see the module docstring).
+        training: True for the training step, False for the test step.
     """
 
-    def __init__(self, model: Any, mode: Any):
+    def __init__(self, model: Any, mode: Any, training: bool = True):
         self.model = model
         self.mode = mode
+        self.training = training
         self.plans: dict[Any, _Plan] = {}
         self._fingerprint: Any = None
         self.eager_because: str | None = None  # for the whole model, e.g. an unknown layer under "auto"
@@ -129,7 +133,7 @@ class CompiledTrainStep:
             self.plans.clear()
             self.eager_because = _unsafe_for_auto(model) if self.mode == "auto" else None
         if self.eager_because is not None:
-            return _eager_step(model, data)
+            return self._eager(data)
         signature = _signature(data)
         plan = self.plans.get(signature)
         if plan is None:
@@ -139,7 +143,7 @@ class CompiledTrainStep:
         if plan.tape is not None:
             return self._replay(plan, data, [v for _, v, trained in weights if trained])
         if plan.eager_because is not None:
-            return _eager_step(model, data)
+            return self._eager(data)
         return self._record(plan, data)
 
     def describe(self) -> dict[str, str]:
@@ -151,40 +155,51 @@ class CompiledTrainStep:
                 for key, plan in self.plans.items()}
 
     # ------------------------------------------------------------ record
+    def _eager(self, data: tuple) -> dict[str, float]:
+        """The reference step, Trainer's own."""
+        from .trainer import Trainer  # trainer.py imports this module
+
+        step = Trainer.train_step if self.training else Trainer.test_step
+        return step(self.model, data)
+
     def _record(self, plan: _Plan, data: tuple) -> dict[str, float]:
-        """One eager step (the same work as Trainer.train_step), recorded."""
+        """One eager step (the same work as Trainer.train_step or test_step), recorded."""
         model = self.model
-        if not model.trainable_weights:  # nothing to train: the eager step says so
+        if self.training and not model.trainable_weights:  # nothing to train: the eager step says so
             plan.eager_because = "the model has no trainable weights"
-            return _eager_step(model, data)
+            return self._eager(data)
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         loss_trackers = _per_output_trackers(model)
         noted = {name: _NotedValues() for name in loss_trackers}
         _set_per_output_trackers(model, noted)
         try:
-            with Recording(flatten(data, none_is_leaf=False), model.weights) as recording:
-                y_pred = model(x, training=True)
-                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            with Recording(flatten(data, none_is_leaf=False), model.weights) as recording, \
+                    _grad_mode_for(self.training):
+                y_pred = model(x, training=self.training)
+                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                          training=self.training)
         finally:
             _set_per_output_trackers(model, loss_trackers)
         predictions = flatten(y_pred, none_is_leaf=False)
         parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
         tape = recording.tape([loss] + predictions + [value for _, value, _ in parts])
 
-        # The rest of the step, as Trainer.train_step does it.
+        # The rest of the step, as Trainer.train_step (test_step) does it.
         for tracker, value, size in parts:
             tracker.update_state(value.detach(), sample_weight=size)
         model._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
-        variables = model.trainable_weights
-        reason = _not_replayable(model, loss)
-        if variables and loss.requires_grad:
-            for v in variables:
-                v.grad = None
-            loss.backward()
-            model.optimizer.apply([v.grad for v in variables], variables)
-            for v in variables:
-                v.grad = None
-        logs = model.compute_metrics(x, y, y_pred, sample_weight)
+        reason = _not_replayable(model, loss if self.training else None)
+        if self.training:
+            variables = model.trainable_weights
+            if loss.requires_grad:
+                for v in variables:
+                    v.grad = None
+                loss.backward()
+                model.optimizer.apply([v.grad for v in variables], variables)
+                for v in variables:
+                    v.grad = None
+        with _grad_mode_for(self.training):
+            logs = model.compute_metrics(x, y, y_pred, sample_weight)
 
         if reason is None and plan.first is not None:
             reason = plan.first.difference(tape)
@@ -194,7 +209,8 @@ class CompiledTrainStep:
             plan.eager_because = reason
             if self.mode is True and reason not in self._warned:
                 self._warned.add(reason)
-                warnings.warn(f"compile(jit_compile=True): the training step of model {model.name!r} runs "
+                warnings.warn(f"compile(jit_compile=True): the {'training' if self.training else 'test'} "
+                              f"step of model {model.name!r} runs "
                               f"eagerly for batches of this shape, because {reason}.", UserWarning, stacklevel=4)
         elif plan.first is None:
             plan.first = tape
@@ -217,17 +233,17 @@ class CompiledTrainStep:
         for tracker, position, size in plan.trackers:
             tracker.update_state(Tensor._make(outputs[position], False), sample_weight=size)
         model._loss_tracker.update_state(Tensor._make(outputs[0], False), sample_weight=batch_size_of(x))
-        gradients = tape.backward(run, output=0)
-        model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
+        if self.training:
+            gradients = tape.backward(run, output=0)
+            model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
         y_pred = map_structure(lambda i: Tensor._make(outputs[i], False), plan.outputs, none_is_leaf=False)
         return model.compute_metrics(x, y, y_pred, sample_weight)
 
 
 # ------------------------------------------------------------------ helpers
-def _eager_step(model: Any, data: tuple) -> dict[str, float]:
-    from .trainer import Trainer  # the reference step; trainer.py imports this module
-
-    return Trainer.train_step(model, data)
+def _grad_mode_for(training: bool) -> Any:
+    """A test step runs without a graph, as Trainer.test_step does; a training step as it is."""
+    return contextlib.nullcontext() if training else no_grad()
 
 
 def _signature(data: Any) -> Any:
@@ -241,9 +257,9 @@ def _signature(data: Any) -> Any:
     return data if data is None else type(data).__name__
 
 
-def _not_replayable(model: Any, loss: Tensor) -> str | None:
-    """Why a recorded step cannot be replayed faithfully, found after running it; None when it can."""
-    if not loss.requires_grad:
+def _not_replayable(model: Any, loss: Tensor | None) -> str | None:
+    """Why a recorded step (its loss, for a training step) cannot be replayed faithfully; None when it can."""
+    if loss is not None and not loss.requires_grad:
         return "the loss depends on no trainable weight"
     if model._added_metric_values():
         return "a layer reports add_metric() values, which are gathered outside the ops"

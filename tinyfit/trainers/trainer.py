@@ -67,7 +67,7 @@ from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, to_float
-from .compiled_step import CompiledTrainStep, check_jit_compile
+from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 
 
@@ -86,7 +86,8 @@ class Trainer:
     _weighted_metrics = None
     _loss_tracker = None
     _added_metrics = None
-    _compiled_step = None
+    _compiled_step = None  # the training step, recorded and replayed (compiled_step.py)
+    _compiled_test_step = None
 
     # --------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -105,8 +106,8 @@ class Trainer:
             weighted_metrics: metrics that take the sample weights (and class weights).
             jit_compile: "auto" (compile the training step where tinyfit knows it is safe),
                 True (compile it whenever two recorded steps agree) or False (always eager).
-                A compiled step is recorded once per batch shape and replayed on plain arrays;
-                see tinyfit/trainers/compiled_step.py.
+                A compiled step (training, validation, evaluation) is recorded once per batch
+                shape and replayed on plain arrays; see tinyfit/trainers/compiled_step.py.
             run_eagerly: True runs every training step eagerly (jit_compile is then
                 ignored, with a warning if it was True): handy when debugging a step.
             steps_per_execution, auto_scale_loss: accepted for Keras compatibility;
@@ -145,7 +146,9 @@ class Trainer:
         # by batch size); a custom step feeds it itself (Keras 3 names it _loss_tracker too).
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._added_metrics = AddedMetrics()  # add_metric() values, by name
-        self._compiled_step = None if run_eagerly or jit_compile is False else CompiledTrainStep(self, jit_compile)
+        compiling = not run_eagerly and jit_compile is not False
+        self._compiled_step = CompiledStep(self, jit_compile, training=True) if compiling else None
+        self._compiled_test_step = CompiledStep(self, jit_compile, training=False) if compiling else None
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
@@ -278,8 +281,9 @@ class Trainer:
         the dict the step returned (every metric's value, if it returned something else)."""
         custom = not _is_default(self, name)
         step = getattr(self, name)
-        if name == "train_step" and not custom and self._compiled_step is not None:
-            step = self._compiled_step  # the same step, recorded once and replayed (compiled_step.py)
+        if not custom and self._compiled_step is not None:
+            # the same step, recorded once and replayed (compiled_step.py)
+            step = self._compiled_step if name == "train_step" else self._compiled_test_step
         try:
             logs = step(data)
         finally:
