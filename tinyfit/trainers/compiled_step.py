@@ -9,10 +9,10 @@ keeps what does not change:
 1. Record. The first step for a batch *signature* (the shapes and dtypes of x,
    y and sample_weight, and whether it trains) runs eagerly, exactly as
    Trainer.train_step (or test_step) does, with an autograd Recording on
-   during the forward pass and the loss. The
-   recording (a Tape, see autograd/recorder.py) lists every Function applied
-   and every Variable assigned, and says for each array whether it was part
-   of the batch, a weight, the result of an earlier op, or a constant.
+   during the forward pass and the loss. The recording (a Tape, see
+   autograd/recorder.py) lists every Function applied and every Variable
+   assigned, and says for each array whether it was part of the batch, a
+   weight, the result of an earlier op, or a constant.
 2. Check. The second step with that signature records again; the two tapes must
    match (the same ops, the same attributes, the same constants). A mismatch
    means the code did something a tape cannot repeat (Python branching on
