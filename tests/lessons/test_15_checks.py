@@ -81,13 +81,13 @@ def test_the_recorder_is_off_after_its_block(ns):
     assert len(tape.ops) == count and ns["function_module"]._recording is None
 
 
-@pytest.mark.parametrize("check", ["check_dense_tanh_backward", "check_tapes_agree"])
+@pytest.mark.parametrize("check", ["check_dense_tanh_backward", "check_tapes_agree", "check_ops_needed"])
 def test_a_check_waits_for_an_answer(ns, check, capsys):
     ns[check](None)
     assert "waiting for you" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["dense_tanh_backward", "tapes_agree"])
+@pytest.mark.parametrize("name", ["dense_tanh_backward", "tapes_agree", "ops_needed"])
 def test_the_reference_solutions_pass(run_solution, name, capsys):
     run_solution(f"def {name}(")  # each solution cell calls its check
     assert "Well done" in capsys.readouterr().out
@@ -188,4 +188,67 @@ def test_tapes_agree_check_accepts_another_right_answer(ns, capsys):
         return True
 
     ns["check_tapes_agree"](by_signature)
+    assert "Well done" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ exercise 3
+def _every_op(tape, slot):
+    return list(tape.ops)
+
+
+def _everything_before(tape, slot):  # the ops up to the one that made the slot
+    (last,) = [i for i, op in enumerate(tape.ops) if op.output == slot]
+    return tape.ops[:last + 1]
+
+
+def _only_ops_with_gradients(tape, slot):  # drops the label check, which the loss still needs
+    wanted, kept = {slot}, []
+    for op in reversed(tape.ops):
+        if op.output in wanted and any(op.needs_grad):
+            kept.append(op)
+            wanted.update(op.inputs)
+    return kept[::-1]
+
+
+def _forwards_once(tape, slot):  # one pass in tape order cannot see what later ops need
+    wanted, kept = {slot}, []
+    for op in tape.ops:
+        if op.output in wanted:
+            kept.append(op)
+            wanted.update(op.inputs)
+    return kept
+
+
+def _reversed_order(tape, slot):
+    wanted, kept = {slot}, []
+    for op in reversed(tape.ops):
+        if op.output in wanted:
+            kept.append(op)
+            wanted.update(op.inputs)
+    return kept
+
+
+@pytest.mark.parametrize("wrong", [_every_op, _everything_before, _only_ops_with_gradients, _forwards_once,
+                                   _reversed_order])
+def test_ops_needed_check_rejects(ns, wrong):
+    with pytest.raises(AssertionError):
+        ns["check_ops_needed"](wrong)
+
+
+def test_ops_needed_check_accepts_another_right_answer(ns, capsys):
+    def depth_first(tape, slot):
+        producer = {op.output: op for op in tape.ops}
+        seen = set()
+
+        def visit(s):
+            op = producer.get(s)
+            if op is not None and id(op) not in seen:
+                seen.add(id(op))
+                for i in op.inputs:
+                    visit(i)
+
+        visit(slot)
+        return [op for op in tape.ops if id(op) in seen]
+
+    ns["check_ops_needed"](depth_first)
     assert "Well done" in capsys.readouterr().out
