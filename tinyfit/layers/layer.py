@@ -32,6 +32,7 @@ from .naming import claim_name, snake_case, unique_name
 from .call_context import CallContext, LayerCall, current_call, owned_by
 from .probe import infer_output_spec, placeholders_for
 from .symbolic import KerasTensor, Node, any_symbolic
+from .walk_cache import Walk, tree_changed
 from ..tree import flatten, map_structure
 
 # Keyword arguments every layer accepts besides its own (Keras's legacy ways of
@@ -263,6 +264,7 @@ class Layer:
             variable.requires_grad = False
         self._own_variables.append(variable)
         self.__dict__.pop("_tracked_cache", None)
+        tree_changed()
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularizers.append((variable, regularizer))
@@ -275,10 +277,20 @@ class Layer:
         weight as (owner layer, weight, trained?), own weights first, no repeats.
 
         A weight is trained when it is trainable and its layer and every layer
-        around it are too.
+        around it are too. The lists are kept until the tree changes (see
+        walk_cache.py): read them, never change them.
         """
+        walk = self._walked()
+        return walk.layers, walk.weights
+
+    def _walked(self) -> Walk:
+        """The kept walk over this layer's tree, or a new one when the tree may have changed."""
+        walk = self.__dict__.get("_walk_cache")
+        if walk is not None and walk.still_valid():
+            return walk
         layers: list[Layer] = []
         weights: list[tuple[Layer, Variable, bool]] = []
+        containers: list = []
         seen: set[int] = set()
         stack: list[tuple[Layer, bool]] = [(self, True)]
         while stack:
@@ -288,14 +300,16 @@ class Layer:
             seen.add(id(layer))
             layers.append(layer)
             trained = trained and layer._trainable
-            own, sublayers = layer._tracked()
+            own, sublayers, held_in = layer._tracked()
+            containers += held_in
             for v in own:
                 if id(v) not in seen:
                     seen.add(id(v))
                     weights.append((layer, v, trained and v.trainable))
             for sub in reversed(sublayers):  # reversed, so the first is visited first
                 stack.append((sub, trained))
-        return layers, weights
+        walk = self.__dict__["_walk_cache"] = Walk(layers, weights, containers)
+        return walk
 
     def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:
         return self._walk()[1]
@@ -312,19 +326,24 @@ class Layer:
             names[name] = None
         if name == "_own_variables" or (names is not None and name in names):
             self.__dict__.pop("_tracked_cache", None)  # what _tracked() found may have changed
+            tree_changed()  # and so may every walk through this layer
+        elif name == "_trainable" or name == "built":
+            tree_changed()
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         self.__dict__.pop("_tracked_cache", None)
+        tree_changed()
         object.__delattr__(self, name)
 
-    def _tracked(self) -> tuple[list[Variable], list["Layer"]]:
-        """This layer's own Variables and direct sub-layers, in the order they were assigned.
+    def _tracked(self) -> tuple[list[Variable], list["Layer"], list]:
+        """This layer's own Variables and direct sub-layers, in the order they were assigned,
+        and the lists and dicts they were found in.
 
-        Every step asks for the weights (and the losses) of every layer, so the
-        answer is kept until an attribute it came from is set again, or a weight
+        The answer is kept until an attribute it came from is set again, or a weight
         is added. Not when it came through a list or dict: those change in place,
-        unseen, so their contents are read afresh each time.
+        unseen, so their contents are read afresh each time (a kept walk over the
+        tree compares their items instead).
         """
         cached = self.__dict__.get("_tracked_cache")
         if cached is not None:
@@ -333,7 +352,7 @@ class Layer:
         layers: list[Layer] = []
         attributes = self.__dict__
         pending = [attributes.get(key) for key in reversed(attributes.get("_tracked_names", ()))]
-        through_container = False
+        containers: list = []  # the lists and dicts looked into
         while pending:  # depth first through lists, tuples and dicts, in order
             value = pending.pop()
             if isinstance(value, Variable):
@@ -342,29 +361,30 @@ class Layer:
                 if value is not self:
                     layers.append(value)
             elif isinstance(value, (list, tuple)):
-                through_container = through_container or isinstance(value, list)
+                if isinstance(value, list):
+                    containers.append(value)
                 pending.extend(reversed(value))
             elif isinstance(value, dict):
-                through_container = True
+                containers.append(value)
                 pending.extend(reversed(value.values()))
-        found = _unique(variables), _unique(layers)
-        if not through_container:
+        found = _unique(variables), _unique(layers), containers
+        if not containers:
             object.__setattr__(self, "_tracked_cache", found)
         return found
 
     @property
     def weights(self) -> list[Variable]:
         """Every weight of the layer and its sub-layers: trainable ones and the others."""
-        return [v for _, v, _ in self._walk_weights()]
+        return list(self._walked().variables)
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The weights fit() updates (none when the layer is frozen)."""
-        return [v for _, v, trained in self._walk_weights() if trained]
+        return list(self._walked().trainable)
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        return [v for _, v, trained in self._walk_weights() if not trained]
+        return list(self._walked().non_trainable)
 
     @property
     def variables(self) -> list[Variable]:
@@ -430,7 +450,7 @@ class Layer:
     # ------------------------------------------------------------ sub-layers
     def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list["Layer"]:
         """This layer and those inside it, depth first, each once."""
-        found = self._walk()[0] if recursive else [self] + self._tracked()[1]
+        found = list(self._walked().layers) if recursive else [self] + self._tracked()[1]
         return found if include_self else found[1:]
 
     # ------------------------------------------------------------ losses
@@ -498,13 +518,14 @@ class Layer:
     def losses(self) -> list[Tensor]:
         """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
         followed by the weight regularization penalties (computed now)."""
-        layers, weights = self._walk()
+        walk = self._walked()
         call = self._last_call
-        found = [loss for _, loss in owned_by(call, call.losses, layers)] if call is not None else []
-        if any(layer._regularizers for layer in layers):  # most models have none: skip the set
-            trained = {id(v) for _, v, is_trained in weights if is_trained}
-            for layer in layers:
-                found += [regularizer(v) for v, regularizer in layer._regularizers if id(v) in trained]
+        found = []
+        if call is not None and call.losses:  # added by a layer of this tree whose latest call this is
+            ids = walk.layer_ids
+            found = [loss for layer, loss in call.losses if id(layer) in ids and layer._last_call is call]
+        if walk.regularized:
+            found += [regularizer(v) for v, regularizer in walk.regularized]
         return found
 
     # ------------------------------------------------------------ graph facts
