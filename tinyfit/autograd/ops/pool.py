@@ -41,10 +41,36 @@ class MaxPool(Function):
             return best
         # maximum, not a comparison and a select: one pass per tap, written in place.
         # It propagates NaN, so a NaN anywhere in a window shows in its output.
+        if tuple(strides) == tuple(window) and len(window) > 1:
+            self.best = self._side_by_side_max(xp, best)
+            return self.best
         xp.maximum(taps[0], taps[1], out=best)
         for tap in taps[2:]:
             xp.maximum(best, tap, out=best)
         self.best = best
+        return best
+
+    def _side_by_side_max(self, xp, best):
+        """The windows' maxima when stride = window, one spatial axis at a time.
+
+        A 2x2 pool takes the larger of each pair of rows (long contiguous runs),
+        then of each pair of columns in that half-size result: two passes, the
+        first of them fast, instead of three strided ones. The maximum is the same.
+        """
+        covered = (slice(None),) + tuple(slice(0, o * k) for o, k in zip(self.out_sizes, self.window))
+        part = self.padded[covered]
+        for axis, (o, k) in enumerate(zip(self.out_sizes, self.window), start=1):
+            split = part.reshape(part.shape[:axis] + (o, k) + part.shape[axis + 1:])
+            first = (slice(None),) * (axis + 1)
+            reduced = best if axis == len(self.window) else workspace.take(
+                xp, part.shape[:axis] + (o,) + part.shape[axis + 1:], part.dtype)
+            if k == 1:
+                xp.copyto(reduced, split[first + (0,)])
+            else:
+                xp.maximum(split[first + (0,)], split[first + (1,)], out=reduced)
+            for tap in range(2, k):
+                xp.maximum(reduced, split[first + (tap,)], out=reduced)
+            part = reduced
         return best
 
     def backward(self, grad):
