@@ -10,6 +10,7 @@ from ..tree import flatten, map_structure
 from ..utils.random import rng
 from .class_weight import ClassWeighter
 from .convert import check_numbers, is_leaf_array, to_numpy
+from .labels import checked_class_indices, target_of, with_class_indices
 
 
 def standardize(data: Any) -> Any:
@@ -72,6 +73,23 @@ class ArrayDataAdapter:
             if not isinstance(class_weight, ClassWeighter):
                 class_weight = ClassWeighter(class_weight, caller)
             self.sample_weight = class_weight(self.y, self.sample_weight)
+
+    def use_class_indices(self, outputs: dict[int, tuple[int, str]], output_names: list[str]) -> None:
+        """Checks the labels of these outputs once, all of them, and hands them out as int64 from now on.
+
+        Args:
+            outputs: {output position: (number of classes, the loss's name)} for the outputs
+                whose targets are class indices, one per sample ((N,) or (N, 1)).
+            output_names: the model's outputs, in order (how `y` is keyed).
+        """
+        converted = {}
+        for position, (num_classes, op) in outputs.items():
+            labels = target_of(self.y, output_names, position)
+            one_per_sample = labels is not None and (labels.ndim == 1 or labels.shape[1:] == (1,))
+            if one_per_sample and labels.dtype.kind in "fiub":
+                converted[position] = checked_class_indices(labels, num_classes, op)
+        if converted:
+            self.y = with_class_indices(self.y, output_names, converted)
 
     @property
     def num_batches(self) -> int:

@@ -292,6 +292,44 @@ class AutoAccuracy(metrics_module.Metric):
             self.inner.reset_state()
 
 
+# The built-in metrics that read targets as class indices: int64 labels give them the same figures.
+_CLASS_INDEX_METRICS = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy,
+                        metrics_module.SparseCategoricalCrossentropy)
+
+
+def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
+    """The outputs whose array targets fit may check once and pass on as int64 class indices
+    (tinyfit/data/labels.py): {output position: (number of classes, loss name)}.
+
+    Only where nothing but tinyfit's own code reads those targets: the built-in steps,
+    compute_loss and compute_metrics, the plain sparse categorical cross-entropy over
+    the last axis of an output whose class count is known before the first step, and
+    metrics that take class indices. Anywhere else the targets reach the code as given.
+    """
+    from .trainer import Trainer  # trainer.py imports this module
+
+    compiled = getattr(model, "_compile_loss", None)
+    outputs = getattr(model, "outputs", None)
+    if compiled is None or not outputs or len(outputs) != len(compiled.output_names):
+        return {}
+    if any(getattr(type(model), name) is not getattr(Trainer, name)
+           for name in ("train_step", "test_step", "compute_loss", "compute_metrics")):
+        return {}
+    found = {}
+    for i, (loss, output) in enumerate(zip(compiled.losses, outputs)):
+        if not (type(loss) in (losses_module.SparseCategoricalCrossentropy, losses_module.LossFunctionWrapper)
+                and loss.fn is losses_module.sparse_categorical_crossentropy
+                and loss._fn_kwargs.get("axis", -1) == -1):
+            continue
+        shape = tuple(output.shape)
+        if len(shape) != 2 or not isinstance(shape[1], int):
+            continue
+        readers = model._compile_metrics.per_output[i] + model._weighted_metrics.per_output[i]
+        if all(type(m) in _CLASS_INDEX_METRICS or type(m) is AutoAccuracy for m in readers):
+            found[i] = (shape[1], "sparse_categorical_crossentropy")
+    return found
+
+
 def to_float(value: Any) -> Any:
     """A metric result as a Python float (one device sync per logged value).
 

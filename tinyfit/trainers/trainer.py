@@ -66,7 +66,7 @@ from ..utils import blas_threads
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
-from .compile_utils import CompileLoss, CompileMetrics, to_float
+from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_float
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 
@@ -553,10 +553,14 @@ class Trainer:
 
     # ---------------------------------------------------------------- data
     def _checker(self, adapter: Any, caller: str):
-        """Checks arrays against the model's inputs now, once; for a source of batches returns
-        the check to run on its first batch (the trainer cannot see its data before that)."""
+        """Checks arrays against the model's inputs now, once, and class-index labels too (the loss
+        then gets them checked, as int64); for a source of batches returns the check to run on its
+        first batch (the trainer cannot see its data before that)."""
         if adapter.x is not None:
             self._check_data(adapter.x, caller)
+            targets = class_index_outputs(self) if getattr(adapter, "y", None) is not None else {}
+            if targets:
+                adapter.use_class_indices(targets, self._compile_loss.output_names)
             return None
         return lambda x: self._check_data(x, caller)
 
