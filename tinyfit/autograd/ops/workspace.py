@@ -35,7 +35,7 @@ from sys import getrefcount
 from typing import Any
 
 MIN_BYTES = 1 << 16  # smaller arrays come from the allocator, which keeps small blocks itself
-AGE = 256  # a free buffer not taken for this many takes is let go (a phase with other shapes has begun)
+AGE = 4096  # a free buffer not taken for this many takes is let go (a phase with other shapes has begun)
 LIMIT = 256  # buffers tracked per thread at most; beyond it the longest unused one is let go
 _local = threading.local()
 
