@@ -148,3 +148,19 @@ def test_a_custom_optimizer_is_updated_one_variable_at_a_time():
     train(opt, variables, steps=1)
     assert opt._flat is None
     np.testing.assert_allclose(variables[0].numpy(), START[0] - 0.5 * np.sign(GRADS[0][0]), rtol=1e-6)
+
+
+def test_a_flat_optimizer_reading_slots_by_position_is_told_to_use_slot():
+    class ByPosition(optimizers.Optimizer):
+        flat_updates = True
+
+        def build(self, variables):
+            super().build(variables)
+            self.velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
+
+        def update_step(self, gradient, variable, learning_rate):
+            self.velocities[self._get_variable_index(variable)].data += gradient
+
+    with pytest.raises(TypeError, match=r"ByPosition.update_step: with flat_updates = True.*self\._slot\(variable, "
+                                        r"name\).*flat_updates = False"):
+        train(ByPosition(0.1), make_variables(), steps=1)

@@ -206,6 +206,12 @@ class Optimizer:
 
     def _get_variable_index(self, variable: Variable) -> int:
         """The position of `variable` in the list given to build(): its slots sit there too."""
+        if isinstance(variable, _FlatState):
+            raise TypeError(
+                f"{type(self).__name__}.update_step: with flat_updates = True the update runs once on all "
+                "variables together, which have no single position; read the slots with "
+                "self._slot(variable, name) instead of by _get_variable_index, or set flat_updates = False."
+            )
         return self._index[id(variable)]
 
     def add_variable(self, shape: tuple, initializer: Any = "zeros", dtype: Any = "float32",
