@@ -26,9 +26,9 @@ keeps what does not change:
 A last batch of another size is a new signature: it is recorded in turn (up to
 MAX_SIGNATURES shapes per model; further ones run eagerly).
 Anything that changes the model's shape of computation invalidates every tape:
-the layers and weights are fingerprinted on each step (which layers, which
-weights, which are trained: one walk over the model), and a change starts the
-recording over.
+the layers and weights are fingerprinted (which layers, which weights, which
+are trained) whenever the model's kept walk over its layers is redone, and a
+changed fingerprint starts the recording over.
 
 What a tape cannot see, and how the step stays correct anyway:
 - A custom `train_step` (or `test_step`) is the user's code: it always runs eagerly.
@@ -121,17 +121,21 @@ class CompiledStep:
         self.training = training
         self.plans: dict[Any, _Plan] = {}
         self._fingerprint: Any = None
+        self._walk: Any = None  # the model's walk the fingerprint was taken from
         self.eager_because: str | None = None  # for the whole model, e.g. an unknown layer under "auto"
         self._warned: set[str] = set()
 
     def __call__(self, data: tuple) -> dict[str, float]:
         model = self.model
-        layers, weights = model._walk()  # one walk serves the fingerprint and the trained weights
-        fingerprint = (tuple(map(id, layers)), tuple((id(v), trained, v.requires_grad) for _, v, trained in weights))
-        if fingerprint != self._fingerprint:  # a new model, or one changed since the tapes were made
-            self._fingerprint = fingerprint
-            self.plans.clear()
-            self.eager_because = _unsafe_for_auto(model) if self.mode == "auto" else None
+        walk = model._walked()  # kept by the model until its tree may have changed (layers/walk_cache.py)
+        if walk is not self._walk:
+            self._walk = walk
+            fingerprint = (tuple(map(id, walk.layers)),
+                           tuple((id(v), trained, v.requires_grad) for _, v, trained in walk.weights))
+            if fingerprint != self._fingerprint:  # a new model, or one changed since the tapes were made
+                self._fingerprint = fingerprint
+                self.plans.clear()
+                self.eager_because = _unsafe_for_auto(model) if self.mode == "auto" else None
         if self.eager_because is not None:
             return self._eager(data)
         signature = _signature(data)
@@ -141,7 +145,7 @@ class CompiledStep:
             if len(self.plans) > MAX_SIGNATURES:
                 plan.eager_because = f"the model has met more than {MAX_SIGNATURES} batch shapes"
         if plan.tape is not None:
-            return self._replay(plan, data, [v for _, v, trained in weights if trained])
+            return self._replay(plan, data, walk.trainable)
         if plan.eager_because is not None:
             return self._eager(data)
         return self._record(plan, data)
