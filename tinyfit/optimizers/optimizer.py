@@ -317,7 +317,8 @@ class Optimizer:
             variables = list(trainable_variables)
             if not self.built:
                 self.build(variables)
-            self._check_variables_are_known(variables)
+            if not _same_objects(variables, self._trainable_variables):  # the usual case needs no look-ups
+                self._check_variables_are_known(variables)
         if len(grads) != len(variables):
             raise ValueError(
                 f"{self.name}.apply: got {len(grads)} gradients for {len(variables)} variables; "
@@ -459,6 +460,16 @@ class Optimizer:
                 f"iterations={int(self._iterations.data)}>")
 
 
+def _same_objects(a: list, b: list) -> bool:
+    """Whether two lists hold the same objects in the same order (by identity: Tensors compare by value)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x is not y:
+            return False
+    return True
+
+
 def _as_views(slots: list[Variable]) -> Any:
     """Copies the slots (one dtype and device) into one flat array and makes each slot's data a view
     of its part; returns the flat array."""
@@ -503,16 +514,10 @@ class _FlatState:
             start += v.size
         # Each slot kind's flat array, found by optimizer._slot(self, name) during a pass.
         self.slots = {name: _Holder(flat) for name, flat in slots.items()}
-        self._ids = [id(v) for v in variables]
 
     def covers(self, variables: list[Variable]) -> bool:
         """Whether this step updates exactly these variables, in this order (no gradient was None)."""
-        if len(variables) != len(self._ids):
-            return False
-        for v, known in zip(variables, self._ids):
-            if id(v) != known:
-                return False
-        return True
+        return _same_objects(variables, self.variables)
 
     def gather(self, grads: list) -> None:
         for view, gradient, v, weights in zip(self.gradient_views, grads, self.variables, self.weight_views):
