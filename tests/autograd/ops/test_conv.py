@@ -222,3 +222,14 @@ def test_a_kept_graph_backs_up_twice_with_other_convs_in_between():
     w.grad = None
     loss.backward()
     np.testing.assert_allclose(w.grad, first)
+
+
+@pytest.mark.parametrize("kernel_shape", [(1, 1, 1, 4), (3, 3, 2, 2)])  # fewer, then more, matrix columns than filters
+def test_kernel_and_bias_gradients_for_narrow_and_wide_im2col_matrices(kernel_shape):
+    # The kernel gradient is one product, made in whichever order BLAS runs faster:
+    # both orders are exercised here.
+    rng = np.random.default_rng(8)
+    x, kernel, bias = rng.standard_normal((2, 5, 5, kernel_shape[2])), rng.standard_normal(kernel_shape), \
+        rng.standard_normal(kernel_shape[-1])
+    assert gradcheck(lambda a, w, b: conv(a, w, bias=b, relu=True), [x, kernel, bias])
+    assert gradcheck(lambda a, w: conv(a, w), [x, kernel])
