@@ -131,7 +131,12 @@ class MaxPool(Function):
             if i < len(taps):
                 xp.logical_or(taken, hit, out=taken)
         dx = (workspace.take if exact else workspace.zeros)(xp, self.padded.shape, grad.dtype)
-        xp.multiply(hits, grad[spread], out=dx[covered].reshape(split))
+        # Each window's gradient spread over its taps, then kept at the winner only: two
+        # passes over arrays of one shape run faster than one that broadcasts (and the
+        # mask as bytes converts to floats faster than as booleans).
+        spread_grad = dx[covered].reshape(split)
+        xp.copyto(spread_grad, grad[spread])
+        xp.multiply(spread_grad, hits.view(xp.uint8), out=spread_grad)
         return dx
 
     def _tap_slices(self):
