@@ -211,21 +211,23 @@ class Conv(Function):
         view = windows(padded, window, strides, dilation, out_sizes)
         cols = workspace.take(xp, (rows, taps_c + len(bias)), xp.result_type(x, kernel))
         by_window = cols[:, :taps_c].reshape(view.shape)  # a view: splitting axes never copies
-        if x.shape[-1] == 1:
-            # One channel (grayscale images): the view's contiguous runs are only a
-            # kernel row long, and copying tap by tap runs along whole output rows.
-            before = (slice(None),) * (1 + len(window))
-            for tap in window_taps(window):
-                by_window[before + tap] = padded[tap_slices(tap, strides, dilation, out_sizes)]
-        else:
-            xp.copyto(by_window, view)
         if bias:
-            cols[:, taps_c] = 1
             weights = xp.concatenate([weights, bias[0].reshape(1, filters).astype(weights.dtype)])
         out = workspace.take(xp, (rows, filters), cols.dtype)
-        xp.matmul(cols, weights, out=out)
+        # The matrix is written and multiplied a few images at a time, so that each
+        # piece is still in the processor's cache when the product reads it (about 10%
+        # faster for the MNIST convnet's second layer than writing all of it first).
+        per_image = math.prod(out_sizes)
+        step = max(1, _PIECE_BYTES // (per_image * cols.shape[1] * cols.itemsize))
+        for first in range(0, x.shape[0], step):
+            images, part = slice(first, first + step), slice(first * per_image, (first + step) * per_image)
+            _write_windows(by_window[images], padded[images], view[images], strides, dilation, out_sizes)
+            if bias:
+                cols[part, taps_c] = 1
+            xp.matmul(cols[part], weights, out=out[part])
+            if relu:
+                xp.maximum(out[part], 0, out=out[part])
         if relu:
-            xp.maximum(out, 0, out=out)
             self.out = out  # backward's mask: where the output is positive
         # Only the kernel's gradient needs the matrix; without it, it is let go now,
         # and the workspace may hand it to the next op.
@@ -265,6 +267,22 @@ class Conv(Function):
                 dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += shaped
             dx = unpad_spatial(dx, self.pads)
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
+
+
+_PIECE_BYTES = 1 << 21  # im2col rows written and multiplied at a time: about half an L2 cache or more
+
+
+def _write_windows(by_window, padded, view, strides, dilation, out_sizes):
+    """Copies the windows of `padded` (seen through `view`) into rows of the im2col matrix."""
+    if padded.shape[-1] == 1:
+        # One channel (grayscale images): the view's contiguous runs are only a
+        # kernel row long, and copying tap by tap runs along whole output rows.
+        window = view.shape[1 + len(out_sizes):-1]
+        before = (slice(None),) * (1 + len(window))
+        for tap in window_taps(window):
+            by_window[before + tap] = padded[tap_slices(tap, strides, dilation, out_sizes)]
+    else:
+        backend.array_module(view).copyto(by_window, view)
 
 
 def _relu_masked(xp, g, out):
