@@ -12,6 +12,12 @@ slice, so a 2x2 pool is four slices compared or added together:
 
 With padding="same", padded elements never win a max and are not counted in an
 average: only real elements are averaged, as TensorFlow does.
+
+When windows sit side by side (stride = window, the usual 2x2 pool), a reshape
+shows the input as (batch, o1, k1, o2, k2, ..., channels), each window's taps on
+axes of their own, and max pooling works on whole arrays: the maximum one
+spatial axis at a time, the winners in one comparison. Outputs, gradients and
+scratch arrays come from the workspace (workspace.py).
 """
 
 from __future__ import annotations
