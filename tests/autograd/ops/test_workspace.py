@@ -84,15 +84,37 @@ def test_at_most_limit_arrays_are_tracked_and_held_ones_stay_intact(monkeypatch)
 @pytest.mark.parametrize("hold_first", [False, True])
 def test_a_free_buffer_not_taken_for_age_takes_is_let_go_a_held_one_is_not(monkeypatch, hold_first):
     monkeypatch.setattr(workspace, "AGE", 3)
-    first = workspace.take(np, (128, 1024), "float32")
+    first = workspace.take(np, (1024, 1024), "float32")
     if not hold_first:
         del first
-    for _ in range(4):  # another shape, taken and released again and again: one buffer
+    for _ in range(4):  # a much smaller shape, taken and released again and again: one buffer
         workspace.take(np, BIG, "float32")
-    workspace.take(np, (256, 1024), "float32")  # a new buffer: the old free one goes
+    workspace.take(np, (2048, 1024), "float32")  # a new, larger buffer: the old free one goes
     sizes = sorted(entry[0].nbytes for entry in workspace._store().kept)
-    expected = [BIG[0] * BIG[1] * 4, 256 * 1024 * 4]
-    assert sizes == sorted(expected + ([128 * 1024 * 4] if hold_first else []))
+    expected = [BIG[0] * BIG[1] * 4, 2048 * 1024 * 4]
+    assert sizes == sorted(expected + ([1024 * 1024 * 4] if hold_first else []))
+
+
+def test_a_free_buffer_up_to_twice_the_size_serves_a_smaller_array():
+    a = workspace.take(np, (100, 1024), "float32")
+    address = a.__array_interface__["data"][0]
+    del a
+    smaller = workspace.take(np, (60, 1024), "float32")  # a last, smaller batch
+    assert smaller.__array_interface__["data"][0] == address and smaller.shape == (60, 1024)
+    much_smaller = workspace.take(np, (40, 1024), "float32")  # the buffer is in use: a new one
+    assert not np.shares_memory(smaller, much_smaller)
+    del smaller, much_smaller
+    tiny = workspace.take(np, (19, 1024), "float32")  # less than half of either: a new one
+    assert all(tiny.__array_interface__["data"][0] != entry[0].__array_interface__["data"][0]
+               for entry in workspace._store().kept[:2])
+    assert len(workspace._store().kept) == 3
+
+
+def test_the_smallest_free_buffer_that_fits_is_taken():
+    big, middle = workspace.take(np, (190, 1024), "float32"), workspace.take(np, (110, 1024), "float32")
+    address = middle.__array_interface__["data"][0]
+    del big, middle
+    assert workspace.take(np, (100, 1024), "float32").__array_interface__["data"][0] == address
 
 
 def test_each_thread_has_its_own_store():

@@ -84,8 +84,8 @@ _FREE_AT = _calibrate()
 def take(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     """An uninitialised array of this shape and dtype that nothing else uses.
 
-    A kept buffer of the same size in bytes when one is free, else a new one,
-    kept for later calls. The caller owns the array for as long as it holds it
+    A kept buffer when one of the size in bytes (up to twice it) is free, else a
+    new one, kept for later calls. The caller owns the array for as long as it holds it
     (or any view of it).
     """
     dtype = xp.dtype(dtype)
@@ -95,14 +95,21 @@ def take(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
         return xp.empty(shape, dtype=dtype)
     store = _store()
     store.takes += 1
+    # The smallest free buffer that fits, up to twice the size: a last, smaller batch
+    # is served by the full batches' buffers, a small array never takes a huge one.
+    fit = None
     for entry in store.kept:
-        if entry[0].nbytes == nbytes and _is_free(entry, _FREE_AT):
-            entry[1] = store.takes
-            return entry[0].view(dtype).reshape(shape)
-    _let_go_unused(store)
-    buffer = xp.empty(nbytes, dtype=xp.uint8)
-    store.kept.append([buffer, store.takes])
-    return buffer.view(dtype).reshape(shape)
+        size = entry[0].nbytes
+        if nbytes <= size <= 2 * nbytes and (fit is None or size < fit[0].nbytes) and _is_free(entry, _FREE_AT):
+            fit = entry
+            if size == nbytes:
+                break
+    if fit is None:
+        _let_go_unused(store)
+        fit = [xp.empty(nbytes, dtype=xp.uint8), 0]
+        store.kept.append(fit)
+    fit[1] = store.takes
+    return fit[0][:nbytes].view(dtype).reshape(shape)
 
 
 def zeros(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
