@@ -235,22 +235,25 @@ def test_kernel_and_bias_gradients_for_narrow_and_wide_im2col_matrices(kernel_sh
     assert gradcheck(lambda a, w: conv(a, w), [x, kernel])
 
 
-@pytest.mark.parametrize("channels, kwargs", [
-    (1, dict(padding="same", relu=True)),
-    (3, dict(strides=2, padding="same")),
-    (2, dict(dilation_rate=2, relu=True)),
+@pytest.mark.parametrize("channels, filters, kwargs", [
+    (1, 8, dict(padding="same", relu=True)),  # a matrix narrower than the output: backward in pieces too
+    (3, 4, dict(strides=2, padding="same")),
+    (2, 4, dict(dilation_rate=2, relu=True)),
 ])
-def test_the_matrix_made_a_few_images_at_a_time_gives_the_same_results(monkeypatch, channels, kwargs):
-    # conv writes and multiplies the im2col matrix in pieces of a few images; one image
-    # per piece must give what one piece for the whole batch gives.
+def test_the_work_done_a_few_images_or_rows_at_a_time_gives_the_same_results(monkeypatch, channels, filters,
+                                                                               kwargs):
+    # conv writes and multiplies the im2col matrix in pieces of a few images, and a narrow
+    # matrix's relu mask and kernel product in pieces of rows; pieces of one image or one
+    # row must give what one piece for the whole batch gives.
     from tinyfit.autograd.ops import conv as conv_module
 
     rng = np.random.default_rng(9)
-    x, kernel, bias = rng.standard_normal((3, 7, 6, channels)), rng.standard_normal((3, 2, channels, 4)), \
-        rng.standard_normal(4)
+    x, kernel, bias = rng.standard_normal((3, 7, 6, channels)), rng.standard_normal((3, 2, channels, filters)), \
+        rng.standard_normal(filters)
     results = []
     for piece in (1 << 40, 1):
         monkeypatch.setattr(conv_module, "_PIECE_BYTES", piece)
+        monkeypatch.setattr(conv_module, "_MASK_PIECE_BYTES", piece)
         tensors = [Tensor(a, requires_grad=True, dtype="float64") for a in (x, kernel, bias)]
         out = conv(tensors[0], tensors[1], bias=tensors[2], **kwargs)
         (out * out).sum().backward()

@@ -240,14 +240,20 @@ class Conv(Function):
         kernel, cols = self.kernel, self.cols
         filters, taps_c = kernel.shape[-1], math.prod(kernel.shape[:-1])
         g = grad.reshape(-1, filters)
-        if self.relu:
+        both = dkernel = dbias = dx = None
+        if need_kernel and self.relu and cols.shape[1] <= filters and g.shape[0]:
+            # A matrix narrower than the output (few input channels: a first layer) makes
+            # the kernel product little more than one read of the masked gradient; masked
+            # and multiplied a few thousand rows at a time, it is read from cache.
+            g, both = _masked_product_in_pieces(xp, g, self.out, cols)
+        elif self.relu:
             g = _relu_masked(xp, g, self.out)
-        dkernel = dbias = dx = None
-        if need_kernel:  # with a bias column, the product's last row is the bias gradient
+        if need_kernel and both is None:
             # Either order gives the same (rows-long) sum; OpenBLAS runs it faster when the
             # result is wide (about 10% for a 3x3x32 kernel with 64 filters), so the wider
             # of the two shapes is made.
             both = (g.T @ cols).T if cols.shape[1] > filters else cols.T @ g
+        if need_kernel:  # with a bias column, the product's last row is the bias gradient
             dkernel = both[:taps_c].reshape(kernel.shape)
             dbias = both[taps_c] if need_bias and need_bias[0] else None
         elif need_bias and need_bias[0]:
@@ -283,6 +289,23 @@ def _write_windows(by_window, padded, view, strides, dilation, out_sizes):
             by_window[before + tap] = padded[tap_slices(tap, strides, dilation, out_sizes)]
     else:
         backend.array_module(view).copyto(by_window, view)
+
+
+_MASK_PIECE_BYTES = 1 << 18  # masked gradient rows per piece: well inside an L2 cache
+
+
+def _masked_product_in_pieces(xp, g, out, cols):
+    """relu's backward and cols.T @ (masked g), a piece of rows at a time: (masked g, product)."""
+    positive = workspace.take(xp, out.shape, bool)
+    masked = workspace.take(xp, g.shape, xp.result_type(g, out))
+    both = xp.zeros((cols.shape[1], g.shape[1]), dtype=xp.result_type(cols, masked))
+    step = max(1, _MASK_PIECE_BYTES // (g.shape[1] * masked.itemsize))
+    for first in range(0, g.shape[0], step):
+        rows = slice(first, first + step)
+        xp.greater(out[rows], 0, out=positive[rows])
+        xp.multiply(g[rows], positive[rows].view(xp.uint8), out=masked[rows])
+        both += cols[rows].T @ masked[rows]
+    return masked, both
 
 
 def _relu_masked(xp, g, out):
