@@ -275,7 +275,7 @@ class Conv(Function):
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
 
 
-_PIECE_BYTES = 1 << 21  # im2col rows written and multiplied at a time: about half an L2 cache or more
+_PIECE_BYTES = 1 << 21  # im2col bytes written and multiplied per piece (2 MB measured faster than 4 MB or all)
 
 
 def _write_windows(by_window, padded, view, strides, dilation, out_sizes):
