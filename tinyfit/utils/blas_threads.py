@@ -39,6 +39,7 @@ __all__ = ["StepThreads", "available_cores", "for_run"]
 ROUNDS = 3  # timed forward passes on each count, alternated, so a change in load hits both
 MARGIN = 0.10  # more threads must be at least this much faster to be kept
 GIVE_UP = 3.0  # a many-thread pass this many times slower than one thread ends the timing at once
+WARM_UP_SLACK = 0.002  # seconds a first many-thread pass may take beyond that for waking its threads
 BUSY = 0.5  # a load average within this of the core count: the machine is busy, one thread without timing
 
 _controller = None
@@ -130,10 +131,15 @@ class StepThreads:
 
     def _time(self, forward: Callable[[], Any]) -> int:
         """The faster count for `forward`: one thread unless `many` is clearly faster."""
-        times: dict[int, list[float]] = {1: [], self.many: []}
-        for count in (1, self.many):  # a pass on each first, untimed: caches, thread start-up
+        warm_up = {}
+        for count in (1, self.many):  # a pass on each first (caches, waking threads): not compared closely
             self._limit.set(count)
+            start = self._clock()
             forward()
+            warm_up[count] = self._clock() - start
+        if warm_up[self.many] > GIVE_UP * warm_up[1] + WARM_UP_SLACK:
+            return 1  # already far slower on many threads: contention, no need to look further
+        times: dict[int, list[float]] = {1: [], self.many: []}
         for _ in range(ROUNDS):
             for count in (1, self.many):
                 self._limit.set(count)
@@ -141,7 +147,7 @@ class StepThreads:
                 forward()
                 seconds = self._clock() - start
                 if count != 1 and seconds > GIVE_UP * min(times[1]):
-                    return 1  # far slower on many threads: contention, no need to look further
+                    return 1
                 times[count].append(seconds)
         one, many = statistics.median(times[1]), statistics.median(times[self.many])
         return self.many if many < (1 - MARGIN) * one else 1
