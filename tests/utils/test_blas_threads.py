@@ -123,6 +123,17 @@ def test_a_busy_machine_gets_one_thread_without_timing_and_remembers_it():
     assert plan.chosen == 1 and forward.calls == 0 and choices == {"train": 1}
 
 
+def test_other_work_running_is_read_from_the_runnable_count(tmp_path):
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("0.52 0.71 0.80 3/412 12345\n")
+    assert blas_threads.others_running(path=str(loadavg)) == 2  # three runnable, one of them the reader
+    loadavg.write_text("0.00 0.01 0.05 1/300 999\n")
+    assert blas_threads.others_running(path=str(loadavg)) == 0
+    assert blas_threads.others_running(path=str(tmp_path / "missing")) is None
+    loadavg.write_text("garbled\n")
+    assert blas_threads.others_running(path=str(loadavg)) is None
+
+
 def test_a_run_of_one_step_runs_it_on_one_thread_then_chooses():
     choices = {}
     plan, limit, forward = plan_for(choices)
@@ -230,7 +241,7 @@ SCRIPT = textwrap.dedent("""
     before = counts()
     seen = []
     class Watch(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_begin(self, batch, logs=None):
             seen.append(counts()[0])
 
     rng = np.random.default_rng(0)

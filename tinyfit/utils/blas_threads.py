@@ -11,9 +11,13 @@ runs on one thread; then the model's forward pass on that batch is timed a few
 times on one thread and on the library's own number, alternating, without
 training and leaving no trace (no gradient, no assignment, no random draw),
 and every later step runs on the faster (one thread unless more is clearly
-faster). A machine already busy (its load average near its core count) gets
-one thread without timing, and a forward pass far slower on many threads ends
-the timing at once: there, extra threads only fight for cores.
+faster). Where other work is running right now on the cores the threads
+would need (Linux tells it in /proc/loadavg), it is one thread without
+timing: waking threads on a busy machine costs every process on it, since
+they spin a while waiting for more work. And a forward pass far slower on
+many threads ends the timing at once. (The load average itself is not asked:
+it trails the machine's state by a minute and counts this process's own
+last run.)
 
 Different thread counts add up a product's terms in a different order, so the
 last bits of the results differ: the model remembers its choice (a later
@@ -40,7 +44,8 @@ ROUNDS = 3  # timed forward passes on each count, alternated, so a change in loa
 MARGIN = 0.10  # more threads must be at least this much faster to be kept
 GIVE_UP = 3.0  # a many-thread pass this many times slower than one thread ends the timing at once
 WARM_UP_SLACK = 0.002  # seconds a first many-thread pass may take beyond that for waking its threads
-BUSY = 0.5  # a load average within this of the core count: the machine is busy, one thread without timing
+
+SAMPLES = 3  # reads of the runnable count, a millisecond apart: busy only if busy in each
 
 _controller = None
 
@@ -61,6 +66,22 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         return os.cpu_count() or 1
+
+
+def others_running(samples: int = SAMPLES, path: str = "/proc/loadavg") -> int | None:
+    """How many threads of other work are ready to run right now (the fewest of a few reads),
+    or None where the system does not say (not Linux)."""
+    seen = []
+    for i in range(samples):
+        try:
+            with open(path) as f:
+                running = int(f.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        seen.append(running - 1)  # this thread, reading, is one of them
+        if i + 1 < samples:
+            time.sleep(0.001)
+    return max(min(seen), 0)
 
 
 def _library_threads() -> int:
@@ -99,7 +120,7 @@ class StepThreads:
         key: the entry of `choices` for this kind of run ("train", "test", "predict").
         fixed: a count to use throughout (the user's setting), or None to choose.
         many: the count tried against one thread (the library's own).
-        busy: whether the machine is already busy (then one thread, no timing).
+        busy: whether other work already runs on the cores `many` would need (then one thread, no timing).
         scope: makes the `with` block the timing runs in (one that leaves no trace).
         clock: a function returning seconds; tests pass a fake one.
         limit: what sets the count: set(n) and restore(); tests pass a fake one.
@@ -185,9 +206,7 @@ def for_run(choices: MutableMapping[str, int] | None, key: str, *, on_cpu: bool 
         return _Untouched()
     if count is not None:
         return StepThreads(None, key, fixed=count)
-    cores = available_cores()
-    try:
-        busy = os.getloadavg()[0] > cores - BUSY
-    except (AttributeError, OSError):  # not on a Unix
-        busy = False
-    return StepThreads(choices, key, many=_library_threads(), busy=busy, scope=scope)
+    many = _library_threads()
+    others = others_running() if many > 1 else None
+    busy = others is not None and others > available_cores() - many
+    return StepThreads(choices, key, many=many, busy=busy, scope=scope)
