@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernels", type=int, nargs="+", default=[1, 4], help="processes at once (default 1 4)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each configuration (default 3)")
-    parser.add_argument("--samples", type=int, default=12800, help="training images per kernel (default 12,800)")
+    parser.add_argument("--samples", type=int, default=50000, help="training images per kernel (default 50,000, the guide's epoch)")
     parser.add_argument("--hand", action="store_true", help="also time NumPy by hand the same way")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
