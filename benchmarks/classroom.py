@@ -1,12 +1,12 @@
 """A classroom's machine: the guide's first example trained by several kernels at once.
 
 Each "kernel" is a process training the Keras guide's MLP (784-64-64-10,
-RMSprop, batch 64) for one epoch on a slice of MNIST with verbose=0, the way a
-student's notebook would. All of them start together and share the machine's
+RMSprop, batch 64) for one epoch (50,000 images; --samples) with verbose=0,
+the way a student's notebook would. All of them start together and share the machine's
 cores. Two configurations take turns, round after round:
 
     default   no thread setting at all, as a student runs it (tinyfit picks its
-              BLAS threads by timing its first steps)
+              BLAS threads by timing the model's forward pass)
     pinned    OPENBLAS/OMP/MKL_NUM_THREADS=1 in every process
 
 The figure is default / pinned: how much slower a student's untouched run is
