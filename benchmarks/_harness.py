@@ -57,6 +57,26 @@ def describe_threads(threads: int | None) -> str:
     return f"pinned: {'/'.join(THREAD_VARIABLES)}={threads} and torch.set_num_threads({threads}) for every contender"
 
 
+def run_configurations(args, names: Sequence[str], titles: dict[str, str], launch_one: Callable[[str], dict],
+                       report: Callable[[dict, float], None]) -> list[tuple[str, int | None, dict]]:
+    """Each thread configuration of --threads in turn: its rounds, then its report.
+
+    Returns (label, threads, results) for each, for a summary side by side.
+    """
+    done = []
+    for label, threads in thread_configurations(args.threads):
+        pin_threads(threads)
+        args.pinned = threads  # the reports say which configuration they show
+        load_before = os.getloadavg()[0]
+        print(f"== {label}", file=sys.stderr, flush=True)
+        results = run_rounds(list(names), args.rounds, args.epochs, titles, launch_one)
+        print()
+        print(f"==== {label} ====")
+        report(results, load_before)
+        done.append((label, threads, results))
+    return done
+
+
 def torch_threads() -> None:
     """PyTorch's intra-op threads as the configuration says (a pinned count, else PyTorch's own choice)."""
     import torch

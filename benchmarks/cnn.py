@@ -43,9 +43,8 @@ import statistics
 import sys
 import time
 
-from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, pin_threads, run_rounds,
-                      thread_configurations, torch_threads,
-                      torch_epoch, versions)
+from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, run_configurations,
+                      torch_epoch, torch_threads, versions)
 
 GOAL_VS_TORCH = 1.0  # tinyfit may take at most this many times PyTorch eager's epoch
 CONTENDERS = ("tinyfit", "torch")
@@ -274,17 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.rounds, args.train_samples, args.test_samples = 1, 2560, 1000
     check = check_same_maths(args.seed)
-    summary = []
-    for label, threads in thread_configurations(args.threads):
-        pin_threads(threads)
-        args.pinned = threads
-        load_before = os.getloadavg()[0]
-        print(f"== {label}", file=sys.stderr, flush=True)
-        results = run_rounds(CONTENDERS, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
-        print()
-        print(f"==== {label} ====")
-        report(results, args, load_before, check)
-        summary.append((label if threads is None else f"{label} {threads}", median_ratio(results, "tinyfit", "torch")))
+    done = run_configurations(args, CONTENDERS, TITLES, lambda name: launch_one(name, args),
+                              lambda results, load: report(results, args, load, check))
+    summary = [(label if threads is None else f"{label} {threads}", median_ratio(results, "tinyfit", "torch"))
+               for label, threads, results in done]
     print()
     for label, ratio in summary:
         print(f"{label:10} tinyfit / PyTorch eager: " + ("n/a" if ratio is None else f"{ratio[0]:.2f}x")

@@ -43,9 +43,8 @@ import statistics
 import sys
 import time
 
-from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, pin_threads, run_rounds,
-                      thread_configurations, torch_threads,
-                      torch_epoch, versions)
+from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, run_configurations,
+                      torch_epoch, torch_threads, versions)
 
 GOAL_VS_NUMPY = 1.2  # tinyfit may take at most this many times the hand-written NumPy epoch
 GOAL_VS_TORCH = 0.5  # ... and at most half of PyTorch eager's
@@ -450,20 +449,14 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.train_samples, args.val_samples, args.test_samples = 1, 6400, 1000, 1000
     check = check_same_maths(args.seed)  # here, in the parent: its memory counts for no contender
     names = [n for n in CONTENDERS if not args.only or n in args.only or n == "tinyfit"]
-    summary = []
-    for label, threads in thread_configurations(args.threads):
-        pin_threads(threads)
-        args.pinned = threads
-        load_before = os.getloadavg()[0]
-        print(f"== {label}", file=sys.stderr, flush=True)
-        results = run_rounds(names, args.rounds, args.epochs, TITLES, lambda name: launch_one(name, args))
+
+    def report_all(results: dict, load: float) -> None:
         for name in CONTENDERS:
             if not results.get(name):
                 results[name] = [{"skipped": "not asked for (--only)"}]
-        print()
-        print(f"==== {label} ====")
-        report(results, args, load_before, check)
-        summary.append((label, threads, results))
+        report(results, args, load, check)
+
+    summary = run_configurations(args, names, TITLES, lambda name: launch_one(name, args), report_all)
     print()
     print_summary(summary)
     return 0
