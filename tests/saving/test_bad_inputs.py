@@ -109,10 +109,10 @@ def test_a_subclassed_model_without_get_config_says_to_define_it_or_save_weights
     model = NeedsUnits(3, name="needs")
     model(np.ones((1, 4), "float32"))
     model.save(tmp_path / "needs.keras")
-    with pytest.raises(ValueError, match=r"NeedsUnits\.from_config\(\) could not rebuild the object from its saved "
+    with pytest.raises(ValueError, match=r"NeedsUnits\.from_config\(\) could not build the model from its "
                                          r"config \(keys: dtype, name, trainable\): .*missing 1 required positional "
-                                         r"argument: 'units'\. If NeedsUnits is your own class, define get_config\(\) "
-                                         r"returning every argument its __init__ needs.*model\.save_weights\(path\)"):
+                                         r"argument: 'units'\. Define get_config\(\) in NeedsUnits returning every "
+                                         r"argument its __init__ needs.*save_weights\(\)/load_weights\(\)"):
         keras.models.load_model(tmp_path / "needs.keras", custom_objects={"NeedsUnits": NeedsUnits})
 
 
@@ -200,3 +200,19 @@ def test_a_checkpoint_filepath_that_is_a_folder_says_to_name_a_file_inside(tmp_p
     with pytest.raises(ValueError, match=r"Cannot write '.*ckpt': it is a folder\. Pass a file path inside it"):
         model.fit(*_data(), epochs=1, verbose=0,
                   callbacks=[keras.callbacks.ModelCheckpoint(str(tmp_path / "ckpt"))])
+
+
+def test_from_config_of_a_subclassed_model_without_get_config_says_to_define_it():
+    class Scaled(keras.Model):
+        def __init__(self, factor, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x) * self.factor
+
+    model = Scaled(3.0)
+    with pytest.raises(ValueError, match=r"Scaled.from_config\(\) could not build the model from its config "
+                                        r"\(keys: .*\): .*factor.* Define get_config\(\) in Scaled"):
+        Scaled.from_config(model.get_config())

@@ -253,7 +253,14 @@ class Model(Trainer, Layer):
         """The model `get_config` described, with new weights (set_weights puts trained ones back)."""
         if "layers" in config and "input_layers" in config:
             return functional_from_config(cls, config, custom_objects)
-        return cls(**config)
+        try:
+            return cls(**config)
+        except TypeError as error:  # a subclass whose __init__ needs arguments its config lacks
+            raise ValueError(
+                f"{cls.__name__}.from_config() could not build the model from its config (keys: "
+                f"{', '.join(sorted(config)) or 'none'}): {error}. Define get_config() in {cls.__name__} "
+                "returning every argument its __init__ needs, or keep the weights alone with "
+                "save_weights()/load_weights() on a model you build yourself.") from error
 
     # Saving lives in tinyfit/saving (above models); imported at call time to keep layering.
     def save(self, filepath: Any) -> None:
