@@ -2,6 +2,7 @@
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -198,9 +199,16 @@ def test_backup_dir_that_is_a_file_is_refused(tmp_path):
         BackupAndRestore(path)
 
 
-@pytest.mark.parametrize("bad", ["batch", 0, -3, 2.5, True, None])
-def test_bad_save_freq_is_refused(tmp_path, bad):
-    with pytest.raises(ValueError, match=rf"save_freq must be 'epoch' or a positive int .*got {bad!r}"):
+@pytest.mark.parametrize("bad", ["batch", 2.5, True, None])
+def test_save_freq_of_a_wrong_type_is_refused(tmp_path, bad):
+    with pytest.raises(TypeError, match=rf"BackupAndRestore: save_freq must be 'epoch' or a whole number of batches, "
+                                        rf"got {type(bad).__name__} {re.escape(repr(bad))}.*back up every 100 batches"):
+        BackupAndRestore(tmp_path, save_freq=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_save_freq_below_one_is_refused(tmp_path, bad):
+    with pytest.raises(ValueError, match=rf"BackupAndRestore: save_freq={bad} must be at least 1 batch"):
         BackupAndRestore(tmp_path, save_freq=bad)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..saving.archive import read_archive, write_archive
 from ..utils.random import get_random_states
+from ._save_freq import check_save_freq
 from .callback import Callback, Logs
 
 _FORMAT = "tinyfit training backup"
@@ -49,12 +50,8 @@ class BackupAndRestore(Callback):
             raise ValueError(f"BackupAndRestore: backup_dir='{backup_dir}' is a file; it must be a folder "
                              "(the backup is written inside it). Pass a folder path, e.g. "
                              f"'{backup_dir}_backup'.")
-        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool)
-                                     or save_freq < 1):
-            raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' or a positive int (back up every "
-                             f"that many batches), got {save_freq!r}.")
         self.backup_dir = backup_dir
-        self.save_freq = save_freq
+        self.save_freq = check_save_freq("BackupAndRestore", save_freq, action="back up")
         self.double_checkpoint = bool(double_checkpoint)
         self.delete_checkpoint = bool(delete_checkpoint)
         self._epoch = 0

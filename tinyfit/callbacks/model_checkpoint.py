@@ -6,6 +6,7 @@ import os
 import string
 from typing import Any
 
+from ._save_freq import check_save_freq
 from .callback import Logs
 from .monitor_callback import MonitorCallback
 
@@ -47,13 +48,7 @@ class ModelCheckpoint(MonitorCallback):
                             f"{filepath!r}.")
         self.filepath = os.fspath(filepath)
         self.fields = _fields_of(self.filepath)
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise TypeError(f"ModelCheckpoint: save_freq must be 'epoch' or a whole number of batches, got "
-                            f"{type(save_freq).__name__} {save_freq!r}. Pass save_freq='epoch' to save after "
-                            f"each epoch, or e.g. save_freq=100 to save every 100 batches.")
-        if isinstance(save_freq, int) and save_freq < 1:
-            raise ValueError(f"ModelCheckpoint: save_freq={save_freq} must be at least 1 batch (or 'epoch').")
-        self.save_freq = save_freq
+        self.save_freq = check_save_freq("ModelCheckpoint", save_freq)
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
