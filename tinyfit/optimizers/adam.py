@@ -51,18 +51,30 @@ class Adam(Optimizer):
             if self.amsgrad else []
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
+        # Written into this optimizer's own arrays (slots, two work arrays) in the order of the
+        # formulas, so a step allocates nothing.
         xp = backend.array_module(gradient)
         m = self._slot(variable, "momentum")
         v = self._slot(variable, "velocity")
+        work, step = self._scratch(gradient, 0), self._scratch(gradient, 1)
         t = int(self.iterations) + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
-        m += (gradient - m) * (1 - self.beta_1)
-        v += (xp.square(gradient) - v) * (1 - self.beta_2)
+        xp.subtract(gradient, m, out=work)
+        work *= 1 - self.beta_1
+        m += work  # m += (g - m) * (1 - beta_1)
+        xp.multiply(gradient, gradient, out=work)
+        work -= v
+        work *= 1 - self.beta_2
+        v += work  # v += (g**2 - v) * (1 - beta_2)
         if self.amsgrad:
             v_hat = self._slot(variable, "velocity_hat")
             xp.maximum(v_hat, v, out=v_hat)
             v = v_hat
-        variable.data -= (m * alpha) / (xp.sqrt(v) + self.epsilon)
+        xp.sqrt(v, out=work)
+        work += self.epsilon
+        xp.multiply(m, alpha, out=step)
+        step /= work
+        variable.data -= step  # (m * alpha) / (sqrt(v) + epsilon)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -232,6 +232,16 @@ class Optimizer:
         """The array of `variable`'s slot `name` (made by add_variable_from_reference(variable, name))."""
         return self._slot_of[name, id(variable)].data
 
+    def _scratch(self, like: Any, index: int = 0) -> Any:
+        """A work array shaped like `like`, kept between steps: an update written into it with
+        `out=` makes no temporaries (fresh arrays this size cost page faults on every step).
+        `index` tells apart the buffers one update needs at once."""
+        key = (like.shape, like.dtype, backend.device_of(like), index)
+        buffers = self.__dict__.setdefault("_scratch_buffers", {})
+        if key not in buffers:
+            buffers[key] = backend.array_module(like).empty(like.shape, dtype=like.dtype)
+        return buffers[key]
+
     def _new_slot(self, shape: tuple, initializer: Any, dtype: Any, name: str | None, xp: Any) -> Variable:
         if isinstance(initializer, str) and initializer in ("zeros", "ones"):
             value = (xp.zeros if initializer == "zeros" else xp.ones)(shape, dtype=dtype)

@@ -52,20 +52,28 @@ class RMSprop(Optimizer):
             if self.centered else []
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: float) -> None:
-        # The running averages are updated in place (they are this optimizer's own
-        # arrays); the step is a new array, which also keeps 0-d variables working.
+        # Every step is written into this optimizer's own arrays (its slots and two work arrays),
+        # in the order of the formulas below, so a step allocates nothing.
         xp = backend.array_module(gradient)
+        work, step = self._scratch(gradient, 0), self._scratch(gradient, 1)
         velocity = self._slot(variable, "velocity")
         velocity *= self.rho
-        velocity += (1 - self.rho) * xp.square(gradient)  # v = rho * v + (1 - rho) * g**2
+        xp.multiply(gradient, gradient, out=work)
+        work *= 1 - self.rho
+        velocity += work  # v = rho * v + (1 - rho) * g**2
         if self.centered:
             average = self._slot(variable, "average_gradient")
             average *= self.rho
-            average += (1 - self.rho) * gradient  # a = rho * a + (1 - rho) * g
-            denominator = velocity - xp.square(average) + self.epsilon
+            xp.multiply(gradient, 1 - self.rho, out=work)
+            average += work  # a = rho * a + (1 - rho) * g
+            xp.multiply(average, average, out=work)
+            xp.subtract(velocity, work, out=work)
+            work += self.epsilon  # v - a**2 + epsilon
         else:
-            denominator = velocity + self.epsilon
-        step = learning_rate * gradient / xp.sqrt(denominator)
+            xp.add(velocity, self.epsilon, out=work)  # v + epsilon
+        xp.sqrt(work, out=work)
+        xp.multiply(gradient, learning_rate, out=step)
+        step /= work  # learning_rate * g / sqrt(...)
         if self.momentum > 0:
             momentum = self._slot(variable, "momentum")
             momentum *= self.momentum
