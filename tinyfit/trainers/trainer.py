@@ -57,6 +57,7 @@ from .. import backend, ops
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..autograd import Tensor, no_grad
+from ..autograd.ops import workspace
 from ..callbacks import CallbackList
 from ..data import check_can_split, describe_source, get_data_adapter, split_validation, unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
@@ -431,6 +432,7 @@ class Trainer:
         finally:
             # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
             threads.close()
+            workspace.clear()  # the big arrays kept between steps go back once training ends
             epoch_batches.close()
             self._train_batches = None
             if val_batches is not None:
@@ -459,6 +461,7 @@ class Trainer:
         try:
             logs = self._evaluate_batches(batches, callbacks)
         finally:
+            workspace.clear()
             batches.close()
         return logs if return_dict else _as_list(logs, self.metrics_names)
 
@@ -504,6 +507,7 @@ class Trainer:
                 callbacks.on_predict_batch_end(step, {"outputs": out})
         finally:
             threads.close()
+            workspace.clear()
             batches.close()
         callbacks.on_predict_end()
         return _concatenate(outputs)

@@ -148,3 +148,27 @@ def test_gpu_conv_and_pool_match_cpu(shape, padding, pool, window, strides):
         results.append([backend.to_numpy(a) for a in (out.data, *(t.grad for t in inputs))])
     for cpu, on_gpu in zip(*results):
         np.testing.assert_allclose(on_gpu, cpu, rtol=1e-4, atol=1e-4)
+
+
+def test_fit_evaluate_and_predict_let_go_of_the_workspace_when_they_end():
+    import tinyfit as keras
+    from tinyfit import layers
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 12, 12, 1), dtype=np.float32), rng.integers(0, 3, 64)
+    model = keras.Sequential([keras.Input((12, 12, 1)), layers.Conv2D(16, 3, activation="relu"),
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    kept = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            kept.append(workspace.kept_bytes())
+
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=[Watch()])
+    assert max(kept) > 0  # buffers were kept between steps ...
+    assert workspace.kept_bytes() == 0  # ... and given back when fit ended
+    model.evaluate(x, y, verbose=0)
+    assert workspace.kept_bytes() == 0
+    model.predict(x, verbose=0)
+    assert workspace.kept_bytes() == 0
