@@ -299,3 +299,15 @@ def test_a_backup_keeps_the_thread_choice_for_the_resumed_run(tmp_path):
     resumed = model_with({"train": 1, "test": 1})  # a fresh process would have chosen anew
     resumed.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), seen])
     assert seen.choices == {"train": 2}
+
+
+def test_a_known_choice_costs_no_look_at_the_machine(no_thread_variables, monkeypatch):
+    looked = []
+    monkeypatch.setattr(blas_threads, "others_running", lambda *a, **k: looked.append(1) or 0)
+    monkeypatch.setattr(blas_threads, "_library_threads", lambda: 2)
+    plan = blas_threads.for_run({"train": 1}, "predict")
+    plan.close()
+    assert plan.chosen == 1 and looked == []  # a predict in a loop pays nothing for the choice
+    plan = blas_threads.for_run({}, "predict")
+    plan.close()
+    assert looked == [1]

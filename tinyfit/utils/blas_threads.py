@@ -84,10 +84,19 @@ def others_running(samples: int = SAMPLES, path: str = "/proc/loadavg") -> int |
     return max(min(seen), 0)
 
 
+_library_count: int | None = None
+
+
 def _library_threads() -> int:
-    """The BLAS library's own thread count, never more than the cores this process may use."""
-    counts = [info["num_threads"] for info in _blas().info()]
-    return min(max(counts, default=1), available_cores())
+    """The BLAS library's own thread count, never more than the cores this process may use.
+
+    Read once, before any run limits it (a run inside another, like fit's validation, would
+    otherwise read the outer run's limit)."""
+    global _library_count
+    if _library_count is None:
+        counts = [info["num_threads"] for info in _blas().info()]
+        _library_count = min(max(counts, default=1), available_cores())
+    return _library_count
 
 
 class _Limit:
@@ -207,6 +216,8 @@ def for_run(choices: MutableMapping[str, int] | None, key: str, *, on_cpu: bool 
     if count is not None:
         return StepThreads(None, key, fixed=count)
     many = _library_threads()
-    others = others_running() if many > 1 else None
-    busy = others is not None and others > available_cores() - many
+    busy = False
+    if many > 1 and not choices:  # the machine's state matters only where a choice is still to make
+        others = others_running()
+        busy = others is not None and others > available_cores() - many
     return StepThreads(choices, key, many=many, busy=busy, scope=scope)
