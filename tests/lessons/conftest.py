@@ -7,6 +7,7 @@ The folded cells (collapsed source) hold the reference solutions, so they are le
 out of the student's run: each check must first see no answer at all.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -82,3 +83,25 @@ def run_solution(lesson):
         return scratch
 
     return run
+
+
+@contextlib.contextmanager
+def class_restored(cls: type):
+    """Yields `cls`, then puts its attributes back as they were: exercises attach answers to a
+    lesson's class (a `Node.exp`, an `Array.__matmul__`), and one test's must not reach the next."""
+    saved = dict(cls.__dict__)
+    try:
+        yield cls
+    finally:
+        for name in [name for name in cls.__dict__ if name not in saved]:
+            delattr(cls, name)
+        for name, value in saved.items():
+            if cls.__dict__.get(name) is not value:
+                setattr(cls, name, value)
+
+
+@pytest.fixture
+def restored_class():
+    """restored_class(cls) returns `cls`, whose attributes are put back after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda cls: stack.enter_context(class_restored(cls))

@@ -15,16 +15,9 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "01_scalar_autograd
 
 
 @pytest.fixture
-def Node(ns):
+def Node(ns, restored_class):
     """The lesson's Node class, restored after the test (answers are attached to it)."""
-    cls = ns["Node"]
-    saved = dict(cls.__dict__)
-    yield cls
-    for name in [name for name in cls.__dict__ if name not in saved]:
-        delattr(cls, name)
-    for name, value in saved.items():
-        if cls.__dict__.get(name) is not value:
-            setattr(cls, name, value)
+    return restored_class(ns["Node"])
 
 
 def test_the_network_trained_and_its_gradients_were_checked(ns):

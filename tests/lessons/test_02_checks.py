@@ -14,16 +14,9 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "02_from_scalars_to
 
 
 @pytest.fixture
-def Array(ns):
+def Array(ns, restored_class):
     """The lesson's Array class, restored after the test (answers are attached to it)."""
-    cls = ns["Array"]
-    saved = dict(cls.__dict__)
-    yield cls
-    for name in [name for name in cls.__dict__ if name not in saved]:
-        delattr(cls, name)
-    for name, value in saved.items():
-        if cls.__dict__.get(name) is not value:
-            setattr(cls, name, value)
+    return restored_class(ns["Array"])
 
 
 def test_our_engine_passes_gradcheck_and_agrees_with_tinyfit(ns):
