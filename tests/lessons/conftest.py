@@ -105,3 +105,9 @@ def restored_class():
     """restored_class(cls) returns `cls`, whose attributes are put back after the test."""
     with contextlib.ExitStack() as stack:
         yield lambda cls: stack.enter_context(class_restored(cls))
+
+
+@pytest.fixture
+def lesson_runner():
+    """run(path) runs a lesson's unfolded code cells as the `lesson` fixture does; returns its namespace."""
+    return lambda path: run_code_cells(Path(path))[0]
