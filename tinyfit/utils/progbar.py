@@ -118,6 +118,11 @@ def _format_duration(seconds: float) -> str:
     return f"{seconds}s"
 
 
+def _joined(*parts: str) -> str:
+    """The head's parts with a space between, empty ones (no bar) left out."""
+    return " ".join(part for part in parts if part)
+
+
 def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
@@ -233,8 +238,7 @@ class Progbar:
 
     def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
         """ "step/steps bar time per-step", the part of a line under way that is never dropped."""
-        count, bar, elapsed, per_step = self._head_parts(current, now, finalize, bar_width)
-        return " ".join(part for part in (count, bar, elapsed, per_step) if part)
+        return _joined(*self._head_parts(current, now, finalize, bar_width))
 
     def _head_parts(self, current: int, now: float, finalize: bool, bar_width: int) -> tuple[str, str, str, str]:
         per_step = self._time_per_step(current, now)
@@ -251,8 +255,8 @@ class Progbar:
     def _finished_heads(self, current: int, now: float) -> list[str]:
         """The finished line's head, ever shorter: whole, without the bar, without the time per step, the count."""
         count, bar, elapsed, per_step = self._head_parts(current, now, True, self.width)
-        return [" ".join(p for p in (count, bar, elapsed, per_step) if p), f"{count} {elapsed} {per_step}",
-                f"{count} {elapsed}", count.strip()]
+        return [_joined(count, bar, elapsed, per_step), _joined(count, elapsed, per_step), _joined(count, elapsed),
+                count.strip()]
 
     def _items(self) -> list[tuple[str, str]]:
         items = []
