@@ -2,9 +2,13 @@
 
 Each check-test module names its notebook in a module-level `NOTEBOOK` path; the
 fixtures below then give it the lesson's namespace after the student's cells (`ns`)
-and a way to run one folded reference solution on a copy of it (`run_solution`).
-The folded cells (collapsed source) hold the reference solutions, so they are left
-out of the student's run: each check must first see no answer at all.
+and a way to run one reference answer, then its checks, on a copy of it (`run_solution`).
+
+The lessons are in nbgrader's format: the student's run replaces every answer cell's
+solution regions with nbgrader's stub, as the student release does, while the check
+cells keep their hidden tests, so `ns["check_..."]` is the whole check a grader runs.
+An unanswered check raises `NotDone`, which is what the student sees; any other
+error fails the run.
 """
 
 import contextlib
@@ -19,29 +23,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-
-def _is_solution(cell) -> bool:
-    return bool(cell.metadata.get("jupyter", {}).get("source_hidden", False))
+from tinyfit.course import checks, notebook_format, release  # noqa: E402
 
 
-def run_code_cells(path: Path) -> tuple[dict, list[str]]:
-    """Runs the notebook's unfolded code cells in one namespace, from its own folder.
+def _source(cell) -> str:
+    # IPython magics and shell escapes are not Python.
+    return "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
 
-    Returns:
-        (the namespace after the last cell, the sources of the folded solution cells).
-    """
-    nb = nbformat.read(path, as_version=4)
-    namespace: dict = {"__name__": f"lesson_{path.stem.split('_')[0]}"}
+
+@contextlib.contextmanager
+def _in_lesson_folder(path: Path):
     cwd, show = os.getcwd(), plt.show
     plt.show = lambda *args, **kwargs: plt.close("all")  # Agg cannot show; drop the figures instead
     os.chdir(path.parent)  # lessons open their data by relative path
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or _is_solution(cell):
-                continue
-            # IPython magics and shell escapes are not Python.
-            lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-            exec(compile("\n".join(lines), f"<{path.name} cell {index}>", "exec"), namespace)
+        yield
     finally:
         os.chdir(cwd)
         plt.show = show
@@ -49,13 +45,40 @@ def run_code_cells(path: Path) -> tuple[dict, list[str]]:
         import tinyfit
 
         tinyfit.config.set_num_threads(None)  # a lesson may fix the thread count: not for the tests after it
-    solutions = [cell.source for cell in nb.cells if cell.cell_type == "code" and _is_solution(cell)]
-    return namespace, solutions
+
+
+def run_code_cells(path: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
+    """Runs the notebook's code cells in one namespace, answers stubbed, from its own folder.
+
+    Returns:
+        (the namespace after the last cell, [(reference answer cell, [its check cells])]).
+    """
+    teacher = nbformat.read(path, as_version=4)
+    student = release.student_version(teacher)
+    namespace: dict = {"__name__": f"lesson_{path.stem.split('_')[0]}"}
+    with _in_lesson_folder(path):
+        for index, (cell, stubbed) in enumerate(zip(teacher.cells, student.cells)):
+            if cell.cell_type != "code":
+                continue
+            if cell.metadata.get("jupyter", {}).get("source_hidden"):  # FIXME(transition): old folded answers
+                continue
+            code = compile(_source(stubbed if notebook_format.is_answer(cell) else cell),
+                           f"<{path.name} cell {index}>", "exec")
+            if notebook_format.is_check(cell):
+                with pytest.raises(checks.NotDone):
+                    exec(code, namespace)
+            else:
+                exec(code, namespace)
+    answers = [(_source(teacher.cells[e.answer]), [_source(teacher.cells[i]) for i in e.checks])
+               for e in notebook_format.exercises(teacher)]
+    answers += [(c.source, []) for c in teacher.cells  # FIXME(transition): old folded answers
+                if c.cell_type == "code" and c.metadata.get("jupyter", {}).get("source_hidden")]
+    return namespace, answers
 
 
 @pytest.fixture(scope="module")
 def lesson(request):
-    """(namespace after the student's cells, sources of the folded solutions) of the module's NOTEBOOK."""
+    """(namespace after the student's cells, reference answers with their checks) of the module's NOTEBOOK."""
     path = getattr(request.module, "NOTEBOOK", None)
     if path is None:
         raise pytest.UsageError(f"{request.module.__name__} uses the lesson fixtures but sets no NOTEBOOK path; "
@@ -71,15 +94,18 @@ def ns(lesson):
 
 @pytest.fixture
 def run_solution(lesson):
-    """run_solution(marker): runs the one folded solution whose source contains `marker`
-    (say "def max_pool(") on a copy of the lesson's namespace, and returns that copy.
-    Each solution cell calls its own check."""
+    """run_solution(marker): runs the one reference answer whose source contains `marker`
+    (say "def max_pool("), then its check cells, on a copy of the lesson's namespace, and
+    returns that copy."""
 
     def run(marker: str) -> dict:
-        namespace, solutions = lesson
+        namespace, answers = lesson
         scratch = dict(namespace)
-        (source,) = [s for s in solutions if marker in s]
-        exec(compile(source, f"<solution {marker}>", "exec"), scratch)
+        (found,) = [(answer, checks) for answer, checks in answers if marker in answer]
+        answer, check_cells = found
+        exec(compile(answer, f"<answer {marker}>", "exec"), scratch)
+        for number, check in enumerate(check_cells):
+            exec(compile(check, f"<check {number} of {marker}>", "exec"), scratch)
         return scratch
 
     return run

@@ -13,10 +13,26 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "06_metrics.ipynb"
 
 
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
+
+
+def _stub_metric(ns):
+    keras = ns["keras"]
+
+    class Stub(keras.metrics.Metric):
+        def __init__(self, name="stub", **kwargs):
+            super().__init__(name=name, **kwargs)
+            raise NotImplementedError()
+
+    return Stub
+
+
 @pytest.mark.parametrize("check", ["check_epoch_accuracy", "check_mae_metric", "check_precision_metric"])
-def test_a_check_waits_for_an_answer(ns, check, capsys):
-    ns[check](None)
-    assert "waiting for you" in capsys.readouterr().out
+def test_a_check_says_an_untouched_exercise_is_not_done(ns, check):
+    stub = _stub if check == "check_epoch_accuracy" else _stub_metric(ns)
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](stub)
 
 
 @pytest.mark.parametrize("marker", ["def epoch_accuracy(", "class MyMeanAbsoluteError(", "class MyPrecision("])
@@ -31,7 +47,23 @@ WRONG_AVERAGES = {
     "mean of the batch accuracies": lambda accuracies, sizes: np.mean(accuracies),
     "divided by the number of batches": lambda accuracies, sizes: np.dot(accuracies, sizes) / len(sizes),
     "sizes forgotten on top": lambda accuracies, sizes: np.sum(accuracies) / np.sum(sizes) * len(sizes),
+    "section 1's answer hard-coded": lambda accuracies, sizes: 0.7,
+    "the last batch left out": lambda accuracies, sizes: np.dot(accuracies[:-1], sizes[:-1]) / np.sum(sizes[:-1]),
+    "every batch taken as full": lambda accuracies, sizes: np.mean(accuracies[:-1]) * (len(sizes) - 1) / len(sizes)
+    + accuracies[-1] / len(sizes),
+    "rounded to two decimals": lambda accuracies, sizes: round(float(np.dot(accuracies, sizes) / np.sum(sizes)), 2),
+    "an array of per-batch parts": lambda accuracies, sizes: np.multiply(accuracies, sizes) / np.sum(sizes),
 }
+
+
+def _writes_into_its_input(accuracies, sizes):
+    sizes = np.asarray(sizes) if isinstance(sizes, np.ndarray) else sizes
+    for i, (a, n) in enumerate(zip(accuracies, sizes)):
+        accuracies[i] = a * n  # turns the caller's accuracies into counts
+    return sum(accuracies) / sum(sizes)
+
+
+WRONG_AVERAGES["writes into the caller's list"] = _writes_into_its_input
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_AVERAGES))
@@ -49,6 +81,26 @@ def test_epoch_accuracy_check_rejects_asking_a_library_metric(ns):
         return float(mean.result())
 
     with pytest.raises(AssertionError, match="called tinyfit"):
+        ns["check_epoch_accuracy"](from_library)
+
+
+def test_epoch_accuracy_check_rejects_the_library_called_from_a_thread(ns):
+    import threading
+
+    keras, result = ns["keras"], {}
+
+    def from_library(accuracies, sizes):
+        def work():
+            mean = keras.metrics.Mean()
+            mean.update_state(np.asarray(accuracies, "float32"), sample_weight=np.asarray(sizes, dtype="float32"))
+            result["value"] = float(mean.result())
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+        return result["value"]
+
+    with pytest.raises(AssertionError, match=r"called tinyfit .* \(from thread"):
         ns["check_epoch_accuracy"](from_library)
 
 
@@ -145,7 +197,7 @@ def test_mae_check_rejects(ns, mistake):
 def test_mae_check_names_the_subclass_and_the_delegation(ns):
     with pytest.raises(AssertionError, match="inherits from tinyfit's MeanAbsoluteError"):
         ns["check_mae_metric"](_library_subclass(ns))
-    with pytest.raises(AssertionError, match="used tinyfit's MeanAbsoluteError"):
+    with pytest.raises(AssertionError, match="used tinyfit's (MeanAbsoluteError|mean_absolute_error)"):
         ns["check_mae_metric"](_library_inside(ns))
 
 
