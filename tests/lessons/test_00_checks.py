@@ -1,10 +1,11 @@
 """Lesson 00's exercise check rejects typical wrong answers and accepts right ones.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solution; the check is then called with answers a student
-might write.
+with the answer cell stubbed as in the student release; the check is then called with
+answers a student might write.
 """
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,12 @@ def test_the_lesson_trains_to_the_guides_accuracy(ns):
     assert len(ns["x_train"]) == 50_000 and len(ns["x_val"]) == 10_000
 
 
-def test_the_check_waits_for_an_answer(ns, capsys):
-    ns["check_accuracy"](None)
-    assert "waiting for you" in capsys.readouterr().out
+def test_the_check_says_an_untouched_exercise_is_not_done(ns):
+    def accuracy_by_hand(model, x, y):
+        raise NotImplementedError()
+
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns["check_accuracy"](accuracy_by_hand)
 
 
 def test_the_reference_solution_passes_without_showing_the_answer_in_the_check(run_solution, capsys):
@@ -32,6 +36,29 @@ def test_the_reference_solution_passes_without_showing_the_answer_in_the_check(r
     assert not any(ch.isdigit() for ch in check_line)  # the check prints no accuracy
 
 
+def _from_a_thread(ns):
+    keras = ns["keras"]
+
+    def accuracy_by_hand(model, x, y):
+        result = {}
+
+        def work():
+            result["value"] = float(np.mean(keras.ops.argmax(model.predict(x, verbose=0), axis=1).numpy() == y))
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+        return result["value"]
+
+    return accuracy_by_hand
+
+
+def _writes_into_y(model, x, y):
+    hits = model.predict(x, verbose=0).argmax(axis=1) == y
+    y[...] = hits  # reuses the caller's labels as scratch space
+    return float(np.mean(hits))
+
+
 def _wrong_answers(ns):
     results, np_ = ns["results"], np
     keras = ns["keras"]
@@ -40,6 +67,7 @@ def _wrong_answers(ns):
         "a call to evaluate()": lambda model, x, y: model.evaluate(x, y, verbose=0)[1],
         "the library's metric": lambda model, x, y: float(
             keras.metrics.sparse_categorical_accuracy(y, model.predict(x, verbose=0)).numpy().mean()),
+        "the library's metric from a thread": _from_a_thread(ns),
         "a sum instead of a mean": lambda model, x, y: np_.sum(model.predict(x, verbose=0).argmax(axis=1) == y),
         "the highest probability compared with the label": lambda model, x, y: np_.mean(
             model.predict(x, verbose=0).max(axis=1) == y),
@@ -47,20 +75,51 @@ def _wrong_answers(ns):
             model.predict(x, verbose=0).argmax(axis=1) == ns["y_test"]),
         "argmax over the wrong axis, broadcast": lambda model, x, y: np_.mean(
             model.predict(x, verbose=0).argmax(axis=0)[: len(y)] == y),
+        "the error rate": lambda model, x, y: np_.mean(model.predict(x, verbose=0).argmax(axis=1) != y),
+        "divided by one too few": lambda model, x, y: np_.sum(model.predict(x, verbose=0).argmax(axis=1) == y)
+        / (len(y) - 1),
+        "the first image left out": lambda model, x, y: np_.mean(model.predict(x, verbose=0).argmax(axis=1)[1:] == y[1:]),
+        "ten classes assumed": lambda model, x, y: np_.mean(
+            model.predict(x, verbose=0)[:, :10].reshape(len(y), -1).argmax(axis=1) % 10 == y) if
+        model.predict(x, verbose=0).shape[1] == 10 else 0.5,
+        "the per-image hits, not their mean": lambda model, x, y: model.predict(x, verbose=0).argmax(axis=1) == y,
+        "rounded to two decimals": lambda model, x, y: round(float(np_.mean(
+            model.predict(x, verbose=0).argmax(axis=1) == y)), 2),
+        "predictions of the global test images": lambda model, x, y: np_.mean(
+            model.predict(ns["x_test"][: len(y)], verbose=0).argmax(axis=1) == y),
+        "writes into the caller's labels": _writes_into_y,
     }
 
 
-@pytest.mark.parametrize("mistake", ["the number evaluate() printed", "a call to evaluate()", "the library's metric",
-                                     "a sum instead of a mean", "the highest probability compared with the label",
-                                     "the global test labels instead of y", "argmax over the wrong axis, broadcast"])
+MISTAKES = ["the number evaluate() printed", "a call to evaluate()", "the library's metric",
+            "the library's metric from a thread", "a sum instead of a mean",
+            "the highest probability compared with the label", "the global test labels instead of y",
+            "argmax over the wrong axis, broadcast", "the error rate", "divided by one too few",
+            "the first image left out", "ten classes assumed", "the per-image hits, not their mean",
+            "rounded to two decimals", "predictions of the global test images", "writes into the caller's labels"]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
 def test_the_check_rejects(ns, mistake):
     with pytest.raises(AssertionError):
         ns["check_accuracy"](_wrong_answers(ns)[mistake])
 
 
-def test_the_check_names_a_delegation_to_evaluate(ns):
-    with pytest.raises(AssertionError, match="model.evaluate"):
-        ns["check_accuracy"](_wrong_answers(ns)["a call to evaluate()"])
+@pytest.mark.parametrize("mistake, message", [("a call to evaluate()", "model.evaluate"),
+                                              ("the library's metric", "called tinyfit"),
+                                              ("the library's metric from a thread", r"called tinyfit .*from thread"),
+                                              ("writes into the caller's labels", "changed the images or labels"),
+                                              ("the per-image hits, not their mean", "one number")])
+def test_the_check_names_the_mistake(ns, mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        ns["check_accuracy"](_wrong_answers(ns)[mistake])
+
+
+def test_a_wrong_answer_leaves_the_lessons_test_labels_intact(ns):
+    y_test = ns["y_test"].copy()
+    with pytest.raises(AssertionError):
+        ns["check_accuracy"](_writes_into_y)
+    assert np.array_equal(ns["y_test"], y_test)
 
 
 def test_the_check_accepts_a_loop(ns, capsys):
@@ -69,6 +128,15 @@ def test_the_check_accepts_a_loop(ns, capsys):
         for row, label in zip(model.predict(x, verbose=0), y):
             right += int(np.argmax(row) == int(label))
         return right / len(y)
+
+    ns["check_accuracy"](accuracy_by_hand)
+    assert "Exercise: correct" in capsys.readouterr().out
+
+
+def test_the_check_accepts_a_count_of_matches_in_float32(ns, capsys):
+    def accuracy_by_hand(model, x, y):
+        predicted = np.argmax(model.predict(x, verbose=0), axis=-1)
+        return np.float32(np.count_nonzero(predicted == np.asarray(y, dtype=np.int64))) / np.float32(len(x))
 
     ns["check_accuracy"](accuracy_by_hand)
     assert "Exercise: correct" in capsys.readouterr().out
