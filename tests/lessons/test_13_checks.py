@@ -1,8 +1,8 @@
 """Lesson 13's exercise checks reject typical wrong answers and accept the reference solutions.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solutions; each check is then called with answers a
-student might write. The hand-built progress bars are tested as a user would drive them.
+with the answer cells stubbed as in the student release; each check is then called with
+answers a student might write. The hand-built progress bars are tested as a user would drive them.
 """
 
 import os
@@ -32,15 +32,23 @@ def test_outside_a_kernel_the_live_plot_went_to_the_temporary_file(ns):
     assert os.path.isfile(ns["live_file"]) and os.path.dirname(ns["live_file"]) == ns["scratch"].name
 
 
+def test_outside_a_kernel_the_demos_draw_no_bar_and_do_not_wait(ns):
+    assert ns["SHOW_BAR"] is False and ns["PAUSE"] == 0.0 and ns["watch"] == []
+
+
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
+
+
 @pytest.mark.parametrize("check", ["check_diagnose", "check_should_stop", "check_best_epoch"])
-def test_a_check_waits_for_an_answer(ns, check, capsys):
-    ns[check](None)
-    assert "waiting for you" in capsys.readouterr().out
+def test_a_check_says_an_untouched_exercise_is_not_done(ns, check):
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](_stub)
 
 
 @pytest.mark.parametrize("name", ["diagnose", "should_stop", "best_epoch"])
 def test_the_reference_solutions_pass(run_solution, name, capsys):
-    run_solution(f"def {name}(")  # each solution cell calls its check
+    run_solution(f"def {name}(")  # then its check cell
     assert "Well done" in capsys.readouterr().out
 
 
@@ -87,7 +95,7 @@ def test_widget_bar_redraws_at_most_every_interval_and_ends_static(ns, monkeypat
 
 def test_train_with_bar_leaves_a_static_summary_even_when_interrupted(ns, monkeypatch):
     handles = []
-    monkeypatch.setitem(ns, "IN_KERNEL", True)
+    monkeypatch.setitem(ns, "SHOW_BAR", True)
     monkeypatch.setitem(ns, "display", lambda obj, display_id=False: handles.append(_Handle(obj)) or handles[-1])
     model = ns["make_mlp"](4)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
@@ -156,8 +164,39 @@ def _swapped(history):
     return "underfitting" if np.argmin(val) < len(val) - 3 else "overfitting"
 
 
+def _first_two_metrics(history):  # takes the History's first two lists for loss and val_loss
+    loss, val = (np.array(values) for values in list(history.values())[:2])
+    if not np.all(np.isfinite(loss)) or np.any(np.diff(loss) > 0.05):
+        return "learning rate too high"
+    if np.argmin(val) < len(val) - 3 and val[-1] > 1.05 * val.min():
+        return "overfitting"
+    return "underfitting"
+
+
+def _sorts_the_losses(history):  # sorts the caller's lists in place, then reads them
+    loss, val = history["loss"], history["val_loss"]
+    unsorted = not np.all(np.isfinite(loss)) or np.any(np.diff(loss) > 0.05)
+    low = int(np.argmin(val))
+    val.sort()
+    if unsorted:
+        return "learning rate too high"
+    return "overfitting" if low < len(val) - 3 and history["val_loss"][-1] > 0 else "underfitting"
+
+
+def _lesson_runs_by_name(history):  # looks the lesson's runs up by their first value
+    for name, h in LESSON_HISTORIES.items():
+        if history["loss"][0] == h["loss"][0]:
+            return name
+    return "underfitting"
+
+
+LESSON_HISTORIES = {}
+
 WRONG_DIAGNOSES = {
     "always overfitting": lambda history: "overfitting",
+    "reads the History's first two lists": _first_two_metrics,
+    "sorts the caller's val_loss": _sorts_the_losses,
+    "the lesson's runs looked up": _lesson_runs_by_name,
     "too high whenever the loss ends high": _too_high_if_it_ends_high,
     "any gap between validation and training is overfitting": _gap_means_overfitting,
     "a rising loss compared from the first epoch only": _rising_from_the_start,
@@ -168,6 +207,7 @@ WRONG_DIAGNOSES = {
 
 @pytest.mark.parametrize("mistake", list(WRONG_DIAGNOSES))
 def test_diagnose_check_rejects(ns, mistake):
+    LESSON_HISTORIES.update(ns["histories"])
     with pytest.raises(AssertionError):
         ns["check_diagnose"](WRONG_DIAGNOSES[mistake])
 
@@ -194,7 +234,22 @@ def _stop(previous_not_best=False, strict=False, ignore_delta=False, improvement
     return should_stop
 
 
+def _sorts_the_list(val_losses, patience, min_delta=0.0):  # the right rule, after sorting the caller's list
+    decision = _stop()(list(val_losses), patience, min_delta)
+    val_losses.sort()
+    return decision
+
+
+def _difference_with_the_first(val_losses, patience, min_delta=0.0):  # the best is the first epoch's
+    waiting = sum(1 for value in val_losses[1:] if not value < val_losses[0] - min_delta)
+    return waiting >= patience
+
+
 WRONG_STOPS = {
+    "sorts the caller's list": _sorts_the_list,
+    "compared with the first epoch only": _difference_with_the_first,
+    "a numpy comparison returned as 0/1": lambda losses, patience, min_delta=0.0: int(
+        _stop()(losses, patience, min_delta)),
     "waiting one epoch too long": _stop(strict=True),
     "compared with the epoch before, not the best": _stop(previous_not_best=True),
     "min_delta ignored": _stop(ignore_delta=True),
@@ -226,6 +281,7 @@ def test_should_stop_check_rejects_asking_the_library(ns):
         stopper.set_model(type("Model", (), {"stop_training": False})())
         stopper.on_train_begin()
         for epoch, value in enumerate(val_losses):
+            stopper.model.stop_training = False  # the decision after the last epoch only
             stopper.on_epoch_end(epoch, {"val_loss": value})
         return stopper.model.stop_training
 
@@ -257,7 +313,24 @@ WRONG_BEST_EPOCHS = {
     "the later of two equal values": lambda history, monitor: len(history[monitor]) - _best(
         history[monitor][::-1], "loss" in monitor),
     "a float": lambda history, monitor: float(_best(history[monitor], "loss" in monitor) + 1),
+    "only 'loss' and 'val_loss' are losses": lambda history, monitor: _best(
+        history[monitor], monitor in ("loss", "val_loss")) + 1,
+    "highest only for names with 'accuracy'": lambda history, monitor: _best(
+        history[monitor], "accuracy" not in monitor) + 1,
+    "the first metric of the History": lambda history, monitor: _best(
+        next(iter(history.values())), "loss" in monitor) + 1,
+    "a bool for the first epoch": lambda history, monitor: True if _best(
+        history[monitor], "loss" in monitor) == 0 else _best(history[monitor], "loss" in monitor) + 1,
 }
+
+
+def _sorts_the_history(history, monitor):
+    best = _best(history[monitor], "loss" in monitor) + 1
+    history[monitor].sort()
+    return best
+
+
+WRONG_BEST_EPOCHS["sorts the caller's list"] = _sorts_the_history
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_BEST_EPOCHS))
@@ -274,6 +347,43 @@ def test_best_epoch_check_accepts_a_loop(ns, capsys):
             if (value < values[best]) if "loss" in monitor else (value > values[best]):
                 best = index
         return best + 1
+
+    ns["check_best_epoch"](best_epoch)
+    assert "Well done" in capsys.readouterr().out
+
+
+def test_should_stop_check_accepts_the_difference_written_the_other_way(ns, capsys):
+    def should_stop(val_losses, patience, min_delta=0.0):
+        best, since = None, 0
+        for value in val_losses:
+            if best is None or best - value > min_delta:
+                best, since = value, 0
+            else:
+                since += 1
+        return bool(since >= patience)
+
+    ns["check_should_stop"](should_stop)
+    assert "Well done" in capsys.readouterr().out
+
+
+def test_diagnose_check_accepts_another_rule(ns, capsys):
+    def diagnose(history):
+        loss = history["loss"]
+        if any(not np.isfinite(v) for v in loss) or any(b - a > 0.1 for a, b in zip(loss, loss[1:])):
+            return "learning rate too high"
+        val = history["val_loss"]
+        best = val.index(min(val))
+        return "overfitting" if best < 0.8 * len(val) and val[-1] - min(val) > 0.05 else "underfitting"
+
+    ns["check_diagnose"](diagnose)
+    assert "Well done" in capsys.readouterr().out
+
+
+def test_best_epoch_check_accepts_numpy_with_a_name_test(ns, capsys):
+    def best_epoch(history, monitor):
+        values = np.asarray(history[monitor], dtype=np.float32)
+        sign = 1 if monitor.endswith("loss") else -1
+        return int(np.flatnonzero(sign * values == (sign * values).min())[0]) + 1
 
     ns["check_best_epoch"](best_epoch)
     assert "Well done" in capsys.readouterr().out
