@@ -108,3 +108,17 @@ def test_a_failed_check_shows_its_message_without_the_checks_source():
 def test_fresh_rngs_draw_different_cases():
     assert len({checks.fresh_seed() for _ in range(20)}) > 15
     assert not np.array_equal(checks.fresh_rng().random(4), checks.fresh_rng().random(4))
+
+
+def test_an_error_in_the_answer_becomes_a_verdict_that_keeps_its_traceback():
+    def answer():
+        return {}["missing"]
+
+    with pytest.raises(checks.CheckFailed, match="load_by_hand on a functional model failed: KeyError") as caught:
+        with checks.failing_as("load_by_hand on a functional model"):
+            answer()
+    shown = "\n".join(caught.value._render_traceback_())
+    assert 'return {}["missing"]' in shown and shown.endswith("KeyError: 'missing'")
+    with pytest.raises(NotImplementedError):  # a stub stays a stub, for checks.exercise to report
+        with checks.failing_as("anything"):
+            raise NotImplementedError()

@@ -1,9 +1,11 @@
 """Lesson 14's exercise checks reject typical wrong answers and accept the reference solutions.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solutions; each check is then called with answers a
-student might write: files that lose the biases or the config, loaders that unpickle,
-writes that empty the file first, checkpoints picked by name or by time.
+with the answers still stubbed; each check is then called with answers a student might
+write: files that lose the biases or the config, loaders that unpickle or that hand back
+what they remember instead of reading the file, writes that empty the file first or make
+their temporary file in another folder, checkpoints picked by name, by time, or from a
+first folder's answer.
 """
 
 import io
@@ -12,6 +14,8 @@ import os
 import pickle
 import re
 import shutil
+import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -45,11 +49,15 @@ def test_the_saved_lesson_shows_the_resumed_run_equal_and_its_figure():
     assert any("image/png" in o.get("data", {}) for o in figure.outputs)
 
 
-@pytest.mark.parametrize("check, args", [("check_save_load", (None, None)), ("check_atomic_write", (None,)),
-                                         ("check_pick_checkpoint", (None,))])
-def test_a_check_waits_for_an_answer(ns, check, args, capsys):
-    ns[check](*args)
-    assert "waiting for you" in capsys.readouterr().out
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("check, args", [("check_save_load", (_stub, _stub)), ("check_atomic_write", (_stub,)),
+                                         ("check_pick_checkpoint", (_stub,))])
+def test_a_check_says_an_untouched_exercise_is_not_done(ns, check, args):
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](*args)
 
 
 @pytest.mark.parametrize("marker", ["def save_by_hand(", "def write_text_atomically(", "def pick_checkpoint("])
@@ -180,7 +188,54 @@ def _keeps_the_model(keras):
     return remembering_save, lambda path: kept[os.fspath(path)]
 
 
+def _remembers_by_path(keras):
+    # Keeps a copy of each saved model's config and weights by path, and builds from that copy.
+    kept = {}
+    save, _ = _pair(keras)
+
+    def remembering_save(model, path):
+        kept[os.fspath(path)] = (type(model), model.get_config(), model.get_weights())
+        save(model, path)
+
+    def load(path):
+        cls, config, weights = kept[os.fspath(path)]
+        model = cls.from_config(config)
+        model.set_weights(weights)
+        return model
+
+    return remembering_save, load
+
+
+def _always_sequential(keras):
+    save, _ = _pair(keras)
+
+    def load(path):
+        with zipfile.ZipFile(path) as archive:
+            described = json.loads(archive.read("config.json"))
+            with np.load(io.BytesIO(archive.read("weights.npz")), allow_pickle=False) as npz:
+                arrays = [npz[f"arr_{i}"] for i in range(len(npz.files))]
+        model = keras.Sequential.from_config(described["config"])
+        model.set_weights(arrays)
+        return model
+
+    return save, load
+
+
+def _library_on_the_side(keras):
+    # Writes the right file, but also has tinyfit save the model beside it.
+    save, load = _pair(keras)
+
+    def both(model, path):
+        keras.saving.save_model(model, os.fspath(path) + ".side.keras")
+        save(model, path)
+
+    return both, load
+
+
 WRONG_FILES = {
+    "remembers the saved models by path": _remembers_by_path,
+    "always builds a Sequential": _always_sequential,
+    "has tinyfit save a copy on the side": _library_on_the_side,
     "forgets the biases": lambda keras: _pair(keras, kernels_only=True),
     "forgets BatchNormalization's moving statistics": lambda keras: _pair(keras, trainable_only=True),
     "forgets the config": _without_config,
@@ -205,7 +260,7 @@ def test_save_load_check_rejects(ns, mistake):
                                               ("falls back to pickle for the config",
                                                r"ran code .*pickle payload as config\.json"),
                                               ("evaluates the class name", r"ran code .*class name that is Python"),
-                                              ("forgets the biases", r"predicts differently.*biases")])
+                                              ("forgets the biases", r"does not hold every array of model\.get_weights\(\)")])
 def test_save_load_check_says_what_went_wrong(ns, mistake, message):
     with pytest.raises(AssertionError, match=message):
         ns["check_save_load"](*WRONG_FILES[mistake](ns["keras"]))
@@ -290,7 +345,30 @@ def _remove_then_rename(path, text):
     os.rename(f"{path}.tmp", path)
 
 
+def _temporary_in_the_default_folder(path, text):
+    fd, temporary = tempfile.mkstemp()  # in tempfile's folder: maybe another file system than the target's
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(temporary, path)
+
+
+def _truncates_in_a_thread(path, text):
+    worker = threading.Thread(target=_truncate_first, args=(path, text))
+    worker.start()
+    worker.join()
+
+
+def _ascii_only(path, text):
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="ascii", errors="replace") as f:
+        f.write(text)
+    os.replace(temporary, path)
+
+
 WRONG_WRITES = {
+    "makes its temporary file in tempfile's default folder": _temporary_in_the_default_folder,
+    "truncates the target from a thread": _truncates_in_a_thread,
+    "writes ASCII only": _ascii_only,
     "opens the target for writing (truncates first)": _truncate_first,
     "replaces before the file is closed": _replace_before_closing,
     "copies the temporary over the target": _copy_from_temporary,
@@ -405,7 +483,45 @@ def _returns_the_name(keras):
     return pick
 
 
+def _remembers_the_first_folder(keras):
+    memo = {}
+
+    def pick(folder):
+        if "answer" not in memo:
+            memo["answer"] = _highest_that_loads(keras, folder)
+        answer = memo["answer"]
+        return None if answer is None else os.path.join(folder, os.path.basename(answer))
+
+    return pick
+
+
+def _highest_that_loads(keras, folder):
+    epochs = sorted((int(m.group(1)) for n in os.listdir(folder)
+                     if (m := re.fullmatch(r"ckpt-(\d+)\.keras", n))), reverse=True)
+    for epoch in epochs:
+        if _loads(keras, os.path.join(folder, f"ckpt-{epoch}.keras")):
+            return os.path.join(folder, f"ckpt-{epoch}.keras")
+    return None
+
+
+def _deletes_the_damaged(keras):
+    def pick(folder):
+        for name in os.listdir(folder):
+            if re.fullmatch(r"ckpt-(\d+)\.keras", name) and not _loads(keras, os.path.join(folder, name)):
+                os.remove(os.path.join(folder, name))  # "cleaning up" the user's folder
+        return _highest_that_loads(keras, folder)
+
+    return pick
+
+
+def _the_lessons_answer(keras):
+    return lambda folder: os.path.join(folder, "ckpt-9.keras")
+
+
 WRONG_PICKS = {
+    "remembers the first folder's answer": _remembers_the_first_folder,
+    "deletes the damaged checkpoints": _deletes_the_damaged,
+    "a hard-coded name": _the_lessons_answer,
     "sorted by name": _by_name,
     "the highest epoch, loadable or not": _highest_without_loading,
     "the newest by time": _newest_by_time,

@@ -19,6 +19,7 @@ import contextlib
 import secrets
 import sys
 import threading
+import traceback
 import types
 from typing import Any, Callable, Iterable, Iterator
 
@@ -30,8 +31,11 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows this instead of the traceback: the check's own code, with the
-        # reference it compares against, is not part of the lesson.
-        return [f"{type(self).__name__}: {self}"]
+        # reference it compares against, is not part of the lesson. An error raised by the
+        # answer itself keeps its traceback, which points into the student's code.
+        cause = self.__cause__
+        lines = [] if cause is None or isinstance(cause, CheckFailed) else traceback.format_exception(cause)
+        return [line.rstrip("\n") for line in lines] + [f"{type(self).__name__}: {self}"]
 
 
 class NotDone(CheckFailed):
@@ -58,6 +62,21 @@ def exercise(title: str, answer: str) -> Iterator[None]:
         raise NotDone(f"{title} is not done yet: {answer} still raises NotImplementedError. Replace "
                       "`raise NotImplementedError()` in the answer cell above with your code, run that "
                       "cell, then run this check again.") from error
+
+
+@contextlib.contextmanager
+def failing_as(what: str) -> Iterator[None]:
+    """Turns an error raised by the answer into a `CheckFailed` that says where, keeping its traceback.
+
+    Args:
+        what: what the answer was doing, e.g. "load_by_hand on the file of a functional model".
+    """
+    try:
+        yield
+    except (CheckFailed, NotImplementedError):
+        raise
+    except Exception as error:
+        raise CheckFailed(f"{what} failed: {type(error).__name__}: {error}") from error
 
 
 def fresh_seed() -> int:
