@@ -30,6 +30,13 @@ ASSIGNMENT = "lessons"
 # One wrong answer each: (lesson, answer cell's grade_id, the wrong code for its solution region).
 WRONG = {
     "06_metrics": ("ex1_epoch_accuracy", "return float(np.mean(batch_accuracies))  # every batch counts once"),
+    "07_optimizers_and_schedules": ("ex2_adagrad", "accumulator = accumulator + g**2\n"
+                                    "return w - learning_rate * g / (np.sqrt(accumulator) + epsilon), accumulator"),
+    "10_weights_and_many_outputs": ("ex2_weighted_batch_loss",
+                                    "return float(np.sum(per_sample_losses * sample_weight) / np.sum(sample_weight))"),
+    "14_checkpoints_and_saving": ("ex3_pick_checkpoint",  # the newest name as text: "ckpt-9" after "ckpt-10"
+                                  "names = [n for n in os.listdir(folder_path) if re.fullmatch(r'ckpt-\\d+\\.keras', n)]\n"
+                                  "return os.path.join(folder_path, max(names)) if names else None"),
 }
 
 pytestmark = pytest.mark.slow
