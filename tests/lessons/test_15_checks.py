@@ -2,8 +2,8 @@
 typical wrong answers and accept right ones.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solutions; each check is then called with answers a
-student might write.
+with the answer cells stubbed as in the student release; each check is then called with
+answers a student might write.
 """
 
 from pathlib import Path
@@ -81,15 +81,19 @@ def test_the_recorder_is_off_after_its_block(ns):
     assert len(tape.ops) == count and ns["function_module"]._recording is None
 
 
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
+
+
 @pytest.mark.parametrize("check", ["check_dense_tanh_backward", "check_tapes_agree", "check_ops_needed"])
-def test_a_check_waits_for_an_answer(ns, check, capsys):
-    ns[check](None)
-    assert "waiting for you" in capsys.readouterr().out
+def test_a_check_says_an_untouched_exercise_is_not_done(ns, check):
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](_stub)
 
 
 @pytest.mark.parametrize("name", ["dense_tanh_backward", "tapes_agree", "ops_needed"])
 def test_the_reference_solutions_pass(run_solution, name, capsys):
-    run_solution(f"def {name}(")  # each solution cell calls its check
+    run_solution(f"def {name}(")  # then its check cell
     assert "Well done" in capsys.readouterr().out
 
 
@@ -107,7 +111,42 @@ WRONG_BACKWARDS = {
     "sigmoid's derivative instead of tanh's": dict(derivative=lambda y: y * (1 - y)),
     "the derivative written as 1 - y": dict(derivative=lambda y: 1 - y),
     "the kernel gradient transposed": dict(kernel_grad=lambda x, g: g.T @ x),
+    "the kernel gradient as g.T @ x, transposed back": dict(kernel_grad=lambda x, g: (g.T @ x).T * 1.0001),
+    "the bias gradient summed over everything": dict(bias=lambda g: np.full(g.shape[1], g.sum())),
 }
+
+
+def _in_place(x, kernel, y, grad):  # the gradient at z made in the caller's grad
+    grad *= 1 - y ** 2
+    return grad @ kernel.T, x.T @ grad, grad.sum(axis=0)
+
+
+def _float64_always(x, kernel, y, grad):
+    g = grad.astype("float64") * (1 - y.astype("float64") ** 2)
+    return g @ kernel.T, x.T @ g, g.sum(axis=0)
+
+
+def _lesson_shapes_only(x, kernel, y, grad):  # right for 8 samples, 5 inputs and 3 units only
+    g = grad * (1 - y ** 2)
+    return g @ kernel.T, x.T @ g, g.sum(axis=0) if g.shape == (8, 3) else g[0]
+
+
+def _relu_mask(x, kernel, y, grad):  # the fused Dense + relu of section 3, not tanh
+    g = grad * (y > 0)
+    return g @ kernel.T, x.T @ g, g.sum(axis=0)
+
+
+@pytest.mark.parametrize("wrong", [_in_place, _float64_always, _lesson_shapes_only, _relu_mask])
+def test_dense_tanh_backward_check_rejects_more(ns, wrong):
+    with pytest.raises(AssertionError):
+        ns["check_dense_tanh_backward"](wrong)
+
+
+def test_dense_tanh_backward_check_names_the_write_and_the_dtype(ns):
+    with pytest.raises(AssertionError, match="wrote into the arrays"):
+        ns["check_dense_tanh_backward"](_in_place)
+    with pytest.raises(AssertionError, match="is float64 for float32"):
+        ns["check_dense_tanh_backward"](_float64_always)
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_BACKWARDS))
@@ -167,8 +206,47 @@ def _same_number_of_ops(a, b):
     return len(a.ops) == len(b.ops)
 
 
+def _slots_as_sets(a, b):  # which slots an op reads, not in which order
+    return len(a.ops) == len(b.ops) and a.constants.keys() == b.constants.keys() and all(
+        p.function is q.function and sorted(p.inputs) == sorted(q.inputs) and p.output == q.output
+        and p.attrs == q.attrs for p, q in zip(a.ops, b.ops)) and all(
+        np.array_equal(a.constants[k], b.constants[k]) for k in a.constants)
+
+
+def _slots_ignored(a, b):
+    return len(a.ops) == len(b.ops) and a.constants.keys() == b.constants.keys() and all(
+        p.function is q.function and p.attrs == q.attrs for p, q in zip(a.ops, b.ops)) and all(
+        np.array_equal(a.constants[k], b.constants[k]) for k in a.constants)
+
+
+def _right_but(*, dtype=True, shape=True, outputs=True, keys_one_way=False, by_name=False):
+    def agree(a, b):
+        if len(a.ops) != len(b.ops):
+            return False
+        if keys_one_way:
+            if not set(a.constants) <= set(b.constants):
+                return False
+        elif a.constants.keys() != b.constants.keys():
+            return False
+        for p, q in zip(a.ops, b.ops):
+            same_function = p.function.__name__ == q.function.__name__ if by_name else p.function is q.function
+            if not same_function or p.inputs != q.inputs or p.attrs != q.attrs or (outputs and p.output != q.output):
+                return False
+        for k in a.constants:
+            x, y = a.constants[k], b.constants[k]
+            if shape and x.shape != y.shape or dtype and x.dtype != y.dtype:
+                return False
+            if not np.array_equal(np.ravel(x), np.ravel(y)):
+                return False
+        return True
+
+    return agree
+
+
 @pytest.mark.parametrize("wrong", [_ops_only, _constants_by_identity, _no_length_check, _attributes_ignored,
-                                   _same_number_of_ops])
+                                   _same_number_of_ops, _slots_as_sets, _slots_ignored, _right_but(dtype=False),
+                                   _right_but(shape=False), _right_but(outputs=False),
+                                   _right_but(keys_one_way=True)])
 def test_tapes_agree_check_rejects(ns, wrong):
     with pytest.raises(AssertionError):
         ns["check_tapes_agree"](wrong)
@@ -228,8 +306,45 @@ def _reversed_order(tape, slot):
     return kept
 
 
+def _direct_parents_only(tape, slot):  # one level up, not all the way
+    (maker,) = [op for op in tape.ops if op.output == slot] or [None]
+    if maker is None:
+        return []
+    return [op for op in tape.ops if op.output in maker.inputs or op is maker]
+
+
+def _the_readers(tape, slot):  # the ops that read the slot, instead of those it comes from
+    return [op for op in tape.ops if slot in op.inputs]
+
+
+def _twice_for_a_diamond(tape, slot):  # visits an op once per path
+    producer = {op.output: op for op in tape.ops}
+    found = []
+
+    def visit(s):
+        op = producer.get(s)
+        if op is not None:
+            for i in op.inputs:
+                visit(i)
+            found.append(op)
+
+    visit(slot)
+    return found
+
+
+def _reverses_the_callers_list(tape, slot):
+    tape.ops.reverse()
+    wanted, kept = {slot}, []
+    for op in tape.ops:
+        if op.output in wanted:
+            kept.append(op)
+            wanted.update(op.inputs)
+    return kept[::-1]
+
+
 @pytest.mark.parametrize("wrong", [_every_op, _everything_before, _only_ops_with_gradients, _forwards_once,
-                                   _reversed_order])
+                                   _reversed_order, _direct_parents_only, _the_readers, _twice_for_a_diamond,
+                                   _reverses_the_callers_list])
 def test_ops_needed_check_rejects(ns, wrong):
     with pytest.raises(AssertionError):
         ns["check_ops_needed"](wrong)
