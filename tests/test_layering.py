@@ -19,7 +19,7 @@ LAYERS = [
     "backend", "config", "autograd", "ops", "tree", "utils",
     "activations", "initializers", "regularizers", "layers",
     "losses", "metrics", "optimizers", "data", "saving", "callbacks", "trainers", "models",
-    "datasets", "examples", "__init__",
+    "datasets", "examples", "course", "__init__",
 ]
 
 # (importing module, imported part): why it may point up.
