@@ -1,12 +1,13 @@
 """Lesson 01's exercise checks reject typical wrong answers and accept right ones.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solutions. The exercises add methods to the lesson's `Node`
-class, so each test puts the class back as it found it.
+with the answer cells stubbed as in the student release. The exercises add methods to the
+lesson's `Node` class, so each test puts the class back as it found it.
 """
 
 import math
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,32 +34,91 @@ def test_the_network_classes_build_from_any_number_class(ns):
     assert all(type(p) is ns["Scalar"] for p in twin.parameters()) and len(twin.parameters()) == 13
 
 
-@pytest.mark.parametrize("check, name", [("check_exp", "Node"), ("check_division", "Node"),
-                                         ("check_layer", None)])
-def test_a_check_waits_for_an_answer(Node, ns, check, name, capsys):
-    ns[check](Node if name else None)
-    assert "waiting for you" in capsys.readouterr().out
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
 
 
-@pytest.mark.parametrize("marker", ["def exp(self):", "Node.__truediv__ =", "def train_layer("])
+@pytest.mark.parametrize("check", ["check_exp", "check_division", "check_layer"])
+def test_a_check_says_an_untouched_exercise_is_not_done(Node, ns, check):
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](_stub if check == "check_layer" else Node)
+
+
+def test_division_says_which_half_is_not_done(Node, ns):
+    Node.__truediv__ = lambda self, other: self * ns["as_node"](other) ** -1
+    with pytest.raises(ns["checks"].NotDone, match="__rtruediv__ still raises"):
+        ns["check_division"](Node)
+
+
+@pytest.mark.parametrize("marker", ["def exp(self):", "def __truediv__(self, other):", "def train_layer("])
 def test_the_reference_solutions_pass(Node, run_solution, marker, capsys):
     run_solution(marker)
     assert "correct" in capsys.readouterr().out
 
 
+def test_the_layer_check_leaves_layer_data_as_it_was(ns):
+    before = list(ns["layer_data"])
+    with pytest.raises(AssertionError):
+        ns["check_layer"](lambda layer: [0.0])
+    assert ns["layer_data"] == before
+
+
 # ------------------------------------------------------------ exercise 1: exp
-def _exp(Node, assign=False, times_out_grad=True, parents=True, slope_from_input=False):
+def _exp(Node, assign=False, times_out_grad=True, parents=True, slope_from_input=False, attach=True,
+         copy_parent=False):
     def exp(self):
         e = math.exp(self.data)
-        out = Node(e, (self,) if parents else (), "exp")
+        parent = Node(self.data) if copy_parent else self
+        out = Node(e, (parent,) if parents else (), "exp")
 
         def _backward():
             slope = self.data if slope_from_input else e
             change = slope * out.grad if times_out_grad else slope
             if assign:
-                self.grad = change
+                parent.grad = change
             else:
-                self.grad += change
+                parent.grad += change
+
+        if attach:
+            out._backward = _backward
+        return out
+
+    return exp
+
+
+def _exp_in_place(self):
+    self.data = math.exp(self.data)  # turns the input itself into the result
+    return self
+
+
+def _exp_by_scalar(ns):
+    Node, Scalar = ns["Node"], ns["Scalar"]
+
+    def exp(self):
+        inner = Scalar(self.data).exp()
+        out = Node(inner.data, (self,), "exp")
+
+        def _backward():
+            self.grad += inner.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    return exp
+
+
+def _exp_by_scalar_in_a_thread(ns):
+    Node, Scalar = ns["Node"], ns["Scalar"]
+
+    def exp(self):
+        box = {}
+        worker = threading.Thread(target=lambda: box.setdefault("value", Scalar(self.data).exp().data))
+        worker.start()
+        worker.join()
+        out = Node(box["value"], (self,), "exp")
+
+        def _backward():
+            self.grad += box["value"] * out.grad
 
         out._backward = _backward
         return out
@@ -67,23 +127,37 @@ def _exp(Node, assign=False, times_out_grad=True, parents=True, slope_from_input
 
 
 WRONG_EXPS = {
-    "= instead of +=": dict(assign=True),
-    "out.grad forgotten": dict(times_out_grad=False),
-    "no parent recorded": dict(parents=False),
-    "the slope of x, not of exp(x)": dict(slope_from_input=True),
+    "= instead of +=": lambda Node, ns: _exp(Node, assign=True),
+    "out.grad forgotten": lambda Node, ns: _exp(Node, times_out_grad=False),
+    "no parent recorded": lambda Node, ns: _exp(Node, parents=False),
+    "a copy of the input as the parent": lambda Node, ns: _exp(Node, copy_parent=True),
+    "the slope of x, not of exp(x)": lambda Node, ns: _exp(Node, slope_from_input=True),
+    "_backward never attached": lambda Node, ns: _exp(Node, attach=False),
+    "a float, not a Node": lambda Node, ns: lambda self: math.exp(self.data),
+    "the input changed in place": lambda Node, ns: _exp_in_place,
+    "tinyfit's Scalar inside": lambda Node, ns: _exp_by_scalar(ns),
+    "tinyfit's Scalar in a thread": lambda Node, ns: _exp_by_scalar_in_a_thread(ns),
+    "e to the power of 1/x": lambda Node, ns: lambda self: (self ** -1) * 0.0 + math.e ** (1 / self.data),
 }
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_EXPS))
 def test_exp_check_rejects(Node, ns, mistake):
-    Node.exp = _exp(Node, **WRONG_EXPS[mistake])
+    Node.exp = WRONG_EXPS[mistake](Node, ns)
     with pytest.raises(AssertionError):
         ns["check_exp"](Node)
 
 
-def test_exp_check_names_the_overwrite(Node, ns):
-    Node.exp = _exp(Node, assign=True)
-    with pytest.raises(AssertionError, match=r"\(\+=\) or overwrite it \(=\)"):
+@pytest.mark.parametrize("mistake, message", [
+    ("= instead of +=", r"\(\+=\) or overwrite it \(=\)"),
+    ("no parent recorded", r"record its input as its parent"),
+    ("a float, not a Node", "not a Node"),
+    ("the input changed in place", "changed the data of a node it was given"),
+    ("tinyfit's Scalar in a thread", r"called tinyfit .*from thread"),
+])
+def test_exp_check_names_the_mistake(Node, ns, mistake, message):
+    Node.exp = WRONG_EXPS[mistake](Node, ns)
+    with pytest.raises(AssertionError, match=message):
         ns["check_exp"](Node)
 
 
@@ -103,82 +177,110 @@ def test_exp_check_accepts_another_correct_form(Node, ns, capsys):
 
 
 # ------------------------------------------------------------ exercise 2: division
-def test_division_check_rejects_a_forward_without_gradient(Node, ns):
-    as_node = ns["as_node"]
-    Node.__truediv__ = lambda self, other: Node(self.data / as_node(other).data)
-    Node.__rtruediv__ = lambda self, other: Node(as_node(other).data / self.data)
+def _own_division(ns, sign=-1.0, assign=False, constant_divisor=False, wrap=True):
+    Node, as_node = ns["Node"], ns["as_node"]
+
+    def truediv(self, other):
+        other = as_node(other) if wrap else other
+        parents = (self,) if constant_divisor else (self, other)
+        out = Node(self.data / other.data, parents, "/")
+
+        def _backward():
+            self.grad += out.grad / other.data
+            change = sign * out.grad * self.data / other.data**2
+            if constant_divisor:
+                return
+            if assign:
+                other.grad = change
+            else:
+                other.grad += change
+
+        out._backward = _backward
+        return out
+
+    return truediv
+
+
+def _reflected(ns):
+    return lambda self, other: ns["as_node"](other) * self**-1
+
+
+WRONG_DIVISIONS = {
+    "a forward without gradient": lambda ns: (lambda self, other: ns["Node"](self.data / ns["as_node"](other).data),
+                                              lambda self, other: ns["Node"](ns["as_node"](other).data / self.data)),
+    "the reflected division the wrong way round": lambda ns: (_own_division(ns),
+                                                              lambda self, other: self * ns["as_node"](other) ** -1),
+    "the sign of d/db lost": lambda ns: (_own_division(ns, sign=1.0), _reflected(ns)),
+    "= instead of += for the divisor": lambda ns: (_own_division(ns, assign=True), _reflected(ns)),
+    "the divisor treated as a constant": lambda ns: (_own_division(ns, constant_divisor=True), _reflected(ns)),
+    "plain numbers not wrapped": lambda ns: (_own_division(ns, wrap=False), _reflected(ns)),
+    "__rtruediv__ left out": lambda ns: (_own_division(ns), None),
+    "the divisor's value frozen in a new leaf": lambda ns: (
+        lambda self, other: self * ns["Node"](1 / ns["as_node"](other).data), _reflected(ns)),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_DIVISIONS))
+def test_division_check_rejects(Node, ns, mistake):
+    truediv, rtruediv = WRONG_DIVISIONS[mistake](ns)
+    Node.__truediv__ = truediv
+    if rtruediv is None:
+        del Node.__rtruediv__
+    else:
+        Node.__rtruediv__ = rtruediv
     with pytest.raises(AssertionError):
         ns["check_division"](Node)
 
 
-def test_division_check_rejects_a_reflected_division_the_wrong_way_round(Node, ns):
-    as_node = ns["as_node"]
-    Node.__truediv__ = lambda self, other: self * as_node(other) ** -1
-    Node.__rtruediv__ = lambda self, other: self * as_node(other) ** -1  # b / 1, not 1 / b
-    with pytest.raises(AssertionError, match="plain number on top"):
-        ns["check_division"](Node)
-
-
-def test_division_check_rejects_a_wrong_quotient_rule(Node, ns):
-    as_node = ns["as_node"]
-
-    def truediv(self, other):
-        other = as_node(other)
-        out = Node(self.data / other.data, (self, other), "/")
-
-        def _backward():
-            self.grad += out.grad / other.data
-            other.grad += self.data / other.data**2 * out.grad  # sign lost
-
-        out._backward = _backward
-        return out
-
+@pytest.mark.parametrize("mistake, message", [("the reflected division the wrong way round", "plain number on top"),
+                                              ("the sign of d/db lost", "-a/b"),
+                                              ("__rtruediv__ left out", "raised TypeError")])
+def test_division_check_names_the_mistake(Node, ns, mistake, message):
+    truediv, rtruediv = WRONG_DIVISIONS[mistake](ns)
     Node.__truediv__ = truediv
-    with pytest.raises(AssertionError, match="-a/b"):
+    if rtruediv is None:
+        del Node.__rtruediv__
+    else:
+        Node.__rtruediv__ = rtruediv
+    with pytest.raises(AssertionError, match=message):
         ns["check_division"](Node)
 
 
 def test_division_check_accepts_its_own_backward(Node, ns, capsys):
-    as_node = ns["as_node"]
-
-    def truediv(self, other):
-        other = as_node(other)
-        out = Node(self.data / other.data, (self, other), "/")
-
-        def _backward():
-            self.grad += out.grad / other.data
-            other.grad -= out.grad * self.data / (other.data * other.data)
-
-        out._backward = _backward
-        return out
-
+    truediv = _own_division(ns)
     Node.__truediv__ = truediv
-    Node.__rtruediv__ = lambda self, other: truediv(as_node(other), self)
+    Node.__rtruediv__ = lambda self, other: truediv(ns["as_node"](other), self)
     ns["check_division"](Node)
     assert "Exercise 2: correct" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------ exercise 3: training a layer
 def _trainer(ns, sign=1.0, only_first_target=False, record_after=False, update=True, reset=True,
-             steps=100, learning_rate=0.05):
+             steps=100, learning_rate=0.05, mean=False, data=None, new_nodes=False, drop_last=False):
     def train_layer(layer):
         losses = []
         for _ in range(steps):
             def total():
-                return sum((out - (targets[0] if only_first_target else target)) ** 2
-                           for (x1, x2), targets in ns["layer_data"]
+                points = data if data is not None else ns["layer_data"]
+                loss = sum((out - (targets[0] if only_first_target else target)) ** 2
+                           for (x1, x2), targets in points
                            for out, target in zip(layer([x1, x2]), targets))
+                return loss * (1 / (2 * len(points))) if mean else loss
 
             loss = total()
             if reset:
                 for p in layer.parameters():
                     p.grad = 0.0
             loss.backward()
-            if update:
+            if update and new_nodes:
+                for neuron in layer.neurons:
+                    neuron.w = [ns["Node"](w.data - learning_rate * w.grad) for w in neuron.w]
+                    neuron.b = ns["Node"](neuron.b.data - learning_rate * neuron.b.grad)
+            elif update:
                 for p in layer.parameters():
                     p.data -= sign * learning_rate * p.grad
             losses.append(total().data if record_after else loss.data)
-        return losses
+        return losses[:-1] if drop_last else losses
 
     return train_layer
 
@@ -193,27 +295,72 @@ def test_layer_check_rejects_a_made_up_history(ns):
         ns["check_layer"](lambda layer: [ns["layer_loss"](layer), 0.05])
 
 
+def _a_global_layer(ns):
+    other = ns["Layer"](2, 2, random.Random(0))
+    trainer = _trainer(ns)
+    return lambda layer: trainer(other)  # trains a layer of its own, not the one it was given
+
+
 WRONG_TRAINERS = {
-    "a step up the gradient": dict(sign=-1.0),
-    "both neurons trained on the first target": dict(only_first_target=True),
-    "losses recorded after each update": dict(record_after=True),
-    "the parameters never updated": dict(update=False),
-    "too few steps": dict(steps=3),
+    "a step up the gradient": lambda ns: _trainer(ns, sign=-1.0),
+    "both neurons trained on the first target": lambda ns: _trainer(ns, only_first_target=True),
+    "losses recorded after each update": lambda ns: _trainer(ns, record_after=True),
+    "the parameters never updated": lambda ns: _trainer(ns, update=False),
+    "too few steps": lambda ns: _trainer(ns, steps=3),
+    "gradients never reset": lambda ns: _trainer(ns, reset=False, learning_rate=0.01, steps=300),
+    "the mean, not the sum, of the squared errors": lambda ns: _trainer(ns, mean=True, learning_rate=0.6),
+    "the lesson's data copied into the function": lambda ns: _trainer(ns, data=list(ns["layer_data"])),
+    "new Nodes instead of an update in place": lambda ns: _trainer(ns, new_nodes=True),
+    "a layer of its own trained": _a_global_layer,
+    "the last step's loss left out": lambda ns: _trainer(ns, drop_last=True),
 }
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_TRAINERS))
 def test_layer_check_rejects(ns, mistake):
     with pytest.raises(AssertionError):
-        ns["check_layer"](_trainer(ns, **WRONG_TRAINERS[mistake]))
+        ns["check_layer"](WRONG_TRAINERS[mistake](ns))
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("gradients never reset", "against the gradient"),
+    ("losses recorded after each update", "before that step's update"),
+    ("new Nodes instead of an update in place", "never moved"),
+    ("too few steps", "after training"),
+    ("the last step's loss left out", "one loss per step"),
+])
+def test_layer_check_names_the_mistake(ns, mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        ns["check_layer"](WRONG_TRAINERS[mistake](ns))
+
+
+def test_layer_check_rejects_tinyfit_inside(ns):
+    Scalar = ns["Scalar"]
+
+    def train_layer(layer):
+        losses = []
+        for _ in range(100):
+            loss = sum((out - target) ** 2 for (x1, x2), targets in ns["layer_data"]
+                       for out, target in zip(layer([x1, x2]), targets))
+            for p in layer.parameters():
+                p.grad = 0.0
+            loss.backward()
+            for p in layer.parameters():
+                p.data = (Scalar(p.data) - 0.05 * p.grad).data
+            losses.append(loss.data)
+        return losses
+
+    with pytest.raises(AssertionError, match="called tinyfit"):
+        ns["check_layer"](train_layer)
 
 
 def test_layer_check_accepts_another_correct_form(ns, capsys):
     Node = ns["Node"]
 
-    def train_layer(layer, steps=300, learning_rate=0.02):
+    def train_layer(layer, steps=150):
         params, losses = layer.parameters(), []
         while len(losses) < steps:
+            learning_rate = 0.08 / (1 + len(losses) / 100)  # a learning rate that decays
             total = Node(0.0)
             for (x1, x2), targets in ns["layer_data"]:
                 for out, target in zip(layer([x1, x2]), targets):
