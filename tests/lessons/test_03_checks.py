@@ -1,12 +1,13 @@
 """Lesson 03's exercise checks reject typical wrong answers and accept right ones written differently.
 
 The lesson's code cells run in one namespace (conftest.py), as a student would run them,
-except the folded reference solutions; each check is then called with answers a
-student might write. Without a GPU, the lesson's GPU cells must say they were skipped
-and compare nothing.
+with the answer cells stubbed as in the student release; each check is then called with
+answers a student might write. Without a GPU, the lesson's GPU cells must say they were
+skipped and compare nothing.
 """
 
 import re
+import threading
 from pathlib import Path
 
 import nbformat
@@ -38,10 +39,14 @@ def test_the_transfer_counts_are_measured(ns):
     assert moves["parameters kept their arrays"] is True
 
 
+def _stub(*args, **kwargs):  # what the student release holds until the exercise is done
+    raise NotImplementedError()
+
+
 @pytest.mark.parametrize("check", ["check_standardize", "check_bytes_per_epoch", "check_mean_loss"])
-def test_a_check_waits_for_an_answer(ns, check, capsys):
-    ns[check](None)
-    assert "waiting for you" in capsys.readouterr().out
+def test_a_check_says_an_untouched_exercise_is_not_done(ns, check):
+    with pytest.raises(ns["checks"].NotDone, match="not done yet"):
+        ns[check](_stub)
 
 
 @pytest.mark.parametrize("marker", ["def standardize(", "def bytes_per_epoch(", "def mean_loss("])
@@ -72,17 +77,65 @@ def _row_statistics(a):
     return (a - a.mean(axis=1, keepdims=True)) / a.std(axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("mistake", [_with_numpy, _with_numpy_by_its_full_name, _through_numpy_arrays, _sample_std,
-                                     _row_statistics],
-                         ids=["np.mean", "numpy.mean", "np.asarray", "sample std", "row statistics"])
+def _whole_array_statistics(a):
+    return (a - a.mean()) / a.std()
+
+
+def _in_place(a):
+    a -= a.mean(axis=0)
+    a /= a.std(axis=0)
+    return a
+
+
+def _in_float64(a):
+    centred = a.astype("float64") - a.mean(axis=0)
+    return centred / a.std(axis=0)
+
+
+def _divided_by_the_variance(a):
+    return (a - a.mean(axis=0)) / a.var(axis=0)
+
+
+def _mean_not_subtracted(a):
+    return a / a.std(axis=0)
+
+
+def _transposed(a):
+    return ((a - a.mean(axis=0)) / a.std(axis=0)).T
+
+
+def _to_the_cpu_and_back(ns):
+    backend = ns["backend"]
+
+    def standardize(a):
+        values = backend.to_numpy(a)
+        return (values - values.mean(axis=0)) / values.std(axis=0)
+
+    return standardize
+
+
+STANDARDIZE_MISTAKES = {
+    "np.mean": _with_numpy, "numpy.mean": _with_numpy_by_its_full_name, "np.asarray": _through_numpy_arrays,
+    "sample std": _sample_std, "row statistics": _row_statistics, "whole-array statistics": _whole_array_statistics,
+    "in place": _in_place, "float64 result": _in_float64, "variance": _divided_by_the_variance,
+    "mean not subtracted": _mean_not_subtracted, "transposed": _transposed,
+}
+
+
+@pytest.mark.parametrize("mistake", list(STANDARDIZE_MISTAKES) + ["to the CPU and back"])
 def test_standardize_check_rejects(ns, mistake):
+    wrong = _to_the_cpu_and_back(ns) if mistake == "to the CPU and back" else STANDARDIZE_MISTAKES[mistake]
     with pytest.raises(AssertionError):
-        ns["check_standardize"](mistake)
+        ns["check_standardize"](wrong)
 
 
-def test_standardize_check_names_the_numpy_call(ns):
-    with pytest.raises(AssertionError, match="np.mean was called on an array from another device"):
-        ns["check_standardize"](_with_numpy_by_its_full_name)
+@pytest.mark.parametrize("mistake, message", [("numpy.mean", "np.mean was called on an array from another device"),
+                                              ("in place", "changed the array it was given"),
+                                              ("float64 result", "keep the dtype"),
+                                              ("transposed", "shape")])
+def test_standardize_check_names_the_mistake(ns, mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        ns["check_standardize"](STANDARDIZE_MISTAKES[mistake])
 
 
 def test_standardize_check_accepts_the_array_module_with_any_argument_name(ns, capsys):
@@ -97,25 +150,65 @@ def test_standardize_check_accepts_the_array_module_with_any_argument_name(ns, c
     assert "correct" in capsys.readouterr().out
 
 
+def test_standardize_check_accepts_float64_arithmetic_cast_back(ns, capsys):
+    def standardize(a):
+        wide = a.astype("float64")
+        return ((wide - wide.mean(axis=0)) / wide.std(axis=0)).astype(a.dtype)
+
+    ns["check_standardize"](standardize)
+    assert "correct" in capsys.readouterr().out
+
+
 # ------------------------------------------------------------ exercise 2
 def _size(dtype):
     return np.dtype(dtype).itemsize
+
+
+def _from_tinyfit_in_a_thread(ns):
+    Tensor = ns["Tensor"]
+
+    def bytes_per_epoch(n, f, batch, x, y):
+        box = {}
+
+        def work():
+            box["x"] = Tensor(np.zeros((1, f), dtype=x)).data.nbytes
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+        return n * (box["x"] + _size(y))
+
+    return bytes_per_epoch
 
 
 WRONG_BYTES = {
     "one batch only": lambda n, f, batch, x, y: batch * (f * _size(x) + _size(y)),
     "labels forgotten": lambda n, f, batch, x, y: n * f * _size(x),
     "the last partial batch dropped": lambda n, f, batch, x, y: n // batch * batch * (f * _size(x) + _size(y)),
+    "every batch counted as full": lambda n, f, batch, x, y: -(-n // batch) * batch * (f * _size(x) + _size(y)),
     "parameters counted each batch": lambda n, f, batch, x, y: n * (f * _size(x) + _size(y))
     + -(-n // batch) * (f + 1) * 4,
-    "the label counted as float32": lambda n, f, batch, x, y: n * (f + 1) * _size(x),
+    "the label counted in the images' dtype": lambda n, f, batch, x, y: n * (f + 1) * _size(x),
+    "the two dtypes swapped": lambda n, f, batch, x, y: n * (f * _size(y) + _size(x)),
+    "images always float32": lambda n, f, batch, x, y: n * (f * 4 + _size(y)),
+    "labels always int64": lambda n, f, batch, x, y: n * (f * _size(x) + 8),
+    "bits, not bytes": lambda n, f, batch, x, y: 8 * n * (f * _size(x) + _size(y)),
+    "the lesson's MNIST number": lambda n, f, batch, x, y: 188_640_000,
+    "a float from a division": lambda n, f, batch, x, y: n * (f * _size(x) + _size(y)) / 1.0000001,
+    "nothing returned": lambda n, f, batch, x, y: None,
 }
 
 
-@pytest.mark.parametrize("mistake", list(WRONG_BYTES))
+@pytest.mark.parametrize("mistake", list(WRONG_BYTES) + ["tinyfit in a thread"])
 def test_bytes_check_rejects(ns, mistake):
+    wrong = _from_tinyfit_in_a_thread(ns) if mistake == "tinyfit in a thread" else WRONG_BYTES[mistake]
     with pytest.raises(AssertionError):
-        ns["check_bytes_per_epoch"](WRONG_BYTES[mistake])
+        ns["check_bytes_per_epoch"](wrong)
+
+
+def test_bytes_check_names_tinyfit_from_a_thread(ns):
+    with pytest.raises(AssertionError, match=r"called tinyfit .*from thread"):
+        ns["check_bytes_per_epoch"](_from_tinyfit_in_a_thread(ns))
 
 
 def test_bytes_check_accepts_a_batch_by_batch_count(ns, capsys):
@@ -129,6 +222,14 @@ def test_bytes_check_accepts_a_batch_by_batch_count(ns, capsys):
     ns["check_bytes_per_epoch"](bytes_per_epoch)
     out = capsys.readouterr().out
     assert "correct" in out and "once per epoch" not in out
+
+
+def test_bytes_check_accepts_nbytes_of_empty_arrays(ns, capsys):
+    def bytes_per_epoch(n_samples, n_features, batch_size, x_dtype, y_dtype):
+        return np.empty((n_samples, n_features), x_dtype).nbytes + np.empty(n_samples, y_dtype).nbytes
+
+    ns["check_bytes_per_epoch"](bytes_per_epoch)
+    assert "correct" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------ exercise 3
@@ -155,11 +256,52 @@ def _sum_not_mean(losses):
     return float(sum(losses))
 
 
-@pytest.mark.parametrize("mistake", [_float_each, _numpy_each, _numpy_on_the_data, _a_tensor_back, _sum_not_mean],
-                         ids=["float each", "numpy each", "numpy on the data", "a tensor back", "sum not mean"])
+def _one_too_few(losses):
+    return float(sum(losses)) / (len(losses) - 1) if len(losses) > 1 else float(losses[0])
+
+
+def _first_loss_skipped(losses):
+    total = losses[1]
+    for loss in losses[2:]:
+        total = total + loss
+    return float(total) / len(losses)
+
+
+def _into_the_first_loss(losses):
+    total = losses[0]
+    for loss in losses[1:]:
+        total.data += loss.data  # writes into the caller's first loss
+    return float(total) / len(losses)
+
+
+def _a_numpy_float32(losses):
+    return np.float32(float(sum(losses))) / np.float32(len(losses))
+
+
+def _the_last_loss(losses):
+    return float(losses[-1])
+
+
+MEAN_LOSS_MISTAKES = {
+    "float each": _float_each, "numpy each": _numpy_each, "numpy on the data": _numpy_on_the_data,
+    "a tensor back": _a_tensor_back, "sum not mean": _sum_not_mean, "one too few": _one_too_few,
+    "first loss skipped": _first_loss_skipped, "into the first loss": _into_the_first_loss,
+    "a numpy float32": _a_numpy_float32, "the last loss": _the_last_loss,
+}
+
+
+@pytest.mark.parametrize("mistake", list(MEAN_LOSS_MISTAKES))
 def test_mean_loss_check_rejects(ns, mistake):
     with pytest.raises(AssertionError):
-        ns["check_mean_loss"](mistake)
+        ns["check_mean_loss"](MEAN_LOSS_MISTAKES[mistake])
+
+
+@pytest.mark.parametrize("mistake, message", [("float each", "copied back"),
+                                              ("into the first loss", "changed the loss tensors"),
+                                              ("a numpy float32", "Python float")])
+def test_mean_loss_check_names_the_mistake(ns, mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        ns["check_mean_loss"](MEAN_LOSS_MISTAKES[mistake])
 
 
 @pytest.mark.parametrize("form", ["sum then float", "stack then item", "data then float", "to_numpy once"])
