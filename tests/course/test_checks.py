@@ -89,9 +89,10 @@ def test_an_unfilled_stub_is_not_done_and_other_errors_pass_through():
     def stub(*args):
         raise NotImplementedError()
 
-    with pytest.raises(checks.NotDone, match="Exercise 4 is not done yet: my_answer still raises"):
+    with pytest.raises(checks.NotDone, match="Exercise 4 is not done yet: my_answer still raises") as caught:
         with checks.exercise("Exercise 4", "my_answer"):
             stub()
+    assert caught.value._render_traceback_() == [f"NotDone: {caught.value}"]  # the message alone
     with pytest.raises(TypeError):
         with checks.exercise("Exercise 4", "my_answer"):
             len(3)
@@ -110,15 +111,18 @@ def test_fresh_rngs_draw_different_cases():
     assert not np.array_equal(checks.fresh_rng().random(4), checks.fresh_rng().random(4))
 
 
-def test_an_error_in_the_answer_becomes_a_verdict_that_keeps_its_traceback():
-    def answer():
-        return {}["missing"]
-
+def test_an_error_in_the_answer_keeps_the_answers_traceback_and_hides_the_checks():
+    answer_cell: dict = {}
+    exec(compile('def answer():\n    return {}["missing"]\n', "<answer cell>", "exec"), answer_cell)
+    check_cell: dict = {"checks": checks, "answer": answer_cell["answer"]}
+    exec(compile('def check():\n    SECRET = 42  # a hidden case\n'
+                 '    with checks.failing_as("load_by_hand on a functional model"):\n'
+                 '        answer()  # the hidden case is SECRET\n', "<check cell>", "exec"), check_cell)
     with pytest.raises(checks.CheckFailed, match="load_by_hand on a functional model failed: KeyError") as caught:
-        with checks.failing_as("load_by_hand on a functional model"):
-            answer()
+        check_cell["check"]()
     shown = "\n".join(caught.value._render_traceback_())
-    assert 'return {}["missing"]' in shown and shown.endswith("KeyError: 'missing'")
+    assert '<answer cell>' in shown and shown.endswith("KeyError: 'missing'")
+    assert "<check cell>" not in shown and "SECRET" not in shown
     with pytest.raises(NotImplementedError):  # a stub stays a stub, for checks.exercise to report
         with checks.failing_as("anything"):
             raise NotImplementedError()

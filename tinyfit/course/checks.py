@@ -31,10 +31,18 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows this instead of the traceback: the check's own code, with the
-        # reference it compares against, is not part of the lesson. An error raised by the
-        # answer itself keeps its traceback, which points into the student's code.
-        cause = self.__cause__
-        lines = [] if cause is None or isinstance(cause, CheckFailed) else traceback.format_exception(cause)
+        # reference it compares against and its hidden cases, is not part of the lesson. An
+        # error raised by the answer itself keeps the part of its traceback that is the
+        # answer's: the frames after the check cell's own.
+        cause, lines = self.__cause__, []
+        if cause is not None and not isinstance(cause, CheckFailed):
+            frames = cause.__traceback__
+            while frames is not None and frames.tb_frame.f_code.co_filename == __file__:
+                frames = frames.tb_next  # the guard's own frames
+            check_cell = frames.tb_frame.f_code.co_filename if frames is not None else None
+            while frames is not None and frames.tb_frame.f_code.co_filename == check_cell:
+                frames = frames.tb_next
+            lines = traceback.format_exception(type(cause), cause, frames)
         return [line.rstrip("\n") for line in lines] + [f"{type(self).__name__}: {self}"]
 
 
@@ -61,7 +69,7 @@ def exercise(title: str, answer: str) -> Iterator[None]:
     except NotImplementedError as error:
         raise NotDone(f"{title} is not done yet: {answer} still raises NotImplementedError. Replace "
                       "`raise NotImplementedError()` in the answer cell above with your code, run that "
-                      "cell, then run this check again.") from error
+                      "cell, then run this check again.") from None
 
 
 @contextlib.contextmanager
