@@ -88,6 +88,7 @@ def _wrong_answers(ns):
         "predictions of the global test images": lambda model, x, y: np_.mean(
             model.predict(ns["x_test"][: len(y)], verbose=0).argmax(axis=1) == y),
         "writes into the caller's labels": _writes_into_y,
+        "nothing returned": lambda model, x, y: None,
     }
 
 
@@ -96,7 +97,8 @@ MISTAKES = ["the number evaluate() printed", "a call to evaluate()", "the librar
             "the highest probability compared with the label", "the global test labels instead of y",
             "argmax over the wrong axis, broadcast", "the error rate", "divided by one too few",
             "the first image left out", "ten classes assumed", "the per-image hits, not their mean",
-            "rounded to two decimals", "predictions of the global test images", "writes into the caller's labels"]
+            "rounded to two decimals", "predictions of the global test images", "writes into the caller's labels",
+            "nothing returned"]
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
@@ -109,7 +111,8 @@ def test_the_check_rejects(ns, mistake):
                                               ("the library's metric", "called tinyfit"),
                                               ("the library's metric from a thread", r"called tinyfit .*from thread"),
                                               ("writes into the caller's labels", "changed the images or labels"),
-                                              ("the per-image hits, not their mean", "one number")])
+                                              ("the per-image hits, not their mean", "one number"),
+                                              ("nothing returned", "return the accuracy, a number")])
 def test_the_check_names_the_mistake(ns, mistake, message):
     with pytest.raises(AssertionError, match=message):
         ns["check_accuracy"](_wrong_answers(ns)[mistake])
