@@ -60,8 +60,6 @@ def run_code_cells(path: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
         for index, (cell, stubbed) in enumerate(zip(teacher.cells, student.cells)):
             if cell.cell_type != "code":
                 continue
-            if cell.metadata.get("jupyter", {}).get("source_hidden"):  # FIXME(transition): old folded answers
-                continue
             code = compile(_source(stubbed if notebook_format.is_answer(cell) else cell),
                            f"<{path.name} cell {index}>", "exec")
             if notebook_format.is_check(cell):
@@ -71,8 +69,6 @@ def run_code_cells(path: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
                 exec(code, namespace)
     answers = [(_source(teacher.cells[e.answer]), [_source(teacher.cells[i]) for i in e.checks])
                for e in notebook_format.exercises(teacher)]
-    answers += [(c.source, []) for c in teacher.cells  # FIXME(transition): old folded answers
-                if c.cell_type == "code" and c.metadata.get("jupyter", {}).get("source_hidden")]
     return namespace, answers
 
 
