@@ -116,6 +116,25 @@ def test_epoch_accuracy_check_accepts_a_loop(ns, capsys):
     assert "correct" in capsys.readouterr().out
 
 
+def test_epoch_accuracy_check_accepts_float32_arithmetic(ns, capsys):
+    def epoch_accuracy(batch_accuracies, batch_sizes):  # right, to float32's precision
+        accuracies = np.asarray(batch_accuracies, dtype=np.float32)
+        sizes = np.asarray(batch_sizes, dtype=np.float32)
+        return np.sum(accuracies * sizes) / np.sum(sizes)
+
+    for _ in range(3):  # fresh cases each time: a tolerance fit for float64 only fails it on most draws
+        ns["check_epoch_accuracy"](epoch_accuracy)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_epoch_accuracy_check_rejects_a_string(ns):
+    def epoch_accuracy(batch_accuracies, batch_sizes):
+        return f"{np.dot(batch_accuracies, batch_sizes) / np.sum(batch_sizes)}"
+
+    with pytest.raises(AssertionError, match="as a number"):
+        ns["check_epoch_accuracy"](epoch_accuracy)
+
+
 # ------------------------------------------------------------ exercise 2
 def _mae(ns, update, result=None, name="my_mean_absolute_error", reset=True):
     keras, ops = ns["keras"], ns["ops"]
