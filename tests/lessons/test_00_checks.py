@@ -143,3 +143,28 @@ def test_the_check_accepts_a_count_of_matches_in_float32(ns, capsys):
 
     ns["check_accuracy"](accuracy_by_hand)
     assert "Exercise: correct" in capsys.readouterr().out
+
+
+def test_the_check_accepts_a_zero_dimensional_array(ns, capsys):
+    def accuracy_by_hand(model, x, y):
+        hits = model.predict(x, verbose=0).argmax(axis=1) == y
+        return np.asarray(np.count_nonzero(hits) / len(y))  # a NumPy number in a 0-d array
+
+    ns["check_accuracy"](accuracy_by_hand)
+    assert "Exercise: correct" in capsys.readouterr().out
+
+
+def test_the_check_rejects_a_mean_in_float16(ns):
+    def accuracy_by_hand(model, x, y):
+        return np.mean((model.predict(x, verbose=0).argmax(axis=1) == y).astype(np.float16))
+
+    with pytest.raises(AssertionError, match="not the fraction"):  # float16 cannot hold the lesson's accuracy
+        ns["check_accuracy"](accuracy_by_hand)
+
+
+def test_the_check_rejects_a_zero_dimensional_array_of_booleans(ns):
+    def accuracy_by_hand(model, x, y):
+        return np.asarray(np.all(model.predict(x, verbose=0).argmax(axis=1) == y))
+
+    with pytest.raises(AssertionError, match="return the accuracy, a number"):
+        ns["check_accuracy"](accuracy_by_hand)
