@@ -563,3 +563,68 @@ def test_a_leaky_slope_from_the_gradients_sign_fails_on_every_draw(ns):
     for _ in range(10):
         with pytest.raises(AssertionError, match="backward is wrong"):
             ns["check_leaky_relu"](wrong)
+
+
+# ------------------------------------------------------------ more answers a student might write
+def test_matmul_check_rejects_out_grad_read_before_backward(ns, Array):
+    """out.grad taken when the op runs is the array backward() later replaces: every gradient stays 0."""
+
+    def matmul(self, other):
+        out = Array(self.data @ other.data, (self, other))
+        upstream = out.grad  # too early
+
+        def _backward():
+            self.grad += upstream @ other.data.T
+            other.grad += self.data.T @ upstream
+
+        out._backward = _backward
+        return out
+
+    Array.__matmul__ = matmul
+    with pytest.raises(AssertionError, match="gradient is wrong"):
+        ns["check_matmul"](Array)
+
+
+def test_sum_check_accepts_a_new_axis_only_where_the_axis_was_1(ns, Array, capsys):
+    """For axis=None and axis=0, out.grad already broadcasts to the input's shape."""
+
+    def sum_(self, axis=None):
+        out = Array(self.data.sum(axis=axis), (self,))
+
+        def _backward():
+            self.grad += out.grad[:, None] if axis == 1 else out.grad
+
+        out._backward = _backward
+        return out
+
+    Array.sum = sum_
+    ns["check_sum"](Array)
+    assert "Exercise 2: correct" in capsys.readouterr().out
+
+
+def test_leaky_relu_check_rejects_a_float64_constant(ns):
+    """NumPy 2: np.float64(0.1) * a float32 array is float64."""
+    wrong = _leaky(ns, lambda x: np.where(x > 0, x, x * np.float64(0.1)),
+                   lambda x, g: np.where(x > 0, g, g * np.float64(0.1)))
+    with pytest.raises(AssertionError, match="float32 array into float64"):
+        ns["check_leaky_relu"](wrong)
+
+
+def test_matvec_check_rejects_a_squeezed_dv(ns):
+    """A column (k = 1) gives dv of shape (1,); np.squeeze makes it a 0-d array."""
+    with pytest.raises(AssertionError, match="dv has shape"):
+        ns["check_matvec_backward"](lambda A, v, g: (np.outer(g, v), np.squeeze(A.T @ g[:, None])))
+
+
+def test_matvec_and_scale_grad_checks_reject_float32_results(ns):
+    with pytest.raises(AssertionError, match="dA is wrong"):
+        ns["check_matvec_backward"](lambda A, v, g: (np.outer(g, v).astype(np.float32), (A.T @ g).astype(np.float32)))
+    with pytest.raises(AssertionError, match="dL/dgamma is wrong"):
+        ns["check_scale_grad"](lambda x, gamma, G: (G * x).sum(axis=0, keepdims=True).astype(np.float32))
+
+
+def test_scale_grad_check_accepts_the_lessons_unbroadcast_but_not_tinyfits(ns, capsys):
+    ns["check_scale_grad"](lambda x, gamma, G: ns["my_unbroadcast"](G * x, gamma.shape))
+    assert "Exercise 6: correct" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="called tinyfit"):
+        ns["check_scale_grad"](lambda x, gamma, G: ns["unbroadcast"](G * x, gamma.shape))
