@@ -105,7 +105,7 @@ def _library_does_the_step(ns):
         optimizer, variable = optimizers[key]
         variable.assign(w)
         optimizer.apply([g], [variable])  # the optimizer keeps the velocity itself
-        return variable.numpy().copy(), velocity - learning_rate * g
+        return variable.numpy().copy(), momentum * velocity - learning_rate * g  # the velocity is right
 
     return step
 
@@ -169,6 +169,17 @@ def test_nesterov_check_accepts_other_correct_forms(ns, capsys):
     for answer in (lookahead, as_lists):
         ns["check_nesterov"](answer)
     assert capsys.readouterr().out.count("matches the library") == 2
+
+
+def test_nesterov_check_rejects_a_velocity_of_the_opposite_sign(ns):
+    # The weights move exactly as Keras's (the sign flips twice), but the velocity handed back is
+    # minus the one of the formula: the state the next step is given means something else.
+    def flipped(w, g, velocity, learning_rate, momentum=0.8):
+        velocity = momentum * velocity + learning_rate * g
+        return w - momentum * velocity - learning_rate * g, velocity
+
+    with pytest.raises(AssertionError, match="the velocity you return"):
+        ns["check_nesterov"](flipped)
 
 
 # ------------------------------------------------------------ exercise 2
@@ -392,6 +403,20 @@ def test_warmup_cosine_check_rejects(ns, mistake):
 def test_warmup_cosine_check_names_the_library(ns):
     with pytest.raises(AssertionError, match="called tinyfit"):
         ns["check_warmup_cosine"](_library_schedule(ns))
+
+
+def test_warmup_cosine_check_accepts_float32_arithmetic(ns, capsys):
+    def warmup_cosine(step, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps):
+        f = np.float32
+        if step < warmup_steps:
+            return f(initial_learning_rate) + f(step) / f(warmup_steps) * f(warmup_target - initial_learning_rate)
+        s = np.minimum(f(step) - f(warmup_steps), f(decay_steps))
+        cosine = f(0.5) * (f(1) + np.cos(f(np.pi) * s / f(decay_steps)))  # loses digits near the end
+        return f(warmup_target) * ((f(1) - f(alpha)) * cosine + f(alpha))
+
+    for _ in range(2):
+        ns["check_warmup_cosine"](warmup_cosine)
+    assert capsys.readouterr().out.count("matches the library") == 2
 
 
 def test_warmup_cosine_check_accepts_other_correct_forms(ns, capsys):
