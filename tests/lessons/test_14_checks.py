@@ -232,6 +232,48 @@ def _library_on_the_side(keras):
     return both, load
 
 
+def _sorted_as_text(keras):
+    save, _ = _pair(keras)
+    classes = {"Sequential": keras.Sequential, "Model": keras.Model}
+
+    def load(path):
+        with zipfile.ZipFile(path) as archive:
+            described = json.loads(archive.read("config.json"))
+            with np.load(io.BytesIO(archive.read("weights.npz")), allow_pickle=False) as npz:
+                arrays = [npz[name] for name in sorted(npz.files)]  # arr_10 sorts before arr_2
+        model = classes[described["class_name"]].from_config(described["config"])
+        model.set_weights(arrays)
+        return model
+
+    return save, load
+
+
+def _as_float64(keras):
+    _, load = _pair(keras)
+
+    def save(model, path):
+        described = {"class_name": _class_name(keras, model), "config": model.get_config()}
+        _write(path, json.dumps(described), _npz([w.astype("float64") for w in model.get_weights()]))
+
+    return save, load
+
+
+def _substring_class_name(keras):
+    save, _ = _pair(keras)
+
+    def load(path):  # never runs code, but takes any class name that mentions Sequential
+        with zipfile.ZipFile(path) as archive:
+            described = json.loads(archive.read("config.json"))
+            with np.load(io.BytesIO(archive.read("weights.npz")), allow_pickle=False) as npz:
+                arrays = [npz[f"arr_{i}"] for i in range(len(npz.files))]
+        cls = keras.Sequential if "Sequential" in described["class_name"] else keras.Model
+        model = cls.from_config(described["config"])
+        model.set_weights(arrays)
+        return model
+
+    return save, load
+
+
 WRONG_FILES = {
     "remembers the saved models by path": _remembers_by_path,
     "always builds a Sequential": _always_sequential,
@@ -245,6 +287,9 @@ WRONG_FILES = {
     "evaluates the class name": _eval_class_name,
     "calls model.save / load_model": _library,
     "returns the saved model object": _keeps_the_model,
+    "reads arr_<i> in text order (arr_10 before arr_2)": _sorted_as_text,
+    "stores the arrays as float64": _as_float64,
+    "any class name containing Sequential": _substring_class_name,
 }
 
 
@@ -286,7 +331,8 @@ def test_save_load_check_accepts_another_correct_form(ns, capsys):
         try:
             config = json.loads(archive.read("config.json").decode("utf-8"))
             npz = np.load(io.BytesIO(archive.read("weights.npz")))  # allow_pickle is False by default
-            weights = [npz[name] for name in sorted(npz.files)]
+            # by number (w007, or arr_10 after arr_9 in a file written with np.savez), not as text
+            weights = [npz[name] for name in sorted(npz.files, key=lambda name: int(re.sub(r"\D", "", name)))]
         finally:
             archive.close()
         table = {"Sequential": keras.Sequential, "Model": keras.Model}
@@ -365,6 +411,32 @@ def _ascii_only(path, text):
     os.replace(temporary, path)
 
 
+def _temporary_in_slash_tmp(path, text):
+    fd, temporary = tempfile.mkstemp(dir="/tmp")  # another folder, named outright
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    shutil.move(temporary, path)
+
+
+def _temporary_in_the_parent_folder(path, text):
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(os.path.dirname(folder), os.path.basename(path) + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+def _without_fsync(path, text):
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)))
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)  # closed, but not on the disk yet
+    os.replace(temporary, path)
+
+
 WRONG_WRITES = {
     "makes its temporary file in tempfile's default folder": _temporary_in_the_default_folder,
     "truncates the target from a thread": _truncates_in_a_thread,
@@ -375,6 +447,9 @@ WRONG_WRITES = {
     "appends to the old content": _appends,
     "leaves a temporary behind": _leaves_a_copy,
     "removes the old file, then renames": _remove_then_rename,
+    "makes its temporary file in /tmp": _temporary_in_slash_tmp,
+    "makes its temporary file in the parent folder": _temporary_in_the_parent_folder,
+    "never calls os.fsync": _without_fsync,
 }
 
 
@@ -387,6 +462,26 @@ def test_atomic_write_check_rejects(ns, mistake):
 def test_atomic_write_check_names_what_a_kill_would_leave(ns):
     with pytest.raises(AssertionError, match="an empty file"):
         ns["check_atomic_write"](_truncate_first)
+
+
+def test_atomic_write_check_says_another_folder_or_no_fsync(ns):
+    with pytest.raises(AssertionError, match="in another folder than the file's own"):
+        ns["check_atomic_write"](_temporary_in_slash_tmp)
+    with pytest.raises(AssertionError, match="os.fsync"):
+        ns["check_atomic_write"](_without_fsync)
+
+
+def test_atomic_write_check_accepts_a_named_temporary_file(ns, capsys):
+    def write_text_atomically(path, text):
+        folder = os.path.dirname(os.path.abspath(path))
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(f.name, path)
+
+    ns["check_atomic_write"](write_text_atomically)
+    assert "Well done" in capsys.readouterr().out
 
 
 def test_atomic_write_check_rejects_calling_tinyfit(ns):
@@ -518,6 +613,61 @@ def _the_lessons_answer(keras):
     return lambda folder: os.path.join(folder, "ckpt-9.keras")
 
 
+def _epochs(folder):
+    return sorted(int(m.group(1)) for name in os.listdir(folder) if (m := re.fullmatch(r"ckpt-(\d+)\.keras", name)))
+
+
+def _top_two_only(keras):
+    def pick(folder):  # loads the newest; if it is damaged, trusts the one before without loading it
+        epochs = _epochs(folder)
+        if not epochs:
+            return None
+        newest = os.path.join(folder, f"ckpt-{epochs[-1]}.keras")
+        if _loads(keras, newest) is not False:
+            return newest
+        return os.path.join(folder, f"ckpt-{epochs[-2]}.keras") if len(epochs) > 1 else None
+
+    return pick
+
+
+def _first_that_is_a_zip(keras):
+    def pick(folder):
+        for epoch in reversed(_epochs(folder)):
+            path = os.path.join(folder, f"ckpt-{epoch}.keras")
+            if zipfile.is_zipfile(path):
+                return path
+        return None
+
+    return pick
+
+
+def _first_whose_zip_tests_clean(keras):
+    def pick(folder):
+        for epoch in reversed(_epochs(folder)):
+            path = os.path.join(folder, f"ckpt-{epoch}.keras")
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    if archive.testzip() is None:
+                        return path
+            except (zipfile.BadZipFile, OSError):
+                pass
+        return None
+
+    return pick
+
+
+def _largest_file(keras):
+    def pick(folder):  # a damaged file is shorter than a whole one, or so it assumes
+        epochs = _epochs(folder)
+        if not epochs:
+            return None
+        paths = [os.path.join(folder, f"ckpt-{epoch}.keras") for epoch in epochs]
+        size = max(os.path.getsize(p) for p in paths)
+        return [p for p in paths if os.path.getsize(p) == size][-1]
+
+    return pick
+
+
 WRONG_PICKS = {
     "remembers the first folder's answer": _remembers_the_first_folder,
     "deletes the damaged checkpoints": _deletes_the_damaged,
@@ -528,6 +678,10 @@ WRONG_PICKS = {
     "the guide's newest by ctime": _guide_ctime,
     "names that merely contain ckpt-<n>.keras": _any_name_with_an_epoch,
     "the name, not the path": _returns_the_name,
+    "loads the newest only, else trusts the one before": _top_two_only,
+    "the highest that is a zip archive": _first_that_is_a_zip,
+    "the highest whose zip checksums hold": _first_whose_zip_tests_clean,
+    "the highest of the largest size": _largest_file,
 }
 
 
