@@ -248,7 +248,32 @@ def _first_improvement_skipped(ns):
     return KeepBestWeights
 
 
+def _best_starts_at(ns, start):
+    keras = ns["keras"]
+
+    class KeepBestWeights(keras.callbacks.Callback):
+        def __init__(self, monitor="val_loss"):
+            super().__init__()
+            self.monitor = monitor
+
+        def on_train_begin(self, logs=None):
+            self.best, self.weights = start, None  # a "large enough" number instead of infinity
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs[self.monitor] < self.best:
+                self.best, self.weights = logs[self.monitor], self.model.get_weights()
+
+        def on_train_end(self, logs=None):
+            if self.weights is not None:
+                self.model.set_weights(self.weights)
+
+    return KeepBestWeights
+
+
 KEEP_MISTAKES = {
+    "best starts at 1.0": lambda ns: _best_starts_at(ns, 1.0),
+    "best starts at a million": lambda ns: _best_starts_at(ns, 1e6),
+    "best starts at a billion": lambda ns: _best_starts_at(ns, 1e9),
     "training loss": lambda ns: _keeper(ns, key="loss"),
     "always val_loss": lambda ns: _keeper(ns, key="val_loss"),
     "highest": lambda ns: _keeper(ns, better=lambda new, best: new > best),
