@@ -412,3 +412,49 @@ def test_my_model_check_accepts_other_correct_forms(ns, capsys):
     for answer in (WithOps, InALoop):
         ns["check_my_model"](answer)
         assert "Well done" in capsys.readouterr().out
+
+
+def _scale_sharing_weights_by_width(ns):
+    """Layers of the same width share one weight, kept on the class: each instance must keep its own."""
+    layers = ns["layers"]
+
+    class Scale(layers.Layer):
+        shared = {}
+
+        def build(self, input_shape):
+            features = input_shape[-1]
+            if features not in Scale.shared:
+                Scale.shared[features] = self.add_weight(shape=(features,), initializer="ones", name="scale")
+            self.scale = Scale.shared[features]
+            self.scale.assign(np.ones(features, dtype="float32"))  # starts at ones, as asked
+
+        def call(self, inputs):
+            return inputs * self.scale
+
+    return Scale
+
+
+def test_scale_check_rejects_weights_shared_between_layers_of_the_same_width(ns):
+    """Caught on every draw, not only when two cases happen to have the same width."""
+    for _ in range(3):
+        with pytest.raises(AssertionError):
+            ns["check_scale"](_scale_sharing_weights_by_width(ns))
+
+
+def test_my_model_check_rejects_layers_shared_between_models_of_the_same_sizes(ns):
+    keras, layers = ns["keras"], ns["layers"]
+    made = {}
+
+    class MyModel(keras.Model):
+        def __init__(self, hidden=16, classes=3, **kwargs):
+            super().__init__(**kwargs)
+            if (hidden, classes) not in made:
+                made[hidden, classes] = (layers.Dense(hidden, activation="tanh"), layers.Dense(hidden, activation="relu"),
+                                         layers.Dense(classes, activation="softmax"))
+            self.first, self.second, self.classify = made[hidden, classes]
+
+        def call(self, inputs):
+            return self.classify(self.second(self.first(inputs)))
+
+    with pytest.raises(AssertionError):
+        ns["check_my_model"](MyModel)
