@@ -279,9 +279,13 @@ def _clips_the_predictions(y_true, y_pred, losses, loss_weights):
     return total
 
 
+def _a_zero_weight_as_missing(y_true, y_pred, losses, loss_weights):
+    return sum((loss_weights.get(k) or 1.0) * float(fn(y_true[k], y_pred[k])) for k, fn in losses.items() if fn)
+
+
 WRONG_TOTALS = [_no_weights, _average_of_outputs, _missing_weight_is_zero, _calls_a_none_loss, _the_lessons_names,
                 _zipped_by_position, _over_the_outputs_with_a_weight, _every_output_of_y_true, _arguments_swapped,
-                _weights_squared, _a_dict_of_parts, _clips_the_predictions]
+                _weights_squared, _a_dict_of_parts, _clips_the_predictions, _a_zero_weight_as_missing]
 
 
 @pytest.mark.parametrize("wrong", WRONG_TOTALS, ids=[f.__name__ for f in WRONG_TOTALS])
