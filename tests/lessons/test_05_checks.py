@@ -389,3 +389,51 @@ def test_bce_check_accepts_float32_and_float64_work(ns, capsys):
     for answer in (in_float64, in_float32):
         ns["check_bce"](answer)
         assert "Well done" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ more answers a student might write
+def test_cross_entropy_check_sees_the_lesson_function_however_it_is_reached(ns):
+    """A name taken before the check runs, a default argument, another thread: each is still a call."""
+    import threading
+
+    stable = ns["log_softmax_stable"]
+    rows = np.arange
+
+    def aliased(logits, labels):
+        return -stable(logits)[rows(len(labels)), labels].mean()
+
+    def by_default(logits, labels, log_softmax=stable):
+        return -log_softmax(logits)[rows(len(labels)), labels].mean()
+
+    def in_a_thread(logits, labels):
+        found = []
+        worker = threading.Thread(target=lambda: found.append(stable(logits)))
+        worker.start()
+        worker.join()
+        return -found[0][rows(len(labels)), labels].mean()
+
+    for answer in (aliased, by_default, in_a_thread):
+        with pytest.raises(AssertionError, match="called the lesson's log_softmax_stable"):
+            ns["check_cross_entropy"](answer)
+
+
+def _mean_over_axis_1(keras, ops, y_true, y_pred, delta):  # the last axis only for 2-D targets
+    error = ops.abs(y_pred - y_true)
+    return ops.mean(ops.where(error <= delta, 0.5 * ops.square(error), delta * (error - 0.5 * delta)), axis=1)
+
+
+def test_huber_check_rejects_a_mean_over_axis_1_on_every_draw(ns):
+    """On (batch, steps, width) targets the reduced loss is the same; the per-sample losses are not."""
+    for _ in range(3):
+        with pytest.raises(AssertionError, match="per-sample losses"):
+            ns["check_huber"](_huber(ns, _mean_over_axis_1))
+
+
+def test_huber_check_accepts_float64_arithmetic_and_the_minimum_form(ns, capsys):
+    def in_float64(keras, ops, y_true, y_pred, delta):
+        error = ops.abs(ops.cast(y_true, "float64") - ops.cast(y_pred, "float64"))
+        clipped = ops.minimum(error, delta)  # 0.5 q^2 + delta (|e| - q), q = min(|e|, delta)
+        return ops.mean(0.5 * ops.square(clipped) + delta * (error - clipped), axis=-1)
+
+    ns["check_huber"](_huber(ns, in_float64))
+    assert "Exercise 2: MyHuber matches" in capsys.readouterr().out
