@@ -327,7 +327,17 @@ def _library_shuffle(stream, buffer_size, rng):
         buffer_size, seed=int(rng.integers(2**31))))
 
 
-WRONG_BUFFERS = [_no_buffer, _full_shuffle, _forgets_the_rest, _needs_a_length, _half_the_buffer, _one_too_few,
+def _favours_the_first_place(stream, buffer_size, rng):
+    # (i + 1) % size: the first place of the list is picked twice as often. Elements move around the list as
+    # they are replaced, so the oldest, the newest and the ones between still come out about equally often.
+    yield from _buffer(_SAME, lambda rng, buffer: rng.integers(len(buffer) + 1) % len(buffer))(stream, buffer_size, rng)
+
+
+def _rounded_index(stream, buffer_size, rng):  # round(random * (size - 1)): both ends half as likely
+    yield from _buffer(_SAME, lambda rng, buffer: int(round(rng.random() * (len(buffer) - 1))))(stream, buffer_size, rng)
+
+
+WRONG_BUFFERS = [_favours_the_first_place, _rounded_index, _no_buffer, _full_shuffle, _forgets_the_rest, _needs_a_length, _half_the_buffer, _one_too_few,
                  _one_too_many, _delayed_identity, _oldest_half, _block_shuffle, _rest_in_buffer_order,
                  _rest_reversed, _rest_shuffled_but_one, _global_rng_buffer, _global_rng_at_the_end,
                  _own_seed_buffer, _own_seed_at_the_end, _python_random_buffer, _fails_on_a_short_stream,
@@ -341,7 +351,7 @@ def test_buffer_shuffle_check_rejects(ns, wrong):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (_block_shuffle, "same chance"), (_delayed_identity, "same chance"), (_one_too_many, "read .* elements"),
+    (_favours_the_first_place, "not all equally likely"), (_block_shuffle, "same chance"), (_delayed_identity, "same chance"), (_one_too_many, "read .* elements"),
     (_full_shuffle, "read .* elements"), (_forgets_the_rest, "exactly once"), (_rest_in_buffer_order, "random order"),
     (_global_rng_buffer, "global generator"), (_own_seed_at_the_end, "random order"),
     (_needs_a_length, "no len"), (_fails_on_a_short_stream, "failed on a generator stream"),
