@@ -190,6 +190,22 @@ def _lesson_runs_by_name(history):  # looks the lesson's runs up by their first 
     return "underfitting"
 
 
+def _nan_unseen(history):  # the right rule for jumps, but never looks for nan (nan compares as False)
+    loss, val = np.array(history["loss"]), np.array(history["val_loss"])
+    if np.any(np.diff(loss) > 0.05):
+        return "learning rate too high"
+    if np.argmin(val) < len(val) - 3 and val[-1] > 1.05 * val.min():
+        return "overfitting"
+    return "underfitting"
+
+
+def _overfitting_when_training_loss_ends_near_zero(history):
+    loss = np.array(history["loss"])
+    if not np.all(np.isfinite(loss)) or np.any(np.diff(loss) > 0.05):
+        return "learning rate too high"
+    return "overfitting" if loss[-1] < 0.3 else "underfitting"
+
+
 LESSON_HISTORIES = {}
 
 WRONG_DIAGNOSES = {
@@ -202,6 +218,8 @@ WRONG_DIAGNOSES = {
     "a rising loss compared from the first epoch only": _rising_from_the_start,
     "overfitting and underfitting swapped": _swapped,
     "a misspelled diagnosis": lambda history: "over-fitting",
+    "nan never looked for": _nan_unseen,
+    "overfitting only when the training loss ends near 0": _overfitting_when_training_loss_ends_near_zero,
 }
 
 
@@ -245,6 +263,14 @@ def _difference_with_the_first(val_losses, patience, min_delta=0.0):  # the best
     return waiting >= patience
 
 
+def _best_of_the_epochs_before_the_last_patience(val_losses, patience, min_delta=0.0):
+    # No improvement in the last `patience` epochs over the best before them: misses that small gains,
+    # none an improvement alone, move no best in EarlyStopping.
+    if len(val_losses) <= patience:
+        return False
+    return min(val_losses[-patience:]) >= min(val_losses[:-patience]) - min_delta
+
+
 WRONG_STOPS = {
     "sorts the caller's list": _sorts_the_list,
     "compared with the first epoch only": _difference_with_the_first,
@@ -254,6 +280,7 @@ WRONG_STOPS = {
     "compared with the epoch before, not the best": _stop(previous_not_best=True),
     "min_delta ignored": _stop(ignore_delta=True),
     "an equal loss counted as an improvement": _stop(improvement_if_equal=True),
+    "the last patience epochs against the best before them": _best_of_the_epochs_before_the_last_patience,
     "stops when the last loss went up": lambda losses, patience, min_delta=0.0: len(losses) > 1
     and losses[-1] > losses[-2],
 }
@@ -384,6 +411,16 @@ def test_best_epoch_check_accepts_numpy_with_a_name_test(ns, capsys):
         values = np.asarray(history[monitor], dtype=np.float32)
         sign = 1 if monitor.endswith("loss") else -1
         return int(np.flatnonzero(sign * values == (sign * values).min())[0]) + 1
+
+    ns["check_best_epoch"](best_epoch)
+    assert "Well done" in capsys.readouterr().out
+
+
+def test_best_epoch_check_accepts_a_stable_reverse_sort(ns, capsys):
+    def best_epoch(history, monitor):
+        values = history[monitor]
+        order = sorted(range(len(values)), key=lambda i: values[i], reverse="loss" not in monitor)
+        return order[0] + 1  # sorted is stable, reverse too: the earlier of equal values comes first
 
     ns["check_best_epoch"](best_epoch)
     assert "Well done" in capsys.readouterr().out
