@@ -68,6 +68,7 @@ JIT_CHOICES = ("auto", True, False)
 # Batch shapes recorded per model at most; data whose shapes keep changing (sequences of
 # every length) would otherwise keep a tape for each. Steps of further shapes run eagerly.
 MAX_SIGNATURES = 16
+_NO_GRADIENT = "the loss depends on no trainable weight"
 
 # Layers whose call() runs the same ops whatever the values (no Python branching on
 # data, nothing computed outside ops): what "auto" compiles. Exact classes only, since
@@ -195,13 +196,19 @@ class CompiledStep:
         reason = _not_replayable(model, loss if self.training else None)
         if self.training:
             variables = model.trainable_weights
+            gradients = []
             if loss.requires_grad:
                 for v in variables:
                     v.grad = None
                 loss.backward()
-                model.optimizer.apply([v.grad for v in variables], variables)
+                gradients = [v.grad for v in variables]
+                if model._gradient_check == "due":
+                    model._note_gradients(gradients)
+                model.optimizer.apply(gradients, variables)
                 for v in variables:
                     v.grad = None
+            elif model._gradient_check == "due":
+                model._note_gradients(gradients)
         with _grad_mode_for(self.training):
             logs = model.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -211,7 +218,9 @@ class CompiledStep:
                 reason = f"two recorded steps differ: {reason}"
         if reason is not None:
             plan.eager_because = reason
-            if self.mode is True and reason not in self._warned:
+            # fit() warns about a loss that reaches no weight already, in the words that fit that case
+            said = reason == _NO_GRADIENT and model._gradient_check == "missed"
+            if self.mode is True and reason not in self._warned and not said:
                 self._warned.add(reason)
                 warnings.warn(f"compile(jit_compile=True): the {'training' if self.training else 'test'} "
                               f"step of model {model.name!r} runs "
@@ -238,6 +247,8 @@ class CompiledStep:
             tracker.update_state(Tensor._make(outputs[position], False), sample_weight=size)
         model._loss_tracker.update_state(Tensor._make(outputs[0], False), sample_weight=batch_size_of(x))
         if self.training:
+            # No check of fit's first step here: a loss that reaches no weight is never replayed
+            # (_not_replayable, or the optimizer refuses a step whose gradients are all None).
             gradients = tape.backward(run, output=0)
             model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
         y_pred = map_structure(lambda i: Tensor._make(outputs[i], False), plan.outputs, none_is_leaf=False)
@@ -264,7 +275,7 @@ def _signature(data: Any) -> Any:
 def _not_replayable(model: Any, loss: Tensor | None) -> str | None:
     """Why a recorded step (its loss, for a training step) cannot be replayed faithfully; None when it can."""
     if loss is not None and not loss.requires_grad:
-        return "the loss depends on no trainable weight"
+        return _NO_GRADIENT
     if model._added_metric_values():
         return "a layer reports add_metric() values, which are gathered outside the ops"
     own = set(map(id, model.metrics))  # the model's own trackers are fed by the step itself

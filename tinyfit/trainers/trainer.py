@@ -89,6 +89,9 @@ class Trainer:
     _added_metrics = None
     _compiled_step = None  # the training step, recorded and replayed (compiled_step.py)
     _compiled_test_step = None
+    # During fit: "due" until the first built-in training step says whether its loss sent a gradient
+    # to any trainable weight ("reached") or to none ("missed"); None outside fit.
+    _gradient_check = None
 
     # --------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -251,16 +254,27 @@ class Trainer:
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         variables = self.trainable_weights
+        gradients = []  # none at all when the loss has no graph
         if variables and loss.requires_grad:
             for v in variables:
                 v.grad = None
             loss.backward()
-            self.optimizer.apply([v.grad for v in variables], variables)
+            gradients = [v.grad for v in variables]
+            if self._gradient_check == "due":
+                self._note_gradients(gradients)
+            self.optimizer.apply(gradients, variables)
             for v in variables:
                 v.grad = None  # the gradients are used up; holding them wastes memory
         elif not variables:
             _warn_once(self, "The model has no trainable weights: fit() computes the loss but changes nothing.")
+        elif self._gradient_check == "due":
+            self._note_gradients(gradients)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _note_gradients(self, gradients: list) -> None:
+        """For fit's first step: whether any trainable weight got a gradient. None means the loss's
+        graph never reached that weight; a zero gradient (a dead relu) still counts as reached."""
+        self._gradient_check = "reached" if any(g is not None for g in gradients) else "missed"
 
     def test_step(self, data: Any) -> dict[str, float]:
         """One evaluation step: forward, loss and metrics, no gradient."""
@@ -403,6 +417,8 @@ class Trainer:
         self._train_batches = epoch_batches  # read by backups: where the data's pass stands
         epoch_logs: dict[str, Any] = {}
         threads = self._blas_threads("train")
+        self._gradient_check = "due"
+        first_step = True
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -418,6 +434,12 @@ class Trainer:
                     data = self._to_tensors(batch)
                     with threads.step(lambda: self._forward_only(data)):
                         logs = self._run_step("train_step", data)
+                    if first_step:  # checked once: later steps run the same graph
+                        first_step = False
+                        if self._gradient_check == "missed":
+                            # Raised from tinyfit, as the no-trainable-weights warning is, so a test or
+                            # lesson that trips it by accident fails under pyproject's warning filter.
+                            warnings.warn(_no_gradient_message(self), UserWarning)
                     callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -431,6 +453,7 @@ class Trainer:
                     break
         finally:
             # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
+            self._gradient_check = None
             threads.close()
             workspace.clear()  # the big arrays kept between steps go back once training ends
             epoch_batches.close()
@@ -625,6 +648,28 @@ def _warn_once(model: Any, message: str) -> None:
     if message not in said:
         said.add(message)
         warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _no_gradient_message(model: Any, shown: int = 3) -> str:
+    """The warning for a loss that sends no gradient to any trainable weight, naming both."""
+    names = [v.path for v in model.trainable_weights]
+    if len(names) > shown + 1:
+        names = names[:shown] + [f"{len(names) - shown} more"]
+    weights = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    compiled = model._compile_loss
+    outputs = zip(compiled.output_names, compiled.losses) if compiled is not None else []
+    if compiled is not None and len(compiled.output_names) == 1:
+        what = [f"the loss {loss.name!r}" for _, loss in outputs if loss is not None]
+    else:
+        what = [f"the loss of output {output!r} ({loss.name!r})" for output, loss in outputs if loss is not None]
+    if model.losses:
+        what.append("the add_loss() terms")
+    what = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
+    return (f"No trainable weight receives a gradient from {what}: fit() computes the loss but changes "
+            f"none of the weights ({weights}). The loss must be computed from y_pred, the model's outputs, "
+            "with tinyfit ops all the way: ops.stop_gradient(), .detach() or a round trip through NumPy "
+            "cuts the graph, and so does a model whose outputs do not come from its trainable layers "
+            "(a constant output, or a call() that leaves those layers off the path to the output).")
 
 
 def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps: int,
