@@ -14,6 +14,7 @@ import nbformat
 import numpy
 import numpy as np
 import pytest
+from tinyfit.backend import to_numpy as imported_to_numpy
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "lessons" / "03_backends.ipynb"
 
@@ -114,6 +115,26 @@ def _to_the_cpu_and_back(ns):
     return standardize
 
 
+def _through_a_python_list(ns):
+    backend = ns["backend"]
+
+    def standardize(a):  # copies to the CPU, computes there with NumPy, copies back to a's device
+        values = np.array(a.tolist(), dtype=a.dtype)
+        return backend.array_module(a).asarray((values - values.mean(axis=0)) / values.std(axis=0))
+
+    return standardize
+
+
+def _a_float_per_column(ns):
+    backend = ns["backend"]
+
+    def standardize(a):  # float() of each column's statistics: a copy back and a wait per column on a GPU
+        columns = [a[:, j] for j in range(a.shape[1])]
+        return backend.array_module(a).stack([(c - float(c.mean())) / float(c.std()) for c in columns], axis=1)
+
+    return standardize
+
+
 STANDARDIZE_MISTAKES = {
     "np.mean": _with_numpy, "numpy.mean": _with_numpy_by_its_full_name, "np.asarray": _through_numpy_arrays,
     "sample std": _sample_std, "row statistics": _row_statistics, "whole-array statistics": _whole_array_statistics,
@@ -127,6 +148,19 @@ def test_standardize_check_rejects(ns, mistake):
     wrong = _to_the_cpu_and_back(ns) if mistake == "to the CPU and back" else STANDARDIZE_MISTAKES[mistake]
     with pytest.raises(AssertionError):
         ns["check_standardize"](wrong)
+
+
+@pytest.mark.parametrize("mistake", [_through_a_python_list, _a_float_per_column])
+def test_standardize_check_rejects_copies_back_to_python(ns, mistake):
+    with pytest.raises(AssertionError, match="copied the values back into Python"):
+        ns["check_standardize"](mistake(ns))
+
+
+def test_standardize_check_leaves_the_pretend_device_as_it_was(ns):
+    before = dict(vars(ns["PretendDeviceArray"]))
+    with pytest.raises(AssertionError):
+        ns["check_standardize"](_through_a_python_list(ns))
+    assert dict(vars(ns["PretendDeviceArray"])) == before
 
 
 @pytest.mark.parametrize("mistake, message", [("numpy.mean", "np.mean was called on an array from another device"),
@@ -282,7 +316,39 @@ def _the_last_loss(losses):
     return float(losses[-1])
 
 
+def _to_numpy_imported_under_another_name(losses):
+    # imported_to_numpy was bound when this file was imported, before the check runs: its calls are copies too
+    return float(sum(imported_to_numpy(loss.data) for loss in losses)) / len(losses)
+
+
+def _each_read_in_its_own_thread(losses):
+    values = [0.0] * len(losses)
+
+    def read(i):
+        values[i] = float(losses[i])
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(len(losses))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(values) / len(values)
+
+
+def _kept_by_length():
+    kept = {}
+
+    def mean_loss(losses):  # remembers the answer for a list of the same length
+        if len(losses) not in kept:
+            kept[len(losses)] = float(sum(losses)) / len(losses)
+        return kept[len(losses)]
+
+    return mean_loss
+
+
 MEAN_LOSS_MISTAKES = {
+    "to_numpy under another name": _to_numpy_imported_under_another_name,
+    "a thread per read": _each_read_in_its_own_thread,
     "float each": _float_each, "numpy each": _numpy_each, "numpy on the data": _numpy_on_the_data,
     "a tensor back": _a_tensor_back, "sum not mean": _sum_not_mean, "one too few": _one_too_few,
     "first loss skipped": _first_loss_skipped, "into the first loss": _into_the_first_loss,
@@ -296,9 +362,21 @@ def test_mean_loss_check_rejects(ns, mistake):
         ns["check_mean_loss"](MEAN_LOSS_MISTAKES[mistake])
 
 
+def test_mean_loss_check_rejects_an_answer_kept_between_calls(ns):
+    with pytest.raises(AssertionError, match="not the mean"):
+        ns["check_mean_loss"](_kept_by_length())
+
+
+def test_mean_loss_check_accepts_a_numpy_float64(ns, capsys):  # a subclass of float
+    ns["check_mean_loss"](lambda losses: np.float64(float(sum(losses))) / len(losses))
+    assert "correct" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("mistake, message", [("float each", "copied back"),
                                               ("into the first loss", "changed the loss tensors"),
-                                              ("a numpy float32", "Python float")])
+                                              ("a numpy float32", "Python float"),
+                                              ("to_numpy under another name", "copied back"),
+                                              ("a thread per read", "copied back")])
 def test_mean_loss_check_names_the_mistake(ns, mistake, message):
     with pytest.raises(AssertionError, match=message):
         ns["check_mean_loss"](MEAN_LOSS_MISTAKES[mistake])
