@@ -126,7 +126,35 @@ def _exp_by_scalar_in_a_thread(ns):
     return exp
 
 
+def _exp_by_series(terms):
+    """e ** x as the first `terms` terms of its series, built from the lesson's + and *: right only near 0."""
+    def exp(self):
+        out = term = self * 0.0 + 1.0
+        for k in range(1, terms):
+            term = term * self * (1.0 / k)
+            out = out + term
+        return out
+
+    return exp
+
+
+def _exp_cached_by_value(Node):
+    """Keeps each result by the input's value: a second node of the same value gets the first one's graph."""
+    cache = {}
+    right = _exp(Node)
+
+    def exp(self):
+        if self.data not in cache:
+            cache[self.data] = right(self)
+        return cache[self.data]
+
+    return exp
+
+
 WRONG_EXPS = {
+    "a series of 17 terms": lambda Node, ns: _exp_by_series(17),
+    "a series of 40 terms": lambda Node, ns: _exp_by_series(40),
+    "results kept by the input's value": lambda Node, ns: _exp_cached_by_value(Node),
     "= instead of +=": lambda Node, ns: _exp(Node, assign=True),
     "out.grad forgotten": lambda Node, ns: _exp(Node, times_out_grad=False),
     "no parent recorded": lambda Node, ns: _exp(Node, parents=False),
