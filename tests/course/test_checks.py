@@ -126,3 +126,11 @@ def test_an_error_in_the_answer_keeps_the_answers_traceback_and_hides_the_checks
     with pytest.raises(NotImplementedError):  # a stub stays a stub, for checks.exercise to report
         with checks.failing_as("anything"):
             raise NotImplementedError()
+
+
+def test_calls_to_counts_calls_from_every_thread_without_failing():
+    with checks.calls_to(keras.ops.sum) as calls:
+        keras.ops.sum(np.ones(2, "float32"))
+        _run_in_thread(lambda: keras.ops.sum(np.ones(3, "float32")))
+    assert [name for name, _ in calls] == ["sum", "sum"]
+    assert calls[0][1] != calls[1][1]  # the second from another thread

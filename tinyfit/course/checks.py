@@ -230,6 +230,18 @@ def without(what: str, *pieces: Any) -> Iterator[None]:
                           "yourself")
 
 
+@contextlib.contextmanager
+def calls_to(*pieces: Any) -> Iterator[list[tuple[str, str]]]:
+    """Yields a list that gathers every call into `pieces` made inside, as (name, thread) pairs.
+
+    For checks that count rather than forbid (say, how many times an answer copies a
+    device array back to the host); seen in every thread, however the piece is reached.
+    """
+    owner = {id(f): getattr(piece, "__name__", repr(piece)) for piece in pieces for f in _functions_of(piece)}
+    with _Watch([f for piece in pieces for f in _functions_of(piece)], lambda f: owner[id(f)]) as watch:
+        yield watch.calls
+
+
 def borrowed_from_library(cls: type, base: type) -> list[str]:
     """The tinyfit classes `cls` inherits from other than `base` and what `base` builds on."""
     return [k.__name__ for k in cls.__mro__[1:]
