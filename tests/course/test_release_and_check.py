@@ -5,6 +5,8 @@ check, duplicate grade ids, unbalanced markers) is a clear error that names the 
 the cell and the fix, and nothing is written.
 """
 
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tinyfit.course import release as course
+from tinyfit.course.__main__ import main
 
 ANSWER = '''def double(x):
     """Twice x."""
@@ -53,8 +56,27 @@ def _write(folder: Path, name: str, notebook) -> Path:
     return folder / name
 
 
+class _Run:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "tinyfit.course", *args], capture_output=True, text=True, timeout=120)
+    """`python -m tinyfit.course ARGS`, run in this process (one test runs the real command)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return _Run(code, out.getvalue(), err.getvalue())
+
+
+def test_python_dash_m_runs_the_command(tmp_path):
+    _write(tmp_path / "lessons", "01_a.ipynb", _lesson())
+    result = subprocess.run([sys.executable, "-m", "tinyfit.course", "check", str(tmp_path / "lessons")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "1 lessons" in result.stdout, result.stderr
+    result = subprocess.run([sys.executable, "-m", "tinyfit.course", "release", str(tmp_path / "nothing"),
+                             "--to", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "is not a folder" in result.stderr and "nothing was written" in result.stderr
 
 
 def test_a_valid_lesson_passes_the_check(tmp_path):

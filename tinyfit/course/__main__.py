@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     except course.CourseError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print("nothing was written" if args.command == "release" else "", file=sys.stderr)
+        if args.command == "release":
+            print("nothing was written", file=sys.stderr)
         return 2
     return 0
 
