@@ -191,6 +191,25 @@ def _where(thread: str) -> str:
 
 
 @contextlib.contextmanager
+def calls_to(*pieces: Any) -> Iterator[list[tuple[str, str]]]:
+    """Yields a list that gathers every call into `pieces` made inside, as (name, thread) pairs.
+
+    For checks that count rather than forbid (say, how many times an answer copies a
+    device array back to the host); seen in every thread, however the piece is reached.
+
+    Args:
+        *pieces: functions, classes (any of their methods) or modules.
+    """
+    owner: dict[int, str] = {}
+    for piece in pieces:
+        for function in _functions_of(piece):
+            owner.setdefault(id(function), getattr(piece, "__name__", repr(piece)))
+    functions = [f for piece in pieces for f in _functions_of(piece)]
+    with _Watch(functions, lambda function: owner[id(function)]) as watch:
+        yield watch.calls
+
+
+@contextlib.contextmanager
 def by_hand(what: str) -> Iterator[None]:
     """Fails the check if the code run inside calls any function of tinyfit, in any thread.
 
@@ -217,29 +236,12 @@ def without(what: str, *pieces: Any) -> Iterator[None]:
         what: the answer's name, for the message.
         *pieces: functions, classes (any of their methods) or modules the answer must not use.
     """
-    owner: dict[int, str] = {}
-    for piece in pieces:
-        for function in _functions_of(piece):
-            owner.setdefault(id(function), getattr(piece, "__name__", repr(piece)))
-    functions = [f for piece in pieces for f in _functions_of(piece)]
-    with _Watch(functions, lambda function: owner[id(function)]) as watch:
+    with calls_to(*pieces) as calls:
         yield
-    if watch.calls:
-        name, thread = watch.calls[0]
+    if calls:
+        name, thread = calls[0]
         raise CheckFailed(f"{what} used tinyfit's {name}{_where(thread)}; the exercise is to write that piece "
                           "yourself")
-
-
-@contextlib.contextmanager
-def calls_to(*pieces: Any) -> Iterator[list[tuple[str, str]]]:
-    """Yields a list that gathers every call into `pieces` made inside, as (name, thread) pairs.
-
-    For checks that count rather than forbid (say, how many times an answer copies a
-    device array back to the host); seen in every thread, however the piece is reached.
-    """
-    owner = {id(f): getattr(piece, "__name__", repr(piece)) for piece in pieces for f in _functions_of(piece)}
-    with _Watch([f for piece in pieces for f in _functions_of(piece)], lambda f: owner[id(f)]) as watch:
-        yield watch.calls
 
 
 def borrowed_from_library(cls: type, base: type) -> list[str]:
