@@ -187,3 +187,17 @@ def test_a_custom_train_step_is_left_alone():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+
+
+def test_a_compute_loss_of_the_users_own_is_named_as_the_loss():
+    class OwnLoss(keras.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            return ops.mean(ops.convert_to_tensor(y) ** 2)  # from the targets only
+
+    inputs = keras.Input((4,))
+    model = OwnLoss(inputs, layers.Dense(1, name="out")(inputs))
+    model.compile(optimizer="sgd")
+    x, y = data()
+    with pytest.warns(UserWarning, match=r"from the loss: fit\(\) computes the loss but changes none of the "
+                                         r"weights \(out/kernel and out/bias\)"):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)

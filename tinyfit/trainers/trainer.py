@@ -664,6 +664,8 @@ def _no_gradient_message(model: Any, shown: int = 3) -> str:
         what = [f"the loss of output {output!r} ({loss.name!r})" for output, loss in outputs if loss is not None]
     if model.losses:
         what.append("the add_loss() terms")
+    if not what:  # a compute_loss() of the user's own, with no compiled loss
+        what = ["the loss"]
     what = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
     return (f"No trainable weight receives a gradient from {what}: fit() computes the loss but changes "
             f"none of the weights ({weights}). The loss must be computed from y_pred, the model's outputs, "
