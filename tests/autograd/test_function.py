@@ -282,3 +282,20 @@ def test_gpu_user_function_runs_on_cupy_arrays():
     assert y.device == "gpu"
     y.sum().backward()
     np.testing.assert_array_equal(backend.to_numpy(x.grad), [3.0, 12.0])
+
+
+def test_float_data_beside_a_float64_tensor_stays_exact():
+    # A float64 computation must not round a NumPy operand through float32 on the way in.
+    rng = np.random.default_rng(3)
+    x, g = rng.normal(size=(7, 5)), rng.normal(size=(7, 5))
+    t = Tensor(x, dtype="float64", requires_grad=True)
+    y = t.tanh()
+    (y * g).sum().backward()
+    assert y.dtype == "float64" and np.array_equal(t.grad, g * (1 - np.tanh(x) ** 2))
+    assert np.array_equal((t + g.tolist()).numpy(), x + g)  # a nested list of floats too
+
+
+def test_data_beside_a_float32_tensor_stays_float32():
+    t = Tensor(np.ones((2, 3), "float32"), requires_grad=True)
+    assert (t * np.full((2, 3), 0.1)).dtype == "float32"
+    assert (t * np.arange(3)).dtype == "float32"

@@ -107,7 +107,8 @@ def lift(value: Any, like: Any, op: str):
     """Turns a number (or array, or list) into a constant Tensor beside `like`.
 
     A Python number takes the dtype and device of `like`, so `x * 2` keeps a
-    float32 tensor float32 instead of promoting it.
+    float32 tensor float32 instead of promoting it; so does float data beside a float
+    tensor, so a float64 computation is never rounded through float32.
     """
     if like is None:
         return Tensor(value)
@@ -124,6 +125,10 @@ def lift(value: Any, like: Any, op: str):
             f"{like.device}. Move one of them first, e.g. Tensor(array).to({like.device!r})."
         )
     lifted = Tensor(value)
+    if like.data.dtype.kind == "f" and lifted.data.dtype.kind == "f" and lifted.data.dtype != like.data.dtype:
+        # Data beside a float tensor takes its dtype, as a number does: a float64 array beside a
+        # float64 tensor stays exact (not rounded through float32), one beside float32 stays float32.
+        lifted = Tensor(value, dtype=like.data.dtype)
     if lifted.device != like.device:  # made on the default device: a list meets a GPU tensor
         lifted = Tensor._make(backend.to_device(lifted.data, like.device), False)
     return lifted
