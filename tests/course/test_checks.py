@@ -134,3 +134,24 @@ def test_calls_to_counts_calls_from_every_thread_without_failing():
         _run_in_thread(lambda: keras.ops.sum(np.ones(3, "float32")))
     assert [name for name, _ in calls] == ["sum", "sum"]
     assert calls[0][1] != calls[1][1]  # the second from another thread
+
+
+def test_an_interrupt_while_the_guard_starts_leaves_nothing_swapped(monkeypatch):
+    code = keras.metrics.Mean.__init__.__code__
+    real = checks._trampoline
+    made = []
+
+    def interrupted(n_free):
+        if len(made) == 50:
+            raise KeyboardInterrupt
+        made.append(n_free)
+        return real(n_free)
+
+    monkeypatch.setattr(checks, "_trampoline", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with checks.by_hand("answer"):
+            pass
+    monkeypatch.undo()
+    assert keras.metrics.Mean.__init__.__code__ is code
+    with checks.by_hand("answer"):  # and the next guard starts: none is left running
+        pass

@@ -168,16 +168,20 @@ class _Watch:
         if getattr(builtins, _HOOK, None) is not None:
             raise RuntimeError("a check's guard is already running: guards do not nest")
         setattr(builtins, _HOOK, self._hook)  # found by the trampolines from any module's globals
-        for key, function in enumerate(self.functions):
-            code = function.__code__
-            call_through = types.FunctionType(code, function.__globals__, function.__name__,
-                                              function.__defaults__, function.__closure__)
-            call_through.__kwdefaults__ = function.__kwdefaults__
-            trampoline = _trampoline(len(code.co_freevars))
-            consts = tuple(key if c == _PLACEHOLDER else c for c in trampoline.co_consts)
-            self._originals.append((function, code, call_through))
-            function.__code__ = trampoline.replace(co_consts=consts, co_name=code.co_name,
-                                                   co_qualname=code.co_qualname)
+        try:
+            for key, function in enumerate(self.functions):
+                code = function.__code__
+                call_through = types.FunctionType(code, function.__globals__, function.__name__,
+                                                  function.__defaults__, function.__closure__)
+                call_through.__kwdefaults__ = function.__kwdefaults__
+                trampoline = _trampoline(len(code.co_freevars))
+                consts = tuple(key if c == _PLACEHOLDER else c for c in trampoline.co_consts)
+                self._originals.append((function, code, call_through))
+                function.__code__ = trampoline.replace(co_consts=consts, co_name=code.co_name,
+                                                       co_qualname=code.co_qualname)
+        except BaseException:  # Ctrl-C halfway through: nothing may stay swapped
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
