@@ -107,6 +107,21 @@ def run_solution(lesson):
     return run
 
 
+@pytest.fixture
+def released_check(request, ns):
+    """released_check(grade_id, name): (the check cell's source as the student release shows it, hidden
+    tests removed; the check function it defines, in a copy of the lesson's namespace)."""
+
+    def released(grade_id: str, name: str):
+        notebook = release.student_version(nbformat.read(Path(request.module.NOTEBOOK), as_version=4))
+        source = next(c.source for c in notebook.cells if notebook_format.nbgrader(c).get("grade_id") == grade_id)
+        namespace = dict(ns)
+        exec(source.split(f"\n\n{name}(")[0], namespace)  # the definition, not the call
+        return source, namespace[name]
+
+    return released
+
+
 @contextlib.contextmanager
 def class_restored(cls: type):
     """Yields `cls`, then puts its attributes back as they were: exercises attach answers to a

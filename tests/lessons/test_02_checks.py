@@ -630,21 +630,8 @@ def test_scale_grad_check_accepts_the_lessons_unbroadcast_but_not_tinyfits(ns, c
         ns["check_scale_grad"](lambda x, gamma, G: ns["unbroadcast"](G * x, gamma.shape))
 
 
-def _released_check(ns, grade_id, name):
-    """The check as the student release shows it (hidden tests removed), defined in a copy of the lesson's namespace."""
-    import nbformat
-
-    from tinyfit.course import release
-
-    student = release.student_version(nbformat.read(NOTEBOOK, as_version=4))
-    source = next(c.source for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    namespace = dict(ns)
-    exec(source.split(f"\n\n{name}(")[0], namespace)  # the definition, not the call
-    return source, namespace[name]
-
-
-def test_the_released_leaky_relu_check_hints_at_the_slopes_without_writing_them_out(ns, capsys):
-    source, check = _released_check(ns, "ex4_leaky_relu_check", "check_leaky_relu")
+def test_the_released_leaky_relu_check_hints_at_the_slopes_without_writing_them_out(ns, released_check, capsys):
+    source, check = released_check("ex4_leaky_relu_check", "check_leaky_relu")
     assert "0.1 * G" not in source and "0.1 elsewhere" not in source and "slope is 1" not in source
     with pytest.raises(AssertionError, match="what is the slope of LeakyRelu on each side of 0"):
         check(WRONG_LEAKY["the slope taken from the gradient's sign"](ns))

@@ -396,23 +396,10 @@ def test_mean_loss_check_accepts_one_copy_solutions(ns, form, capsys):
     assert "correct" in capsys.readouterr().out
 
 
-def _released_check(ns, grade_id, name):
-    """The check as the student release shows it (hidden tests removed), defined in a copy of the lesson's namespace."""
-    import nbformat
-
-    from tinyfit.course import release
-
-    student = release.student_version(nbformat.read(NOTEBOOK, as_version=4))
-    source = next(c.source for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    namespace = dict(ns)
-    exec(source.split(f"\n\n{name}(")[0], namespace)  # the definition, not the call
-    return source, namespace[name]
-
-
 @pytest.mark.parametrize("mistake", ["one batch only", "the lesson's MNIST number", "a float from a division",
                                      "nothing returned"])
-def test_the_released_bytes_check_teaches_without_the_formula(ns, mistake, capsys):
-    source, check = _released_check(ns, "ex2_bytes_per_epoch_check", "check_bytes_per_epoch")
+def test_the_released_bytes_check_teaches_without_the_formula(ns, released_check, mistake, capsys):
+    source, check = released_check("ex2_bytes_per_epoch_check", "check_bytes_per_epoch")
     assert "per_sample" not in source and "n_samples *" not in source and "nbytes" not in source
     with pytest.raises(AssertionError):
         check(WRONG_BYTES[mistake])
