@@ -104,13 +104,14 @@ def stand_in(leaf: Any, sizes: tuple[int, int], varied: bool = False) -> Any:
         return leaf
     batch, other = sizes
     shape = tuple((batch if i == 0 else other) if n is None else n for i, n in enumerate(leaf.shape))
-    floating = leaf.dtype.kind == "f"
+    dtype = numpy.dtype(leaf.dtype)
+    floating = dtype.kind == "f"
     if not varied:
-        values = numpy.full(shape, 1 if floating else 0, dtype=leaf.dtype)
+        values = numpy.full(shape, 1 if floating else 0, dtype=dtype)
     elif floating:
-        values = numpy.random.default_rng(7).uniform(0.05, 1.0, size=shape).astype(leaf.dtype)
+        values = numpy.random.default_rng(7).uniform(0.05, 1.0, size=shape).astype(dtype)
     else:
-        values = (numpy.arange(int(numpy.prod(shape))) % 2).reshape(shape).astype(leaf.dtype)
+        values = (numpy.arange(int(numpy.prod(shape))) % 2).reshape(shape).astype(dtype)
     return Tensor._make(backend.to_device(values, backend.default_device()), False)
 
 

@@ -22,7 +22,8 @@ class KerasTensor:
 
     Attributes:
         shape: a tuple of sizes, None where unknown (always the batch axis).
-        dtype: the NumPy dtype the real tensor will have.
+        dtype: the name of the dtype the real tensor will have ("float32"), a string as in
+            Keras 3 (`numpy.dtype(t.dtype)` gives the NumPy dtype).
         name: the name of the layer that made it ("digits" for an Input named so).
         node: the Node (layer call) that produced it; `index` is its position
             among that call's outputs.
@@ -30,7 +31,7 @@ class KerasTensor:
 
     def __init__(self, shape: Any, dtype: Any = "float32", name: str | None = None):
         self.shape = tuple(None if n is None else int(n) for n in shape)
-        self.dtype = numpy.dtype(dtype)
+        self.dtype = numpy.dtype(dtype).name
         self.name = name
         self.node: Node | None = None
         self.index = 0
@@ -40,7 +41,7 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self) -> str:
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
     # A placeholder has no values: say so instead of failing somewhere deep inside NumPy.
     def _no_values(self, what: str):
