@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinyfit"
 
 # Lowest first: each part may import only parts above it in this list (and itself).
 LAYERS = [
-    "backend", "config", "autograd", "ops", "tree", "utils",
+    "backend", "config", "autograd", "ops", "tree", "utils", "random",
     "activations", "initializers", "regularizers", "layers",
     "losses", "metrics", "optimizers", "data", "saving", "callbacks", "trainers", "models",
     "datasets", "examples", "course", "__init__",

@@ -8,7 +8,7 @@ from tinyfit import layers, ops
 def test_top_level_exports_are_pinned():
     assert tinyfit.__all__ == [
         "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend", "config", "tree",
-        "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
+        "ops", "random", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
         "optimizers", "callbacks", "models", "data", "datasets", "utils", "saving",
         "Input", "Model", "Sequential",
     ]

@@ -8,6 +8,7 @@ on top of it sits a Keras-style API, so Keras code runs with
 from . import backend, config, tree
 from .autograd import Scalar, Tensor, Variable, enable_grad, no_grad
 from . import ops
+from . import random
 from . import activations, initializers, regularizers
 from . import layers
 from . import losses, metrics, optimizers, callbacks
@@ -21,7 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend", "config", "tree",
-    "ops", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
+    "ops", "random", "activations", "initializers", "regularizers", "layers", "losses", "metrics",
     "optimizers", "callbacks", "models", "data", "datasets", "utils", "saving",
     "Input", "Model", "Sequential",
 ]

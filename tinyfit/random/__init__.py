@@ -1,0 +1,17 @@
+"""Random numbers, as `keras.random` has them: seeded draws and random ops on tensors.
+
+    SeedGenerator       a seed that moves on after each draw (seed_generator.py)
+    normal, uniform, truncated_normal, randint, gamma, binomial, beta
+                        new tensors drawn from a distribution (distributions.py)
+
+Every function takes `seed=`: an int gives the same values on every call, a
+SeedGenerator new values on every call, None the next values of tinyfit's
+global generator (reset by `tinyfit.utils.set_random_seed`). Values are drawn
+by NumPy on the host and moved to the device, so a seed gives the same numbers
+on CPU and GPU.
+"""
+
+from .distributions import beta, binomial, gamma, normal, randint, truncated_normal, uniform
+from .seed_generator import SeedGenerator
+
+__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "gamma", "binomial", "beta"]
