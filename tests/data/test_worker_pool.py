@@ -11,7 +11,8 @@ import pytest
 
 import tinyfit as keras
 from tinyfit.data import WorkerError
-from tinyfit.data.worker_pool import RemoteTraceback, check_can_send, ordered_batches
+from tinyfit.data.sendable import check_can_send
+from tinyfit.data.worker_pool import RemoteTraceback, ordered_batches
 from tinyfit.models import Sequential
 
 
@@ -180,24 +181,38 @@ def test_closing_the_reader_early_stops_the_workers():
 
 
 # **************************************************** datasets processes cannot use
-def test_a_dataset_that_cannot_be_pickled_gets_a_message_saying_what_to_do():
-    with pytest.raises(TypeError, match=r"LockHolder cannot be sent to worker processes \(use_multiprocessing=True\)"
-                                        r": pickling it failed with TypeError: .*lock.*Define LockHolder in a \.py "
-                                        r"module.*or use threads instead \(use_multiprocessing=False\)"):
+# (more in test_fork_workers.py)
+@pytest.fixture
+def start_method():
+    """Sets multiprocessing's start method as a user would, and puts the previous one back."""
+    previous = multiprocessing.get_start_method(allow_none=True)
+    yield lambda method: multiprocessing.set_start_method(method, force=True)
+    multiprocessing.set_start_method(previous, force=True)
+
+
+def test_a_dataset_that_cannot_be_pickled_works_under_fork_and_is_refused_under_spawn(start_method):
+    start_method("fork")
+    assert len(read(LockHolder(n=3, workers=2, use_multiprocessing=True))) == 3
+    start_method("spawn")
+    with pytest.raises(TypeError, match=r"(?s)LockHolder cannot be sent to worker processes started with 'spawn' "
+                                        r"\(use_multiprocessing=True\).*\n  dataset.lock: a lock \(_thread.lock\); "
+                                        r"create it inside __getitem__.*use threads \(use_multiprocessing=False\)"):
         read(LockHolder(n=3, workers=2, use_multiprocessing=True))
     assert nothing_running()
 
 
-def test_a_notebook_class_under_spawn_gets_a_message_saying_what_to_do(monkeypatch):
+def test_a_notebook_class_under_spawn_gets_a_message_saying_what_to_do(monkeypatch, start_method):
     main = sys.modules["__main__"]
     notebook_class = type("NotebookData", (SlowSquares,), {"__module__": "__main__"})
     monkeypatch.setattr(main, "NotebookData", notebook_class, raising=False)
     monkeypatch.delattr(main, "__file__", raising=False)  # a notebook's __main__ has no file
-    with pytest.raises(TypeError, match=r"NotebookData is defined in a notebook or interactive session, and worker "
-                                        r"processes started with 'spawn' cannot import it\. Define NotebookData "
-                                        r"in a \.py module"):
+    with pytest.raises(TypeError, match=r"(?s)NotebookData cannot be sent to worker processes started with 'spawn'.*\n"
+                                        r"  dataset.__class__: the class __main__.NotebookData, defined in a notebook "
+                                        r"or interactive session; define it at the top level of a \.py module"):
         check_can_send(notebook_class(n=2), "spawn")
-    check_can_send(notebook_class(n=2), "fork")  # a forked worker inherits the class
+    start_method("fork")
+    ds = notebook_class(n=2, workers=2, use_multiprocessing=True)
+    assert len(read(ds)) == 2  # a forked worker inherits the class
 
 
 # ********************************************************************* arguments

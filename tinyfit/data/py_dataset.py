@@ -18,10 +18,30 @@ class PyDataset:
 
     Args:
         workers: how many threads (or processes) prepare batches at once.
-        use_multiprocessing: use processes instead of threads. The dataset is then
-            sent to each process, so it must be picklable and its class defined in a
-            .py module (not in a notebook).
+        use_multiprocessing: use processes instead of threads, for a `__getitem__`
+            that computes in pure Python. How the processes start is
+            multiprocessing's default for the platform, or what
+            `multiprocessing.set_start_method` chose: see below.
         max_queue_size: at most this many batches are requested ahead of training.
+
+    Worker processes and their start method:
+
+    - `"fork"` (the default on Linux before Python 3.14): each worker is a copy
+      of the training process and inherits the dataset as it is. Nothing is
+      pickled, arrays are shared until someone writes to them, and open files,
+      locks and classes defined in a notebook or inside a function all work.
+      An inherited file keeps one read position for all workers: read it with
+      `os.pread` or `numpy.memmap`, or open it in `__getitem__`. An inherited
+      lock is a separate copy in each worker and no longer coordinates them.
+    - `"spawn"` (Windows, macOS) and `"forkserver"` (Linux from Python 3.14):
+      each worker is a fresh Python that receives the dataset pickled. Open
+      files, locks, threads and generators cannot be pickled, and its classes
+      must be importable by name from a .py module; otherwise training stops
+      before any worker starts, naming each attribute that cannot be sent and
+      what to do. Create such objects in `__getitem__` on first use instead.
+
+    Each epoch starts its workers afresh, so they see what `on_epoch_end`
+    changed. Batches come back from the workers pickled (arrays travel well).
     """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):

@@ -6,6 +6,12 @@ work). Batches come back in the order asked for, each exactly once, with at most
 `max_queue_size` requested ahead of the consumer. A failing `__getitem__` is
 raised in the consumer, naming the index; however the consumer stops (end of the
 pass, an exception, Ctrl-C), every worker is stopped and joined.
+
+Worker processes start the way multiprocessing starts them by default (or as the
+user set with multiprocessing.set_start_method). Under 'fork' they inherit the
+dataset: nothing is pickled and its arrays are shared until written to. Under
+'spawn' and 'forkserver' each receives the dataset pickled, so it is checked first
+(see sendable.py). Batches always come back pickled.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import multiprocessing
 import pickle
 import queue
 import signal
-import sys
 import threading
 import time
 import traceback
 import warnings
 from typing import Any, Iterable, Iterator
+
+from .sendable import check_can_send
 
 _POLL_S = 0.1  # how often a waiting consumer checks that the workers are still alive
 _JOIN_S = 5.0  # how long closing waits for a worker before giving up on it (threads) or killing it
@@ -148,8 +155,9 @@ def _serve_in_process(dataset: Any, tasks: Any, results: Any, stop: Any) -> None
 
 class _ProcessWorkers:
     def __init__(self, dataset: Any, workers: int):
-        context = multiprocessing.get_context()
-        check_can_send(dataset, context.get_start_method())
+        context = multiprocessing.get_context()  # the platform's default, or the one the user set
+        if context.get_start_method() != "fork":
+            check_can_send(dataset, context.get_start_method())
         self._tasks = context.SimpleQueue()  # the parent only writes small ints: no feeder thread
         self._results = context.Queue()
         self._stop = context.Event()
@@ -201,29 +209,3 @@ class _ProcessWorkers:
         self._results.join_thread()
         self._tasks.close()
         self._arrived.clear()
-
-
-def check_can_send(dataset: Any, start_method: str) -> None:
-    """Raises a TypeError when worker processes could not receive `dataset`."""
-    name = type(dataset).__name__
-    fix = (f"Define {name} in a .py module and import it (notebook and __main__ classes cannot be sent), keep no "
-           "locks, open files, generators or threads in it, or use threads instead (use_multiprocessing=False).")
-    try:
-        # Written to a sink that discards it; large arrays are handed over out of band, so this costs no copy.
-        pickle.Pickler(_Discard(), protocol=5, buffer_callback=lambda buffer: None).dump(dataset)
-    except Exception as error:  # noqa: BLE001 - any failure here means it cannot be sent
-        raise TypeError(
-            f"{name} cannot be sent to worker processes (use_multiprocessing=True): pickling it failed with "
-            f"{type(error).__name__}: {error}. {fix}"
-        ) from error
-    main = sys.modules.get("__main__")
-    if start_method != "fork" and type(dataset).__module__ == "__main__" and not hasattr(main, "__file__"):
-        raise TypeError(
-            f"{name} is defined in a notebook or interactive session, and worker processes started with "
-            f"{start_method!r} cannot import it. {fix}"
-        )
-
-
-class _Discard:
-    def write(self, data: Any) -> int:
-        return len(data)
