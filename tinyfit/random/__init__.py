@@ -3,15 +3,25 @@
     SeedGenerator       a seed that moves on after each draw (seed_generator.py)
     normal, uniform, truncated_normal, randint, gamma, binomial, beta
                         new tensors drawn from a distribution (distributions.py)
+    dropout             zeroes a random fraction of a tensor, differentiably (dropout.py)
+    shuffle             a tensor's slices along an axis in random order (shuffle.py)
+    categorical         class indices drawn from softmax(logits) (categorical.py)
 
 Every function takes `seed=`: an int gives the same values on every call, a
 SeedGenerator new values on every call, None the next values of tinyfit's
 global generator (reset by `tinyfit.utils.set_random_seed`). Values are drawn
 by NumPy on the host and moved to the device, so a seed gives the same numbers
-on CPU and GPU.
+on CPU and GPU (and the same as Keras's NumPy backend). Each draw is an op, so
+a compiled training step draws new values on every step.
 """
 
+from .categorical import categorical
 from .distributions import beta, binomial, gamma, normal, randint, truncated_normal, uniform
+from .dropout import dropout
 from .seed_generator import SeedGenerator
+from .shuffle import shuffle
 
-__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "gamma", "binomial", "beta"]
+__all__ = [
+    "SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "gamma", "binomial", "beta",
+    "dropout", "shuffle", "categorical",
+]
