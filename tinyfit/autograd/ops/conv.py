@@ -79,8 +79,8 @@ def check_padding(op: str, padding: Any) -> str:
     raise ValueError(f"{op}: unknown padding {padding!r}; choose one of {PADDINGS}.")
 
 
-def per_axis(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
-    """`value` (an int or a tuple of n ints, all positive) as a tuple of n ints."""
+def per_axis(op: str, name: str, value: Any, n: int, minimum: int = 1) -> tuple[int, ...]:
+    """`value` (an int or a tuple of n ints, each at least `minimum`: 1 or 0) as a tuple of n ints."""
     try:
         values = (_as_int(value),) * n
     except TypeError:
@@ -88,9 +88,10 @@ def per_axis(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
             values = tuple(_as_int(v) for v in value)
         except TypeError:
             values = ()
-    if len(values) != n or not all(v > 0 for v in values):
+    if len(values) != n or not all(v >= minimum for v in values):
+        kind = "positive" if minimum > 0 else "non-negative"
         raise ValueError(
-            f"{op}: {name} must be a positive int or a tuple of {n} positive ints "
+            f"{op}: {name} must be a {kind} int or a tuple of {n} {kind} ints "
             f"(one per spatial axis), got {value!r}."
         )
     return values
@@ -190,6 +191,86 @@ def windows(x: Any, window, strides, dilation, out_sizes) -> Any:
     return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
 
 
+# ------------------------------------------- the three products of one convolution
+# A convolution, its input gradient and its kernel gradient are three matrix
+# products around one im2col matrix. They are written once, here, for Conv and
+# for the transposed convolution (conv_transpose.py), whose forward pass is the
+# convolution's input gradient and whose input gradient is the convolution.
+def correlate(x, kernel, bias, strides, dilation, pads, out_sizes, relu=False, keep_cols=False):
+    """x, padded by `pads`, slid under `kernel`: the convolution's forward, as arrays.
+
+    Returns the output as a (rows, filters) matrix, rows = batch * prod(out_sizes),
+    and the im2col matrix when `keep_cols` (the kernel gradient needs it; with a bias
+    its last column is ones), else None.
+    """
+    xp = backend.array_module(x)
+    padded = pad_spatial(x, pads)
+    window, filters = kernel.shape[:-2], kernel.shape[-1]
+    rows, taps_c = x.shape[0] * math.prod(out_sizes), math.prod(window) * kernel.shape[-2]
+    weights = kernel.reshape(taps_c, filters)
+    # Copying the view into rows of a matrix writes out the overlapping windows:
+    # the im2col matrix. A bias rides along as one more column of ones (and one
+    # more row of weights): the product adds it, and backward's kernel product
+    # sums the bias gradient, with no pass of their own over the output.
+    has_bias = bias is not None
+    view = windows(padded, window, strides, dilation, out_sizes)
+    cols = workspace.take(xp, (rows, taps_c + has_bias), xp.result_type(x, kernel))
+    by_window = cols[:, :taps_c].reshape(view.shape)  # a view: splitting axes never copies
+    if has_bias:
+        weights = xp.concatenate([weights, bias.reshape(1, filters).astype(weights.dtype)])
+    out = workspace.take(xp, (rows, filters), cols.dtype)
+    # The matrix is written and multiplied a few images at a time, so that each
+    # piece is still in the processor's cache when the product reads it (about 10%
+    # faster for the MNIST convnet's second layer than writing all of it first).
+    per_image = math.prod(out_sizes)
+    step = max(1, _PIECE_BYTES // (per_image * cols.shape[1] * cols.itemsize))
+    for first in range(0, x.shape[0], step):
+        images, part = slice(first, first + step), slice(first * per_image, (first + step) * per_image)
+        _write_windows(by_window[images], padded[images], view[images], strides, dilation, out_sizes)
+        if has_bias:
+            cols[part, taps_c] = 1
+        xp.matmul(cols[part], weights, out=out[part])
+        if relu:
+            xp.maximum(out[part], 0, out=out[part])
+    # Without keep_cols the matrix is let go here, and the workspace may hand it to the next op.
+    return out, (cols if keep_cols else None)
+
+
+def spread(grad, kernel, strides, dilation, pads, in_sizes):
+    """What `correlate` reads, sent back: the convolution's input gradient, as arrays.
+
+    `grad` is shaped like the convolution's output (batch, *out_sizes, filters);
+    the result is shaped like its input (batch, *in_sizes, channels). Every kernel
+    tap adds g @ W[tap].T onto the input positions it read (col2im), and the
+    padding is cut off again.
+    """
+    xp = backend.array_module(grad)
+    window, channels, filters = kernel.shape[:-2], kernel.shape[-2], kernel.shape[-1]
+    out_sizes = grad.shape[1:-1]
+    g = grad.reshape(-1, filters)
+    # dcols = g @ W.T, one kernel tap at a time through one (rows, C) block: the
+    # same products a single one would make, and each tap's block is contiguous,
+    # so its add into dx runs over long rows (a slice of one big dcols would be
+    # read 32 values at a time, several times slower).
+    per_tap = kernel.reshape(-1, channels, filters).transpose(0, 2, 1)
+    block = workspace.take(xp, (g.shape[0], channels), xp.result_type(g, kernel))
+    shaped = block.reshape(grad.shape[:-1] + (channels,))
+    padded_sizes = tuple(n + lo + hi for n, (lo, hi) in zip(in_sizes, pads))
+    dx = workspace.zeros(xp, (grad.shape[0],) + padded_sizes + (channels,), block.dtype)
+    for k, tap in enumerate(window_taps(window)):
+        xp.matmul(g, per_tap[k], out=block)
+        dx[tap_slices(tap, strides, dilation, out_sizes)] += shaped
+    return unpad_spatial(dx, pads)
+
+
+def kernel_product(cols, g):
+    """cols.T @ g: the kernel gradient from the im2col matrix and the output gradient (rows, filters)."""
+    # Either order gives the same (rows-long) sum; OpenBLAS runs it faster when the
+    # result is wide (about 10% for a 3x3x32 kernel with 64 filters), so the wider
+    # of the two shapes is made.
+    return (g.T @ cols).T if cols.shape[1] > g.shape[1] else cols.T @ g
+
+
 class Conv(Function):
     """Channels_last convolution: im2col, then one matrix product (bias and relu inside, when asked)."""
 
@@ -197,42 +278,14 @@ class Conv(Function):
 
     def forward(self, x, kernel, *bias, strides, dilation, pads, out_sizes, relu=False):
         self.kernel, self.strides, self.dilation, self.relu = kernel, strides, dilation, relu
-        self.pads, self.out_sizes = pads, out_sizes
-        xp = backend.array_module(x)
-        padded = pad_spatial(x, pads)
-        self.padded_shape = padded.shape
-        window, filters = kernel.shape[:-2], kernel.shape[-1]
-        rows, taps_c = x.shape[0] * math.prod(out_sizes), math.prod(window) * kernel.shape[-2]
-        weights = kernel.reshape(taps_c, filters)
-        # Copying the view into rows of a matrix writes out the overlapping windows:
-        # the im2col matrix. A bias rides along as one more column of ones (and one
-        # more row of weights): the product adds it, and backward's kernel product
-        # sums the bias gradient, with no pass of their own over the output.
-        view = windows(padded, window, strides, dilation, out_sizes)
-        cols = workspace.take(xp, (rows, taps_c + len(bias)), xp.result_type(x, kernel))
-        by_window = cols[:, :taps_c].reshape(view.shape)  # a view: splitting axes never copies
-        if bias:
-            weights = xp.concatenate([weights, bias[0].reshape(1, filters).astype(weights.dtype)])
-        out = workspace.take(xp, (rows, filters), cols.dtype)
-        # The matrix is written and multiplied a few images at a time, so that each
-        # piece is still in the processor's cache when the product reads it (about 10%
-        # faster for the MNIST convnet's second layer than writing all of it first).
-        per_image = math.prod(out_sizes)
-        step = max(1, _PIECE_BYTES // (per_image * cols.shape[1] * cols.itemsize))
-        for first in range(0, x.shape[0], step):
-            images, part = slice(first, first + step), slice(first * per_image, (first + step) * per_image)
-            _write_windows(by_window[images], padded[images], view[images], strides, dilation, out_sizes)
-            if bias:
-                cols[part, taps_c] = 1
-            xp.matmul(cols[part], weights, out=out[part])
-            if relu:
-                xp.maximum(out[part], 0, out=out[part])
+        self.pads, self.in_sizes = pads, x.shape[1:-1]
+        # Only the kernel's gradient needs the im2col matrix.
+        keep_cols = bool(self.needs_grad and self.needs_grad[1])
+        out, self.cols = correlate(x, kernel, bias[0] if bias else None, strides, dilation, pads, out_sizes,
+                                   relu=relu, keep_cols=keep_cols)
         if relu:
             self.out = out  # backward's mask: where the output is positive
-        # Only the kernel's gradient needs the matrix; without it, it is let go now,
-        # and the workspace may hand it to the next op.
-        self.cols = cols if self.needs_grad and self.needs_grad[1] else None
-        return out.reshape((x.shape[0],) + tuple(out_sizes) + (filters,))
+        return out.reshape((x.shape[0],) + tuple(out_sizes) + (kernel.shape[-1],))
 
     def backward(self, grad):
         xp = backend.array_module(grad)
@@ -249,29 +302,14 @@ class Conv(Function):
         elif self.relu:
             g = _relu_masked(xp, g, self.out)
         if need_kernel and both is None:
-            # Either order gives the same (rows-long) sum; OpenBLAS runs it faster when the
-            # result is wide (about 10% for a 3x3x32 kernel with 64 filters), so the wider
-            # of the two shapes is made.
-            both = (g.T @ cols).T if cols.shape[1] > filters else cols.T @ g
+            both = kernel_product(cols, g)
         if need_kernel:  # with a bias column, the product's last row is the bias gradient
             dkernel = both[:taps_c].reshape(kernel.shape)
             dbias = both[taps_c] if need_bias and need_bias[0] else None
         elif need_bias and need_bias[0]:
             dbias = g.sum(axis=0)
         if need_x:
-            # dcols = g @ W.T, one kernel tap at a time through one (rows, C) block:
-            # the same products a single one would make, and each tap's block is
-            # contiguous, so its add into dx runs over long rows (a slice of one
-            # big dcols would be read 32 values at a time, several times slower).
-            window, channels = kernel.shape[:-2], kernel.shape[-2]
-            per_tap = kernel.reshape(-1, channels, filters).transpose(0, 2, 1)
-            block = workspace.take(xp, (g.shape[0], channels), xp.result_type(g, kernel))
-            shaped = block.reshape(grad.shape[:-1] + (channels,))
-            dx = workspace.zeros(xp, self.padded_shape, block.dtype)
-            for k, tap in enumerate(window_taps(window)):
-                xp.matmul(g, per_tap[k], out=block)
-                dx[tap_slices(tap, self.strides, self.dilation, self.out_sizes)] += shaped
-            dx = unpad_spatial(dx, self.pads)
+            dx = spread(g.reshape(grad.shape), kernel, self.strides, self.dilation, self.pads, self.in_sizes)
         return (dx, dkernel, dbias)[:len(self.needs_grad)]
 
 
