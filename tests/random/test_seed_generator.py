@@ -105,3 +105,14 @@ def test_a_bad_seed_type_names_the_accepted_ones(seed):
 def test_a_seed_generator_refuses_a_seed_that_is_not_an_int():
     with pytest.raises(TypeError, match=r"SeedGenerator: seed must be an int or None, got 0\.5"):
         keras.random.SeedGenerator(0.5)
+
+
+def test_the_namespace_shows_the_api_and_no_module():
+    import types
+
+    assert dir(keras.random) == sorted(keras.random.__all__)
+    assert sorted(keras.random.__all__) == sorted([
+        "SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "gamma", "binomial", "beta",
+        "dropout", "shuffle", "categorical"])
+    public = {name: value for name, value in vars(keras.random).items() if not name.startswith("_")}
+    assert not [name for name, value in public.items() if isinstance(value, types.ModuleType)]

@@ -10,7 +10,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..ops import convert_to_tensor
-from .seed_generator import SeedGenerator, check_seed, generator_for
+from ._seed_generator import SeedGenerator, check_seed, generator_for
 
 
 class Shuffle(Function):

@@ -10,8 +10,8 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..ops import convert_to_tensor
-from .draw import check_dtype
-from .seed_generator import SeedGenerator, check_seed, generator_for
+from ._draw import check_dtype
+from ._seed_generator import SeedGenerator, check_seed, generator_for
 
 
 class Categorical(Function):

@@ -15,7 +15,7 @@ import numpy
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_dtype
-from .seed_generator import check_seed, generator_for
+from ._seed_generator import check_seed, generator_for
 
 FLOATX = "float32"  # the default dtype of floating draws, Keras's floatx()
 

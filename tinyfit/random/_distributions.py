@@ -2,7 +2,7 @@
 
 Each function returns a new Tensor on the current backend's device. `seed` is
 an int (the same values every call), a SeedGenerator (new values every call)
-or None (tinyfit's global generator); see seed_generator.py.
+or None (tinyfit's global generator); see _seed_generator.py.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy
 
-from .draw import check_at_least, check_dtype, draw
-from .seed_generator import SeedGenerator
+from ._draw import check_at_least, check_dtype, draw
+from ._seed_generator import SeedGenerator
 
 Seed = int | SeedGenerator | None
 

@@ -10,7 +10,7 @@ import numpy
 from ..autograd.ops.dropout import Dropout
 from ..autograd.tensor import Tensor
 from ..ops import convert_to_tensor
-from .seed_generator import SeedGenerator, check_seed, generator_for
+from ._seed_generator import SeedGenerator, check_seed, generator_for
 
 
 def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: int | SeedGenerator | None = None) -> Tensor:
