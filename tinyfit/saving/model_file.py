@@ -1,8 +1,13 @@
-"""model.save / load_model / save_weights / load_weights: models in and out of the archive format.
+"""model.save / load_model / save_weights / load_weights: which format a path means, and each one's I/O.
 
 A model file holds the model's config, its compile config, its weights and its optimizer's
 state, so a loaded compiled model continues training where the saved one stopped. A weights
-file holds the weights with their names and shapes, checked against the model they load into.
+file holds the weights, checked against the model they load into.
+
+Writing picks the format by suffix, as Keras 3 does: `.keras` is Keras 3's own zip (see
+keras_file.py), `.weights.h5` Keras 3's HDF5 weights (keras_h5.py); any other suffix
+(`.tinyfit` by convention) is tinyfit's own archive (archive.py). Reading picks it by content:
+the file says what it is, whatever its name.
 """
 
 from __future__ import annotations
@@ -57,17 +62,49 @@ def _compile_config(model: Any) -> dict | None:
 
 
 def _optimizer_state(model: Any) -> list:
+    optimizer = _built_optimizer(model)
+    return [] if optimizer is None else [variable.numpy() for variable in optimizer.variables]
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _suffix(filepath: str | os.PathLike) -> str:
+    return os.fspath(filepath).lower()
+
+
+def _refuse_h5_model(filepath: str | os.PathLike) -> None:
+    path = os.fspath(filepath)
+    if _suffix(path).endswith((".h5", ".hdf5")):
+        raise ValueError(
+            f"model.save('{path}'): a whole model is not saved as HDF5 (Keras 2's legacy format, which Keras 3 "
+            f"and tinyfit do not write). Use model.save('model.keras') for Keras 3's format, "
+            f"model.save('model.tinyfit') for tinyfit's own, or model.save_weights('model.weights.h5') for "
+            f"the weights alone in Keras 3's HDF5 layout.")
+
+
+def _built_optimizer(model: Any) -> Any:
     optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
-    if optimizer is None:
-        return []
-    if not optimizer.built:
+    if optimizer is not None and not optimizer.built:
         # Built here as fit() would build it, so every compiled file holds the same state layout.
         optimizer.build(model.trainable_variables)
-    return [variable.numpy() for variable in optimizer.variables]
+    return optimizer
 
 
 def save_model(model: Any, filepath: str | os.PathLike) -> None:
-    """Writes the model (config, compile config, weights, optimizer state) to one file, atomically."""
+    """Writes the model (config, compile config, weights, optimizer state) to one file, atomically.
+
+    A path ending in `.keras` gets Keras 3's format; any other (`.tinyfit` by convention) tinyfit's.
+    """
+    _refuse_h5_model(filepath)
+    if _suffix(filepath).endswith(".keras"):
+        from .keras_file import save_keras_model
+        try:
+            compile_config = _compile_config(model)
+            save_keras_model(model, filepath, compile_config, _built_optimizer(model))
+        except (TypeError, NotImplementedError) as error:
+            raise ValueError(f"model.save('{os.fspath(filepath)}'): the model's config cannot be saved: {error}") from None
+        return
     try:
         config = serialize_keras_object(model)
     except (TypeError, ValueError, NotImplementedError) as error:
@@ -80,8 +117,36 @@ def _labelled(variables: list) -> list:
     return [(f"variable '{v.path}'", tuple(v.shape)) for v in variables]
 
 
+def compile_from_config(model: Any, compile_config: dict, custom_objects: dict | None) -> None:
+    """Compiles `model` as `compile_config` (tinyfit's form) says, and builds its optimizer."""
+    # Each argument's own family: "MeanSquaredError" names both a loss and a metric.
+    arguments = {key: _deserialize_argument(compile_config.get(key), custom_objects, _FAMILY[key])
+                 for key in _COMPILE_KEYS}
+    model.compile(**arguments)
+    model.optimizer.build(model.trainable_variables)
+
+
+def _kind_of_file(path: str) -> str:
+    """"keras", "hdf5" or "tinyfit": what the file's content says it is (not its name)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No file at '{path}'. Check the path (a model is saved with model.save(path)).")
+    if os.path.isdir(path):
+        raise ValueError(f"Refusing to load '{path}': it is a folder; a model is one file.")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == _HDF5_SIGNATURE:
+        return "hdf5"
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            from .keras_file import is_keras_zip
+            return "keras" if is_keras_zip(archive.namelist()) else "tinyfit"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return "tinyfit"  # the archive reader says what is wrong with it
+
+
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True) -> Any:
-    """Loads a model written by `model.save`.
+    """Loads a model written by `model.save`, in tinyfit's format or Keras 3's `.keras`.
 
     Args:
         filepath: the file.
@@ -94,17 +159,24 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
     """
     built = {}
     path = os.fspath(filepath)
+    kind = _kind_of_file(path)
+    if kind == "hdf5":
+        raise ValueError(
+            f"Refusing to load '{path}': it is an HDF5 file. As a whole model, that is Keras 2's legacy .h5 "
+            f"format, which tinyfit does not read (it reads Keras 3's .keras and .weights.h5 files, and its own). "
+            f"Convert it once: load it in Keras (keras.models.load_model) and save it with "
+            f"model.save('model.keras'). If it holds weights only (model.save_weights), build the model and call "
+            f"model.load_weights({path!r}).")
+    if kind == "keras":
+        from .keras_file import load_keras_model
+        return load_keras_model(path, custom_objects, compile, compile_from_config)
 
     def shapes(config: Any, compile_config: Any) -> dict:
         _check_is_a_model(path, config)
         model = deserialize_keras_object(config, custom_objects, family="layer")
         expected = {"weights": _labelled(model.weights)}
         if compile and compile_config:
-            # Each argument's own family: "MeanSquaredError" names both a loss and a metric.
-            arguments = {key: _deserialize_argument(compile_config.get(key), custom_objects, _FAMILY[key])
-                         for key in _COMPILE_KEYS}
-            model.compile(**arguments)
-            model.optimizer.build(model.trainable_variables)
+            compile_from_config(model, compile_config, custom_objects)
             expected["optimizer"] = _labelled(model.optimizer.variables)
             built["compiled"] = True
         built["model"] = model
@@ -150,7 +222,22 @@ def _check_is_a_model(path: str, config: Any) -> None:
 
 
 def save_weights(model: Any, filepath: str | os.PathLike) -> None:
-    """Writes the model's weights, with their names and shapes, to one file, atomically."""
+    """Writes the model's weights, with their names and shapes, to one file, atomically.
+
+    A path ending in `.weights.h5` gets Keras 3's HDF5 layout; any other (e.g. `.weights.tinyfit`)
+    tinyfit's archive.
+    """
+    path = os.fspath(filepath)
+    if _suffix(path).endswith(".weights.h5"):
+        from .atomic import atomic_write
+        from .keras_h5 import write_weights_h5
+        atomic_write(path, write_weights_h5(model))
+        return
+    if _suffix(path).endswith((".h5", ".hdf5")):
+        raise ValueError(
+            f"save_weights('{path}'): an HDF5 weights file must end in '.weights.h5', as in Keras 3 "
+            f"(e.g. model.save_weights('model.weights.h5')); tinyfit's own format takes any other suffix "
+            f"(e.g. 'model.weights.tinyfit').")
     names = [[v.path, list(v.shape)] for v in model.weights]
     write_archive(filepath, {"weights_of": model.name, "variables": names}, None,
                   {"weights": model.get_weights()})
@@ -159,6 +246,12 @@ def save_weights(model: Any, filepath: str | os.PathLike) -> None:
 def load_weights(model: Any, filepath: str | os.PathLike) -> None:
     """Loads weights written by `save_weights` (or `model.save`) into a model of the same architecture."""
     filepath = os.fspath(filepath)
+    kind = _kind_of_file(filepath)
+    if kind in ("hdf5", "keras"):
+        from .keras_file import read_weights_bytes
+        from .keras_h5 import read_weights_h5
+        model.set_weights(read_weights_h5(filepath, read_weights_bytes(filepath, kind), model)[0])
+        return
     own = [[v.path, list(v.shape)] for v in model.weights]
 
     def shapes(config: Any, compile_config: Any) -> dict:

@@ -1,0 +1,182 @@
+"""A tinyfit model's config written the way Keras 3 writes it (the config.json of a .keras file).
+
+tinyfit's layers take the arguments Keras's do, so a layer's config carries over key for key;
+what differs is the wrapping: every object gets Keras's four keys, a layer's dtype becomes a
+DTypePolicy, a functional graph's tensor references become Keras's `__keras_tensor__` records
+(with shape, dtype and `keras_history`), and a Sequential model starts with its InputLayer.
+Functional and Sequential models (nested ones included) are written; a subclassed model has
+no config Keras could rebuild its layers from, so it is refused with the alternatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..utils import registry as _registry
+from .keras_names import KERAS_MODULES, dtype_policy, is_functional, is_sequential, keras_class_name
+from .serialization import FAMILIES, serialize_keras_object
+
+__all__ = ["keras_model_config", "keras_object"]
+
+_REF = "keras_tensor"
+
+
+def _family_of(name: str) -> str | None:
+    for family, registry in FAMILIES.items():
+        if name in registry:
+            return family
+    return None
+
+
+def keras_object(data: Any) -> Any:
+    """tinyfit's serialized data (from serialize_keras_object) in Keras's form, recursively."""
+    if isinstance(data, list):
+        return [keras_object(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    if "class_name" not in data or "config" not in data:
+        return {key: keras_object(value) for key, value in data.items()}
+    name = data.get("registered_name") or data["class_name"]
+    if name == "function" or data["class_name"] == "function":
+        return {"module": "builtins", "class_name": "function", "config": data["config"],
+                "registered_name": "function"}
+    custom = _registry.scoped_lookup(name) if ">" in name else None
+    if custom is not None:
+        return {"module": getattr(custom, "__module__", None), "class_name": custom.__name__,
+                "config": keras_object(data["config"]), "registered_name": name}
+    family = _family_of(name)
+    return {"module": KERAS_MODULES.get(family, "keras"), "class_name": name,
+            "config": keras_object(data["config"]), "registered_name": None}
+
+
+def _layer_config(layer: Any) -> dict:
+    config = keras_object(serialize_keras_object(layer))["config"]
+    if "dtype" in config and isinstance(config["dtype"], str):
+        config["dtype"] = dtype_policy(config["dtype"])
+    return config
+
+
+def _input_layer_config(batch_shape: Any, dtype: Any, name: str) -> dict:
+    return {"batch_shape": list(batch_shape), "dtype": str(dtype), "sparse": False, "ragged": False,
+            "name": name, "optional": False}
+
+
+def _wrap(layer: Any, config: dict, build_shape: Any = None) -> dict:
+    name = keras_class_name(layer)
+    registered = _registry.registered_name(type(layer))
+    custom = ">" in registered
+    entry = {"module": type(layer).__module__ if custom else "keras.layers", "class_name": name,
+             "config": config, "registered_name": registered if custom else None}
+    if build_shape is not None:
+        entry["build_config"] = {"input_shape": build_shape}
+    return entry
+
+
+def _layer_entry(layer: Any, build_shape: Any = None) -> dict:
+    """One layer (or nested model) as Keras writes it inside a model's "layers" list."""
+    if is_functional(layer) or is_sequential(layer):
+        return _model_entry(layer)
+    if type(layer).__name__ == "InputLayer":
+        return _wrap(layer, _input_layer_config(layer.batch_shape, layer.dtype, layer.name))
+    return _wrap(layer, _layer_config(layer), build_shape if getattr(layer, "weights", None) else None)
+
+
+def _shape_of(tensors: list) -> Any:
+    shapes = [list(t.shape) for t in tensors]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _functional_config(model: Any) -> dict:
+    graph = model._graph
+    tensors: dict[tuple[str, int], list] = {}   # (layer name, call index) -> that call's output tensors
+    counts: dict[str, int] = {}
+    for tensor in graph.inputs:
+        tensors[tensor.node.layer.name, 0] = [tensor]
+    for node in graph.nodes:
+        index = counts.get(node.layer.name, 0)
+        counts[node.layer.name] = index + 1
+        tensors[node.layer.name, index] = node.output_tensors
+    build_shapes = _first_inputs(graph)
+
+    def ref(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {_REF}:
+            name, node, index = value[_REF]
+            tensor = tensors[name, node][index]
+            return {"class_name": "__keras_tensor__", "config": {
+                "shape": list(tensor.shape), "dtype": str(tensor.dtype), "keras_history": [name, node, index]}}
+        if isinstance(value, list):
+            return [ref(v) for v in value]
+        if isinstance(value, dict):
+            return {k: ref(v) for k, v in value.items()}
+        return value
+
+    def history(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {_REF}:
+            return list(value[_REF])
+        if isinstance(value, list):
+            return [history(v) for v in value]
+        if isinstance(value, dict):
+            return {k: history(v) for k, v in value.items()}
+        return value
+
+    own = model.get_config()
+    by_name = {layer.name: layer for layer in graph.layers}
+    entries = []
+    for saved in own["layers"]:
+        layer = by_name[saved["name"]]
+        entry = _layer_entry(layer, build_shapes.get(layer.name))
+        entry["name"] = saved["name"]
+        entry["inbound_nodes"] = [{"args": ref(call.get("args", [])), "kwargs": ref(call.get("kwargs", {}))}
+                                  for call in saved.get("inbound_nodes", [])]
+        entries.append(entry)
+    return {"name": own["name"], "trainable": own["trainable"], "layers": entries,
+            "input_layers": history(own["input_layers"]), "output_layers": history(own["output_layers"])}
+
+
+def _first_inputs(graph: Any) -> dict[str, Any]:
+    """{layer name: the input shape(s) of its first call in `graph`}: Keras's build_config."""
+    shapes: dict[str, Any] = {}
+    for node in graph.nodes:
+        shapes.setdefault(node.layer.name, _shape_of(node.inputs) if node.inputs else None)
+    return shapes
+
+
+def _sequential_config(model: Any) -> tuple[dict, Any]:
+    graph = getattr(model, "_graph", None)
+    entries, shape = [], None
+    if graph is not None:
+        first = graph.inputs[0]
+        shape = list(first.shape)
+        entries.append({"module": "keras.layers", "class_name": "InputLayer",
+                        "config": _input_layer_config(shape, first.dtype, first.node.layer.name),
+                        "registered_name": None})
+    build_shapes = _first_inputs(graph) if graph is not None else {}
+    entries += [_layer_entry(layer, build_shapes.get(layer.name)) for layer in model.layers]
+    config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy("float32"),
+              "layers": entries}
+    if shape is not None:
+        config["build_input_shape"] = shape
+    return config, shape
+
+
+def _model_entry(model: Any) -> dict:
+    if is_sequential(model):
+        config, shape = _sequential_config(model)
+        return {"module": "keras", "class_name": "Sequential", "config": config, "registered_name": None,
+                "build_config": {"input_shape": shape}}
+    if is_functional(model) and keras_class_name(model) == "Functional":
+        return {"module": "keras.src.models.functional", "class_name": "Functional",
+                "config": _functional_config(model), "registered_name": "Functional",
+                "build_config": {"input_shape": None}}
+    raise ValueError(
+        f"Model {model.name!r} ({type(model).__name__}) is a subclassed model: Keras 3's .keras format "
+        f"rebuilds only functional and Sequential models from their configs here. Save it in tinyfit's "
+        f"own format with model.save('model.tinyfit'), or keep its weights with "
+        f"model.save_weights('model.weights.tinyfit').")
+
+
+def keras_model_config(model: Any, compile_config: dict | None) -> dict:
+    """config.json of a .keras file for `model`, with its compile config in Keras's form."""
+    entry = _model_entry(model)
+    entry["compile_config"] = keras_object(compile_config) if compile_config else {}
+    return entry
