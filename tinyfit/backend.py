@@ -167,6 +167,16 @@ def scatter_add(target: Any, index: Any, values: Any) -> None:
         numpy.add.at(target, index, values)
 
 
+def scatter_max(target: Any, index: Any, values: Any) -> None:
+    """target[index] = max(target[index], values), over every occurrence of a repeated index."""
+    if device_of(target) == "gpu":
+        import cupyx
+
+        cupyx.scatter_max(target, index, values)
+    else:
+        numpy.maximum.at(target, index, values)
+
+
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The broadcast of `shapes` (shape arithmetic needs no device)."""
     return numpy.broadcast_shapes(*shapes)

@@ -77,9 +77,39 @@ CASES = {
     "sparse_categorical_crossentropy": (
         lambda t: ops.sparse_categorical_crossentropy(t["labels"], t["x"], from_logits=True), (None, 3)),
     "binary_crossentropy": (lambda t: ops.binary_crossentropy(t["x"], ops.sigmoid(t["x"])), (None, 3, 4)),
+    "full_like": (lambda t: ops.full_like(t["x"], 2.0), (None, 3, 4)),
+    "mod": (lambda t: ops.mod(t["x"], 0.25), (None, 3, 4)),
+    "dot": (lambda t: ops.dot(t["x"], WEIGHTS), (None, 3, 2)),
+    "einsum": (lambda t: ops.einsum("bij,bkj->bik", t["x"], t["x"]), (None, 3, 3)),
+    **{name: (lambda t, name=name: getattr(ops, name)(t["x"]), (None, 3, 4))
+       for name in ["erf", "sign", "round", "floor", "ceil", "isnan", "isinf", "isfinite", "logical_not",
+                    "relu6", "leaky_relu", "elu", "log_sigmoid", "silu", "gelu"]},
+    **{name: (lambda t, name=name: getattr(ops, name)(ops.greater(t["x"], 0.5), ops.less(t["x"], 0.7)),
+              (None, 3, 4)) for name in ["logical_and", "logical_or", "logical_xor"]},
+    "prod": (lambda t: ops.prod(t["x"], axis=-1), (None, 3)),
+    "any": (lambda t: ops.any(ops.greater(t["x"], 0.8), axis=1), (None, 4)),
+    "all": (lambda t: ops.all(ops.greater(t["x"], 0.2), axis=-1, keepdims=True), (None, 3, 1)),
+    "norm": (lambda t: ops.norm(t["x"], axis=-1), (None, 3)),
+    "cumsum": (lambda t: ops.cumsum(t["x"], axis=1), (None, 3, 4)),
+    "sort": (lambda t: ops.sort(t["x"]), (None, 3, 4)),
+    "argsort": (lambda t: ops.argsort(t["x"], axis=1), (None, 3, 4)),
+    "top_k": (lambda t: ops.top_k(t["x"], 2)[0], (None, 3, 2)),
+    "segment_sum": (lambda t: ops.segment_sum(ops.transpose(t["x"], (1, 0, 2)), np.array([0, 0, 1])), (2, None, 4)),
+    "segment_max": (lambda t: ops.segment_max(ops.transpose(t["x"], (1, 0, 2)), np.array([1, 0, 1])),
+                    (2, None, 4)),
+    "swapaxes": (lambda t: ops.swapaxes(t["x"], 1, 2), (None, 4, 3)),
+    "moveaxis": (lambda t: ops.moveaxis(t["x"], 1, -1), (None, 4, 3)),
+    "split": (lambda t: ops.split(t["x"], 2, axis=-1)[1], (None, 3, 2)),
+    "tile": (lambda t: ops.tile(t["x"], (1, 2, 1)), (None, 6, 4)),
+    "repeat": (lambda t: ops.repeat(t["x"], 2, axis=-1), (None, 3, 8)),
+    "flip": (lambda t: ops.flip(t["x"], axis=1), (None, 3, 4)),
+    "slice": (lambda t: ops.slice(ops.transpose(t["x"], (1, 2, 0)), (1, 0, 0), (2, 3, 5)), (2, 3, 5)),
+    "take_along_axis": (lambda t: ops.take_along_axis(t["x"], ops.argsort(t["x"], axis=1), axis=1), (None, 3, 4)),
+    "moments": (lambda t: ops.moments(t["x"], axes=[1])[1], (None, 4)),
+    "normalize": (lambda t: ops.normalize(t["x"], axis=1), (None, 3, 4)),
 }
 # Ops with no tensor argument, or whose point is to give values: nothing to record.
-NOT_GRAPH_STEPS = {"zeros", "ones", "convert_to_numpy"}
+NOT_GRAPH_STEPS = {"zeros", "ones", "convert_to_numpy", "full", "arange", "linspace", "eye", "shape"}
 
 
 def symbolic_inputs():

@@ -135,3 +135,37 @@ class FusedDense(Function):
         if len(needs) == 2:
             return d_x, d_kernel
         return d_x, d_kernel, (grad.sum(axis=0) if needs[2] else None)
+
+
+class Einsum(Function):
+    """einsum with one letter per axis and the output spelled out ("ij,jk->ik").
+
+    The gradient of each operand is itself an einsum: the output's gradient
+    contracted with the other operands, giving that operand's letters. A letter
+    only this operand has (summed away, "ij->i") is missing from that einsum and
+    is broadcast back: each element contributed once to the sum.
+    """
+
+    name = "einsum"
+
+    def forward(self, *operands, inputs, output):
+        self.operands, self.inputs, self.output = operands, inputs, output
+        return backend.array_module(operands[0]).einsum(",".join(inputs) + "->" + output, *operands)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        grads = []
+        for i, (letters, operand) in enumerate(zip(self.inputs, self.operands)):
+            if not self.needs_grad[i]:
+                grads.append(None)
+                continue
+            others = [j for j in range(len(self.inputs)) if j != i]
+            known = set(self.output).union(*(self.inputs[j] for j in others))
+            kept = "".join(c for c in letters if c in known)
+            spec = ",".join([self.output] + [self.inputs[j] for j in others]) + "->" + kept
+            g = xp.einsum(spec, grad, *(self.operands[j] for j in others))
+            if kept != letters:
+                sizes = [n if c in known else 1 for c, n in zip(letters, operand.shape)]
+                g = xp.broadcast_to(g.reshape(sizes), operand.shape).copy()
+            grads.append(g)
+        return tuple(grads)

@@ -1,5 +1,5 @@
-"""Reductions: sum, max and min are primitives; mean, var, std and logsumexp are
-built from them, so they need no backward of their own."""
+"""Reductions: sum, max, min, prod and cumsum are primitives; mean, var, std and
+logsumexp are built from them, so they need no backward of their own."""
 
 from __future__ import annotations
 
@@ -118,6 +118,47 @@ class Min(_Extreme):
     @staticmethod
     def pick(a, **kw):
         return a.min(**kw)
+
+
+class Prod(Function):
+    """The product over `axis`. Each element's gradient is the product of the others,
+    computed from running products on both sides, so that zeros need no special case."""
+
+    name = "prod"
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axes = normalize_axis(self.name, axis, a.ndim)
+        self.a = a
+        return a.prod(axis=self.axes, keepdims=keepdims, dtype=a.dtype)
+
+    def backward(self, grad):
+        a, xp = self.a, backend.array_module(grad)
+        reduced = tuple(range(a.ndim)) if self.axes is None else self.axes
+        order = [i for i in range(a.ndim) if i not in reduced] + list(reduced)
+        moved = xp.transpose(a, order)
+        rows = moved.reshape(moved.shape[:a.ndim - len(reduced)] + (-1,))
+        one = xp.ones_like(rows[..., :1])
+        before = xp.cumprod(xp.concatenate([one, rows[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([rows[..., 1:], one], axis=-1), -1), axis=-1), -1)
+        back = [0] * a.ndim
+        for position, axis in enumerate(order):
+            back[axis] = position
+        others = xp.transpose((before * after).reshape(moved.shape), back)
+        return others * grad.reshape(_kept_shape(a.shape, self.axes))
+
+
+class Cumsum(Function):
+    """Running sums along `axis`; the gradient is the running sum of the gradient from the end."""
+
+    name = "cumsum"
+
+    def forward(self, a, axis):
+        self.axis = axis
+        return backend.array_module(a).cumsum(a, axis=axis, dtype=a.dtype)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
 
 
 def _count(x, axis) -> int:
