@@ -27,6 +27,11 @@ taps, and its gradient is the sum of what each of them received.
 The large arrays (the matrix, the output, dx, the per-tap block) come from the
 workspace (workspace.py), which hands a step the memory the previous step let go.
 
+The three products (forward, input gradient, kernel gradient) are plain
+functions of arrays, `correlate`, `spread` and `kernel_product`, because the
+transposed convolution (conv_transpose.py) is made of the same three: its
+forward is conv's input gradient and its input gradient is conv's forward.
+
 The window arithmetic (sizes, "same" padding, slices) is shared with pooling,
 which slides a window the same way.
 """
