@@ -4,7 +4,6 @@
     input_layer.py     Input and InputLayer
     core.py            Dense, Activation, Identity, Lambda
     convolutional.py   Conv1D, Conv2D, Conv3D
-    convolutional_transpose.py  Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
     pooling.py         MaxPooling*, AveragePooling*, GlobalMaxPooling*, GlobalAveragePooling*
     normalization.py   BatchNormalization, LayerNormalization
     merging.py         Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum
@@ -12,6 +11,8 @@
     embedding.py       Embedding
     rescaling.py       Rescaling
     regularization.py  Dropout, ActivityRegularization
+    noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
+    augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
     reshaping.py       Flatten, Reshape
     symbolic.py        KerasTensor and Node: how a functional model records its graph
     probe.py           output shapes of symbolic calls, from made-up data, leaving no trace
@@ -20,7 +21,6 @@
 """
 
 from .convolutional import Conv1D, Conv2D, Conv3D
-from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Identity, Lambda
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
@@ -31,6 +31,8 @@ from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                       GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
+from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
@@ -48,14 +50,21 @@ __all__ = [
     "Lambda",
     "Dropout",
     "ActivityRegularization",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "RandomFlip",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomContrast",
     "Flatten",
     "Reshape",
     "Conv1D",
     "Conv2D",
     "Conv3D",
-    "Conv1DTranspose",
-    "Conv2DTranspose",
-    "Conv3DTranspose",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
