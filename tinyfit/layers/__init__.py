@@ -4,6 +4,7 @@
     input_layer.py     Input and InputLayer
     core.py            Dense, Activation, Identity, Lambda
     convolutional.py   Conv1D, Conv2D, Conv3D
+    convolutional_transpose.py  Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
     pooling.py         MaxPooling*, AveragePooling*, GlobalMaxPooling*, GlobalAveragePooling*
     normalization.py   BatchNormalization, LayerNormalization
     merging.py         Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum
@@ -21,6 +22,7 @@
 """
 
 from .convolutional import Conv1D, Conv2D, Conv3D
+from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Identity, Lambda
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
@@ -65,6 +67,9 @@ __all__ = [
     "Conv1D",
     "Conv2D",
     "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
