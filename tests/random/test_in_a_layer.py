@@ -100,3 +100,64 @@ def test_a_compiled_step_draws_new_values_on_every_step(make):
     assert compiled_state[1] == 3 * 8
     for a, b in zip(compiled, eager):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+RESUMED_SCRIPT = '''
+import sys
+import numpy as np
+import tinyfit as keras
+from tinyfit.callbacks import BackupAndRestore, Callback
+from tinyfit.utils import set_random_seed
+
+class MyDropout(keras.layers.Layer):
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def call(self, x, training=False):
+        return keras.random.dropout(x, rate=self.rate, seed=self.seed_generator) if training else x
+
+class Crash(Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2 and logs is not None:
+            raise KeyboardInterrupt("interrupted")
+
+mode, backup, out = sys.argv[1:]
+set_random_seed(0)
+model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"), MyDropout(0.5),
+                          keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+rng = np.random.default_rng(1)
+x = rng.normal(size=(64, 5)).astype("float32")
+y = x[:, :1] * 2 - x[:, 1:2]
+callbacks = [BackupAndRestore(backup, save_freq=1)] + ([Crash()] if mode == "crash" else [])
+try:
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=callbacks)
+except KeyboardInterrupt:
+    sys.exit(3)
+np.savez(out, *model.get_weights(), model.layers[1].seed_generator.state.numpy())
+'''
+
+
+def test_a_run_resumed_by_backup_and_restore_continues_the_layer_s_seed_generator(tmp_path):
+    """A new process runs the same script: its SeedGenerator takes up the saved [seed, counter]."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    script.write_text(RESUMED_SCRIPT)
+
+    def run(mode, backup, out):
+        return subprocess.run([sys.executable, str(script), mode, str(tmp_path / backup), str(tmp_path / out)],
+                              capture_output=True, text=True, timeout=120)
+
+    assert run("full", "backup_full", "full.npz").returncode == 0
+    crashed = run("crash", "backup", "unused.npz")
+    assert crashed.returncode == 3, crashed.stderr
+    resumed = run("resume", "backup", "resumed.npz")
+    assert resumed.returncode == 0, resumed.stderr
+    full, again = np.load(tmp_path / "full.npz"), np.load(tmp_path / "resumed.npz")
+    np.testing.assert_array_equal(full[full.files[-1]], [1337, 8])  # 2 epochs of 4 steps: 8 draws
+    for name in full.files:
+        np.testing.assert_array_equal(again[name], full[name])
