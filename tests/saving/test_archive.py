@@ -18,7 +18,7 @@ def _arrays():
 
 
 def test_round_trip_gives_back_config_compile_config_and_arrays(tmp_path):
-    path = tmp_path / "model.keras"
+    path = tmp_path / "model.tinyfit"
     config = {"class_name": "Sequential", "config": {"layers": [{"units": 4}], "rate": 0.5}}
     compile_config = {"optimizer": {"class_name": "Adam", "config": {"learning_rate": 1e-3}}}
     write_archive(path, config, compile_config, _arrays())
@@ -50,8 +50,8 @@ def test_the_zip_holds_a_manifest_with_size_and_sha256_of_every_member(tmp_path)
 
 
 def test_no_arrays_and_none_compile_config(tmp_path):
-    write_archive(tmp_path / "m.keras", {"layers": []})
-    assert read_archive(tmp_path / "m.keras") == ({"layers": []}, None, {"weights": [], "optimizer": [], "state": []})
+    write_archive(tmp_path / "m.tinyfit", {"layers": []})
+    assert read_archive(tmp_path / "m.tinyfit") == ({"layers": []}, None, {"weights": [], "optimizer": [], "state": []})
 
 
 def test_expected_shapes_accepts_matching_arrays_with_or_without_labels(tmp_path):
@@ -61,16 +61,16 @@ def test_expected_shapes_accepts_matching_arrays_with_or_without_labels(tmp_path
 
 
 def test_wrong_expected_shape_names_member_variable_and_both_shapes(tmp_path):
-    write_archive(tmp_path / "m.keras", {}, None, _arrays())
-    with pytest.raises(ValueError, match=r"m\.keras.*weights member 'weights/0\.npy' declares shape "
+    write_archive(tmp_path / "m.tinyfit", {}, None, _arrays())
+    with pytest.raises(ValueError, match=r"m\.tinyfit.*weights member 'weights/0\.npy' declares shape "
                                          r"\(3, 4\) but layer 'dense' expects \(20, 16\)"):
-        read_archive(tmp_path / "m.keras", {"weights": [("layer 'dense'", (20, 16)), (4,), (2, 3)]})
+        read_archive(tmp_path / "m.tinyfit", {"weights": [("layer 'dense'", (20, 16)), (4,), (2, 3)]})
 
 
 def test_wrong_number_of_expected_arrays_names_both_counts(tmp_path):
-    write_archive(tmp_path / "m.keras", {}, None, _arrays())
+    write_archive(tmp_path / "m.tinyfit", {}, None, _arrays())
     with pytest.raises(ValueError, match=r"holds 2 optimizer arrays but 3 are expected"):
-        read_archive(tmp_path / "m.keras", {"optimizer": [(), (2,), (5,)]})
+        read_archive(tmp_path / "m.tinyfit", {"optimizer": [(), (2,), (5,)]})
 
 
 def test_unknown_groups_are_refused_with_the_choices(tmp_path):
@@ -93,8 +93,8 @@ def test_object_arrays_are_refused_on_write(tmp_path):
 
 
 def test_missing_file_names_the_path(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"No file at '.*absent\.keras'"):
-        read_archive(tmp_path / "absent.keras")
+    with pytest.raises(FileNotFoundError, match=r"No file at '.*absent\.tinyfit'"):
+        read_archive(tmp_path / "absent.tinyfit")
 
 
 def test_a_folder_is_refused(tmp_path):

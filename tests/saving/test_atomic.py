@@ -140,7 +140,7 @@ _SAVE_CHILD = textwrap.dedent("""
 def test_kill_9_during_model_save_leaves_a_loadable_model(tmp_path):
     import tinyfit as keras
 
-    target = tmp_path / "model.keras"
+    target = tmp_path / "model.tinyfit"
     model = keras.Sequential([keras.Input(shape=(1024,))] + [keras.layers.Dense(1024) for _ in range(3)])
     model.set_weights([np.zeros(w.shape, "float32") for w in model.get_weights()])
     model.save(target)
@@ -148,11 +148,11 @@ def test_kill_9_during_model_save_leaves_a_loadable_model(tmp_path):
     strays_seen = 0
     for value in (1.0, 2.0, 3.0):
         _kill_at_random(_SAVE_CHILD, [str(target), str(value)], rng, latest=0.6)
-        strays_seen += len(_strays(tmp_path, "model.keras"))
+        strays_seen += len(_strays(tmp_path, "model.tinyfit"))
         weights = keras.models.load_model(target).get_weights()
         assert len(weights) == 6
         assert weights[0][0, 0] in (0.0, 1.0, 2.0, 3.0)
         assert all(np.all(w == weights[0][0, 0]) for w in weights)
     assert strays_seen > 0, "no kill landed mid-save; the test did not exercise the crash"
     model.save(target)
-    assert _strays(tmp_path, "model.keras") == []
+    assert _strays(tmp_path, "model.tinyfit") == []

@@ -31,11 +31,11 @@ def _data():
 # ------------------------------------------------------------ the wrong file
 @pytest.mark.parametrize("content", [b"loss 0.31 after 5 epochs\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 64])
 def test_a_file_that_is_not_a_model_is_refused_by_load_model_and_load_weights(tmp_path, content):
-    path = tmp_path / "notes.keras"
+    path = tmp_path / "notes.tinyfit"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=r"notes\.keras.*not a tinyfit model file.*model\.save\(path\)"):
+    with pytest.raises(ValueError, match=r"notes\.tinyfit.*not a tinyfit model file.*model\.save\(path\)"):
         keras.models.load_model(path)
-    with pytest.raises(ValueError, match=r"notes\.keras.*not a tinyfit model file"):
+    with pytest.raises(ValueError, match=r"notes\.tinyfit.*not a tinyfit model file"):
         _model().load_weights(path)
 
 
@@ -67,7 +67,7 @@ def test_load_model_of_a_training_backup_says_what_it_is_and_how_to_take_its_wei
 
 
 def test_a_model_saved_by_a_newer_tinyfit_names_the_version_to_upgrade_to(tmp_path):
-    path = tmp_path / "future.keras"
+    path = tmp_path / "future.tinyfit"
     _model().save(path)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
@@ -77,7 +77,7 @@ def test_a_model_saved_by_a_newer_tinyfit_names_the_version_to_upgrade_to(tmp_pa
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(ValueError, match=r"future\.keras.*written by tinyfit 3\.2\.0 in format_version 7, but this "
+    with pytest.raises(ValueError, match=r"future\.tinyfit.*written by tinyfit 3\.2\.0 in format_version 7, but this "
                                          r"tinyfit \S+ reads format_version 1 and older\. Upgrade to tinyfit 3\.2\.0"):
         keras.models.load_model(path)
 
@@ -108,23 +108,23 @@ class DefaultUnits(keras.Model):
 def test_a_subclassed_model_without_get_config_says_to_define_it_or_save_weights(tmp_path):
     model = NeedsUnits(3, name="needs")
     model(np.ones((1, 4), "float32"))
-    model.save(tmp_path / "needs.keras")
+    model.save(tmp_path / "needs.tinyfit")
     with pytest.raises(ValueError, match=r"NeedsUnits\.from_config\(\) could not build the model from its "
                                          r"config \(keys: dtype, name, trainable\): .*missing 1 required positional "
                                          r"argument: 'units'\. Define get_config\(\) in NeedsUnits returning every "
                                          r"argument its __init__ needs.*save_weights\(\)/load_weights\(\)"):
-        keras.models.load_model(tmp_path / "needs.keras", custom_objects={"NeedsUnits": NeedsUnits})
+        keras.models.load_model(tmp_path / "needs.tinyfit", custom_objects={"NeedsUnits": NeedsUnits})
 
 
 def test_a_subclassed_model_that_its_config_cannot_build_says_how_to_load_its_weights(tmp_path):
     model = DefaultUnits(3, name="defaults")
     x = np.ones((2, 4), "float32")
     model(x)
-    model.save(tmp_path / "defaults.keras")
-    with pytest.raises(ValueError, match=r"defaults\.keras': it holds 2 weight arrays, but the model its config "
+    model.save(tmp_path / "defaults.tinyfit")
+    with pytest.raises(ValueError, match=r"defaults\.tinyfit': it holds 2 weight arrays, but the model its config "
                                          r"rebuilds \(DefaultUnits 'defaults'\) has none yet.*model\.save_weights"
                                          r"\(path\).*call it on one batch, then model\.load_weights\(path\)"):
-        keras.models.load_model(tmp_path / "defaults.keras", custom_objects={"DefaultUnits": DefaultUnits})
+        keras.models.load_model(tmp_path / "defaults.tinyfit", custom_objects={"DefaultUnits": DefaultUnits})
     # The fix the message gives works.
     model.save_weights(tmp_path / "defaults.weights")
     other = DefaultUnits(3)
@@ -140,32 +140,32 @@ def test_load_weights_into_an_unbuilt_subclassed_model_says_to_call_it_first(tmp
     with pytest.raises(ValueError, match=r"(?s)holds 2 weights, model '\S+' has 0.*Build the model exactly.*"
                                          r"call it on one batch first"):
         DefaultUnits(3).load_weights(tmp_path / "w.weights")
-    model.save(tmp_path / "m.keras")
-    with pytest.raises(ValueError, match=r"m\.keras'\): the file holds 2 weight arrays, model '\S+' has 0 \(none\).*"
+    model.save(tmp_path / "m.tinyfit")
+    with pytest.raises(ValueError, match=r"m\.tinyfit'\): the file holds 2 weight arrays, model '\S+' has 0 \(none\).*"
                                          r"call it on one batch first"):
-        DefaultUnits(3).load_weights(tmp_path / "m.keras")
+        DefaultUnits(3).load_weights(tmp_path / "m.tinyfit")
 
 
 # ------------------------------------------------------------ weights into another architecture
 def test_load_weights_from_a_model_file_into_a_deeper_model_lists_the_model_weights(tmp_path):
-    _model(depth=1).save(tmp_path / "m.keras")
+    _model(depth=1).save(tmp_path / "m.tinyfit")
     deeper = _model(depth=2, name="deeper")
-    with pytest.raises(ValueError, match=r"load_weights\('.*m\.keras'\): the file holds 4 weight arrays, model "
+    with pytest.raises(ValueError, match=r"load_weights\('.*m\.tinyfit'\): the file holds 4 weight arrays, model "
                                          r"'deeper' has 6 \(d0/kernel \(4, 3\), d0/bias \(3,\), d1/kernel \(3, 3\).*"
                                          r"Build the model exactly as the one whose weights were saved"):
-        deeper.load_weights(tmp_path / "m.keras")
+        deeper.load_weights(tmp_path / "m.tinyfit")
 
 
 def test_load_weights_from_a_model_file_into_other_sizes_names_both_shapes(tmp_path):
-    _model(hidden=3).save(tmp_path / "m.keras")
+    _model(hidden=3).save(tmp_path / "m.tinyfit")
     wider = _model(hidden=5, name="wider")
-    with pytest.raises(ValueError, match=r"m\.keras.*weights member 'weights/0\.npy' declares shape \(4, 3\) but "
+    with pytest.raises(ValueError, match=r"m\.tinyfit.*weights member 'weights/0\.npy' declares shape \(4, 3\) but "
                                          r"model 'wider' variable 'd0/kernel' expects \(4, 5\)"):
-        wider.load_weights(tmp_path / "m.keras")
+        wider.load_weights(tmp_path / "m.tinyfit")
 
 
 def test_a_model_file_with_weights_missing_names_the_model_its_config_builds(tmp_path):
-    path = tmp_path / "cut.keras"
+    path = tmp_path / "cut.tinyfit"
     _model(name="cut").save(path)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist() if name != "weights/3.npy"}
@@ -176,7 +176,7 @@ def test_a_model_file_with_weights_missing_names_the_model_its_config_builds(tmp
         for name, data in members.items():
             archive.writestr(name, data)
     assert hashlib.sha256(members["config.json"]).hexdigest() == manifest["members"]["config.json"]["sha256"]
-    with pytest.raises(ValueError, match=r"cut\.keras': it holds 3 weight arrays, but the model its config builds "
+    with pytest.raises(ValueError, match=r"cut\.tinyfit': it holds 3 weight arrays, but the model its config builds "
                                          r"\(Sequential 'cut'\) has 4\. The file is damaged"):
         keras.models.load_model(path)
 

@@ -27,9 +27,9 @@ def test_a_compiled_model_round_trips_and_continues_training_exactly(tmp_path):
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    model.save(tmp_path / "model.keras")
+    model.save(tmp_path / "model.tinyfit")
 
-    loaded = keras.models.load_model(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.tinyfit")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy()) == 8
     assert type(loaded.optimizer) is keras.optimizers.Adam
@@ -53,10 +53,10 @@ def test_an_uncompiled_sequential_model_with_any_suffix(tmp_path):
 def test_compile_false_skips_the_optimizer(tmp_path):
     model = _functional()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    model.save(tmp_path / "m.tinyfit")
+    loaded = keras.models.load_model(tmp_path / "m.tinyfit", compile=False)
     assert not getattr(loaded, "compiled", False)
-    _, _, arrays = read_archive(tmp_path / "m.keras")
+    _, _, arrays = read_archive(tmp_path / "m.tinyfit")
     assert len(arrays["optimizer"]) == len(model.optimizer.variables)
 
 
@@ -84,18 +84,18 @@ def test_weights_of_the_wrong_shape_for_the_config_are_refused_before_loading(tm
     config = keras.saving.serialize_keras_object(model)
     weights = model.get_weights()
     weights[0] = np.zeros((100, 100), "float32")
-    write_archive(tmp_path / "bad.keras", config, None, {"weights": weights})
-    with pytest.raises(ValueError, match=r"bad\.keras.*weights member 'weights/0\.npy' declares shape "
+    write_archive(tmp_path / "bad.tinyfit", config, None, {"weights": weights})
+    with pytest.raises(ValueError, match=r"bad\.tinyfit.*weights member 'weights/0\.npy' declares shape "
                                          r"\(100, 100\) but variable '\S+' expects \(5, 8\)"):
-        keras.models.load_model(tmp_path / "bad.keras")
+        keras.models.load_model(tmp_path / "bad.tinyfit")
 
 
 def test_a_config_naming_os_system_is_refused_and_runs_nothing(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr("os.system", lambda *args: calls.append(args))
-    write_archive(tmp_path / "evil.keras", {"class_name": "os.system", "config": {"command": "touch x"}})
+    write_archive(tmp_path / "evil.tinyfit", {"class_name": "os.system", "config": {"command": "touch x"}})
     with pytest.raises(ValueError, match=r"os\.system"):
-        keras.models.load_model(tmp_path / "evil.keras")
+        keras.models.load_model(tmp_path / "evil.tinyfit")
     assert calls == [] and not (tmp_path / "x").exists()
 
 
@@ -114,17 +114,17 @@ class Scale(layers.Layer):
 def test_an_unregistered_custom_layer_needs_custom_objects(tmp_path):
     inputs = keras.Input(shape=(2,))
     model = keras.Model(inputs, Scale(3.0, name="scale")(inputs))
-    model.save(tmp_path / "custom.keras")
+    model.save(tmp_path / "custom.tinyfit")
     with pytest.raises(ValueError, match=r"Scale(.|\n)*register_keras_serializable"):
-        keras.models.load_model(tmp_path / "custom.keras")
-    loaded = keras.models.load_model(tmp_path / "custom.keras", custom_objects={"Scale": Scale})
+        keras.models.load_model(tmp_path / "custom.tinyfit")
+    loaded = keras.models.load_model(tmp_path / "custom.tinyfit", custom_objects={"Scale": Scale})
     np.testing.assert_array_equal(loaded.predict(np.ones((1, 2), "float32"), verbose=0), [[3.0, 3.0]])
 
 
 def test_keras_saving_save_model_and_load_model(tmp_path):
     model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
-    keras.saving.save_model(model, tmp_path / "m.keras")
-    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    keras.saving.save_model(model, tmp_path / "m.tinyfit")
+    loaded = keras.saving.load_model(tmp_path / "m.tinyfit")
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -133,8 +133,8 @@ def test_loss_and_metric_objects_come_back_as_the_same_kinds(tmp_path):
     model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.MeanSquaredError(),
                   metrics=[keras.metrics.MeanSquaredError(name="mse_metric"), "mae"])
-    model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras")
+    model.save(tmp_path / "m.tinyfit")
+    loaded = keras.models.load_model(tmp_path / "m.tinyfit")
     assert isinstance(loaded.loss, keras.losses.MeanSquaredError)
     x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
     assert set(loaded.evaluate(x, y, verbose=0, return_dict=True)) == {"loss", "mse_metric", "mae"}

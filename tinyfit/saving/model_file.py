@@ -145,6 +145,25 @@ def _kind_of_file(path: str) -> str:
         return "tinyfit"  # the archive reader says what is wrong with it
 
 
+def _hdf5_is_not_a_model(path: str) -> ValueError:
+    """The refusal for load_model of an HDF5 file: Keras 2's legacy model, or weights alone."""
+    legacy = True
+    try:
+        import h5py
+        with h5py.File(path, "r") as f:
+            # Keras 2 wrote the model's config as a root attribute; weights files have none.
+            legacy = "model_config" in f.attrs
+    except (ImportError, OSError, ValueError):
+        pass
+    if not legacy:
+        return ValueError(f"'{path}' holds only weights (written by save_weights), not a model. Build the model "
+                          f"as it was, then call model.load_weights({path!r}).")
+    return ValueError(
+        f"Refusing to load '{path}': it is an HDF5 model file, Keras 2's legacy format, which tinyfit does not "
+        f"read (it reads Keras 3's .keras and .weights.h5 files, and its own). Convert it once: load it in Keras "
+        f"(keras.models.load_model) and save it with model.save('model.keras').")
+
+
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True) -> Any:
     """Loads a model written by `model.save`, in tinyfit's format or Keras 3's `.keras`.
 
@@ -161,12 +180,7 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
     path = os.fspath(filepath)
     kind = _kind_of_file(path)
     if kind == "hdf5":
-        raise ValueError(
-            f"Refusing to load '{path}': it is an HDF5 file. As a whole model, that is Keras 2's legacy .h5 "
-            f"format, which tinyfit does not read (it reads Keras 3's .keras and .weights.h5 files, and its own). "
-            f"Convert it once: load it in Keras (keras.models.load_model) and save it with "
-            f"model.save('model.keras'). If it holds weights only (model.save_weights), build the model and call "
-            f"model.load_weights({path!r}).")
+        raise _hdf5_is_not_a_model(path)
     if kind == "keras":
         from .keras_file import load_keras_model
         return load_keras_model(path, custom_objects, compile, compile_from_config)
