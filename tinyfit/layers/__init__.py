@@ -3,6 +3,7 @@
     layer.py           Layer, the base class (weights, build, call, add_loss, training)
     input_layer.py     Input and InputLayer
     core.py            Dense, Activation, Identity, Lambda
+    activation_layers.py  ReLU, LeakyReLU, PReLU, ELU, Softmax
     convolutional.py   Conv1D, Conv2D, Conv3D
     convolutional_transpose.py  Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
     pooling.py         MaxPooling*, AveragePooling*, GlobalMaxPooling*, GlobalAveragePooling*
@@ -15,12 +16,15 @@
     noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
     augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
     reshaping.py       Flatten, Reshape
+    padding_cropping.py  ZeroPadding1D/2D, Cropping1D/2D
+    upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear)
     symbolic.py        KerasTensor and Node: how a functional model records its graph
     probe.py           output shapes of symbolic calls, from made-up data, leaving no trace
     output_spec.py     output shapes by arithmetic for symbolic calls (no probing)
     call_context.py    the call in progress (training flag, who owns added losses), per thread
 """
 
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import Conv1D, Conv2D, Conv3D
 from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Identity, Lambda
@@ -30,6 +34,7 @@ from .layer import Layer
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
+from .padding_cropping import Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                       GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
@@ -39,6 +44,7 @@ from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
+from .upsampling import UpSampling1D, UpSampling2D
 from ..utils.registry import Registry
 
 __all__ = [
@@ -70,6 +76,17 @@ __all__ = [
     "Conv1DTranspose",
     "Conv2DTranspose",
     "Conv3DTranspose",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softmax",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "Cropping1D",
+    "Cropping2D",
+    "UpSampling1D",
+    "UpSampling2D",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
