@@ -47,6 +47,9 @@ class SeedGenerator:
             Save a copy of `state.numpy()` and `state.assign(...)` it back to continue the
             same sequence. `tinyfit.utils.random.get_random_states()` includes the
             state of every live generator, so BackupAndRestore resumes them too.
+            Generators are known there by creation order and name: a new run of
+            the same script finds its own; one made anew in the same Python
+            session (a notebook cell run again) is another and starts from its seed.
 
     Example:
 
