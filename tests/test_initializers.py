@@ -12,7 +12,7 @@ def test_initializers_all_is_pinned():
     assert initializers.__all__ == [
         "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
         "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-        "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize",
+        "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize", "deserialize",
     ]
 
 

@@ -11,7 +11,7 @@ W = np.array([[1.0, -2.0], [0.5, 0.0]])
 
 
 def test_regularizers_all_is_pinned():
-    assert regularizers.__all__ == ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize"]
+    assert regularizers.__all__ == ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize", "deserialize"]
 
 
 def test_penalty_values():

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from . import ops
 from .autograd.tensor import Tensor
-from .utils.registry import Registry, registered_name
+from .utils import object_config
+from .utils.registry import CustomObjectScope, Registry
 
 _REGISTRY = Registry("activation")
 registry = _REGISTRY  # every family names its Registry `registry`
@@ -185,13 +186,13 @@ def get(identifier: Any) -> Callable[..., Any]:
 
     Args:
         identifier: None (the identity, `linear`), a name ("relu"), a dict from
-            `serialize` ({"class_name": "function", "config": "relu"}), or a callable
-            (returned as is).
+            `serialize` or `keras.saving.serialize_keras_object` ({"module": "builtins",
+            "class_name": "function", "config": "relu", ...}), or a callable (returned as is).
     """
     if identifier is None:
         return linear
     if isinstance(identifier, dict):
-        identifier = identifier.get("config", identifier.get("class_name"))
+        return deserialize(identifier)
     if isinstance(identifier, str):
         return _REGISTRY.lookup(identifier)
     if callable(identifier):
@@ -202,25 +203,35 @@ def get(identifier: Any) -> Callable[..., Any]:
     )
 
 
-def serialize(activation: Callable[..., Any]) -> str:
-    """The name of a built-in activation (what `get` turns back into the function).
+def serialize(activation: Callable[..., Any]) -> Any:
+    """The name of a built-in activation; for a function of your own, the dict Keras writes.
 
-    A function of your own is serialized by its `__name__`; register it with
-    `tinyfit.activations.register("name")` so that `get` (and loading) finds it.
+    Either is what `get` turns back into the function. Register a function of your
+    own with `keras.saving.register_keras_serializable()` (or pass it in
+    `custom_objects` when loading) so that loading finds it.
     """
-    custom = registered_name(activation) if callable(activation) and hasattr(activation, "__name__") else None
-    if custom is not None and ">" in custom:
-        return custom
     for name in _REGISTRY.names():
         if _REGISTRY.lookup(name) is activation:
             return name
-    name = getattr(activation, "__name__", None)
-    if name is None:
+    if not callable(activation) or getattr(activation, "__name__", None) is None:
         raise ValueError(
-            f"serialize: {activation!r} is not a function with a name; register it with "
-            "tinyfit.activations.register('name')."
+            f"serialize: {activation!r} is not a function with a name; define it with def and decorate it "
+            "with @keras.saving.register_keras_serializable()."
         )
-    return name
+    return object_config.serialize(activation)
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """The activation function `serialize` described: a name or a function's dict."""
+    if isinstance(config, dict) and "config" not in config and isinstance(config.get("class_name"), str):
+        config = config["class_name"]  # the oldest form names the function in class_name
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return object_config.deserialize(config, custom_objects, _REGISTRY)
+    if isinstance(config, str):
+        with CustomObjectScope(custom_objects):
+            return _REGISTRY.lookup(config)
+    raise ValueError(f"activations.deserialize: expected an activation name or serialize()'s dict, "
+                     f"got {config!r:.80}.")
 
 
 def names() -> list[str]:
@@ -231,5 +242,5 @@ def names() -> list[str]:
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh",
     "softplus", "softsign", "silu", "swish", "mish", "gelu", "exponential", "linear",
-    "softmax", "log_softmax", "get", "serialize", "register", "names",
+    "softmax", "log_softmax", "get", "serialize", "deserialize", "register", "names",
 ]

@@ -21,7 +21,8 @@ import numpy
 
 from .autograd.tensor import Tensor, as_dtype
 from .utils import random as _random
-from .utils.registry import Registry, registered_name
+from .utils import object_config
+from .utils.registry import Registry
 
 _REGISTRY = Registry("initializer")
 registry = _REGISTRY  # every family names its Registry `registry`
@@ -283,8 +284,7 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     if isinstance(identifier, dict):
-        cls = _REGISTRY.lookup(identifier.get("class_name"))
-        return cls.from_config(identifier.get("config", {}))
+        return deserialize(identifier)
     if isinstance(identifier, str):
         return _REGISTRY.lookup(identifier)()
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
@@ -298,10 +298,20 @@ def get(identifier: Any) -> Any:
 
 
 def serialize(initializer: Initializer) -> dict[str, Any]:
-    """{"class_name": ..., "config": ...}: what `get` turns back into the initializer."""
+    """Keras 3's four keys {"module", "class_name", "config", "registered_name"}: what `get` turns back."""
     if not isinstance(initializer, Initializer):
         raise TypeError(f"serialize: {initializer!r} is not an Initializer.")
-    return {"class_name": registered_name(type(initializer)), "config": initializer.get_config()}
+    return object_config.serialize(initializer)
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The initializer `serialize` described (the older {"class_name", "config"} too), or a name's."""
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"initializers.deserialize: expected a dict with 'class_name' and 'config' "
+                         f"(from serialize()), got {config!r:.80}.")
+    return object_config.deserialize(config, custom_objects, _REGISTRY)
 
 
 def _as_shape(shape: Any) -> tuple[int, ...]:
@@ -314,5 +324,5 @@ def _as_shape(shape: Any) -> tuple[int, ...]:
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-    "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize",
+    "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize", "deserialize",
 ]

@@ -15,7 +15,8 @@ from typing import Any
 
 from . import ops
 from .autograd.tensor import Tensor
-from .utils.registry import Registry, registered_name
+from .utils import object_config
+from .utils.registry import Registry
 
 _REGISTRY = Registry("regularizer")
 registry = _REGISTRY  # every family names its Registry `registry`
@@ -119,7 +120,7 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     if isinstance(identifier, dict):
-        return _REGISTRY.lookup(identifier.get("class_name")).from_config(identifier.get("config", {}))
+        return deserialize(identifier)
     if isinstance(identifier, str):
         return _REGISTRY.lookup(identifier)()
     if callable(identifier):
@@ -131,10 +132,20 @@ def get(identifier: Any) -> Any:
 
 
 def serialize(regularizer: Regularizer) -> dict[str, Any]:
-    """{"class_name": ..., "config": ...}: what `get` turns back into the regularizer."""
+    """Keras 3's four keys {"module", "class_name", "config", "registered_name"}: what `get` turns back."""
     if not isinstance(regularizer, Regularizer):
         raise TypeError(f"serialize: {regularizer!r} is not a Regularizer.")
-    return {"class_name": registered_name(type(regularizer)), "config": regularizer.get_config()}
+    return object_config.serialize(regularizer)
 
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize"]
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The regularizer `serialize` described (the older {"class_name", "config"} too), or a name's."""
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"regularizers.deserialize: expected a dict with 'class_name' and 'config' "
+                         f"(from serialize()), got {config!r:.80}.")
+    return object_config.deserialize(config, custom_objects, _REGISTRY)
+
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize", "deserialize"]

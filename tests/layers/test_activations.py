@@ -49,7 +49,7 @@ def test_activations_all_is_pinned():
     assert activations.__all__ == [
         "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh",
         "softplus", "softsign", "silu", "swish", "mish", "gelu", "exponential", "linear",
-        "softmax", "log_softmax", "get", "serialize", "register", "names",
+        "softmax", "log_softmax", "get", "serialize", "deserialize", "register", "names",
     ]
 
 

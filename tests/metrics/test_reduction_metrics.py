@@ -87,7 +87,8 @@ def test_wrapper_applies_the_function_with_its_arguments():
     m.update_state([[1.0], [1.0]], [[0.95], [0.8]])
     assert float(m.result()) == 0.5
     assert m.get_config() == {"name": "ba", "dtype": "float32",
-                              "fn": {"class_name": "function", "config": "binary_accuracy"}, "threshold": 0.9}
+                              "fn": {"module": "builtins", "class_name": "function", "config": "binary_accuracy",
+                                     "registered_name": "function"}, "threshold": 0.9}
 
 
 def test_wrapper_of_the_guides_custom_function():

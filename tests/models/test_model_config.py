@@ -108,7 +108,7 @@ def test_functional_model_with_a_registered_custom_layer(clean_custom_registry):
     inputs = keras.Input(shape=(2,))
     model = keras.Model(inputs, layers.Dense(2)(Shift(3.0, name="shift")(inputs)))
     config, again = _json_round_trip(model)
-    assert [entry["class_name"] for entry in config["layers"]][1] == "Custom>Shift"
+    assert [(e["class_name"], e["registered_name"]) for e in config["layers"]][1] == ("Shift", "Custom>Shift")
     assert again.get_layer("shift").amount == 3.0
     _same_predictions(model, again, np.ones((2, 2), "float32"))
 

@@ -34,6 +34,18 @@ ARGS = {
     "Adam": dict(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.9), beta_1=0.8),
     "L1L2": dict(l1=0.01, l2=0.02),
     "Constant": dict(value=0.5),
+    "SpatialDropout1D": dict(rate=0.2),
+    "SpatialDropout2D": dict(rate=0.2),
+    "SpatialDropout3D": dict(rate=0.2),
+    "GaussianNoise": dict(stddev=0.1),
+    "GaussianDropout": dict(rate=0.2),
+    "RandomTranslation": dict(height_factor=0.1, width_factor=0.2),
+    "RandomRotation": dict(factor=0.1),
+    "RandomZoom": dict(height_factor=0.1),
+    "RandomContrast": dict(factor=0.2),
+    "Conv1DTranspose": dict(filters=2, kernel_size=3, strides=2),
+    "Conv2DTranspose": dict(filters=2, kernel_size=(3, 2), strides=2),
+    "Conv3DTranspose": dict(filters=2, kernel_size=3),
 }
 NOT_CONFIGURABLE = {"KerasTensor", "Lambda"}  # a symbolic value; a layer holding code
 # Base classes for subclassing, never named in a config: not registered.
@@ -70,16 +82,18 @@ def test_every_public_class_round_trips_through_json(family, cls):
     assert type(rebuilt) is cls and rebuilt.get_config() == config
 
 
-def test_nested_objects_are_class_name_and_config():
+def test_nested_objects_are_described_by_the_four_keys():
     config = layers.Dense(**ARGS["Dense"]).get_config()
-    assert config["kernel_initializer"] == {"class_name": "RandomNormal",
-                                            "config": {"mean": 0.0, "stddev": 0.3, "seed": None}}
+    assert config["kernel_initializer"] == {"module": "tinyfit.initializers", "class_name": "RandomNormal",
+                                            "config": {"mean": 0.0, "stddev": 0.3, "seed": None},
+                                            "registered_name": "RandomNormal"}
     assert config["kernel_regularizer"]["class_name"] == "L2"
+    assert config["kernel_regularizer"]["module"] == "tinyfit.regularizers"
     opt = optimizers.Adam(**ARGS["Adam"]).get_config()
     assert opt["learning_rate"]["class_name"] == "ExponentialDecay"
 
 
-@pytest.mark.parametrize("name", [n for n in activations.__all__ if n not in ("get", "serialize", "register", "names")])
+@pytest.mark.parametrize("name", [n for n in activations.__all__ if n not in ("get", "serialize", "deserialize", "register", "names")])
 def test_every_activation_round_trips(name):
     fn = getattr(activations, name)
     described = json.loads(json.dumps(serialize_keras_object(fn)))
@@ -114,7 +128,7 @@ def test_registered_layer_saves_under_package_name_and_loads(clean_custom_regist
             return {**super().get_config(), "factor": self.factor}
 
     described = json.loads(json.dumps(serialize_keras_object(Scale(3.0, name="s"))))
-    assert described["class_name"] == "MyPkg>Scale"
+    assert described["class_name"] == "Scale" and described["registered_name"] == "MyPkg>Scale"
     again = deserialize_keras_object(described, family="layer")
     assert isinstance(again, Scale) and again.factor == 3.0 and again.name == "s"
     assert keras.saving.get_registered_name(Scale) == "MyPkg>Scale"
@@ -127,7 +141,8 @@ def test_registered_loss_function_works_in_compile_and_on_load(clean_custom_regi
         return 2.0 * losses.mean_squared_error(y_true, y_pred)
 
     assert losses.get("Custom>double_mse") is my_loss
-    assert losses.serialize(my_loss) == {"class_name": "function", "config": "Custom>double_mse"}
+    assert losses.serialize(my_loss) == {"module": "builtins", "class_name": "function",
+                                         "config": "Custom>double_mse", "registered_name": "function"}
     assert deserialize_keras_object({"class_name": "function", "config": "Custom>double_mse"}) is my_loss
     model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="Custom>double_mse")
@@ -159,7 +174,7 @@ def test_unknown_name_lists_the_family_and_shows_the_decorator():
 
 def test_a_string_never_imports_anything():
     for name in ("os.system", "builtins.eval", "subprocess.Popen", "__import__"):
-        with pytest.raises(ValueError, match=f"Unknown object '{name}'"):
+        with pytest.raises(ValueError, match=f"Unknown function '{name}'"):
             deserialize_keras_object({"class_name": "function", "config": name})
 
 
@@ -173,8 +188,8 @@ def test_bad_arguments_are_named():
         register_keras_serializable(package="a>b")
     with pytest.raises(TypeError, match="decorates a class or a function defined with def, got int"):
         register_keras_serializable()(3)
-    with pytest.raises(ValueError, match="expected a name or a dict with 'class_name'"):
-        deserialize_keras_object({"config": {}})
+    with pytest.raises(ValueError, match="expected a layer name or a dict with 'class_name'"):
+        deserialize_keras_object({"config": {}}, family="layer")
     with pytest.raises(ValueError, match="unknown family 'layers'.*'layer'"):
         deserialize_keras_object("Dense", family="layers")
     with pytest.raises(TypeError, match="cannot describe object"):
@@ -218,11 +233,12 @@ def test_one_registry_per_family_is_what_get_and_loading_use(clean_custom_regist
     assert isinstance(optimizers.get("Custom>HalfSGD"), HalfSGD)
     assert isinstance(initializers.get("Custom>Twos"), Twos)
     assert activations.get("Custom>cube") is cube
-    assert activations.serialize(cube) == "Custom>cube"
+    assert activations.serialize(cube) == {"module": "builtins", "class_name": "function", "config": "Custom>cube",
+                                           "registered_name": "function"}
     dense = layers.Dense(2, activation=cube, kernel_initializer=Twos())
     config = json.loads(json.dumps(dense.get_config()))
-    assert config["activation"] == "Custom>cube"
-    assert config["kernel_initializer"]["class_name"] == "Custom>Twos"
+    assert config["activation"]["config"] == "Custom>cube"
+    assert config["kernel_initializer"]["registered_name"] == "Custom>Twos"
     again = layers.Dense.from_config(config)
     out = again(np.ones((1, 3), "float32"))
     np.testing.assert_allclose(np.asarray(out.numpy()), [[216.0, 216.0]])  # (3 * 2) ** 3

@@ -45,6 +45,7 @@ from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
 from .upsampling import UpSampling1D, UpSampling2D
+from ..utils import object_config as _object_config
 from ..utils.registry import Registry
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "Input",
     "InputLayer",
     "KerasTensor",
+    "serialize",
+    "deserialize",
     "Dense",
     "Activation",
     "Identity",
@@ -118,6 +121,22 @@ __all__ = [
     "Embedding",
     "Rescaling",
 ]
+
+
+def serialize(layer: Layer) -> dict:
+    """Keras 3's description of `layer`: {"module", "class_name", "config", "registered_name"}."""
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layers.serialize: expected a Layer, got {type(layer).__name__}.")
+    return _object_config.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """A new layer (new weights) from `serialize`'s output; your own classes by registration or custom_objects."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and 'config' "
+                         f"(from layers.serialize()), got {config!r:.80}.")
+    return _object_config.deserialize(config, custom_objects, registry)
+
 
 # The layer family's registry: model configs name their layers by these names.
 registry = Registry("layer")

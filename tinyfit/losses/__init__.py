@@ -14,7 +14,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ..utils.registry import Registry, registered_name
+from ..utils import object_config
+from ..utils.registry import Registry
 from .loss import Loss
 from .losses import (
     BinaryCrossentropy,
@@ -100,53 +101,30 @@ def get(identifier: Any) -> Any:
 def serialize(loss: Any) -> Any:
     """A JSON-ready description of `loss`, which `deserialize` turns back into it.
 
-    A Loss object gives {"class_name": ..., "config": loss.get_config()}; a
-    function gives {"class_name": "function", "config": its name}. Custom
-    classes and functions need `custom_objects` when deserialized.
+    A Loss object gives {"module": "tinyfit.losses", "class_name": ..., "config":
+    ..., "registered_name": ...}; a function gives Keras's function form, whose
+    "config" is its name. Custom classes and functions need registering or
+    `custom_objects` when deserialized.
     """
     if loss is None or isinstance(loss, str):
         return loss
-    if isinstance(loss, Loss):
-        return {"class_name": registered_name(type(loss)), "config": loss.get_config()}
-    if callable(loss) and hasattr(loss, "__name__"):
-        return {"class_name": "function", "config": registered_name(loss)}
+    if isinstance(loss, Loss) or (callable(loss) and hasattr(loss, "__name__")):
+        return object_config.serialize(loss)
     raise TypeError(f"serialize: cannot describe {loss!r}; expected a Loss object or a named function.")
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
-    """The loss that `serialize` described (a name, or a {"class_name", "config"} dict).
+    """The loss that `serialize` described (a name, or the dict it returned).
 
     Args:
-        config: the output of `serialize`, or a loss name.
+        config: the output of `serialize` (Keras 3's four keys or the older two), or a loss name.
         custom_objects: {name: class or function} for losses defined in your own code.
     """
-    custom_objects = custom_objects or {}
-
-    def find(name: str) -> Any:
-        if name in custom_objects:
-            return custom_objects[name]
-        try:
-            return registry.lookup(name)
-        except ValueError as exc:
-            raise ValueError(
-                f"{exc} A loss defined in your own code must be passed in custom_objects={{{name!r}: ...}}."
-            ) from None
-
     if config is None:
         return None
-    if isinstance(config, str):
-        return find(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"deserialize: expected a loss name or a dict with 'class_name' and 'config' "
-            f"(from serialize()), got {config!r}."
-        )
-    if config["class_name"] == "function":
-        return find(config["config"])
-    cls = find(config["class_name"])
-    inner = dict(config.get("config") or {})
-    if isinstance(inner.get("fn"), (str, dict)):  # a wrapped function: resolve it here, custom ones included
-        inner["fn"] = deserialize(inner["fn"], custom_objects)
-    if inspect.isclass(cls):
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    return cls
+    if isinstance(config, dict) and isinstance(config.get("config"), dict) and isinstance(
+            config["config"].get("fn"), (str, dict)):
+        # A wrapped function: resolve it here, so that a function of the user's is found too.
+        config = {**config, "config": {**config["config"],
+                                       "fn": deserialize(config["config"]["fn"], custom_objects)}}
+    return object_config.deserialize(config, custom_objects, registry)

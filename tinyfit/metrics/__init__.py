@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..losses import losses as _loss_functions
 from ..losses.loss import to_snake_case
+from ..utils import object_config
 from ..utils.registry import Registry, registered_name
 from .accuracy_metrics import (
     Accuracy,
@@ -121,6 +122,8 @@ _FUNCTIONS: dict[str, Callable] = {
                _loss_functions.binary_crossentropy, _loss_functions.categorical_crossentropy,
                _loss_functions.sparse_categorical_crossentropy)
 }
+for _name, _fn in _FUNCTIONS.items():
+    registry.add_function(_name, _fn)
 
 
 def get(identifier: Any) -> Any:
@@ -149,69 +152,47 @@ def get(identifier: Any) -> Any:
 
 
 def serialize(metric: Any) -> Any:
-    """A JSON-ready description of `metric`, which `deserialize` turns back into it."""
+    """A JSON-ready description of `metric` (Keras 3's four keys), which `deserialize` turns back into it."""
     if metric is None or isinstance(metric, str):
         return metric
     if isinstance(metric, Metric):
-        return {"class_name": registered_name(type(metric)), "config": metric.get_config()}
+        return object_config.serialize(metric)
     return serialize_function(metric)
 
 
 def serialize_function(fn: Callable) -> dict[str, Any]:
-    """{"class_name": "function", "config": its name} for a per-sample function."""
+    """Keras's form of a per-sample function: {"module": "builtins", "class_name": "function", "config": its name, ...}."""
     name = getattr(fn, "__name__", None)
     if not callable(fn) or name is None or name == "<lambda>":
         raise TypeError(
             f"serialize: cannot describe {fn!r}; metrics are saved by name, so use a Metric object "
             "or a function defined with def."
         )
-    return {"class_name": "function", "config": registered_name(fn)}
-
-
-def _find(name: str, custom_objects: dict[str, Any], functions: bool) -> Any:
-    if name in custom_objects:
-        return custom_objects[name]
-    if functions and name in _FUNCTIONS:
-        return _FUNCTIONS[name]
-    try:
-        return registry.lookup(name)
-    except ValueError as exc:
-        raise ValueError(
-            f"{exc} A metric defined in your own code must be passed in custom_objects={{{name!r}: ...}}."
-        ) from None
+    return {"module": "builtins", "class_name": "function", "config": registered_name(fn),
+            "registered_name": "function"}
 
 
 def deserialize_function(config: Any, custom_objects: dict[str, Any] | None = None) -> Callable:
-    """The function that `serialize_function` described."""
+    """The function that `serialize_function` described (or a function's name)."""
     if callable(config):
         return config
-    name = config["config"] if isinstance(config, dict) else config
-    return _find(name, custom_objects or {}, functions=True)
+    if isinstance(config, str):
+        config = {"class_name": "function", "config": config}
+    if not isinstance(config, dict) or config.get("class_name") != "function":
+        raise ValueError(f"deserialize_function: expected a function's name or serialize_function()'s dict, "
+                         f"got {config!r:.80}.")
+    return object_config.deserialize(config, custom_objects, registry)
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
-    """The metric that `serialize` described (a name, or a {"class_name", "config"} dict).
+    """The metric that `serialize` described (a name, or the dict it returned).
 
     Args:
-        config: the output of `serialize`, or a metric name.
+        config: the output of `serialize` (Keras 3's four keys or the older two), or a metric name.
         custom_objects: {name: class or function} for metrics defined in your own code.
     """
-    custom_objects = custom_objects or {}
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _find(config, custom_objects, functions=False)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"deserialize: expected a metric name or a dict with 'class_name' and 'config' "
-            f"(from serialize()), got {config!r}."
-        )
-    if config["class_name"] == "function":
-        return deserialize_function(config, custom_objects)
-    cls = _find(config["class_name"], custom_objects, functions=False)
-    inner = dict(config.get("config") or {})
-    if "fn" in inner:
-        inner["fn"] = deserialize_function(inner["fn"], custom_objects)
-    if inspect.isclass(cls):
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    return cls
+    if isinstance(config, dict) and isinstance(config.get("config"), dict) and "fn" in config["config"]:
+        # A wrapped function: resolve it here, so that a function of the user's is found too.
+        config = {**config, "config": {**config["config"],
+                                       "fn": deserialize_function(config["config"]["fn"], custom_objects)}}
+    return object_config.deserialize(config, custom_objects, registry)

@@ -1,16 +1,19 @@
 """A functional model's config: its graph as plain JSON data, and the model rebuilt from it.
 
-Each layer is saved with its config and the calls made of it in the graph
-("inbound_nodes"). A call's arguments keep their structure; every KerasTensor
-among them becomes a reference [layer name, node index, output index]: the
-output of that layer's node-th call in this graph. Rebuilding creates the layers
-from their configs, then repeats the calls in the saved order, so the same
-references point at the new tensors.
+Each layer is saved as `serialize_keras_object` describes it (module,
+class_name, config, registered_name), plus its name in the graph and the calls
+made of it ("inbound_nodes"). A call's arguments keep their structure; every
+KerasTensor among them becomes a reference [layer name, node index, output
+index]: the output of that layer's node-th call in this graph. Rebuilding
+creates the layers from their configs, files each under its saved name (and
+gives it that name back when its own config leaves the name out), then repeats
+the calls in the saved order, so the same references point at the new tensors.
+Keras 3's references ({"class_name": "__keras_tensor__", "config": {...,
+"keras_history": [...]}}, and [name, node, index] as inputs or outputs) are read too.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from ..layers import registry as layer_registry
@@ -18,7 +21,8 @@ from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor
 from ..layers.layer import Layer
 from ..tree import flatten
-from ..utils.registry import custom_object_scope, registered_name
+from ..utils import object_config
+from ..utils.registry import custom_object_scope
 
 _REF = "keras_tensor"  # the key marking a reference in a call's arguments
 
@@ -57,7 +61,8 @@ def functional_config(model: Any) -> dict[str, Any]:
         positions[id(node)] = (node.layer.name, len(calls[node.layer.name]) - 1)
     layer_configs = []
     for layer in graph.layers:
-        entry = {"class_name": registered_name(type(layer)), "config": layer.get_config(), "name": layer.name}
+        entry = object_config.serialize(layer)
+        entry["name"] = layer.name
         entry["inbound_nodes"] = calls[layer.name]
         layer_configs.append(entry)
     return {
@@ -82,22 +87,23 @@ def _rebuild(cls: type, config: dict[str, Any], custom_objects: dict | None) -> 
                 f"{cls.__name__}.from_config: a functional model's config needs {key!r}; "
                 f"got the keys {sorted(config)}."
             )
-    outputs: dict[str, list[Any]] = {}  # layer name -> what each of its calls returned
-    pending: list[tuple[Any, list[dict]]] = []
+    outputs: dict[str, list[Any]] = {}  # saved layer name -> what each of its calls returned
+    pending: list[tuple[str, Any, list[dict]]] = []
     for entry in config["layers"]:
         layer = layer_from_entry(entry, custom_objects)
-        name = entry.get("name", layer.name)
+        name = entry.get("name", layer.name) if isinstance(entry.get("name"), str) else layer.name
         if name in outputs:
             raise ValueError(f"{cls.__name__}.from_config: two layers are named {name!r}; layer names must be unique.")
         if isinstance(layer, InputLayer):
             outputs[name] = [[layer._output]]
         else:
             outputs[name] = []
-            pending.append((layer, list(entry.get("inbound_nodes", []))))
+            pending.append((name, layer, list(entry.get("inbound_nodes", []))))
 
     def resolve(value: Any) -> Any:
-        if isinstance(value, dict) and set(value) == {_REF}:
-            name, node, index = value[_REF]
+        reference = _reference(value)
+        if reference is not None:
+            name, node, index = reference
             if name not in outputs:
                 raise ValueError(
                     f"{cls.__name__}.from_config: a call reads from layer {name!r}, which the config does not "
@@ -115,40 +121,77 @@ def _rebuild(cls: type, config: dict[str, Any], custom_objects: dict | None) -> 
     # Calls are saved in an order that can run; the loop also copes with any other order.
     while pending:
         progressed = False
-        for layer, calls in pending:
+        for name, layer, calls in pending:
             while calls:
                 try:
                     args, kwargs = resolve(calls[0].get("args", [])), resolve(calls[0].get("kwargs", {}))
                 except _NotYet:
                     break
                 result = layer(*args, **kwargs)
-                outputs[layer.name].append(flatten(result))
+                outputs[name].append(flatten(result))
                 calls.pop(0)
                 progressed = True
-        pending = [(layer, calls) for layer, calls in pending if calls]
+        pending = [(name, layer, calls) for name, layer, calls in pending if calls]
         if pending and not progressed:
             raise ValueError(
-                f"{cls.__name__}.from_config: the calls of layers {[l.name for l, _ in pending]} read from "
+                f"{cls.__name__}.from_config: the calls of layers {[name for name, _, _ in pending]} read from "
                 "each other in a cycle or from calls the config does not hold."
             )
     try:
-        inputs, outs = resolve(config["input_layers"]), resolve(config["output_layers"])
+        inputs, outs = resolve(_ends(config["input_layers"])), resolve(_ends(config["output_layers"]))
     except _NotYet:
         raise ValueError(f"{cls.__name__}.from_config: the inputs or outputs name a layer call the config does not hold.") from None
     return cls(inputs=inputs, outputs=outs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
 def layer_from_entry(entry: Any, custom_objects: dict | None) -> Any:
-    """A layer (or model) from {"class_name", "config"}, its class found in the layer registry."""
+    """A layer (or model) from its saved entry, its class found among custom objects or in the layer registry.
+
+    A layer whose own config leaves out its name gets back the name the entry saved.
+    """
     if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
         raise ValueError(f"Model.from_config: each layer entry needs a 'class_name' string, got {entry!r:.80}.")
-    layer_cls = layer_registry.lookup(entry["class_name"])
-    if not (isinstance(layer_cls, type) and issubclass(layer_cls, Layer)):
-        raise ValueError(f"Model.from_config: {entry['class_name']!r} names {layer_cls!r}, not a Layer class.")
-    layer_config = dict(entry.get("config") or {})
-    if "custom_objects" in inspect.signature(layer_cls.from_config).parameters:
-        return layer_cls.from_config(layer_config, custom_objects=custom_objects)
-    return layer_cls.from_config(layer_config)
+    description = {key: entry[key] for key in ("module", "class_name", "config", "registered_name") if key in entry}
+    layer = object_config.deserialize(description, custom_objects, layer_registry)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"Model.from_config: {entry['class_name']!r} names {type(layer).__name__}, not a Layer class.")
+    saved_name = entry.get("name")
+    if isinstance(saved_name, str) and saved_name and "name" not in (entry.get("config") or {}):
+        layer.name = saved_name
+    return layer
+
+
+def _reference(value: Any) -> tuple[str, int, int] | None:
+    """(layer name, node, index) if `value` is a saved tensor reference (tinyfit's or Keras 3's), else None."""
+    if isinstance(value, dict) and set(value) == {_REF}:
+        return _checked(value[_REF])
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        return _checked((value.get("config") or {}).get("keras_history"))
+    return None
+
+
+def _checked(history: Any) -> tuple[str, int, int]:
+    if (not isinstance(history, (list, tuple)) or len(history) != 3 or not isinstance(history[0], str)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in history[1:])):
+        raise ValueError(f"Model.from_config: a tensor reference must be [layer name, node index, tensor index], "
+                         f"got {history!r:.80}.")
+    return history[0], history[1], history[2]
+
+
+def _ends(value: Any) -> Any:
+    """Keras 3 writes a model's inputs and outputs as [name, node, index] triples (one, or a list of them)."""
+    if _is_triple(value):
+        return {_REF: value}
+    if isinstance(value, list) and value and all(_is_triple(v) for v in value):
+        return [{_REF: v} for v in value]
+    if isinstance(value, dict) and value and _REF not in value and all(_is_triple(v) for v in value.values()):
+        return {k: {_REF: v} for k, v in value.items()}
+    return value
+
+
+def _is_triple(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(n, int) for n in value[1:]))
 
 
 class _NotYet(Exception):

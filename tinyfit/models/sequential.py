@@ -17,7 +17,8 @@ from ..layers.input_layer import Input, InputLayer
 from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor
 from .functional import FunctionalGraph
-from ..utils.registry import custom_object_scope, registered_name
+from ..utils import object_config
+from ..utils.registry import custom_object_scope
 from .model import Model
 from .model_config import layer_from_entry
 
@@ -124,9 +125,8 @@ class Sequential(Model):
     # ------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         """The layers' configs in order, and the input's batch shape when it is known."""
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "layers": [
-            {"class_name": registered_name(type(layer)), "config": layer.get_config()} for layer in self._layers
-        ]}
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable,
+                                  "layers": [object_config.serialize(layer) for layer in self._layers]}
         shape = self.input_shape
         if shape is not None:
             config["batch_shape"] = list(shape)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..utils.registry import Registry, registered_name
+from ..utils import object_config
+from ..utils.registry import Registry
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -46,19 +47,17 @@ del _cls
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    """{"class_name": ..., "config": ...}: plain JSON-ready data, no code."""
+    """Keras 3's four keys {"module", "class_name", "config", "registered_name"}: plain JSON-ready data, no code."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizers.serialize: expected an Optimizer, got {type(optimizer).__name__}.")
-    return {"class_name": registered_name(type(optimizer)), "config": optimizer.get_config()}
+    return object_config.serialize(optimizer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
-    """Rebuilds a fresh optimizer (no state) from `serialize`'s output."""
+    """Rebuilds a fresh optimizer (no state) from `serialize`'s output (the older two keys too)."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or REGISTRY.lookup(name)
-    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+    return object_config.deserialize(config, custom_objects, REGISTRY)
 
 
 def get(identifier: Any) -> Optimizer | None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..utils.registry import Registry, registered_name
+from ..utils import object_config
+from ..utils.registry import Registry
 
 __all__ = [
     "LearningRateSchedule",
@@ -236,18 +237,16 @@ class CosineDecay(LearningRateSchedule):
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
-    """{"class_name": ..., "config": ...}: plain JSON-ready data, no code."""
+    """Keras 3's four keys {"module", "class_name", "config", "registered_name"}: plain JSON-ready data, no code."""
     if not isinstance(schedule, LearningRateSchedule):
         raise TypeError(f"schedules.serialize: expected a LearningRateSchedule, got {type(schedule).__name__}.")
-    return {"class_name": registered_name(type(schedule)), "config": schedule.get_config()}
+    return object_config.serialize(schedule)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
-    """Rebuilds a schedule from `serialize`'s output (custom classes via custom_objects)."""
+    """Rebuilds a schedule from `serialize`'s output (the older two keys too; custom classes via custom_objects)."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             f"schedules.deserialize: expected a dict with 'class_name' and 'config', got {config!r}."
         )
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or REGISTRY.lookup(name)
-    return cls.from_config(dict(config.get("config") or {}))
+    return object_config.deserialize(config, custom_objects, REGISTRY)

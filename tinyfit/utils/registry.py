@@ -2,15 +2,16 @@
 
 `compile(optimizer="rmsprop", loss="mse")` and model loading both resolve names
 here, so a name that works in one place works in the other, and an unknown name
-gets the same helpful error everywhere.
+gets the same helpful error everywhere. Users' own classes and functions live in
+one global dict (`get_custom_objects`) that every family also searches, and
+`custom_object_scope` adds more for the length of a `with` block.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 # Users' own classes and functions, registered with
 # `tinyfit.saving.register_keras_serializable` under "package>name". Every
@@ -26,15 +27,59 @@ DECORATOR_HINT = (
 )
 
 
-@contextlib.contextmanager
-def custom_object_scope(custom_objects: dict[str, Any] | None) -> Iterator[None]:
-    """Within the block, every registry also resolves the names in `custom_objects`."""
-    stack = getattr(_scope, "stack", [])
-    _scope.stack = stack + [dict(custom_objects or {})]
-    try:
-        yield
-    finally:
-        _scope.stack = stack
+# The public namespace of each family: where its objects are exported, and the
+# part of a saved "module" (tinyfit.losses, keras.losses, keras.src.losses.losses)
+# that says which family a saved object belongs to.
+NAMESPACES = {
+    "layer": "layers", "loss": "losses", "metric": "metrics", "optimizer": "optimizers",
+    "learning rate schedule": "optimizers.schedules", "initializer": "initializers",
+    "regularizer": "regularizers", "activation": "activations",
+}
+# Every family's Registry, in the order a name is searched when the family is not known.
+REGISTRIES: dict[str, "Registry"] = {}
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """The global dict of your registered classes and functions, by saved name.
+
+    `register_keras_serializable` fills it; writing to it registers too
+    (`get_custom_objects()["MyLayer"] = MyLayer`), and loading finds those names.
+    """
+    return CUSTOM_OBJECTS
+
+
+class CustomObjectScope:
+    """Within a `with` block, loading and name lookups also find these objects.
+
+    >>> with custom_object_scope({"MyLayer": MyLayer}):   # doctest: +SKIP
+    ...     model = keras.models.load_model("model.tinyfit")
+
+    Args:
+        *custom_objects: dicts {name: class or function} (None is ignored).
+    """
+
+    def __init__(self, *custom_objects: dict[str, Any] | None):
+        self.custom_objects: dict[str, Any] = {}
+        for objects in custom_objects:
+            if objects is None:
+                continue
+            if not isinstance(objects, dict):
+                raise TypeError(
+                    f"custom_object_scope: expected dicts {{name: class or function}}, got {type(objects).__name__}."
+                )
+            self.custom_objects.update(objects)
+        self._saved: list[dict[str, Any]] | None = None
+
+    def __enter__(self) -> "CustomObjectScope":
+        self._saved = getattr(_scope, "stack", [])
+        _scope.stack = self._saved + [self.custom_objects]
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _scope.stack = self._saved
+
+
+custom_object_scope = CustomObjectScope  # Keras's name for it in keras.saving and keras.utils
 
 
 def register_custom(name: str, obj: Any) -> None:
@@ -64,7 +109,11 @@ class Registry:
 
     def __init__(self, family: str):
         self.family = family
+        self.namespace = NAMESPACES.get(family)
         self._items: dict[str, Any] = {}
+        self._functions: dict[str, Callable] = {}
+        self._modules: dict[Any, str] = {}
+        REGISTRIES.setdefault(family, self)
 
     def register(self, *names: str) -> Callable[[Any], Any]:
         """Decorator registering an object under one or more names."""
@@ -76,8 +125,33 @@ class Registry:
 
         return decorate
 
-    def add(self, name: str, obj: Any) -> None:
+    def add(self, name: str, obj: Any, module: str | None = None) -> None:
+        """Registers `obj` under `name`; `module` is where it is exported, if not the family's namespace."""
         self._items[name] = obj
+        if module is not None:
+            self._modules[obj] = module
+
+    def add_function(self, name: str, fn: Callable) -> None:
+        """Registers a function that is found by name only where a function is asked for
+        (a saved {"class_name": "function"}), beside a class of the same name."""
+        self._functions[name] = fn
+
+    def function(self, name: str) -> Callable | None:
+        """The function registered as `name`, or None (a class of that name does not count)."""
+        found = self._functions.get(name, self._items.get(name))
+        return None if found is None or isinstance(found, type) else found
+
+    def function_names(self) -> list[str]:
+        """The names `function` finds."""
+        return sorted(name for name in {**self._items, **self._functions} if self.function(name) is not None)
+
+    def module_of(self, obj: Any) -> str | None:
+        """The public module that exports `obj` ("tinyfit.layers"), or None if this family lacks it."""
+        if obj in self._modules:
+            return self._modules[obj]
+        if self.namespace and any(item is obj for item in self._items.values()):
+            return f"tinyfit.{self.namespace}"
+        return None
 
     def names(self) -> list[str]:
         return sorted(self._items)
