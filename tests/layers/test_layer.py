@@ -20,9 +20,15 @@ def fresh_names():
 
 def test_layers_all_is_pinned():
     assert layers.__all__ == [
-        "Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Identity", "Lambda",
-        "Dropout", "ActivityRegularization", "Flatten", "Reshape",
-        "Conv1D", "Conv2D", "Conv3D",
+        "Layer", "Input", "InputLayer", "KerasTensor", "serialize", "deserialize",
+        "Dense", "Activation", "Identity", "Lambda",
+        "Dropout", "ActivityRegularization",
+        "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+        "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
+        "Flatten", "Reshape",
+        "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+        "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+        "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
         "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",

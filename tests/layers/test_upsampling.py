@@ -145,3 +145,24 @@ def test_bad_arguments_are_named(make_layer, error, message):
 def test_wrong_rank_names_the_expected_shape(layer, shape, expected):
     with pytest.raises(ValueError, match=expected):
         layer(np.zeros(shape, "float32"))
+
+
+def test_a_compiled_training_step_replays_the_upsampling_ops_as_eager_code_runs_them():
+    def train(jit_compile):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input(shape=(3, 3, 2))
+        x = layers.Conv2D(2, 2, padding="same")(inputs)
+        x = layers.UpSampling2D((2, 1), interpolation="bilinear")(x)
+        x = layers.UpSampling2D((1, 2))(x)
+        outputs = layers.Dense(1)(layers.Flatten()(x))
+        model = keras.Model(inputs, outputs)
+        model.compile(keras.optimizers.SGD(0.05), "mse", jit_compile=jit_compile)
+        rng = np.random.default_rng(7)
+        x, y = rng.normal(size=(12, 3, 3, 2)).astype("float32"), rng.normal(size=(12, 1)).astype("float32")
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        return history.history["loss"], model.get_weights()
+
+    (eager_loss, eager_weights), (compiled_loss, compiled_weights) = train(False), train(True)
+    np.testing.assert_allclose(compiled_loss, eager_loss, rtol=1e-6)
+    for compiled, eager in zip(compiled_weights, eager_weights):
+        np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-7)
