@@ -124,7 +124,7 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
     if stop is None:
         start, stop = 0, start
     values = numpy.arange(start, stop, 1 if step is None else step, dtype=as_dtype(dtype, "arange"))
-    return Tensor(backend.to_device(values, backend.default_device()))
+    return Tensor(backend.to_device(values, backend.default_device()), dtype=values.dtype)
 
 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
