@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyfit as keras
-from tinyfit import layers
+from tinyfit import Tensor, backend, layers
 from tinyfit.autograd.gradcheck import gradcheck
 from tinyfit.layers.augmentation.sampling import (FILL_MODES, INTERPOLATIONS, AffineResample, rotation_transforms,
                                                   translation_transforms, zoom_transforms)
@@ -248,13 +248,14 @@ def test_gradients_reach_the_images(make):
     config.update(dtype="float64", name=None)
     cls = type(make())
     if cls is layers.RandomContrast:
-        images = np.random.default_rng(14).uniform(100, 150, size=(2, 5, 4, 2))  # well inside value_range
+        images = np.random.default_rng(14).uniform(100, 150, size=(4, 5, 4, 2))  # well inside value_range
     else:
-        images = np.random.default_rng(14).normal(size=(2, 5, 4, 2))
+        images = np.random.default_rng(14).normal(size=(4, 5, 4, 2))
 
     def f(x):
         return cls.from_config(config)(x, training=True)  # a fresh layer per call: the same seeded draw
 
+    assert not np.allclose(f(images).numpy(), images)  # this draw does change the images
     gradcheck(f, [images])
 
 
@@ -334,3 +335,30 @@ def test_bad_arguments_name_what_is_accepted(make, message):
 def test_a_bad_seed_names_the_accepted_kinds():
     with pytest.raises(TypeError, match="seed must be an int"):
         layers.RandomFlip(seed="one")
+
+
+# ---------------------------------------------------------------- on the GPU
+def run_on(backend_name, make, images, weights):
+    """Output and input gradient of a fresh layer's first training call, on the given backend."""
+    previous = backend.get_backend()
+    backend.set_backend(backend_name)
+    try:
+        x = Tensor(images, requires_grad=True)
+        out = make()(x, training=True)
+        (out * Tensor(weights)).sum().backward()
+        return out.device, out.numpy(), backend.to_numpy(x.grad)
+    finally:
+        backend.set_backend(previous)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
+@pytest.mark.parametrize("make", ALL)
+def test_on_the_gpu_a_seed_gives_the_cpu_s_images_and_gradients(make):
+    rng = np.random.default_rng(17)
+    images, weights = rng.uniform(0, 255, size=(4, 7, 6, 3)).astype("float32"), rng.normal(size=(4, 7, 6, 3))
+    device, out, grad = run_on("cupy", make, images, weights.astype("float32"))
+    _, cpu_out, cpu_grad = run_on("numpy", make, images, weights.astype("float32"))
+    assert device == "gpu"
+    np.testing.assert_allclose(out, cpu_out, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(grad, cpu_grad, rtol=1e-5, atol=1e-5)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinyfit as keras
-from tinyfit import layers
+from tinyfit import Tensor, backend, layers
 from tinyfit.autograd.gradcheck import gradcheck
 
 SPATIAL = [(layers.SpatialDropout1D, (200, 7, 16)), (layers.SpatialDropout2D, (100, 5, 4, 16)),
@@ -105,3 +105,26 @@ def test_gaussian_layers_in_a_model_round_trip_and_replay():
 def test_bad_arguments_name_the_accepted_range(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
+@pytest.mark.parametrize("make", [lambda: layers.SpatialDropout2D(0.4, seed=3), lambda: layers.GaussianNoise(0.5, seed=3),
+                                  lambda: layers.GaussianDropout(0.4, seed=3)])
+def test_on_the_gpu_a_seed_gives_the_cpu_s_noise_and_gradients(make):
+    x = np.random.default_rng(5).normal(size=(3, 4, 4, 2)).astype("float32")
+    results = []
+    for name in ("cupy", "numpy"):
+        previous = backend.get_backend()
+        backend.set_backend(name)
+        try:
+            t = Tensor(x, requires_grad=True)
+            out = make()(t, training=True)
+            (out * out).sum().backward()
+            results.append((out.device, out.numpy(), backend.to_numpy(t.grad)))
+        finally:
+            backend.set_backend(previous)
+    (device, out, grad), (_, cpu_out, cpu_grad) = results
+    assert device == "gpu"
+    np.testing.assert_allclose(out, cpu_out, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad, cpu_grad, rtol=1e-6, atol=1e-6)
