@@ -5,17 +5,19 @@
     sequential.py   Sequential: a stack of layers
     input_check.py  check_input_data: data matched to a model's inputs, with clear errors
     summary.py      the table printed by model.summary()
+    cloning.py      clone_model (fresh weights) and model_from_json
 """
 
+from .cloning import clone_model, model_from_json
 from .input_check import check_input_data
 from .model import Model
 from .sequential import Sequential
 from ..layers import registry as _layer_registry
 
 # Models are layers too: a model inside a model is saved by these names.
-_layer_registry.add("Model", Model)
-_layer_registry.add("Functional", Model)
-_layer_registry.add("Sequential", Sequential)
+_layer_registry.add("Model", Model, module="tinyfit")
+_layer_registry.add("Functional", Model, module="tinyfit")
+_layer_registry.add("Sequential", Sequential, module="tinyfit")
 
 
 
@@ -25,4 +27,4 @@ def load_model(filepath, custom_objects=None, compile=True):
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
-__all__ = ["Model", "Sequential", "check_input_data", "load_model"]
+__all__ = ["Model", "Sequential", "check_input_data", "load_model", "clone_model", "model_from_json"]

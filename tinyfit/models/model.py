@@ -16,12 +16,14 @@ inputs and outputs, and `Model.call` runs that graph; a subclass replaces
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..layers.layer import Layer, check_metric_arguments
 from ..layers.naming import unique_name
 from ..layers.probe import placeholders_for
 from ..layers.symbolic import KerasTensor, any_symbolic
+from ..saving.serialization import serialize_keras_object
 from ..trainers.trainer import Trainer
 from . import input_check, summary as summary_module
 from .functional import FunctionalGraph
@@ -261,6 +263,19 @@ class Model(Trainer, Layer):
                 f"{', '.join(sorted(config)) or 'none'}): {error}. Define get_config() in {cls.__name__} "
                 "returning every argument its __init__ needs, or keep the weights alone with "
                 "save_weights()/load_weights() on a model you build yourself.") from error
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's description (`keras.saving.serialize_keras_object(model)`) as JSON text.
+
+        `keras.models.model_from_json(text)` builds the same model again, with new
+        weights. Keyword arguments go to `json.dumps` (e.g. indent=2).
+        """
+        description = serialize_keras_object(self)
+        try:
+            return json.dumps(description, **kwargs)
+        except (TypeError, ValueError) as error:  # a get_config of the user's returned something that is not data
+            raise ValueError(f"Model {self.name!r}: to_json: its description is not plain JSON data ({error}). "
+                             "Make each get_config() return numbers, strings, lists, dicts or Keras objects.") from None
 
     # Saving lives in tinyfit/saving (above models); imported at call time to keep layering.
     def save(self, filepath: Any) -> None:

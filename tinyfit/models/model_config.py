@@ -14,7 +14,7 @@ Keras 3's references ({"class_name": "__keras_tensor__", "config": {...,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..layers import registry as layer_registry
 from ..layers.input_layer import InputLayer
@@ -74,13 +74,19 @@ def functional_config(model: Any) -> dict[str, Any]:
     }
 
 
-def functional_from_config(cls: type, config: dict[str, Any], custom_objects: dict | None = None) -> Any:
-    """The model `functional_config` described, with new (untrained) weights."""
+def functional_from_config(cls: type, config: dict[str, Any], custom_objects: dict | None = None,
+                           make_layer: Callable[[dict], Any] | None = None) -> Any:
+    """The model `functional_config` described, with new (untrained) weights.
+
+    `make_layer(entry)` may give the layer for a saved entry (clone_model's copies);
+    when it returns None the layer is made from the entry's config.
+    """
     with custom_object_scope(custom_objects):
-        return _rebuild(cls, config, custom_objects)
+        return _rebuild(cls, config, custom_objects, make_layer)
 
 
-def _rebuild(cls: type, config: dict[str, Any], custom_objects: dict | None) -> Any:
+def _rebuild(cls: type, config: dict[str, Any], custom_objects: dict | None,
+             make_layer: Callable[[dict], Any] | None) -> Any:
     for key in ("layers", "input_layers", "output_layers"):
         if key not in config:
             raise ValueError(
@@ -90,7 +96,9 @@ def _rebuild(cls: type, config: dict[str, Any], custom_objects: dict | None) -> 
     outputs: dict[str, list[Any]] = {}  # saved layer name -> what each of its calls returned
     pending: list[tuple[str, Any, list[dict]]] = []
     for entry in config["layers"]:
-        layer = layer_from_entry(entry, custom_objects)
+        layer = make_layer(entry) if make_layer is not None else None
+        if layer is None:
+            layer = layer_from_entry(entry, custom_objects)
         name = entry.get("name", layer.name) if isinstance(entry.get("name"), str) else layer.name
         if name in outputs:
             raise ValueError(f"{cls.__name__}.from_config: two layers are named {name!r}; layer names must be unique.")

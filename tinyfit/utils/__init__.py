@@ -6,6 +6,7 @@ from .labels import to_categorical
 from .plot import plot_model
 from .progbar import Progbar
 from .random import set_random_seed
+from .registry import CustomObjectScope, custom_object_scope, get_custom_objects
 
 __all__ = ["set_random_seed", "to_categorical", "Progbar", "PyDataset", "Sequence", "plot_model",
-           "plot_history"]
+           "plot_history", "custom_object_scope", "CustomObjectScope", "get_custom_objects"]
