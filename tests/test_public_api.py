@@ -38,12 +38,14 @@ def test_the_guides_names_resolve():
 def test_saving_exports_are_pinned():
     assert keras.saving.__all__ == ["register_keras_serializable", "serialize_keras_object",
                                     "deserialize_keras_object", "get_registered_name", "get_registered_object",
+                                    "get_custom_objects", "custom_object_scope", "CustomObjectScope",
                                     "save_model", "load_model"]
     assert callable(keras.saving.register_keras_serializable)
 
 
 def test_utils_exports_are_pinned():
     assert keras.utils.__all__ == ["set_random_seed", "to_categorical", "Progbar", "PyDataset", "Sequence",
-                                   "plot_model", "plot_history"]
+                                   "plot_model", "plot_history", "custom_object_scope", "CustomObjectScope",
+                                   "get_custom_objects"]
     for name in keras.utils.__all__:
         assert callable(getattr(keras.utils, name))
