@@ -175,6 +175,14 @@ def test_defaults_and_configs_are_keras_3s():
     assert layers.Softmax().get_config()["axis"] == -1 and layers.ELU().get_config()["alpha"] == 1.0
 
 
+def test_numpy_numbers_are_accepted_and_saved_as_plain_floats():
+    layer = layers.ReLU(max_value=np.float32(6), negative_slope=np.float16(0.5), threshold=np.int64(1))
+    config = layer.get_config()
+    assert (config["max_value"], config["negative_slope"], config["threshold"]) == (6.0, 0.5, 1.0)
+    assert type(config["max_value"]) is float and json.loads(json.dumps(config)) == config
+    assert layers.ELU(np.float32(0.5)).alpha == 0.5 and layers.LeakyReLU(np.float64(0.1)).negative_slope == 0.1
+
+
 def test_leaky_relu_accepts_the_old_alpha_name_with_a_deprecation_warning():
     with pytest.warns(DeprecationWarning, match="negative_slope"):
         layer = layers.LeakyReLU(alpha=0.1)

@@ -8,6 +8,7 @@ Each is a few `tinyfit.ops` calls: gradients come from the ops.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -23,7 +24,7 @@ def _floating(layer: Layer, inputs):
 
 
 def _non_negative(layer: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
         raise ValueError(f"{layer}: {name} must be a number >= 0, got {value!r}.")
     return float(value)
 
@@ -167,7 +168,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
             raise ValueError(f"ELU: alpha must be a number, got {alpha!r}.")
         self.alpha = float(alpha)
 
