@@ -278,14 +278,14 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = None)
             f"take_along_axis: indices of shape {indices.shape} need as many axes as x of shape {x.shape} "
             f"({x.ndim}); add axes with expand_dims, or use take for a 1-D list of indices."
         )
-    _check_bounds("take_along_axis", indices, axis, x.shape[axis])
-    try:
-        return TakeAlongAxis.apply(x, indices=indices.data, axis=axis)
-    except ValueError:
+    if builtins.any(d != axis and n != m and 1 not in (n, m)
+                    for d, (n, m) in enumerate(zip(x.shape, indices.shape))):
         raise ValueError(
             f"take_along_axis: indices of shape {indices.shape} do not fit x of shape {x.shape}: "
-            f"every axis but {axis} must be equal or 1."
-        ) from None
+            f"on every axis but {axis}, their sizes must be equal or 1."
+        )
+    _check_bounds("take_along_axis", indices, axis, x.shape[axis])
+    return TakeAlongAxis.apply(x, indices=indices.data, axis=axis)
 
 
 def _check_bounds(op: str, indices: Tensor, axis: int, size: int) -> None:
