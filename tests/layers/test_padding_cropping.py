@@ -5,6 +5,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinyfit as keras
 from tinyfit import layers
@@ -143,3 +145,15 @@ def test_cropping_more_than_the_input_names_both_numbers(layer, shape, message):
 def test_wrong_rank_names_the_expected_shape(layer, shape, expected):
     with pytest.raises(ValueError, match=expected):
         layer(np.zeros(shape, "float32"))
+
+
+pair = st.tuples(st.integers(0, 3), st.integers(0, 3))
+
+
+@settings(max_examples=30, deadline=None)
+@given(height=st.integers(1, 5), width=st.integers(1, 5), pads=st.tuples(pair, pair))
+def test_cropping_what_zero_padding_added_gives_the_input_back(height, width, pads):
+    x = np.random.default_rng(height * 10 + width).normal(size=(2, height, width, 3)).astype("float32")
+    padded = layers.ZeroPadding2D(pads)(x)
+    assert padded.shape == layers.ZeroPadding2D(pads).compute_output_shape(x.shape)
+    np.testing.assert_array_equal(layers.Cropping2D(pads)(padded).numpy(), x)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinyfit as keras
 from tinyfit import layers
@@ -166,3 +168,11 @@ def test_a_compiled_training_step_replays_the_upsampling_ops_as_eager_code_runs_
     np.testing.assert_allclose(compiled_loss, eager_loss, rtol=1e-6)
     for compiled, eager in zip(compiled_weights, eager_weights):
         np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(height=st.integers(1, 4), width=st.integers(1, 4), factors=st.tuples(st.integers(1, 4), st.integers(1, 4)))
+def test_bilinear_agrees_with_the_loop_for_any_sizes(height, width, factors):
+    x = np.random.default_rng(height * 10 + width).normal(size=(1, height, width, 2))
+    out = layers.UpSampling2D(factors, interpolation="bilinear", dtype="float64")(x)
+    np.testing.assert_allclose(out.numpy(), loop_bilinear(x, factors), rtol=1e-12, atol=1e-12)
