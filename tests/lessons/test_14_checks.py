@@ -226,7 +226,7 @@ def _library_on_the_side(keras):
     save, load = _pair(keras)
 
     def both(model, path):
-        keras.saving.save_model(model, os.fspath(path) + ".side.keras")
+        keras.saving.save_model(model, os.fspath(path) + ".side.tinyfit")
         save(model, path)
 
     return both, load
@@ -518,7 +518,7 @@ def _loads(keras, path):
 
 def _by_name(keras):
     def pick(folder):
-        names = sorted((n for n in os.listdir(folder) if n.startswith("ckpt-") and n.endswith(".keras")),
+        names = sorted((n for n in os.listdir(folder) if n.startswith("ckpt-") and n.endswith(".tinyfit")),
                        reverse=True)  # "ckpt-9" after "ckpt-12" as text
         return next((os.path.join(folder, n) for n in names if _loads(keras, os.path.join(folder, n))), None)
 
@@ -527,15 +527,15 @@ def _by_name(keras):
 
 def _highest_without_loading(keras):
     def pick(folder):
-        epochs = [int(m.group(1)) for n in os.listdir(folder) if (m := re.fullmatch(r"ckpt-(\d+)\.keras", n))]
-        return os.path.join(folder, f"ckpt-{max(epochs)}.keras") if epochs else None
+        epochs = [int(m.group(1)) for n in os.listdir(folder) if (m := re.fullmatch(r"ckpt-(\d+)\.tinyfit", n))]
+        return os.path.join(folder, f"ckpt-{max(epochs)}.tinyfit") if epochs else None
 
     return pick
 
 
 def _newest_by_time(keras):
     def pick(folder):
-        paths = [os.path.join(folder, n) for n in os.listdir(folder) if re.fullmatch(r"ckpt-\d+\.keras", n)]
+        paths = [os.path.join(folder, n) for n in os.listdir(folder) if re.fullmatch(r"ckpt-\d+\.tinyfit", n)]
         loadable = [p for p in paths if _loads(keras, p)]
         return max(loadable, key=os.path.getmtime) if loadable else None
 
@@ -555,9 +555,9 @@ def _any_name_with_an_epoch(keras):
     def pick(folder):
         found = {}
         for name in os.listdir(folder):
-            match = re.search(r"ckpt-(\d+)\.keras", name)
+            match = re.search(r"ckpt-(\d+)\.tinyfit", name)
             if match:
-                found[int(match.group(1))] = name  # "ckpt-7.keras.bak" counts as epoch 7
+                found[int(match.group(1))] = name  # "ckpt-7.tinyfit.bak" counts as epoch 7
         for epoch in sorted(found, reverse=True):
             if _loads(keras, os.path.join(folder, found[epoch])):
                 return os.path.join(folder, found[epoch])
@@ -569,10 +569,10 @@ def _any_name_with_an_epoch(keras):
 def _returns_the_name(keras):
     def pick(folder):
         epochs = sorted((int(m.group(1)) for n in os.listdir(folder)
-                         if (m := re.fullmatch(r"ckpt-(\d+)\.keras", n))), reverse=True)
+                         if (m := re.fullmatch(r"ckpt-(\d+)\.tinyfit", n))), reverse=True)
         for epoch in epochs:
-            if _loads(keras, os.path.join(folder, f"ckpt-{epoch}.keras")):
-                return f"ckpt-{epoch}.keras"
+            if _loads(keras, os.path.join(folder, f"ckpt-{epoch}.tinyfit")):
+                return f"ckpt-{epoch}.tinyfit"
         return None
 
     return pick
@@ -592,17 +592,17 @@ def _remembers_the_first_folder(keras):
 
 def _highest_that_loads(keras, folder):
     epochs = sorted((int(m.group(1)) for n in os.listdir(folder)
-                     if (m := re.fullmatch(r"ckpt-(\d+)\.keras", n))), reverse=True)
+                     if (m := re.fullmatch(r"ckpt-(\d+)\.tinyfit", n))), reverse=True)
     for epoch in epochs:
-        if _loads(keras, os.path.join(folder, f"ckpt-{epoch}.keras")):
-            return os.path.join(folder, f"ckpt-{epoch}.keras")
+        if _loads(keras, os.path.join(folder, f"ckpt-{epoch}.tinyfit")):
+            return os.path.join(folder, f"ckpt-{epoch}.tinyfit")
     return None
 
 
 def _deletes_the_damaged(keras):
     def pick(folder):
         for name in os.listdir(folder):
-            if re.fullmatch(r"ckpt-(\d+)\.keras", name) and not _loads(keras, os.path.join(folder, name)):
+            if re.fullmatch(r"ckpt-(\d+)\.tinyfit", name) and not _loads(keras, os.path.join(folder, name)):
                 os.remove(os.path.join(folder, name))  # "cleaning up" the user's folder
         return _highest_that_loads(keras, folder)
 
@@ -610,11 +610,11 @@ def _deletes_the_damaged(keras):
 
 
 def _the_lessons_answer(keras):
-    return lambda folder: os.path.join(folder, "ckpt-9.keras")
+    return lambda folder: os.path.join(folder, "ckpt-9.tinyfit")
 
 
 def _epochs(folder):
-    return sorted(int(m.group(1)) for name in os.listdir(folder) if (m := re.fullmatch(r"ckpt-(\d+)\.keras", name)))
+    return sorted(int(m.group(1)) for name in os.listdir(folder) if (m := re.fullmatch(r"ckpt-(\d+)\.tinyfit", name)))
 
 
 def _top_two_only(keras):
@@ -622,10 +622,10 @@ def _top_two_only(keras):
         epochs = _epochs(folder)
         if not epochs:
             return None
-        newest = os.path.join(folder, f"ckpt-{epochs[-1]}.keras")
+        newest = os.path.join(folder, f"ckpt-{epochs[-1]}.tinyfit")
         if _loads(keras, newest) is not False:
             return newest
-        return os.path.join(folder, f"ckpt-{epochs[-2]}.keras") if len(epochs) > 1 else None
+        return os.path.join(folder, f"ckpt-{epochs[-2]}.tinyfit") if len(epochs) > 1 else None
 
     return pick
 
@@ -633,7 +633,7 @@ def _top_two_only(keras):
 def _first_that_is_a_zip(keras):
     def pick(folder):
         for epoch in reversed(_epochs(folder)):
-            path = os.path.join(folder, f"ckpt-{epoch}.keras")
+            path = os.path.join(folder, f"ckpt-{epoch}.tinyfit")
             if zipfile.is_zipfile(path):
                 return path
         return None
@@ -644,7 +644,7 @@ def _first_that_is_a_zip(keras):
 def _first_whose_zip_tests_clean(keras):
     def pick(folder):
         for epoch in reversed(_epochs(folder)):
-            path = os.path.join(folder, f"ckpt-{epoch}.keras")
+            path = os.path.join(folder, f"ckpt-{epoch}.tinyfit")
             try:
                 with zipfile.ZipFile(path) as archive:
                     if archive.testzip() is None:
@@ -661,7 +661,7 @@ def _largest_file(keras):
         epochs = _epochs(folder)
         if not epochs:
             return None
-        paths = [os.path.join(folder, f"ckpt-{epoch}.keras") for epoch in epochs]
+        paths = [os.path.join(folder, f"ckpt-{epoch}.tinyfit") for epoch in epochs]
         size = max(os.path.getsize(p) for p in paths)
         return [p for p in paths if os.path.getsize(p) == size][-1]
 
@@ -676,7 +676,7 @@ WRONG_PICKS = {
     "the highest epoch, loadable or not": _highest_without_loading,
     "the newest by time": _newest_by_time,
     "the guide's newest by ctime": _guide_ctime,
-    "names that merely contain ckpt-<n>.keras": _any_name_with_an_epoch,
+    "names that merely contain ckpt-<n>.tinyfit": _any_name_with_an_epoch,
     "the name, not the path": _returns_the_name,
     "loads the newest only, else trusts the one before": _top_two_only,
     "the highest that is a zip archive": _first_that_is_a_zip,
@@ -698,7 +698,7 @@ def test_pick_checkpoint_check_accepts_another_correct_form(ns, capsys):
         best_epoch, best_path = -1, None
         for entry in os.scandir(folder):
             stem, dot, suffix = entry.name.partition(".")
-            if suffix != "keras" or not stem.startswith("ckpt-") or not stem[5:].isdigit():
+            if suffix != "tinyfit" or not stem.startswith("ckpt-") or not stem[5:].isdigit():
                 continue
             epoch = int(stem[5:])
             if epoch > best_epoch and _loads(keras, entry.path):
