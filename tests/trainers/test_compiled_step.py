@@ -225,6 +225,38 @@ def test_auto_replays_every_layer_family_it_allows():
     assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
 
 
+def image_model_more():
+    """The activation, padding, upsampling, transposed-convolution, noise and augmentation layers."""
+    inputs = keras.Input(shape=(8, 8, 2))
+    x = layers.RandomFlip(seed=1)(inputs)
+    x = layers.RandomTranslation(0.1, 0.1, seed=2)(x)
+    x = layers.RandomRotation(0.1, seed=3)(x)
+    x = layers.RandomZoom(0.1, seed=4)(x)
+    x = layers.RandomContrast(0.2, seed=5)(x)
+    x = layers.GaussianNoise(0.1, seed=6)(x)
+    x = layers.ZeroPadding2D(1)(layers.Conv2D(4, 3, strides=2)(x))
+    x = layers.Cropping2D(((1, 0), (0, 1)))(x)
+    x = layers.SpatialDropout2D(0.2, seed=7)(layers.LeakyReLU()(x))
+    x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = layers.Conv2DTranspose(3, 3, strides=2, padding="same")(layers.PReLU()(x))
+    x = layers.UpSampling2D(2)(layers.ELU()(layers.ReLU(max_value=6.0)(x)))
+    x = layers.GaussianDropout(0.1, seed=8)(layers.Flatten()(x))
+    seq = layers.Reshape((-1, 3))(x)
+    seq = layers.Cropping1D((1, 1))(layers.UpSampling1D(2)(layers.ZeroPadding1D(1)(seq)))
+    seq = layers.Conv1DTranspose(2, 3, strides=2)(seq)
+    x = layers.Dense(CLASSES)(layers.Flatten()(seq))
+    return keras.Model(inputs, layers.Softmax()(x))
+
+
+def test_auto_replays_the_activation_resampling_and_noise_layers():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((40, 8, 8, 2)).astype("float32")
+    y = rng.integers(0, CLASSES, 40)
+    runs = [train(image_model_more, jit, x=x, y=y, batch_size=8) for jit in (False, "auto")]
+    assert_same(*runs)
+    assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
+
+
 # The guide's examples with code of their own (custom losses, a custom metric, layers that
 # add losses): under jit_compile=True each is replayed once two recordings agree, with the
 # eager step's history and weights.
