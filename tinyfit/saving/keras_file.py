@@ -180,6 +180,6 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
         optimizer = model.optimizer
     arrays, state = read_weights_h5(path, weights, model, optimizer)
     model.set_weights(arrays)
-    if state is not None:
-        optimizer.load_own_variables({str(i): array for i, array in enumerate(state)})
+    for variable, array in state or []:
+        variable.assign(array)
     return model

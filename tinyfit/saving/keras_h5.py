@@ -223,8 +223,8 @@ def read_weights_h5(path: str, data: bytes, model: Any, optimizer: Any = None) -
     """Checks and reads HDF5 weights for `model` (and `optimizer`'s state, when given and present).
 
     Returns:
-        (arrays in the order of model.weights, optimizer arrays in the order of optimizer.variables
-        or None when the file holds no optimizer state).
+        (arrays in the order of model.weights, [(optimizer variable, array)] or None when the file
+        holds no optimizer state).
     """
     h5py = require_h5py(f"Loading '{path}'")
     groups = weight_groups(model)
@@ -237,12 +237,14 @@ def read_weights_h5(path: str, data: bytes, model: Any, optimizer: Any = None) -
                 for variable, array in zip(variables, _read_group(h5py, path, f, group_path, name, variables, owner)):
                     found[id(variable)] = array
             state = None
-            if optimizer is not None and "optimizer" in f:
+            if optimizer is not None and "optimizer/vars" in f:
                 ordered = keras_optimizer_variables(optimizer)
+                head = [v for v in ordered if v is optimizer.iterations or v is getattr(optimizer, "_learning_rate", None)]
+                if len(f["optimizer/vars"]) == len(head) < len(ordered):
+                    ordered = head  # saved before its first step: no slots yet, they start at zero
                 arrays = _read_group(h5py, path, f, "optimizer/vars", optimizer.name, ordered,
                                      f"optimizer '{optimizer.name}'")
-                by_id = {id(v): a for v, a in zip(ordered, arrays)}
-                state = [by_id[id(v)] for v in optimizer.variables]
+                state = list(zip(ordered, arrays))
         except (OSError, RuntimeError, KeyError) as error:
             raise _refuse(path, f"its HDF5 content cannot be read ({error}); it may be truncated or damaged.") from None
     missing = [v.path for v in model.weights if id(v) not in found]

@@ -1,0 +1,378 @@
+"""Keras 3's own files: tinyfit writes .keras and .weights.h5 that Keras 3 loads, and reads Keras 3's.
+
+The reference is real Keras 3 (NumPy backend), run in a subprocess so that its import touches
+nothing in this process; those tests skip where Keras is not installed (pip install -e ".[dev]").
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinyfit as keras
+from tinyfit import layers
+
+h5py = pytest.importorskip("h5py", reason="Keras 3's formats are HDF5; install tinyfit[h5]")
+
+
+def _keras_available() -> bool:
+    env = dict(os.environ, KERAS_BACKEND="numpy")
+    return subprocess.run([sys.executable, "-c", "import keras"], env=env, capture_output=True).returncode == 0
+
+
+needs_keras = pytest.mark.skipif(not _keras_available(), reason="real Keras 3 is not installed (pip install -e '.[dev]')")
+
+
+def run_keras(folder, code: str) -> str:
+    """Runs `code` under real Keras 3 (NumPy backend) in `folder`; returns what it printed."""
+    env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    script = "import numpy as np, keras\n" + textwrap.dedent(code)
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _mlp(functional=True):
+    if functional:
+        inputs = keras.Input((4,), name="x")
+        hidden = layers.Dense(8, activation="relu", name="hidden")(inputs)
+        model = keras.Model(inputs, layers.Dense(3, name="out")(hidden), name="mlp")
+    else:
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(3)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    return model
+
+
+def _convnet():
+    inputs = keras.Input((8, 8, 3))
+    x = layers.Rescaling(0.5)(inputs)
+    x = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D()(x)
+    y = layers.Conv2D(4, 1)(x)
+    x = layers.Add()([x, y])
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    x = layers.Dense(5)(x)
+    x = layers.LayerNormalization()(x)
+    model = keras.Model(inputs, layers.Activation("softmax")(x))
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy")
+    return model
+
+
+def _trained(model, x, y):
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    return model
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.random((16, 4), dtype=np.float32), rng.random((16, 3), dtype=np.float32)
+
+
+# ---------------------------------------------------------------- tinyfit -> Keras 3
+
+
+@needs_keras
+@pytest.mark.parametrize("functional", [True, False], ids=["functional", "sequential"])
+def test_a_trained_tinyfit_mlp_loads_in_keras_with_the_same_predictions_and_optimizer_state(tmp_path, data, functional):
+    x, y = data
+    model = _trained(_mlp(functional), x, y)
+    model.save(tmp_path / "m.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    out = run_keras(tmp_path, """
+        m = keras.models.load_model("m.keras")
+        got = m.predict(np.load("x.npy"), verbose=0)
+        print(float(np.abs(got - np.load("want.npy")).max()), int(m.optimizer.iterations), type(m).__name__)
+        np.save("slot2.npy", np.asarray(m.optimizer.variables[2]))
+        np.save("slot3.npy", np.asarray(m.optimizer.variables[3]))
+    """)
+    difference, iterations, kind = out.split()
+    assert float(difference) < 1e-5
+    assert int(iterations) == int(model.optimizer.iterations) == 4
+    assert kind == ("Functional" if functional else "Sequential")
+    # Keras keeps Adam's slots variable by variable: momentum, then velocity, of the first kernel.
+    first_kernel = model.trainable_variables[0]
+    np.testing.assert_array_equal(np.load(tmp_path / "slot2.npy"), model.optimizer._slot(first_kernel, "momentum"))
+    np.testing.assert_array_equal(np.load(tmp_path / "slot3.npy"), model.optimizer._slot(first_kernel, "velocity"))
+
+
+@needs_keras
+def test_a_tinyfit_convnet_loads_in_keras_with_the_same_predictions(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.random((16, 8, 8, 3), dtype=np.float32)
+    y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 16)]
+    model = _trained(_convnet(), x, y)
+    model.save(tmp_path / "c.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    out = run_keras(tmp_path, """
+        m = keras.models.load_model("c.keras")
+        print(float(np.abs(m.predict(np.load("x.npy"), verbose=0) - np.load("want.npy")).max()))
+    """)
+    assert float(out) < 1e-5
+
+
+@needs_keras
+def test_tinyfit_weights_h5_loads_into_the_same_keras_model(tmp_path, data):
+    x, y = data
+    model = _trained(_mlp(), x, y)
+    model.save_weights(tmp_path / "m.weights.h5")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    out = run_keras(tmp_path, """
+        inputs = keras.Input((4,))
+        hidden = keras.layers.Dense(8, activation="relu")(inputs)
+        m = keras.Model(inputs, keras.layers.Dense(3)(hidden))
+        m.load_weights("m.weights.h5")
+        print(float(np.abs(m.predict(np.load("x.npy"), verbose=0) - np.load("want.npy")).max()))
+    """)
+    assert float(out) < 1e-5
+
+
+# ---------------------------------------------------------------- Keras 3 -> tinyfit
+
+
+@needs_keras
+def test_the_guides_mlp_saved_by_keras_loads_in_tinyfit_compiled_with_the_same_predictions(tmp_path):
+    run_keras(tmp_path, """
+        inputs = keras.Input(shape=(784,), name="digits")
+        x = keras.layers.Dense(64, activation="relu", name="dense_1")(inputs)
+        x = keras.layers.Dense(64, activation="relu", name="dense_2")(x)
+        outputs = keras.layers.Dense(10, activation="softmax", name="predictions")(x)
+        model = keras.Model(inputs=inputs, outputs=outputs)
+        model.compile(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.SparseCategoricalCrossentropy(),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy()])
+        x = np.random.default_rng(0).random((32, 784)).astype("float32")
+        np.save("x.npy", x)
+        np.save("want.npy", model.predict(x, verbose=0))
+        model.save("guide.keras")
+        model.save_weights("guide.weights.h5")
+    """)
+    x = np.load(tmp_path / "x.npy")
+    model = keras.models.load_model(tmp_path / "guide.keras")
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.load(tmp_path / "want.npy"), atol=1e-5)
+    assert type(model.optimizer).__name__ == "RMSprop" and model.compiled
+    assert [layer.name for layer in model.layers] == ["digits", "dense_1", "dense_2", "predictions"]
+    model.fit(x, np.zeros(32, dtype="int64"), epochs=1, verbose=0)  # it trains on
+
+    inputs = keras.Input((784,))
+    hidden = layers.Dense(64, activation="relu")(layers.Dense(64, activation="relu")(inputs))
+    same = keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+    same.load_weights(tmp_path / "guide.weights.h5")
+    np.testing.assert_allclose(same.predict(x, verbose=0), np.load(tmp_path / "want.npy"), atol=1e-5)
+
+
+@needs_keras
+def test_a_keras_sequential_convnet_loads_in_tinyfit_with_the_same_predictions(tmp_path):
+    run_keras(tmp_path, """
+        model = keras.Sequential([
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(4, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Conv2D(6, kernel_size=(3, 3), activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ])
+        rng = np.random.default_rng(0)
+        for v in model.weights:  # moving statistics that are not 0 and 1
+            v.assign(rng.random(v.shape).astype("float32") + 0.5)
+        x = rng.random((8, 28, 28, 1)).astype("float32")
+        np.save("x.npy", x)
+        np.save("want.npy", model.predict(x, verbose=0))
+        model.save("convnet.keras")
+    """)
+    model = keras.models.load_model(tmp_path / "convnet.keras")
+    np.testing.assert_allclose(model.predict(np.load(tmp_path / "x.npy"), verbose=0),
+                               np.load(tmp_path / "want.npy"), atol=1e-5)
+
+
+# ---------------------------------------------------------------- tinyfit -> tinyfit
+
+
+def test_tinyfit_reads_its_own_keras_file_and_training_continues_exactly(tmp_path, data):
+    x, y = data
+    model = _trained(_mlp(), x, y)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    for mine, theirs in zip(model.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for mine, theirs in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)
+
+
+def test_the_keras_file_holds_keras_members_and_layout(tmp_path, data):
+    model = _mlp()
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        config = json.loads(archive.read("config.json"))
+        weights = archive.read("model.weights.h5")
+    assert config["class_name"] == "Functional" and config["module"].startswith("keras")
+    dense = config["config"]["layers"][1]
+    assert dense["module"] == "keras.layers" and dense["registered_name"] is None
+    assert dense["config"]["dtype"]["class_name"] == "DTypePolicy"
+    assert dense["inbound_nodes"][0]["args"][0]["config"]["keras_history"] == ["x", 0, 0]
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        assert f["layers/dense/vars"].attrs["name"] == "hidden"
+        assert f["layers/dense_1/vars/0"].shape == (8, 3)
+        assert f["optimizer/vars"].attrs["name"] == "adam"
+
+
+def test_the_weights_h5_round_trips_in_tinyfit(tmp_path, data):
+    model = _mlp(functional=False)
+    model.save_weights(tmp_path / "w.weights.h5")
+    other = _mlp(functional=False)
+    other.load_weights(tmp_path / "w.weights.h5")
+    for mine, theirs in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_other_suffixes_keep_tinyfits_archive(tmp_path):
+    _mlp().save(tmp_path / "m.tinyfit")
+    with zipfile.ZipFile(tmp_path / "m.tinyfit") as archive:
+        assert "manifest.json" in archive.namelist()
+    assert keras.models.load_model(tmp_path / "m.tinyfit").compiled
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_saving_a_whole_model_as_h5_names_the_right_calls(tmp_path):
+    with pytest.raises(ValueError, match=r"model\.h5.*model\.save\('model\.keras'\).*"
+                                         r"model\.save_weights\('model\.weights\.h5'\)"):
+        _mlp().save(tmp_path / "model.h5")
+    with pytest.raises(ValueError, match=r"must end in '\.weights\.h5'"):
+        _mlp().save_weights(tmp_path / "w.h5")
+    assert os.listdir(tmp_path) == []
+
+
+def test_load_model_of_a_keras_2_h5_file_says_how_to_convert(tmp_path):
+    with h5py.File(tmp_path / "old.h5", "w") as f:
+        f.attrs["model_config"] = "{}"
+    with pytest.raises(ValueError, match=r"Keras 2's legacy format.*model\.save\('model\.keras'\)"):
+        keras.models.load_model(tmp_path / "old.h5")
+
+
+def _rewrite(path, target, config=None, weights=None, extra=None):
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if config is not None:
+        members["config.json"] = json.dumps(config).encode()
+    if weights is not None:
+        members["model.weights.h5"] = weights
+    members.update(extra or {})
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def _config(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+def _edited_weights(path, edit):
+    with zipfile.ZipFile(path) as archive:
+        buffer = io.BytesIO(archive.read("model.weights.h5"))
+    with h5py.File(buffer, "a") as f:
+        edit(f)
+    return buffer.getvalue()
+
+
+@needs_keras
+def test_a_lambda_layers_bytecode_is_refused_not_run(tmp_path):
+    run_keras(tmp_path, """
+        inputs = keras.Input((3,))
+        outputs = keras.layers.Lambda(lambda t: t * 2)(inputs)
+        keras.Model(inputs, outputs).save("lambda.keras", )
+    """)
+    with pytest.raises(ValueError, match=r"lambda\.keras.*Python lambda as bytecode, which tinyfit never runs.*def"):
+        keras.models.load_model(tmp_path / "lambda.keras")
+
+
+def test_an_unregistered_class_from_another_module_is_refused_and_never_imported(tmp_path):
+    _mlp().save(tmp_path / "m.keras")
+    config = _config(tmp_path / "m.keras")
+    config["config"]["layers"][1].update(module="os", class_name="system", registered_name=None)
+    _rewrite(tmp_path / "m.keras", tmp_path / "evil.keras", config=config)
+    with pytest.raises(ValueError, match=r"evil\.keras.*'system' \(module 'os'\).*never imported.*"
+                                         r"register_keras_serializable"):
+        keras.models.load_model(tmp_path / "evil.keras")
+
+
+def test_a_key_tinyfit_cannot_represent_is_refused_with_the_layer_and_key(tmp_path):
+    _mlp().save(tmp_path / "m.keras")
+    config = _config(tmp_path / "m.keras")
+    config["config"]["layers"][1]["config"]["lora_rank"] = 4
+    _rewrite(tmp_path / "m.keras", tmp_path / "lora.keras", config=config)
+    with pytest.raises(ValueError, match=r"layer 'hidden'.*lora_rank=4"):
+        keras.models.load_model(tmp_path / "lora.keras")
+
+
+def test_an_extra_zip_member_is_refused(tmp_path):
+    _mlp().save(tmp_path / "m.keras")
+    _rewrite(tmp_path / "m.keras", tmp_path / "extra.keras", extra={"assets/../../x.py": b"print(1)"})
+    with pytest.raises(ValueError, match=r"extra\.keras.*member 'assets/\.\./\.\./x\.py' is not one tinyfit reads"):
+        keras.models.load_model(tmp_path / "extra.keras")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: (f["layers/dense/vars"].__delitem__("0"), f["layers/dense/vars"].create_dataset("0", data=np.zeros((5, 8), "f4"))),
+     r"dataset '/layers/dense/vars/0' has shape \(5, 8\) but layer 'hidden' expects \(4, 8\)"),
+    (lambda f: (f["layers/dense/vars"].__delitem__("1"), f["layers/dense/vars"].create_dataset("1", data=["a"] * 8)),
+     r"dataset '/layers/dense/vars/1' \(layer 'hidden'\) has dtype object"),
+    (lambda f: (f["layers/dense/vars"].__delitem__("0"), f["layers/dense/vars"].__setitem__("0", h5py.ExternalLink("/etc/passwd", "/x"))),
+     r"'/layers/dense/vars/0' is a ExternalLink"),
+], ids=["wrong shape", "string dtype", "external link"])
+def test_hostile_hdf5_weights_are_refused(tmp_path, edit, message):
+    _mlp().save(tmp_path / "m.keras")
+    _rewrite(tmp_path / "m.keras", tmp_path / "bad.keras", weights=_edited_weights(tmp_path / "m.keras", edit))
+    with pytest.raises(ValueError, match=r"bad\.keras.*" + message):
+        keras.models.load_model(tmp_path / "bad.keras")
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    _mlp().save(tmp_path / "m.keras")
+    content = (tmp_path / "m.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match=r"cut\.keras"):
+        keras.models.load_model(tmp_path / "cut.keras")
+    _mlp().save_weights(tmp_path / "w.weights.h5")
+    content = (tmp_path / "w.weights.h5").read_bytes()
+    (tmp_path / "cut.weights.h5").write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match=r"cut\.weights\.h5.*(truncated|damaged)"):
+        _mlp().load_weights(tmp_path / "cut.weights.h5")
+
+
+def test_a_subclassed_model_names_tinyfits_format(tmp_path):
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    net = Net()
+    net(np.zeros((1, 3), "float32"))
+    with pytest.raises(ValueError, match=r"subclassed model.*model\.save\('model\.tinyfit'\)"):
+        net.save(tmp_path / "net.keras")
+
+
+def test_without_h5py_the_error_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match=r'pip install "tinyfit\[h5\]".*model\.tinyfit'):
+        _mlp().save(tmp_path / "m.keras")
