@@ -281,19 +281,24 @@ class Model(Trainer, Layer):
     def save(self, filepath: Any) -> None:
         """Writes the model (config, compile config, weights, optimizer state) to one file, atomically.
 
-        Any suffix works (`.keras`, `.tinyfit`); the file is tinyfit's own zip format.
-        Load it with `keras.models.load_model(filepath)`.
+        A path ending in `.keras` gets Keras 3's format (Keras 3 loads it; needs h5py); any other
+        suffix, `.tinyfit` by convention, tinyfit's own zip format. `.h5` is refused: Keras 3 saves
+        whole models as `.keras`. Load either with `keras.models.load_model(filepath)`.
         """
         from ..saving.model_file import save_model
         save_model(self, filepath)
 
     def save_weights(self, filepath: Any) -> None:
-        """Writes the weights alone (with their names and shapes) to one file, atomically."""
+        """Writes the weights alone to one file, atomically.
+
+        A path ending in `.weights.h5` gets Keras 3's HDF5 layout (needs h5py); any other suffix,
+        e.g. `.weights.tinyfit`, tinyfit's own format.
+        """
         from ..saving.model_file import save_weights
         save_weights(self, filepath)
 
     def load_weights(self, filepath: Any) -> None:
-        """Loads weights saved by `save_weights` or `save` into this model (same architecture)."""
+        """Loads weights saved by `save_weights` or `save` (tinyfit's or Keras 3's files) into this model."""
         from ..saving.model_file import load_weights
         load_weights(self, filepath)
 
