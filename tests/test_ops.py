@@ -777,23 +777,23 @@ def test_errors_name_the_op_and_the_facts(call, error, facts):
 
 # ************************************************************** the public surface
 EXPECTED_ALL = [
-    "convert_to_tensor", "convert_to_numpy", "cast", "stop_gradient", "shape",
-    "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "arange", "linspace", "eye",
-    "add", "subtract", "multiply", "divide", "negative", "power", "square",
-    "maximum", "minimum", "clip", "where", "mod",
-    "matmul", "dot", "einsum",
-    "sqrt", "abs", "exp", "log", "tanh", "erf", "sign", "round", "floor", "ceil",
-    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
-    "sum", "mean", "max", "min", "prod", "var", "std", "any", "all",
-    "argmax", "argmin", "logsumexp", "norm",
-    "cumsum", "sort", "argsort", "top_k", "segment_sum", "segment_max",
-    "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
-    "concatenate", "stack", "split", "tile", "repeat", "flip", "pad",
-    "slice", "take", "take_along_axis", "one_hot",
-    "relu", "relu6", "leaky_relu", "elu", "sigmoid", "log_sigmoid", "softplus", "silu", "gelu",
-    "softmax", "log_softmax", "moments", "normalize", "conv", "max_pool", "average_pool",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "convert_to_tensor", "convert_to_numpy", "cast", "stop_gradient", "is_tensor", "shape", "ndim", "size",
+    "dtype", "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "empty", "arange", "linspace",
+    "eye", "identity", "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
+    "negative", "reciprocal", "power", "square", "maximum", "minimum", "clip", "where", "matmul", "dot",
+    "einsum", "outer", "tensordot", "sqrt", "rsqrt", "abs", "absolute", "exp", "expm1", "log", "log1p",
+    "log2", "log10", "sin", "cos", "tanh", "erf", "sign", "round", "floor", "ceil", "equal", "not_equal",
+    "greater", "greater_equal", "less", "less_equal", "isnan", "isinf", "isfinite", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "sum", "mean", "max", "min", "amax", "amin", "prod", "var",
+    "std", "any", "all", "count_nonzero", "argmax", "argmin", "logsumexp", "norm", "cumsum", "sort",
+    "argsort", "top_k", "segment_sum", "segment_max", "reshape", "ravel", "transpose", "swapaxes", "moveaxis",
+    "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "hstack", "vstack", "split", "unstack",
+    "tile", "repeat", "flip", "pad", "slice", "take", "take_along_axis", "tril", "triu", "roll", "diff",
+    "one_hot", "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "log_sigmoid",
+    "softplus", "softsign", "silu", "swish", "hard_silu", "gelu", "softmax", "log_softmax", "moments",
+    "normalize", "batch_normalization", "layer_normalization", "rms_normalization", "dot_product_attention",
+    "conv", "max_pool", "average_pool", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "binary_crossentropy",
 ]
 
 
@@ -816,7 +816,7 @@ def test_the_namespace_shows_the_ops_not_the_files():
 
 # keras.ops signatures: parameter names and defaults, as a Keras user writes them.
 KERAS_SIGNATURES = {
-    "convert_to_tensor": "x, dtype=None, sparse=None", "convert_to_numpy": "x",
+    "convert_to_tensor": "x, dtype=None, sparse=None, ragged=None", "convert_to_numpy": "x",
     "cast": "x, dtype", "stop_gradient": "variable",
     "zeros": "shape, dtype=None", "ones": "shape, dtype=None",
     "zeros_like": "x, dtype=None", "ones_like": "x, dtype=None",
@@ -863,6 +863,21 @@ KERAS_SIGNATURES = {
     "leaky_relu": "x, negative_slope=0.2", "elu": "x, alpha=1.0", "gelu": "x, approximate=True",
     "moments": "x, axes, keepdims=False, synchronized=False",
     "normalize": "x, axis=-1, order=2, epsilon=None",
+    "is_tensor": "x", "ndim": "x", "size": "x", "dtype": "x", "empty": "shape, dtype=None",
+    "identity": "n, dtype=None",
+    **{name: "x1, x2" for name in ["true_divide", "floor_divide", "outer"]},
+    "tensordot": "x1, x2, axes=2",
+    **{name: "x" for name in ["reciprocal", "rsqrt", "absolute", "expm1", "log1p", "log2", "log10", "sin",
+                              "cos", "ravel", "selu", "hard_sigmoid", "softsign", "swish", "hard_silu"]},
+    "amax": "x, axis=None, keepdims=False", "amin": "x, axis=None, keepdims=False",
+    "count_nonzero": "x, axis=None", "broadcast_to": "x, shape", "hstack": "xs", "vstack": "xs",
+    "unstack": "x, num=None, axis=0", "tril": "x, k=0", "triu": "x, k=0", "roll": "x, shift, axis=None",
+    "diff": "a, n=1, axis=-1",
+    "batch_normalization": "x, mean, variance, axis, offset=None, scale=None, epsilon=0.001",
+    "layer_normalization": "x, gamma=None, beta=None, axis=-1, epsilon=None, kwargs",
+    "rms_normalization": "x, scale=None, axis=-1, epsilon=None",
+    "dot_product_attention": "query, key, value, bias=None, mask=None, scale=None, is_causal=False, "
+                             "flash_attention=None, attn_logits_soft_cap=None",
 }
 
 

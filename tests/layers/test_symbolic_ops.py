@@ -107,9 +107,32 @@ CASES = {
     "take_along_axis": (lambda t: ops.take_along_axis(t["x"], ops.argsort(t["x"], axis=1), axis=1), (None, 3, 4)),
     "moments": (lambda t: ops.moments(t["x"], axes=[1])[1], (None, 4)),
     "normalize": (lambda t: ops.normalize(t["x"], axis=1), (None, 3, 4)),
+    **{name: (lambda t, name=name: getattr(ops, name)(t["x"]), (None, 3, 4))
+       for name in ["reciprocal", "rsqrt", "absolute", "expm1", "log1p", "log2", "log10", "sin", "cos", "selu",
+                    "softsign", "hard_sigmoid", "hard_silu", "swish", "tril", "triu", "layer_normalization",
+                    "rms_normalization"]},
+    "true_divide": (lambda t: ops.true_divide(t["x"], 2.0), (None, 3, 4)),
+    "floor_divide": (lambda t: ops.floor_divide(t["x"], 0.3), (None, 3, 4)),
+    "outer": (lambda t: ops.outer(t["x"], np.ones(2)), (None, 2)),
+    "tensordot": (lambda t: ops.tensordot(t["x"], WEIGHTS, axes=1), (None, 3, 2)),
+    "amax": (lambda t: ops.amax(t["x"], axis=1), (None, 4)),
+    "amin": (lambda t: ops.amin(t["x"], axis=-1), (None, 3)),
+    "count_nonzero": (lambda t: ops.count_nonzero(ops.round(t["x"]), axis=-1), (None, 3)),
+    "ravel": (lambda t: ops.ravel(ops.slice(t["x"], (0, 0, 0), (2, 3, 4))), (24,)),
+    "broadcast_to": (lambda t: ops.broadcast_to(ops.sum(t["x"], axis=0), (2, 3, 4)), (2, 3, 4)),
+    "hstack": (lambda t: ops.hstack([t["x"], t["x"]]), (None, 6, 4)),
+    "vstack": (lambda t: ops.vstack([t["x"], t["x"]]), (None, 3, 4)),
+    "unstack": (lambda t: ops.unstack(t["x"], axis=1)[0], (None, 4)),
+    "roll": (lambda t: ops.roll(t["x"], 1, axis=-1), (None, 3, 4)),
+    "diff": (lambda t: ops.diff(t["x"], axis=1), (None, 2, 4)),
+    "batch_normalization": (lambda t: ops.batch_normalization(t["x"], np.zeros(4), np.ones(4), axis=-1),
+                            (None, 3, 4)),
+    "dot_product_attention": (lambda t: ops.dot_product_attention(*[ops.expand_dims(t["x"], 2)] * 3, is_causal=True),
+                              (None, 3, 1, 4)),
 }
 # Ops with no tensor argument, or whose point is to give values: nothing to record.
-NOT_GRAPH_STEPS = {"zeros", "ones", "convert_to_numpy", "full", "arange", "linspace", "eye", "shape"}
+NOT_GRAPH_STEPS = {"zeros", "ones", "convert_to_numpy", "full", "arange", "linspace", "eye", "shape",
+                   "ndim", "size", "dtype", "is_tensor", "empty", "identity"}
 
 
 def symbolic_inputs():

@@ -2,6 +2,7 @@
 with the same names; and, where Keras 3 itself can be imported, a few of them give
 Keras's own values."""
 
+import inspect
 import json
 import os
 import subprocess
@@ -86,16 +87,36 @@ EXPRESSIONS = {
     "slice": "ops.slice(x, (1, 2), (2, 3))", "linspace": "ops.linspace(0, 1, 7)",
     "eye": "ops.eye(3, 4, k=1)", "arange": "ops.arange(1, 9, 3)", "full": "ops.full((2, 2), 7)",
     "shape": "list(ops.shape(x))",
+    "selu": "ops.selu(x)", "softsign": "ops.softsign(x)", "hard_sigmoid": "ops.hard_sigmoid(x * 4)",
+    "hard_silu": "ops.hard_silu(x * 4)", "log1p": "ops.log1p(abs(x))", "expm1": "ops.expm1(x)",
+    "log2": "ops.log2(abs(x) + 0.1)", "log10": "ops.log10(abs(x) + 0.1)", "sin": "ops.sin(x)", "cos": "ops.cos(x)",
+    "rsqrt": "ops.rsqrt(abs(x) + 0.1)", "floor_divide": "ops.floor_divide(x, 0.3)",
+    "count_nonzero": "ops.count_nonzero(ops.round(x), axis=0)", "tril": "ops.tril(x, k=1)",
+    "triu": "ops.triu(x, k=-1)", "roll": "ops.roll(x, 2, axis=1)", "roll flat": "ops.roll(x, -3)",
+    "diff": "ops.diff(x, n=2, axis=0)", "outer": "ops.outer(x[0], x[1])",
+    "tensordot": "ops.tensordot(x, x, axes=([0], [0]))", "broadcast_to": "ops.broadcast_to(x[0], (3, 5))",
+    "hstack": "ops.hstack([x, x])", "vstack": "ops.vstack([x[0], x])", "unstack": "ops.unstack(x, axis=1)[2]",
+    "attention": "ops.dot_product_attention(x.reshape(1, 4, 1, 5), x[::-1].reshape(1, 4, 1, 5), "
+                 "x.reshape(1, 4, 1, 5), is_causal=True)",
+    "attention mask": "ops.dot_product_attention(x.reshape(2, 2, 1, 5), x.reshape(2, 2, 1, 5), "
+                      "x.reshape(2, 2, 1, 5), mask=np.array([True, False]), scale=0.3)",
+    "layer_normalization": "ops.layer_normalization(x, gamma=x[0], beta=x[1])",
+    "layer_normalization rms": "ops.layer_normalization(x, gamma=x[0], axis=-1, rms_scaling=True)",
+    "rms_normalization": "ops.rms_normalization(x, scale=x[0])",
+    "batch_normalization": "ops.batch_normalization(x, x[0], abs(x[1]), axis=1, offset=x[2], scale=x[3])",
 }
 
 KERAS_SCRIPT = textwrap.dedent("""
-    import json, sys
+    import inspect, json, sys
     import numpy as np
     from keras import ops
     x = np.array(json.loads(sys.argv[1]), dtype="float32")
     ids = np.array([1, 0, 1, 2])
     results = {name: eval(code) for name, code in json.loads(sys.argv[2]).items()}
-    print(json.dumps({name: np.asarray(ops.convert_to_numpy(v)).tolist() for name, v in results.items()}))
+    values = {name: np.asarray(ops.convert_to_numpy(v)).tolist() for name, v in results.items()}
+    signatures = {name: [[p.name, repr(p.default)] for p in inspect.signature(getattr(ops, name)).parameters.values()]
+                  for name in json.loads(sys.argv[3]) if hasattr(ops, name)}
+    print(json.dumps({"values": values, "signatures": signatures}))
 """)
 
 
@@ -103,7 +124,8 @@ KERAS_SCRIPT = textwrap.dedent("""
 def keras_results():
     x = np.random.default_rng(0).standard_normal((4, 5)).round(3)
     env = dict(os.environ, KERAS_BACKEND="numpy")
-    run = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, json.dumps(x.tolist()), json.dumps(EXPRESSIONS)],
+    arguments = [json.dumps(x.tolist()), json.dumps(EXPRESSIONS), json.dumps(ops.__all__)]
+    run = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, *arguments],
                          capture_output=True, text=True, env=env, timeout=300)
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no output"])[-1]
@@ -113,7 +135,15 @@ def keras_results():
 
 @pytest.mark.parametrize("name", sorted(EXPRESSIONS))
 def test_values_match_keras(keras_results, name):
-    x, expected = keras_results
+    x, expected = keras_results[0], keras_results[1]["values"]
     ours = eval(EXPRESSIONS[name], {"ops": ops, "np": np, "x": x, "ids": np.array([1, 0, 1, 2])})
     ours = ours if name == "shape" else ops.convert_to_numpy(ours)
     np.testing.assert_allclose(np.asarray(ours), np.asarray(expected[name]), rtol=2e-5, atol=2e-6)
+
+
+def test_every_op_tinyfit_has_keras_s_signature(keras_results):
+    keras_signatures = keras_results[1]["signatures"]
+    assert sorted(set(ops.__all__) - set(keras_signatures)) == []  # no name Keras lacks
+    for name, expected in keras_signatures.items():
+        ours = [[p.name, repr(p.default)] for p in inspect.signature(getattr(ops, name)).parameters.values()]
+        assert ours == expected, name

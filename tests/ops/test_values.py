@@ -234,7 +234,8 @@ def test_flip_slice_swapaxes_moveaxis_as_numpy():
 def test_take_along_axis_as_numpy():
     indices = np.argsort(X3, axis=1)
     close(ops.take_along_axis(X3, indices, axis=1), np.take_along_axis(X3, indices, axis=1))
-    close(ops.take_along_axis(X, np.array([[0], [2], [1]]), axis=1), np.take_along_axis(X, np.array([[0], [2], [1]]), 1))
+    column = np.array([[0], [2], [1]])
+    close(ops.take_along_axis(X, column, axis=1), np.take_along_axis(X, column, 1))
     close(ops.take_along_axis(X, np.array([11, 0, -1])), np.take_along_axis(X.ravel(), np.array([11, 0, -1]), 0))
 
 
@@ -272,3 +273,112 @@ def test_normalize_scales_to_norm_one_and_keeps_zeros():
     close(ops.normalize(X), X / np.linalg.norm(X, axis=-1, keepdims=True))
     close(ops.normalize(X, axis=0, order=1), X / np.abs(X).sum(axis=0, keepdims=True))
     close(ops.normalize(np.zeros((2, 3))), np.zeros((2, 3)))  # divided by epsilon, not by zero
+
+
+# ************************************************* more NumPy twins, aliases, facts
+@pytest.mark.parametrize("name, reference, domain", [
+    ("reciprocal", np.reciprocal, X), ("rsqrt", lambda v: 1 / np.sqrt(v), np.abs(X)),
+    ("log1p", np.log1p, np.abs(X)), ("expm1", np.expm1, X), ("log2", np.log2, np.abs(X)),
+    ("log10", np.log10, np.abs(X)), ("sin", np.sin, X), ("cos", np.cos, X), ("absolute", np.absolute, X),
+    ("ravel", np.ravel, X3),
+])
+def test_more_functions_against_numpy(name, reference, domain):
+    close(getattr(ops, name)(domain), reference(domain))
+
+
+def test_tiny_arguments_keep_their_digits():
+    close(ops.log1p(np.array([1e-10], "float32")), [1e-10], rtol=1e-6)
+    close(ops.expm1(np.array([1e-10], "float32")), [1e-10], rtol=1e-6)
+
+
+@pytest.mark.parametrize("a, b", [(np.array([7.5, -7.5]), np.array([2.0, 2.0])), (np.array([7, -7, 3]), 2)])
+def test_floor_divide_and_true_divide_as_numpy(a, b):
+    close(ops.floor_divide(a, b), np.floor_divide(a, b))
+    close(ops.true_divide(a, b), np.true_divide(a, b))
+    assert ops.floor_divide(np.array([7, 0]), np.array([0, 0])).numpy().tolist() == [0, 0]
+
+
+def test_reduction_aliases_and_counts():
+    close(ops.amax(X3, axis=(0, 2)), np.amax(X3, axis=(0, 2)))
+    close(ops.amin(X3, keepdims=True), np.amin(X3, keepdims=True))
+    counted = ops.count_nonzero(np.array([[0, 1, 2], [0, 0, 3]]), axis=1)
+    assert counted.dtype == np.int32 and counted.numpy().tolist() == [2, 1]
+    assert int(ops.count_nonzero(np.array([0.0, 0.5]))) == 1
+
+
+def test_facts_about_a_tensor():
+    assert ops.ndim(X3) == 3 and ops.size(X3) == 24 and ops.size(5.0) == 1
+    assert ops.dtype(np.zeros(2, "int64")) == "int64" and ops.dtype([1.0]) == "float32"
+    assert ops.is_tensor(Tensor(X)) and not ops.is_tensor(X)
+    assert ops.empty((2, 3), dtype="int32").shape == (2, 3)
+    close(ops.identity(3), np.eye(3))
+
+
+def test_more_shapes_as_numpy():
+    close(ops.broadcast_to(X[0], (2, 3, 4)), np.broadcast_to(X[0], (2, 3, 4)))
+    close(ops.hstack([X, X[:, :1]]), np.hstack([X, X[:, :1]]))
+    close(ops.hstack([X[0], X[1]]), np.hstack([X[0], X[1]]))
+    close(ops.vstack([X[0], X]), np.vstack([X[0], X]))
+    parts = ops.unstack(X3, axis=-1)
+    assert len(parts) == 4
+    close(parts[3], X3[..., 3])
+    for k in (-1, 0, 2):
+        close(ops.tril(X3, k=k), np.tril(X3, k=k))
+        close(ops.triu(X3, k=k), np.triu(X3, k=k))
+    close(ops.roll(X3, 2, axis=1), np.roll(X3, 2, axis=1))
+    close(ops.roll(X3, (1, -1), axis=(0, 2)), np.roll(X3, (1, -1), axis=(0, 2)))
+    close(ops.roll(X3, 7), np.roll(X3, 7))
+    close(ops.diff(X3, n=2, axis=-1), np.diff(X3, n=2, axis=-1))
+    close(ops.diff(X3, n=0), X3)
+    close(ops.outer(X[0], X3), np.outer(X[0], X3))
+    for axes, b_shape in [(0, (2,)), (1, (4, 2)), (2, (3, 4, 5)), (([0, 1], [1, 0]), (3, 2, 5)), (([2], [0]), (4, 5))]:
+        b = RNG.standard_normal(b_shape)
+        close(ops.tensordot(X3, b, axes=axes), np.tensordot(X3, b, axes=axes))
+
+
+def test_more_activations_against_their_formulas():
+    x = np.linspace(-5, 5, 21)
+    close(ops.selu(x), 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)))
+    close(ops.softsign(x), x / (1 + np.abs(x)))
+    close(ops.hard_sigmoid(x), np.clip(x / 6 + 0.5, 0, 1))
+    close(ops.hard_silu(x), x * np.clip(x / 6 + 0.5, 0, 1))
+    close(ops.swish(x), ops.silu(x).numpy())
+
+
+def reference_attention(q, k, v, keep=None, scale=None):
+    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
+    logits = np.einsum("btnh,bsnh->bnts", q, k) * scale
+    if keep is not None:
+        logits = np.where(keep, logits, -np.inf)
+    weights = np.exp(logits - logits.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    return np.einsum("bnts,bsnh->btnh", weights, v)
+
+
+def test_dot_product_attention_against_its_formula():
+    q, k, v = (RNG.standard_normal((2, 4, 3, 5)) for _ in range(3))
+    close(ops.dot_product_attention(q, k, v), reference_attention(q, k, v), rtol=1e-5)
+    causal = np.tril(np.ones((4, 4), bool))
+    close(ops.dot_product_attention(q, k, v, is_causal=True), reference_attention(q, k, v, causal), rtol=1e-5)
+    keep = RNG.random((2, 1, 4, 4)) > 0.3
+    keep[..., 0] = True  # every query sees some key
+    close(ops.dot_product_attention(q, k, v, mask=keep, scale=0.2), reference_attention(q, k, v, keep, 0.2),
+          rtol=1e-5)
+
+
+def test_attention_of_a_query_that_sees_no_key_is_an_average_not_nan():
+    q, k, v = (RNG.standard_normal((1, 2, 1, 3)) for _ in range(3))
+    out = ops.dot_product_attention(q, k, v, mask=np.zeros((1, 1, 2, 2), bool)).numpy()
+    close(out, np.broadcast_to(v.mean(axis=1, keepdims=True), out.shape), rtol=1e-5)
+
+
+def test_normalizations_against_their_formulas():
+    gamma, beta = RNG.standard_normal(4), RNG.standard_normal(4)
+    mean, var = X3.mean(-1, keepdims=True), X3.var(-1, keepdims=True)
+    close(ops.layer_normalization(X3, gamma, beta), (X3 - mean) / np.sqrt(var + 1e-7) * gamma + beta, rtol=1e-5)
+    close(ops.layer_normalization(X3, gamma, rms_scaling=True), X3 / np.sqrt(var + 1e-7) * gamma, rtol=1e-5)
+    close(ops.rms_normalization(X3, gamma, epsilon=1e-3),
+          X3 / np.sqrt((X3**2).mean(-1, keepdims=True) + 1e-3) * gamma, rtol=1e-5)
+    m, v, o, s = RNG.standard_normal(3), RNG.uniform(0.5, 2, 3), RNG.standard_normal(3), RNG.standard_normal(3)
+    expected = (X3 - m[:, None]) / np.sqrt(v[:, None] + 1e-3) * s[:, None] + o[:, None]
+    close(ops.batch_normalization(X3, m, v, axis=1, offset=o, scale=s), expected, rtol=1e-5)

@@ -20,12 +20,14 @@ backward passes) or composes a few of them (`square`, `stack`, `tile`, `gelu`,
 family, and this package shows them all in one flat namespace, as Keras does:
 
     _core.py          conversion, dtypes, shapes, new tensors (zeros, full, arange, eye, ...)
-    _elementwise.py   arithmetic, functions of one tensor, comparisons, logic
+    _elementwise.py   arithmetic and functions of one tensor
+    _comparison.py    comparisons, isnan/isinf/isfinite, logic
     _reduction.py     sum, mean, max, ..., prod, any, all, norm, cumsum, sort, top_k, segments
-    _shape.py         reshape, transpose, join, split, tile, repeat, pad, slice, take, ...
-    _linalg.py        matmul, dot, einsum
-    _nn.py            activations, softmax, moments, normalize, one_hot, conv, pooling,
-                      the cross-entropies
+    _shape.py         reshape, transpose, join, split, tile, repeat, flip, pad, ...
+    _indexing.py      slice, take, take_along_axis, tril, triu, roll, diff
+    _linalg.py        matmul, dot, einsum, outer, tensordot
+    _nn.py            activations, softmax, attention, one_hot, conv, pooling, the cross-entropies
+    _normalization.py moments, normalize, batch/layer/RMS normalization
     _symbolic.py      how an op called on keras.Input joins the model's graph
 
 On the symbolic tensors of a model definition (`keras.Input` and what layers
@@ -42,57 +44,71 @@ The dtype rules are Keras's:
   `softmax`, ...) compute integer inputs in float32.
 """
 
+from ._comparison import (
+    equal, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, logical_and, logical_not,
+    logical_or, logical_xor, not_equal,
+)
 from ._core import (
-    arange, cast, convert_to_numpy, convert_to_tensor, eye, full, full_like, linspace, ones, ones_like,
-    shape, stop_gradient, zeros, zeros_like,
+    arange, cast, convert_to_numpy, convert_to_tensor, dtype, empty, eye, full, full_like, identity,
+    is_tensor, linspace, ndim, ones, ones_like, shape, size, stop_gradient, zeros, zeros_like,
 )
 from ._elementwise import (
-    abs, add, ceil, clip, divide, equal, erf, exp, floor, greater, greater_equal, isfinite, isinf,
-    isnan, less, less_equal, log, logical_and, logical_not, logical_or, logical_xor, maximum, minimum,
-    mod, multiply, negative, not_equal, power, round, sign, sqrt, square, subtract, tanh, where,
+    abs, absolute, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide, log, log1p, log2,
+    log10, maximum, minimum, mod, multiply, negative, power, reciprocal, round, rsqrt, sign, sin, sqrt,
+    square, subtract, tanh, true_divide, where,
 )
-from ._linalg import dot, einsum, matmul
+from ._indexing import diff, roll, slice, take, take_along_axis, tril, triu
+from ._linalg import dot, einsum, matmul, outer, tensordot
 from ._nn import (
-    average_pool, binary_crossentropy, categorical_crossentropy, conv, elu, gelu, leaky_relu,
-    log_sigmoid, log_softmax, max_pool, moments, normalize, one_hot, relu, relu6, sigmoid, silu,
-    softmax, softplus, sparse_categorical_crossentropy,
+    average_pool, binary_crossentropy, categorical_crossentropy, conv, dot_product_attention, elu, gelu,
+    hard_sigmoid, hard_silu, leaky_relu, log_sigmoid, log_softmax, max_pool, one_hot, relu, relu6, selu,
+    sigmoid, silu, softmax, softplus, softsign, sparse_categorical_crossentropy, swish,
 )
+from ._normalization import batch_normalization, layer_normalization, moments, normalize, rms_normalization
 from ._reduction import (
-    all, any, argmax, argmin, argsort, cumsum, logsumexp, max, mean, min, norm, prod, segment_max,
-    segment_sum, sort, std, sum, top_k, var,
+    all, amax, amin, any, argmax, argmin, argsort, count_nonzero, cumsum, logsumexp, max, mean, min, norm,
+    prod, segment_max, segment_sum, sort, std, sum, top_k, var,
 )
 from ._shape import (
-    concatenate, expand_dims, flip, moveaxis, pad, repeat, reshape, slice, split, squeeze, stack,
-    swapaxes, take, take_along_axis, tile, transpose,
+    broadcast_to, concatenate, expand_dims, flip, hstack, moveaxis, pad, ravel, repeat, reshape, split,
+    squeeze, stack, swapaxes, tile, transpose, unstack, vstack,
 )
 
 __all__ = [
-    # conversion and creation
-    "convert_to_tensor", "convert_to_numpy", "cast", "stop_gradient", "shape",
-    "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "arange", "linspace", "eye",
+    # conversion, creation, facts about a tensor
+    "convert_to_tensor", "convert_to_numpy", "cast", "stop_gradient", "is_tensor",
+    "shape", "ndim", "size", "dtype",
+    "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "empty",
+    "arange", "linspace", "eye", "identity",
     # arithmetic
-    "add", "subtract", "multiply", "divide", "negative", "power", "square",
-    "maximum", "minimum", "clip", "where", "mod",
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "negative",
+    "reciprocal", "power", "square", "maximum", "minimum", "clip", "where",
     # products
-    "matmul", "dot", "einsum",
+    "matmul", "dot", "einsum", "outer", "tensordot",
     # elementwise functions
-    "sqrt", "abs", "exp", "log", "tanh", "erf", "sign", "round", "floor", "ceil",
+    "sqrt", "rsqrt", "abs", "absolute", "exp", "expm1", "log", "log1p", "log2", "log10",
+    "sin", "cos", "tanh", "erf", "sign", "round", "floor", "ceil",
     # comparisons, tests and logic
     "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
     "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
     # reductions
-    "sum", "mean", "max", "min", "prod", "var", "std", "any", "all",
+    "sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std", "any", "all", "count_nonzero",
     "argmax", "argmin", "logsumexp", "norm",
     # running sums, sorting, segments
     "cumsum", "sort", "argsort", "top_k", "segment_sum", "segment_max",
     # shapes
-    "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
-    "concatenate", "stack", "split", "tile", "repeat", "flip", "pad",
+    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to",
+    "concatenate", "stack", "hstack", "vstack", "split", "unstack", "tile", "repeat", "flip", "pad",
     # indexing
-    "slice", "take", "take_along_axis", "one_hot",
-    # neural-network ops
-    "relu", "relu6", "leaky_relu", "elu", "sigmoid", "log_sigmoid", "softplus", "silu", "gelu",
-    "softmax", "log_softmax", "moments", "normalize", "conv", "max_pool", "average_pool",
+    "slice", "take", "take_along_axis", "tril", "triu", "roll", "diff", "one_hot",
+    # activations
+    "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "log_sigmoid", "softplus",
+    "softsign", "silu", "swish", "hard_silu", "gelu", "softmax", "log_softmax",
+    # normalization and attention
+    "moments", "normalize", "batch_normalization", "layer_normalization", "rms_normalization",
+    "dot_product_attention",
+    # convolution, pooling, losses
+    "conv", "max_pool", "average_pool",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
 ]
 

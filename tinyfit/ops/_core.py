@@ -21,14 +21,16 @@ from ._symbolic import symbolic as _symbolic
 TensorLike = Any  # a Tensor, a NumPy/CuPy array, a (nested) list or a Python number
 
 
-def convert_to_tensor(x: TensorLike, dtype: Any = None, sparse: bool | None = None) -> Tensor:
+def convert_to_tensor(x: TensorLike, dtype: Any = None, sparse: bool | None = None,
+                      ragged: bool | None = None) -> Tensor:
     """`x` as a Tensor: a Tensor is returned as is (cast when `dtype` differs)."""
     if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(convert_to_tensor, x, dtype=dtype, sparse=sparse)
-    if sparse:
+        return _graph_node(convert_to_tensor, x, dtype=dtype, sparse=sparse, ragged=ragged)
+    if sparse or ragged:
+        flag = "sparse" if sparse else "ragged"
         raise ValueError(
-            "convert_to_tensor: sparse=True is not supported; tinyfit tensors are always "
-            "dense. Leave sparse=None."
+            f"convert_to_tensor: {flag}=True is not supported; tinyfit tensors are always "
+            f"dense, with equal-length rows. Leave {flag}=None."
         )
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == as_dtype(dtype, "convert_to_tensor") else cast(x, dtype)
@@ -148,6 +150,38 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Tensor:
             raise TypeError(f"eye: {name} must be an int, got {value!r}.")
     dtype = as_dtype("float32" if dtype is None else dtype, "eye")
     return Tensor._make(backend.xp().eye(N, M, k=k, dtype=dtype), False)
+
+
+def empty(shape: int | Sequence[int], dtype: Any = None) -> Tensor:
+    """A new tensor of `shape` (tinyfit fills it with zeros, so nothing is left undefined)."""
+    return _filled(shape, 0, dtype, backend.default_device(), "empty")
+
+
+def identity(n: int, dtype: Any = None) -> Tensor:
+    """The n x n identity matrix."""
+    return eye(n, dtype=dtype)
+
+
+def ndim(x: TensorLike) -> int:
+    """The number of axes of `x`."""
+    return len(shape(x))
+
+
+def size(x: TensorLike) -> int:
+    """The number of elements of `x`."""
+    return builtins.int(numpy.prod(shape(x), dtype=numpy.int64))
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether `x` is a tinyfit Tensor (not an array, a list or a number)."""
+    return isinstance(x, Tensor)
+
+
+def dtype(x: TensorLike) -> str:
+    """The name of the dtype of `x`, such as "float32"."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return str(x.dtype)
+    return convert_to_tensor(x).dtype.name
 
 
 # ********************************************************************** helpers

@@ -1,19 +1,19 @@
-"""Elementwise maths: arithmetic, functions of one tensor, comparisons and logic.
+"""Elementwise maths: arithmetic and the functions of one tensor.
 
-Binary ops broadcast like NumPy. Comparisons, logic and the `is...` tests give
-bool tensors and carry no gradient; `sign`, `round`, `floor` and `ceil` have a
+Binary ops broadcast like NumPy. `sign`, `round`, `floor` and `ceil` have a
 gradient of zero, as in Keras.
 """
 
 from __future__ import annotations
 
+import math
 
 from .. import backend
 from ..autograd.ops.elementwise import (
     Abs, Add, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, PowConst, Sqrt, Sub, Tanh, Where,
     broadcast_error, compare,
 )
-from ..autograd.ops.special import Erf, Rounding
+from ..autograd.ops.special import Cos, Erf, Expm1, Log1p, Rounding, Sin
 from ..autograd.tensor import Tensor
 from ._core import TensorLike, _floating, _is_python_scalar, _tensors, cast, convert_to_tensor
 from ._symbolic import graph_node as _graph_node
@@ -128,13 +128,35 @@ def mod(x1: TensorLike, x2: TensorLike) -> Tensor:
     if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
         return _graph_node(mod, x1, x2)
     a, b = _tensors(x1, x2)
-    quotient = Div.apply(a.detach(), b.detach())  # checks the shapes, names them on a clash
     if a.dtype.kind != "f":
-        xp = backend.array_module(a.data)
-        with xp.errstate(divide="ignore", invalid="ignore"):  # x % 0 is 0, as in NumPy, not a crash
-            return Tensor._make(xp.mod(a.data, b.data), False)
+        return _integer_division("mod", a, b)
     # x1 - x2 * floor(x1 / x2): the floor is constant piecewise, so d/dx1 = 1, d/dx2 = -floor.
-    return Sub.apply(a, Mul.apply(b, Rounding.apply(quotient, how="floor")))
+    quotient = Rounding.apply(Div.apply(a.detach(), b.detach()), how="floor")
+    return Sub.apply(a, Mul.apply(b, quotient))
+
+
+def true_divide(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """x1 / x2, broadcasting (the same as `divide`)."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(true_divide, x1, x2)
+    return divide(x1, x2)
+
+
+def floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """floor(x1 / x2): integers stay integers, floats give whole floats (zero gradient)."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(floor_divide, x1, x2)
+    a, b = _tensors(x1, x2)
+    if a.dtype.kind != "f":
+        return _integer_division("floor_divide", a, b)
+    return Rounding.apply(Div.apply(a, b), how="floor")
+
+
+def reciprocal(x: TensorLike) -> Tensor:
+    """1 / x, element by element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(reciprocal, x)
+    return divide(1.0, _floating(x))
 
 
 # ******************************************************** elementwise functions
@@ -171,6 +193,62 @@ def tanh(x: TensorLike) -> Tensor:
     if not isinstance(x, Tensor) and _symbolic(x):
         return _graph_node(tanh, x)
     return Tanh.apply(_floating(x))
+
+
+def rsqrt(x: TensorLike) -> Tensor:
+    """1 / sqrt(x), element by element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(rsqrt, x)
+    return divide(1.0, Sqrt.apply(_floating(x)))
+
+
+def absolute(x: TensorLike) -> Tensor:
+    """The absolute value of each element (the same as `abs`)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(absolute, x)
+    return Abs.apply(convert_to_tensor(x))
+
+
+def log1p(x: TensorLike) -> Tensor:
+    """log(1 + x), accurate for x near 0."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(log1p, x)
+    return Log1p.apply(_floating(x))
+
+
+def expm1(x: TensorLike) -> Tensor:
+    """exp(x) - 1, accurate for x near 0."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(expm1, x)
+    return Expm1.apply(_floating(x))
+
+
+def log2(x: TensorLike) -> Tensor:
+    """The base-2 logarithm of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(log2, x)
+    return Mul.apply(Log.apply(_floating(x)), 1 / math.log(2))
+
+
+def log10(x: TensorLike) -> Tensor:
+    """The base-10 logarithm of each element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(log10, x)
+    return Mul.apply(Log.apply(_floating(x)), 1 / math.log(10))
+
+
+def sin(x: TensorLike) -> Tensor:
+    """The sine of each element (in radians)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(sin, x)
+    return Sin.apply(_floating(x))
+
+
+def cos(x: TensorLike) -> Tensor:
+    """The cosine of each element (in radians)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(cos, x)
+    return Cos.apply(_floating(x))
 
 
 def erf(x: TensorLike) -> Tensor:
@@ -210,110 +288,12 @@ def ceil(x: TensorLike) -> Tensor:
     return Rounding.apply(_floating(x), how="ceil")
 
 
-# ****************************************************************** comparisons
-# Comparisons give bool tensors; they carry no gradient.
-def equal(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 == x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(equal, x1, x2)
-    return compare("equal", *_tensors(x1, x2))
-
-
-def not_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 != x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(not_equal, x1, x2)
-    return compare("not_equal", *_tensors(x1, x2))
-
-
-def greater(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 > x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(greater, x1, x2)
-    return compare("greater", *_tensors(x1, x2))
-
-
-def greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 >= x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(greater_equal, x1, x2)
-    return compare("greater_equal", *_tensors(x1, x2))
-
-
-def less(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 < x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(less, x1, x2)
-    return compare("less", *_tensors(x1, x2))
-
-
-def less_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 <= x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(less_equal, x1, x2)
-    return compare("less_equal", *_tensors(x1, x2))
-
-
-def isnan(x: TensorLike) -> Tensor:
-    """Whether each element is NaN."""
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(isnan, x)
-    return _test("isnan", x)
-
-
-def isinf(x: TensorLike) -> Tensor:
-    """Whether each element is +inf or -inf."""
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(isinf, x)
-    return _test("isinf", x)
-
-
-def isfinite(x: TensorLike) -> Tensor:
-    """Whether each element is neither NaN nor infinite."""
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(isfinite, x)
-    return _test("isfinite", x)
-
-
-# ************************************************************************ logic
-# Zero is False and anything else True; the results are bool tensors.
-def logical_and(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 AND x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(logical_and, x1, x2)
-    return _logic("logical_and", x1, x2)
-
-
-def logical_or(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 OR x2, element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(logical_or, x1, x2)
-    return _logic("logical_or", x1, x2)
-
-
-def logical_xor(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """x1 XOR x2 (one of them, not both), element by element."""
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
-        return _graph_node(logical_xor, x1, x2)
-    return _logic("logical_xor", x1, x2)
-
-
-def logical_not(x: TensorLike) -> Tensor:
-    """NOT x, element by element."""
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(logical_not, x)
-    data = convert_to_tensor(x).data
-    return Tensor._make(backend.array_module(data).logical_not(data), False)
-
-
-def _test(op: str, x: TensorLike) -> Tensor:
-    data = convert_to_tensor(x).data
-    return Tensor._make(getattr(backend.array_module(data), op)(data), False)
-
-
-def _logic(op: str, x1: TensorLike, x2: TensorLike) -> Tensor:
-    a, b = (convert_to_tensor(v).data for v in (x1, x2))
+def _integer_division(op: str, a: Tensor, b: Tensor) -> Tensor:
+    """mod or floor_divide of integer tensors: exact, no gradient, and 0 where b is 0 (as NumPy)."""
     try:
-        return Tensor._make(getattr(backend.array_module(a), op)(a, b), False)
+        backend.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
+    xp = backend.array_module(a.data)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return Tensor._make(getattr(xp, op)(a.data, b.data), False)

@@ -47,6 +47,41 @@ def dot(x1: TensorLike, x2: TensorLike) -> Tensor:
     return Einsum.apply(a, b, inputs=(left + summed, right + summed + last), output=left + right + last)
 
 
+def outer(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """Every element of x1 times every element of x2 (both flattened): a len(x1) x len(x2) matrix."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(outer, x1, x2)
+    a, b = _tensors(x1, x2)
+    return Einsum.apply(a.reshape(-1), b.reshape(-1), inputs=("i", "j"), output="ij")
+
+
+def tensordot(x1: TensorLike, x2: TensorLike, axes: Any = 2) -> Tensor:
+    """The sum of products over the last `axes` axes of x1 and the first `axes` of x2,
+    or over the axes paired in `axes` = (axes of x1, axes of x2)."""
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor)) and _symbolic(x1, x2):
+        return _graph_node(tensordot, x1, x2, axes=axes)
+    a, b = _tensors(x1, x2)
+    if isinstance(axes, int):
+        if not 0 <= axes <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: axes={axes} must lie in 0..{min(a.ndim, b.ndim)} for shapes {a.shape} "
+                             f"and {b.shape}.")
+        pairs = (list(range(a.ndim - axes, a.ndim)), list(range(axes)))
+    else:
+        pairs = tuple([p] if isinstance(p, int) else list(p) for p in axes)
+    if len(pairs) != 2 or len(pairs[0]) != len(pairs[1]):
+        raise ValueError(f"tensordot: axes={axes!r} must be an int or two lists of axes of equal length.")
+    letters = iter(string.ascii_letters)
+    left = [next(letters) for _ in range(a.ndim)]
+    right = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(*pairs):
+        right[j % b.ndim] = left[i % a.ndim]
+    summed = set(left) & set(right)
+    output = [c for c in left if c not in summed] + [c for c in right if c not in summed]
+    inputs, output = _einsum_letters("".join(left) + "," + "".join(right) + "->" + "".join(output),
+                                     [a.shape, b.shape])
+    return Einsum.apply(a, b, inputs=inputs, output=output)
+
+
 def einsum(subscripts: str, *operands: TensorLike, **kwargs: Any) -> Tensor:
     """The Einstein summation `subscripts` of `operands`, e.g. einsum("bij,bjk->bik", x, y).
 

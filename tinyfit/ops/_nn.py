@@ -5,6 +5,8 @@ them at the top of keras.ops, and so does tinyfit)."""
 from __future__ import annotations
 
 import math
+
+import numpy
 from typing import Any
 
 from ..autograd.ops import conv as _conv
@@ -13,16 +15,13 @@ from ..autograd.ops import pool as _pool
 from ..autograd.ops.elementwise import Clip, Relu, Sigmoid, Softplus
 from ..autograd.tensor import Tensor
 from ._core import TensorLike, _floating, _tensors, convert_to_tensor
+from ._linalg import einsum
 from ._elementwise import (
-    add, divide, erf, exp, greater, greater_equal, maximum, minimum, multiply, subtract, tanh, where,
+    abs, add, divide, erf, exp, minimum, multiply, subtract, tanh, where,
 )
-from ._reduction import mean, norm, var
-from ._shape import expand_dims
+from ._comparison import greater, greater_equal, logical_and
 from ._symbolic import graph_node as _graph_node
 from ._symbolic import symbolic as _symbolic
-
-EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest norm `normalize` divides by
-
 
 # ****************************************************************** activations
 def relu(x: TensorLike) -> Tensor:
@@ -79,6 +78,43 @@ def silu(x: TensorLike) -> Tensor:
     return multiply(x, Sigmoid.apply(x))
 
 
+def swish(x: TensorLike) -> Tensor:
+    """x * sigmoid(x) (the same as `silu`)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(swish, x)
+    return silu(x)
+
+
+def selu(x: TensorLike) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(selu, x)
+    return multiply(elu(x, alpha=1.6732632423543772), 1.0507009873554805)
+
+
+def softsign(x: TensorLike) -> Tensor:
+    """x / (1 + |x|), element by element."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(softsign, x)
+    x = _floating(x)
+    return divide(x, add(abs(x), 1))
+
+
+def hard_sigmoid(x: TensorLike) -> Tensor:
+    """A piecewise-linear sigmoid: clip(x / 6 + 0.5, 0, 1)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(hard_sigmoid, x)
+    return Clip.apply(add(multiply(_floating(x), 1 / 6), 0.5), low=0, high=1)
+
+
+def hard_silu(x: TensorLike) -> Tensor:
+    """x * hard_sigmoid(x)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(hard_silu, x)
+    x = _floating(x)
+    return multiply(x, hard_sigmoid(x))
+
+
 def gelu(x: TensorLike, approximate: bool = True) -> Tensor:
     """x * P(X <= x) for a standard normal X: x * (1 + erf(x / sqrt(2))) / 2.
 
@@ -117,31 +153,48 @@ def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
     return _nn.log_softmax(_floating(x), axis=axis)
 
 
-# ******************************************************* normalization statistics
-def moments(x: TensorLike, axes: Any, keepdims: bool = False, synchronized: bool = False) -> tuple[Tensor, Tensor]:
-    """The mean and the variance of `x` over `axes`, as a pair.
+# ******************************************************************** attention
+def dot_product_attention(query: TensorLike, key: TensorLike, value: TensorLike, bias: TensorLike = None,
+                          mask: TensorLike = None, scale: float | None = None, is_causal: bool = False,
+                          flash_attention: bool | None = None,
+                          attn_logits_soft_cap: float | None = None) -> Tensor:
+    """softmax(query . key * scale + bias) . value, over (batch, length, heads, head_dim) tensors.
 
-    `synchronized` matters only when training spreads over devices; tinyfit
-    trains on one, so it changes nothing.
+    `mask` (True where a query may look at a key) broadcasts to (batch, heads,
+    query length, key length); `is_causal` also hides the keys after each query.
+    `scale` defaults to 1 / sqrt(head_dim). `attn_logits_soft_cap` bounds the
+    scores smoothly to (-cap, cap) with cap * tanh(score / cap).
     """
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(moments, x, axes, keepdims=keepdims, synchronized=synchronized)
-    x = _floating(x)
-    axes = tuple(axes) if isinstance(axes, list) else axes
-    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
-
-
-def normalize(x: TensorLike, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Tensor:
-    """x / max(norm(x, order, axis), epsilon): each slice along `axis` scaled to norm 1."""
-    if not isinstance(x, Tensor) and _symbolic(x):
-        return _graph_node(normalize, x, axis=axis, order=order, epsilon=epsilon)
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"normalize: order must be an int >= 1 (1 for the L1 norm, 2 for L2), got {order!r}.")
-    x = _floating(x)
-    if x.ndim == 0:
-        x = expand_dims(x, 0)
-    size = norm(x, ord=order, axis=axis, keepdims=True)
-    return divide(x, maximum(size, EPSILON if epsilon is None else epsilon))
+    if _symbolic(query, key, value, bias, mask):
+        return _graph_node(dot_product_attention, query, key, value, bias=bias, mask=mask, scale=scale,
+                           is_causal=is_causal, flash_attention=flash_attention,
+                           attn_logits_soft_cap=attn_logits_soft_cap)
+    if flash_attention:
+        raise ValueError("dot_product_attention: flash_attention=True needs a fused GPU kernel tinyfit does not "
+                         "have; leave it None or False.")
+    q, k, v = _tensors(query, key, value)
+    if not q.ndim == k.ndim == v.ndim == 4 or k.shape != v.shape or q.shape[::2] != k.shape[::2] \
+            or q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"dot_product_attention: query {q.shape}, key {k.shape} and value {v.shape} must be 4-D "
+            "(batch, length, heads, head_dim), with one batch size, number of heads and head_dim; key and "
+            "value must have one shape."
+        )
+    scale = 1 / math.sqrt(k.shape[-1]) if scale is None else scale
+    logits = multiply(einsum("btnh,bsnh->bnts", q, k), scale)
+    if attn_logits_soft_cap is not None:
+        logits = multiply(tanh(divide(logits, attn_logits_soft_cap)), attn_logits_soft_cap)
+    if bias is not None:
+        logits = add(logits, bias)
+    keep = None if mask is None else convert_to_tensor(mask)
+    if is_causal:
+        causal = Tensor(numpy.tril(numpy.ones(logits.shape[-2:], dtype=bool))).to(logits.device)
+        keep = causal if keep is None else logical_and(keep, causal)
+    if keep is not None:
+        # Hidden scores get the dtype's lowest value, not -inf: a query that sees no key
+        # then spreads its attention evenly instead of giving NaN.
+        logits = where(keep, logits, float(numpy.finfo(logits.dtype).min))
+    return einsum("bnts,bsnh->btnh", softmax(logits, axis=-1), v)
 
 
 def one_hot(x: TensorLike, num_classes: int, axis: int = -1, dtype: Any = None,

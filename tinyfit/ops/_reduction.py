@@ -20,8 +20,10 @@ from ..autograd.ops.reduce import var as _var
 from ..autograd.ops.shape import Reshape
 from ..autograd.tensor import Tensor
 from ._core import TensorLike, _filled, _floating, _reduced_shape, cast, convert_to_tensor
-from ._elementwise import abs, maximum, minimum, not_equal, power, sqrt, square
-from ._shape import expand_dims, take_along_axis
+from ._comparison import not_equal
+from ._elementwise import abs, maximum, minimum, power, sqrt, square
+from ._indexing import take_along_axis
+from ._shape import expand_dims
 from ._symbolic import graph_node as _graph_node
 from ._symbolic import symbolic as _symbolic
 
@@ -90,6 +92,27 @@ def std(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
     if not isinstance(x, Tensor) and _symbolic(x):
         return _graph_node(std, x, axis=axis, keepdims=keepdims)
     return _std(_floating(x), axis, keepdims)
+
+
+def amax(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The largest element over `axis` (the same as `max`)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(amax, x, axis=axis, keepdims=keepdims)
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The smallest element over `axis` (the same as `min`)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(amin, x, axis=axis, keepdims=keepdims)
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def count_nonzero(x: TensorLike, axis: Any = None) -> Tensor:
+    """How many elements over `axis` are not zero (int32)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(count_nonzero, x, axis=axis)
+    return cast(Sum.apply(cast(not_equal(x, 0), "int32"), axis=axis), "int32")
 
 
 def any(x: TensorLike, axis: Any = None, keepdims: bool = False) -> Tensor:

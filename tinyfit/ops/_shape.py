@@ -14,12 +14,12 @@ from typing import Any, Sequence
 import numpy
 
 from .. import backend
-from ..autograd.ops.gather import TakeAlongAxis
 from ..autograd.ops.reduce import normalize_axis
 from ..autograd.ops.shape import Pad, Reshape, Transpose, _pad_width, getitem
 from ..autograd.ops.shape import concatenate as _concatenate
 from ..autograd.tensor import Tensor
-from ._core import TensorLike, _as_shape, _new_axes, _tensors, convert_to_tensor
+from ._core import TensorLike, _as_shape, _filled, _new_axes, _tensors, convert_to_tensor
+from ._indexing import take
 from ._symbolic import graph_node as _graph_node
 from ._symbolic import symbolic as _symbolic
 
@@ -39,6 +39,31 @@ def transpose(x: TensorLike, axes: Sequence[int] | None = None) -> Tensor:
     if not isinstance(x, Tensor) and _symbolic(x):
         return _graph_node(transpose, x, axes=axes)
     return Transpose.apply(convert_to_tensor(x), axes=None if axes is None else tuple(axes))
+
+
+def ravel(x: TensorLike) -> Tensor:
+    """`x` flattened to one axis."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(ravel, x)
+    return Reshape.apply(convert_to_tensor(x), shape=(-1,))
+
+
+def broadcast_to(x: TensorLike, shape: int | Sequence[int]) -> Tensor:
+    """`x` repeated along new leading axes and size-1 axes to fill `shape`, as broadcasting does."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(broadcast_to, x, shape)
+    x = convert_to_tensor(x)
+    shape = _as_shape(shape)
+    try:
+        if backend.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"broadcast_to: a tensor of shape {x.shape} cannot be broadcast to {shape}: each axis of x must "
+            "equal the target's (counted from the end) or be 1."
+        ) from None
+    # Adding zeros of the target shape broadcasts; its backward sums the gradient back to x's shape.
+    return x + _filled(shape, 0, x.dtype, x.device, "broadcast_to")
 
 
 def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
@@ -121,6 +146,36 @@ def stack(x: Sequence[TensorLike], axis: int = 0) -> Tensor:
             )
     (position,) = _new_axes("stack", (axis,), len(first) + 1, f"tensors of shape {first}")
     return _concatenate([expand_dims(t, position) for t in tensors], axis=position)
+
+
+def hstack(xs: Sequence[TensorLike]) -> Tensor:
+    """The tensors joined along axis 1 (along axis 0 for vectors), as NumPy's hstack."""
+    if not isinstance(xs, Tensor) and _symbolic(xs):
+        return _graph_node(hstack, xs)
+    tensors = _tensors(*xs)
+    return _concatenate(tensors, axis=0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(xs: Sequence[TensorLike]) -> Tensor:
+    """The tensors joined along axis 0 (vectors become rows first), as NumPy's vstack."""
+    if not isinstance(xs, Tensor) and _symbolic(xs):
+        return _graph_node(vstack, xs)
+    tensors = [Reshape.apply(t, shape=(1, -1)) if t.ndim < 2 else t for t in _tensors(*xs)]
+    return _concatenate(tensors, axis=0)
+
+
+def unstack(x: TensorLike, num: int | None = None, axis: int = 0) -> list[Tensor]:
+    """The slices of `x` along `axis`, as a list (the inverse of stack)."""
+    if not isinstance(x, Tensor) and _symbolic(x):
+        return _graph_node(unstack, x, num=num, axis=axis)
+    x = convert_to_tensor(x)
+    (axis,) = normalize_axis("unstack", axis, x.ndim)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(
+            f"unstack: num={num} but axis {axis} of the tensor (shape {x.shape}) has size {x.shape[axis]}."
+        )
+    before = (builtins.slice(None),) * axis
+    return [getitem(x, before + (i,)) for i in range(x.shape[axis])]
 
 
 def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
@@ -218,82 +273,3 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
             source = numpy.pad(numpy.arange(x.shape[axis]), (before, after), mode=mode)
             x = take(x, backend.to_device(source, x.device), axis=axis)
     return x
-
-
-# ********************************************************************* indexing
-def slice(inputs: TensorLike, start_indices: Sequence[int], shape: Sequence[int]) -> Tensor:
-    """The block of `inputs` of size `shape` whose first element is at `start_indices`."""
-    if not isinstance(inputs, Tensor) and _symbolic(inputs):
-        return _graph_node(slice, inputs, start_indices, shape)
-    x = convert_to_tensor(inputs)
-    starts = [int(i) for i in (start_indices.numpy() if isinstance(start_indices, Tensor) else start_indices)]
-    sizes = [int(n) for n in (shape.numpy() if isinstance(shape, Tensor) else shape)]
-    if len(starts) != x.ndim or len(sizes) != x.ndim:
-        raise ValueError(
-            f"slice: a tensor of shape {x.shape} needs {x.ndim} start indices and {x.ndim} sizes, "
-            f"got start_indices={starts} and shape={sizes}."
-        )
-    for axis, (start, size, n) in enumerate(zip(starts, sizes, x.shape)):
-        if start < 0 or size < 0 or start + size > n:
-            raise ValueError(
-                f"slice: on axis {axis} of size {n}, a block of size {size} starting at {start} does not "
-                f"fit (shape {x.shape}, start_indices={starts}, shape={sizes})."
-            )
-    return getitem(x, tuple(builtins.slice(s, s + n) for s, n in zip(starts, sizes)))
-
-
-def take(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
-    """The elements of `x` at `indices` along `axis` (of the flattened `x` for None)."""
-    if not (isinstance(x, Tensor) and isinstance(indices, Tensor)) and _symbolic(x, indices):
-        return _graph_node(take, x, indices, axis=axis)
-    x = convert_to_tensor(x)
-    indices = convert_to_tensor(indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(
-            f"take: indices must be integers, got dtype {indices.dtype}. Cast them first, "
-            "e.g. ops.cast(indices, 'int32')."
-        )
-    if axis is None:
-        x, axis = Reshape.apply(x, shape=(-1,)), 0
-    (axis,) = normalize_axis("take", axis, x.ndim)
-    _check_bounds("take", indices, axis, x.shape[axis])
-    return getitem(x, (builtins.slice(None),) * axis + (indices,))
-
-
-def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
-    """The elements of `x` at `indices` along `axis`, where `indices` has the axes of `x`.
-
-    Pairs with argsort and argmax(keepdims=True): take_along_axis(x, argsort(x)) sorts x.
-    """
-    if not (isinstance(x, Tensor) and isinstance(indices, Tensor)) and _symbolic(x, indices):
-        return _graph_node(take_along_axis, x, indices, axis=axis)
-    x, indices = convert_to_tensor(x), convert_to_tensor(indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"take_along_axis: indices must be integers, got dtype {indices.dtype}.")
-    if axis is None:
-        x, axis = Reshape.apply(x, shape=(-1,)), 0
-    (axis,) = normalize_axis("take_along_axis", axis, x.ndim)
-    if indices.ndim != x.ndim:
-        raise ValueError(
-            f"take_along_axis: indices of shape {indices.shape} need as many axes as x of shape {x.shape} "
-            f"({x.ndim}); add axes with expand_dims, or use take for a 1-D list of indices."
-        )
-    if builtins.any(d != axis and n != m and 1 not in (n, m)
-                    for d, (n, m) in enumerate(zip(x.shape, indices.shape))):
-        raise ValueError(
-            f"take_along_axis: indices of shape {indices.shape} do not fit x of shape {x.shape}: "
-            f"on every axis but {axis}, their sizes must be equal or 1."
-        )
-    _check_bounds("take_along_axis", indices, axis, x.shape[axis])
-    return TakeAlongAxis.apply(x, indices=indices.data, axis=axis)
-
-
-def _check_bounds(op: str, indices: Tensor, axis: int, size: int) -> None:
-    if indices.size:
-        low, high = int(indices.data.min()), int(indices.data.max())
-        bad = high if high >= size else low if low < -size else None
-        if bad is not None:
-            raise IndexError(
-                f"{op}: index {bad} is out of bounds for axis {axis} of size {size}; valid "
-                f"indices are {-size}..{size - 1}."
-            )

@@ -1,4 +1,5 @@
-"""Special functions: erf, and the rounding functions whose gradient is zero."""
+"""Functions beyond the basic set: erf, sin, cos, log1p, expm1, and the rounding
+functions, whose gradient is zero."""
 
 from __future__ import annotations
 
@@ -45,3 +46,53 @@ class Rounding(Function):
 
     def backward(self, grad):
         return backend.array_module(grad).zeros_like(grad)
+
+
+class Sin(Function):
+    name = "sin"
+
+    def forward(self, a):
+        self.a = a
+        return backend.array_module(a).sin(a)
+
+    def backward(self, grad):
+        return grad * backend.array_module(self.a).cos(self.a)
+
+
+class Cos(Function):
+    name = "cos"
+
+    def forward(self, a):
+        self.a = a
+        return backend.array_module(a).cos(a)
+
+    def backward(self, grad):
+        return -grad * backend.array_module(self.a).sin(self.a)
+
+
+class Log1p(Function):
+    """log(1 + a), exact for tiny a, where 1 + a would round to 1."""
+
+    name = "log1p"
+
+    def forward(self, a):
+        self.a = a
+        xp = backend.array_module(a)
+        with xp.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf is a result
+            return xp.log1p(a)
+
+    def backward(self, grad):
+        return grad / (1 + self.a)
+
+
+class Expm1(Function):
+    """exp(a) - 1, exact for tiny a."""
+
+    name = "expm1"
+
+    def forward(self, a):
+        self.out = backend.array_module(a).expm1(a)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (self.out + 1)
