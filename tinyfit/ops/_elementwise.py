@@ -11,7 +11,7 @@ import math
 from .. import backend
 from ..autograd.ops.elementwise import (
     Abs, Add, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, PowConst, Sqrt, Sub, Tanh, Where,
-    broadcast_error, compare,
+    _quiet, broadcast_error, compare,
 )
 from ..autograd.ops.special import Cos, Erf, Expm1, Log1p, Rounding, Sin
 from ..autograd.tensor import Tensor
@@ -295,5 +295,5 @@ def _integer_division(op: str, a: Tensor, b: Tensor) -> Tensor:
     except ValueError:
         raise broadcast_error(op, a.shape, b.shape) from None
     xp = backend.array_module(a.data)
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    with _quiet(xp):
         return Tensor._make(getattr(xp, op)(a.data, b.data), False)

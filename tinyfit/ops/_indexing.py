@@ -88,7 +88,7 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = None)
             f"on every axis but {axis}, their sizes must be equal or 1."
         )
     _check_bounds("take_along_axis", indices, axis, x.shape[axis])
-    return TakeAlongAxis.apply(x, indices=indices.data, axis=axis)
+    return TakeAlongAxis.apply(x, indices=backend.to_device(indices.data, x.device), axis=axis)
 
 
 def _check_bounds(op: str, indices: Tensor, axis: int, size: int) -> None:

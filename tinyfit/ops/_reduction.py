@@ -230,8 +230,7 @@ def argsort(x: TensorLike, axis: int | None = -1) -> Tensor:
     if axis is None:
         x, axis = Reshape.apply(x, shape=(-1,)), 0
     (axis,) = _one_axis("argsort", axis, x.ndim)
-    xp = backend.array_module(x.data)
-    return Tensor._make(xp.argsort(x.data, axis=axis, kind="stable").astype("int32"), False)
+    return Tensor._make(_stable_argsort(x.data, axis).astype("int32"), False)
 
 
 def sort(x: TensorLike, axis: int = -1) -> Tensor:
@@ -257,9 +256,8 @@ def top_k(x: TensorLike, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= x.shape[-1]:
         raise ValueError(f"top_k: k={k!r} must be an int in 0..{x.shape[-1]}, the size of the last axis of "
                          f"x (shape {x.shape}).")
-    xp = backend.array_module(x.data)
     keys = x.data if x.dtype.kind == "f" else x.data.astype("int64")
-    indices = xp.argsort(-keys, axis=-1, kind="stable")[..., :k].astype("int32")
+    indices = _stable_argsort(-keys, -1)[..., :k].astype("int32")
     indices = Tensor._make(indices, False)
     return take_along_axis(x, indices, axis=-1), indices
 
@@ -301,6 +299,13 @@ def _segments(op: str, data: TensorLike, segment_ids: TensorLike, num_segments: 
         raise ValueError(f"{op}: segment id {top} is out of range for num_segments={num_segments}; ids must "
                          f"lie in 0..{num_segments - 1} (or be -1 to leave a row out).")
     return data, backend.to_device(ids.data, data.device), num_segments
+
+
+def _stable_argsort(data: Any, axis: int) -> Any:
+    """argsort that keeps equal elements in order (CuPy's sort always does; NumPy's must be asked)."""
+    if backend.device_of(data) == "gpu":
+        return backend.array_module(data).argsort(data, axis=axis)
+    return data.argsort(axis=axis, kind="stable")
 
 
 def _one_axis(op: str, axis: Any, ndim: int) -> tuple[int]:

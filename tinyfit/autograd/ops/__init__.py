@@ -2,7 +2,7 @@
 
     elementwise  add, subtract, multiply, divide, power, maximum, minimum, where,
                  negative, exp, log, sqrt, abs, tanh, sigmoid, relu, softplus, clip, cast
-    special      erf, and sign/round/floor/ceil (zero gradient)
+    special      erf, sin, cos, log1p, expm1, and sign/round/floor/ceil (zero gradient)
     reduce       sum, max, min, prod, cumsum (and mean, var, std, logsumexp built from them)
     linalg       matmul, einsum
     shape        reshape, transpose, getitem, concatenate, pad, device moves

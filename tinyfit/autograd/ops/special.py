@@ -7,6 +7,7 @@ import math
 
 from ... import backend
 from ..function import Function
+from .elementwise import _quiet
 
 # Coefficients of a Chebyshev fit of erfc(z) * exp(z*z) (Numerical Recipes, erfcc):
 # relative error below 1.2e-7 for every z, which is float32's own resolution.
@@ -78,7 +79,7 @@ class Log1p(Function):
     def forward(self, a):
         self.a = a
         xp = backend.array_module(a)
-        with xp.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf is a result
+        with _quiet(xp):  # log1p(-1) = -inf is a result, not a crash
             return xp.log1p(a)
 
     def backward(self, grad):
