@@ -376,3 +376,85 @@ def test_without_h5py_the_error_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)
     with pytest.raises(ImportError, match=r'pip install "tinyfit\[h5\]".*model\.tinyfit'):
         _mlp().save(tmp_path / "m.keras")
+
+
+# ---------------------------------------------------------------- graphs whose layer order differs
+
+
+def _branching_model():
+    """Two inputs (one a dict entry of ints), a nested Sequential, two outputs: Keras orders its layers
+    by depth, not in the order they were called, and its weights file depends on that order."""
+    inner = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="tanh"), layers.Dense(4)], name="inner")
+    a, b = keras.Input((6,), name="a"), keras.Input((3,), dtype="int32", name="b")
+    short = layers.Dense(7, name="short")(a)
+    joined = layers.Concatenate()([inner(a), layers.Flatten()(layers.Embedding(10, 2)(b)), short])
+    first = layers.Dense(2, name="first")(joined)
+    second = layers.Dense(1, name="second")(layers.Subtract()([first, layers.Dense(2, name="side")(short)]))
+    model = keras.Model({"a": a, "b": b}, [first, second])
+    model.compile(optimizer="nadam", loss=["mse", "mse"])
+    return model
+
+
+@needs_keras
+def test_a_branching_model_round_trips_tinyfit_keras_tinyfit_with_its_optimizer(tmp_path):
+    rng = np.random.default_rng(2)
+    x = {"a": rng.random((8, 6), dtype=np.float32), "b": rng.integers(0, 10, (8, 3)).astype("int32")}
+    model = _branching_model()
+    model.fit(x, [rng.random((8, 2)), rng.random((8, 1))], epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "b.keras")
+    np.savez(tmp_path / "x.npz", **x)
+    want = model.predict(x, verbose=0)
+    np.savez(tmp_path / "want.npz", *want)
+    out = run_keras(tmp_path, """
+        x, want = dict(np.load("x.npz")), np.load("want.npz")
+        m = keras.models.load_model("b.keras")
+        got = m.predict(x, verbose=0)
+        print(max(float(np.abs(g - want[f"arr_{i}"]).max()) for i, g in enumerate(got)), int(m.optimizer.iterations))
+        np.savez("slots.npz", **{v.path: np.asarray(v) for v in m.optimizer.variables})
+        m.save("back.keras")
+    """)
+    difference, iterations = out.split()
+    assert float(difference) < 1e-5 and int(iterations) == 4
+    slots = np.load(tmp_path / "slots.npz")
+    for layer_name in ("short", "side", "first", "second"):
+        kernel = model.get_layer(layer_name).kernel
+        keras_slot = next(name for name in slots.files if name.endswith(f"{layer_name}_kernel_velocity"))
+        np.testing.assert_allclose(slots[keras_slot], model.optimizer._slot(kernel, "velocity"), atol=1e-7)
+    back = keras.models.load_model(tmp_path / "back.keras")
+    for mine, theirs in zip(want, back.predict(x, verbose=0)):
+        np.testing.assert_allclose(theirs, mine, atol=1e-5)
+    for mine, theirs in zip(model.optimizer.variables, back.optimizer.variables):
+        np.testing.assert_allclose(theirs.numpy(), mine.numpy(), atol=1e-7)
+
+
+def _called_out_of_depth_order():
+    """Three same-shaped Dense layers: 'late' is called first, but Keras lists 'deep1' (deeper) before it."""
+    x = keras.Input((3,), name="x")
+    late = layers.Dense(3, name="late")(x)
+    deep = layers.Dense(3, name="deep2")(layers.Dense(3, name="deep1")(x))
+    model = keras.Model(x, layers.Add()([late, deep]))
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@needs_keras
+def test_same_shaped_layers_called_out_of_keras_order_keep_their_own_weights(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.random((8, 3), dtype=np.float32)
+    model = _called_out_of_depth_order()
+    model.fit(x, rng.random((8, 3)), epochs=1, batch_size=4, verbose=0)
+    model.save(tmp_path / "o.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    out = run_keras(tmp_path, """
+        m = keras.models.load_model("o.keras")
+        print(float(np.abs(m.predict(np.load("x.npy"), verbose=0) - np.load("want.npy")).max()))
+        print(float(np.abs(np.asarray(m.get_layer("late").kernel)).sum()))
+        m.save("back.keras")
+    """)
+    difference, late_sum = out.split()
+    assert float(difference) < 1e-5
+    assert float(late_sum) == pytest.approx(float(np.abs(model.get_layer("late").kernel.numpy()).sum()), rel=1e-6)
+    back = keras.models.load_model(tmp_path / "back.keras")
+    for name in ("late", "deep1", "deep2"):
+        np.testing.assert_array_equal(back.get_layer(name).kernel.numpy(), model.get_layer(name).kernel.numpy())

@@ -10,6 +10,7 @@
                        a model's config in Keras 3's layout, written / read as data
     keras_h5.py        weights in Keras 3's HDF5 layout (.weights.h5, and inside .keras), needs h5py
     keras_names.py     the class, module and HDF5 group names Keras uses for tinyfit's objects
+    keras_order.py     the order Keras lists a functional model's layers in (its weights file follows it)
     safe_json.py       JSON in and out with depth, duplicate-key and encoding checks
     atomic.py          atomic_write: a file is replaced whole or not at all
     model_file.py      save_model / load_model / save_weights / load_weights: the suffix picks the

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import backend
 from .keras_names import is_functional, is_sequential, keras_class_name, snake_case, unique_name
+from .keras_order import keras_layers, keras_trainable_variables
 
 __all__ = ["require_h5py", "weight_groups", "keras_optimizer_variables", "write_weights_h5", "read_weights_h5"]
 
@@ -74,7 +75,7 @@ def weight_groups(model: Any) -> list[tuple[str, str, list]]:
         if is_functional(layer) or is_sequential(layer):
             groups.append((f"{path}vars", layer.name, []))
             used: dict[str, int] = {}
-            for child in layer.layers:
+            for child in keras_layers(layer):
                 walk(child, f"{path}layers/{unique_name(snake_case(keras_class_name(child)), used)}/")
             return
         own = _own_variables(layer)
@@ -94,8 +95,8 @@ def weight_groups(model: Any) -> list[tuple[str, str, list]]:
     return groups
 
 
-def keras_optimizer_variables(optimizer: Any) -> list:
-    """The optimizer's variables in the order Keras 3 keeps the same optimizer's."""
+def keras_optimizer_variables(optimizer: Any, model: Any) -> list:
+    """The optimizer's variables in the order Keras 3 keeps the same optimizer's for `model`."""
     own = list(optimizer.variables)
     order = _KERAS_SLOT_ORDER.get(type(optimizer).__name__)
     slots = getattr(optimizer, "_slot_of", {})
@@ -103,8 +104,13 @@ def keras_optimizer_variables(optimizer: Any) -> list:
         return own
     rate = [optimizer._learning_rate] if any(v is optimizer._learning_rate for v in own) else []
     ordered = [optimizer.iterations, *rate]
+    # Keras builds the optimizer on the model's trainable variables in its own layer order.
+    known = {id(v) for v in optimizer._trainable_variables}
+    trainables = [v for v in keras_trainable_variables(model) if id(v) in known]
+    listed = {id(v) for v in trainables}
+    trainables += [v for v in optimizer._trainable_variables if id(v) not in listed]
     for names in order:
-        for variable in optimizer._trainable_variables:
+        for variable in trainables:
             ordered += [slots[name, id(variable)] for name in names if (name, id(variable)) in slots]
     placed = {id(v) for v in ordered}
     ordered += [v for v in own if id(v) not in placed]  # e.g. Nadam's u_product, last in both
@@ -124,7 +130,7 @@ def write_weights_h5(model: Any, optimizer: Any = None) -> bytes:
         if optimizer is not None:
             group = f.require_group("optimizer/vars")
             group.attrs["name"] = optimizer.name
-            for i, variable in enumerate(keras_optimizer_variables(optimizer)):
+            for i, variable in enumerate(keras_optimizer_variables(optimizer, model)):
                 array = backend.to_numpy(variable.data)
                 if variable is optimizer.iterations and abs(int(array)) < 2**31:
                     array = array.astype(np.int32)  # Keras counts steps in int32
@@ -238,7 +244,7 @@ def read_weights_h5(path: str, data: bytes, model: Any, optimizer: Any = None) -
                     found[id(variable)] = array
             state = None
             if optimizer is not None and "optimizer/vars" in f:
-                ordered = keras_optimizer_variables(optimizer)
+                ordered = keras_optimizer_variables(optimizer, model)
                 head = [v for v in ordered if v is optimizer.iterations or v is getattr(optimizer, "_learning_rate", None)]
                 if len(f["optimizer/vars"]) == len(head) < len(ordered):
                     ordered = head  # saved before its first step: no slots yet, they start at zero
