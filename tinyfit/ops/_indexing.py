@@ -12,7 +12,6 @@ from typing import Sequence
 import numpy
 
 from .. import backend
-
 from ..autograd.ops.gather import TakeAlongAxis
 from ..autograd.ops.reduce import normalize_axis
 from ..autograd.ops.shape import Reshape, getitem
@@ -23,7 +22,6 @@ from ._symbolic import graph_node as _graph_node
 from ._symbolic import symbolic as _symbolic
 
 
-# ********************************************************************* indexing
 def slice(inputs: TensorLike, start_indices: Sequence[int], shape: Sequence[int]) -> Tensor:
     """The block of `inputs` of size `shape` whose first element is at `start_indices`."""
     if not isinstance(inputs, Tensor) and _symbolic(inputs):
