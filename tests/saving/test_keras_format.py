@@ -458,3 +458,128 @@ def test_same_shaped_layers_called_out_of_keras_order_keep_their_own_weights(tmp
     back = keras.models.load_model(tmp_path / "back.keras")
     for name in ("late", "deep1", "deep2"):
         np.testing.assert_array_equal(back.get_layer(name).kernel.numpy(), model.get_layer(name).kernel.numpy())
+
+
+# ---------------------------------------------------------------- layer by layer, both ways
+
+# (case, input shape, the layer as the same source line in tinyfit and in Keras: `L` is either's layers)
+LAYER_CASES = [
+    ("conv1d", (10, 3), "L.Conv1D(4, 3, strides=2, padding='same', activation='relu')"),
+    ("conv3d", (6, 6, 6, 2), "L.Conv3D(3, 2)"),
+    ("conv1d_transpose", (5, 3), "L.Conv1DTranspose(4, 3, strides=2, padding='same')"),
+    ("conv2d_transpose", (5, 5, 3), "L.Conv2DTranspose(4, 3, strides=2, output_padding=1)"),
+    ("conv3d_transpose", (3, 3, 3, 2), "L.Conv3DTranspose(2, 2, strides=2)"),
+    ("average_pooling1d", (8, 3), "L.AveragePooling1D(2)"),
+    ("average_pooling2d", (6, 6, 2), "L.AveragePooling2D(3, strides=1, padding='same')"),
+    ("max_pooling3d", (4, 4, 4, 2), "L.MaxPooling3D(2)"),
+    ("global_average_pooling1d", (6, 3), "L.GlobalAveragePooling1D()"),
+    ("global_max_pooling2d", (4, 4, 3), "L.GlobalMaxPooling2D(keepdims=True)"),
+    ("global_average_pooling3d", (3, 3, 3, 2), "L.GlobalAveragePooling3D()"),
+    ("reshape", (12,), "L.Reshape((3, 4))"),
+    ("flatten", (2, 3), "L.Flatten()"),
+    ("identity", (4,), "L.Identity()"),
+    ("activity_regularization", (4,), "L.ActivityRegularization(l1=0.01)"),
+    ("relu", (4,), "L.ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05)"),
+    ("leaky_relu", (4,), "L.LeakyReLU(negative_slope=0.2)"),
+    ("prelu", (4, 3), "L.PReLU(shared_axes=[1])"),
+    ("elu", (4,), "L.ELU(alpha=0.7)"),
+    ("softmax", (5,), "L.Softmax(axis=-1)"),
+    ("activation", (3,), "L.Activation('swish')"),
+    ("up_sampling1d", (4, 2), "L.UpSampling1D(2)"),
+    ("up_sampling2d", (3, 3, 2), "L.UpSampling2D(2, interpolation='bilinear')"),
+    ("zero_padding1d", (4, 2), "L.ZeroPadding1D((1, 2))"),
+    ("zero_padding2d", (3, 3, 2), "L.ZeroPadding2D(((1, 0), (2, 1)))"),
+    ("cropping1d", (6, 2), "L.Cropping1D((1, 2))"),
+    ("cropping2d", (6, 6, 2), "L.Cropping2D(((1, 0), (2, 1)))"),
+    ("spatial_dropout1d", (4, 3), "L.SpatialDropout1D(0.3)"),
+    ("spatial_dropout2d", (4, 4, 3), "L.SpatialDropout2D(0.3)"),
+    ("gaussian_noise", (4,), "L.GaussianNoise(0.1)"),
+    ("gaussian_dropout", (4,), "L.GaussianDropout(0.1)"),
+    ("random_flip", (6, 6, 3), "L.RandomFlip('horizontal', seed=1)"),
+    ("random_rotation", (6, 6, 3), "L.RandomRotation(0.1, seed=1)"),
+    ("random_translation", (6, 6, 3), "L.RandomTranslation(0.1, 0.1, seed=1)"),
+    ("random_zoom", (6, 6, 3), "L.RandomZoom(0.1, seed=1)"),
+    ("random_contrast", (6, 6, 3), "L.RandomContrast(0.2, seed=1)"),
+    ("batch_normalization", (4, 3), "L.BatchNormalization(axis=1, center=False)"),
+    ("layer_normalization", (4, 3), "L.LayerNormalization(axis=[1, 2], scale=False)"),
+    ("dense", (4, 3), "L.Dense(2, use_bias=False, activation='gelu')"),
+    ("embedding", (5,), "L.Embedding(10, 3)"),
+    ("rescaling", (3,), "L.Rescaling(2.0, offset=-1.0)"),
+]
+
+_BUILD_EACH = """
+import json
+rng = np.random.default_rng(0)
+for name, shape, source in json.load(open("cases.json")):
+    dtype = "int32" if name == "embedding" else "float32"
+    inputs = keras.Input(tuple(shape), dtype=dtype)
+    model = keras.Model(inputs, eval(source)(inputs))
+    for v in model.weights:  # weights (and moving statistics) away from their initial values
+        v.assign(rng.random(v.shape).astype("float32") + 0.5)
+    x = rng.integers(0, 10, (2, *shape)).astype(dtype) if dtype == "int32" else rng.random((2, *shape)).astype("float32")
+    np.save(name + ".x.npy", x)
+    np.save(name + ".y.npy", np.asarray(model.predict(x, verbose=0)))
+    model.save(name + ".keras")
+"""
+
+
+@needs_keras
+def test_each_layer_tinyfit_shares_with_keras_is_saved_by_one_and_predicts_the_same_in_the_other(tmp_path):
+    L = layers  # noqa: F841 (the case sources name it)
+    ours, theirs = tmp_path / "tinyfit", tmp_path / "keras"
+    ours.mkdir(), theirs.mkdir()
+    for folder in (ours, theirs):
+        (folder / "cases.json").write_text(json.dumps(LAYER_CASES))
+    rng = np.random.default_rng(0)
+    for name, shape, source in LAYER_CASES:
+        dtype = "int32" if name == "embedding" else "float32"
+        inputs = keras.Input(shape, dtype=dtype)
+        model = keras.Model(inputs, eval(source)(inputs))
+        for v in model.weights:
+            v.assign(rng.random(v.shape).astype("float32") + 0.5)
+        x = rng.integers(0, 10, (2, *shape)).astype(dtype) if dtype == "int32" else rng.random((2, *shape), dtype=np.float32)
+        np.save(ours / f"{name}.x.npy", x)
+        np.save(ours / f"{name}.y.npy", model.predict(x, verbose=0))
+        model.save(ours / f"{name}.keras")
+    out = run_keras(ours, """
+        import json
+        for name, shape, source in json.load(open("cases.json")):
+            model = keras.models.load_model(name + ".keras")
+            got = np.asarray(model.predict(np.load(name + ".x.npy"), verbose=0))
+            print(name, float(np.abs(got - np.load(name + ".y.npy")).max()))
+    """)
+    far = {name: float(d) for name, d in (line.split() for line in out.splitlines()) if float(d) > 1e-5}
+    assert len(out.splitlines()) == len(LAYER_CASES) and not far, far
+
+    run_keras(theirs, "L = keras.layers\n" + _BUILD_EACH)
+    far = {}
+    for name, _, _ in LAYER_CASES:
+        model = keras.models.load_model(theirs / f"{name}.keras")
+        difference = np.abs(model.predict(np.load(theirs / f"{name}.x.npy"), verbose=0)
+                            - np.load(theirs / f"{name}.y.npy")).max()
+        if difference > 1e-5:
+            far[name] = difference
+    assert not far, far
+
+
+def test_model_checkpoint_with_a_keras_path_writes_keras_3s_format(tmp_path, data):
+    x, y = data
+    model = _mlp()
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[keras.callbacks.ModelCheckpoint(tmp_path / "ck_{epoch}.keras"),
+                         keras.callbacks.ModelCheckpoint(tmp_path / "ck_{epoch}.weights.h5", save_weights_only=True)])
+    with zipfile.ZipFile(tmp_path / "ck_1.keras") as archive:
+        assert "model.weights.h5" in archive.namelist() and "manifest.json" not in archive.namelist()
+    assert (tmp_path / "ck_1.weights.h5").read_bytes().startswith(b"\x89HDF\r\n\x1a\n")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "ck_1.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), atol=1e-6)
+
+
+@needs_keras
+def test_what_tinyfit_cannot_represent_is_refused_naming_the_file(tmp_path):
+    run_keras(tmp_path, """
+        inputs = keras.Input((5,), dtype="int32")
+        keras.Model(inputs, keras.layers.Embedding(10, 3, mask_zero=True)(inputs)).save("masked.keras")
+    """)
+    with pytest.raises(ValueError, match=r"Refusing to load '.*masked\.keras'.*mask_zero=True"):
+        keras.models.load_model(tmp_path / "masked.keras")

@@ -49,8 +49,15 @@ def keras_object(data: Any) -> Any:
             "config": keras_object(data["config"]), "registered_name": None}
 
 
+# Keys tinyfit's config has but Keras's class of the same name does not take.
+_NOT_IN_KERAS = {"SpatialDropout1D": ("trainable",), "SpatialDropout2D": ("trainable",),
+                 "SpatialDropout3D": ("trainable",)}
+
+
 def _layer_config(layer: Any) -> dict:
     config = keras_object(serialize_keras_object(layer))["config"]
+    for key in _NOT_IN_KERAS.get(type(layer).__name__, ()):
+        config.pop(key, None)
     if "dtype" in config and isinstance(config["dtype"], str):
         config["dtype"] = dtype_policy(config["dtype"])
     return config

@@ -172,6 +172,10 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
     compile_config = tinyfit_compile_config(path, config, custom_objects) if compile else None
     try:
         model = deserialize_keras_object(model_config, custom_objects, family="layer")
+    except ValueError as error:
+        if str(error).startswith("Refusing"):
+            raise
+        raise _refuse(path, f"its model config does not rebuild a model in tinyfit: {error}") from None
     except (TypeError, KeyError, IndexError) as error:
         raise _refuse(path, f"its model config does not rebuild a model ({type(error).__name__}: {error}).") from None
     optimizer = None
