@@ -1,5 +1,7 @@
 """The names a Keras user reaches for exist where Keras puts them (`import tinyfit as keras`)."""
 
+import pytest
+
 import tinyfit
 import tinyfit as keras
 from tinyfit import layers, ops
@@ -49,3 +51,35 @@ def test_utils_exports_are_pinned():
                                    "get_custom_objects"]
     for name in keras.utils.__all__:
         assert callable(getattr(keras.utils, name))
+
+
+# Keras's own sub-namespaces, which are modules in Keras too.
+SUB_NAMESPACES = {("optimizers", "schedules"), ("datasets", "mnist")}
+PUBLIC_NAMESPACES = ["layers", "models", "saving", "callbacks", "utils", "losses", "metrics", "optimizers",
+                     "ops", "random", "data", "activations", "initializers", "regularizers", "datasets"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_NAMESPACES)
+def test_public_namespaces_show_the_api_and_no_module(name):
+    import types
+    namespace = getattr(tinyfit, name)
+    shown = dir(namespace)
+    modules = [entry for entry in shown if isinstance(getattr(namespace, entry), types.ModuleType)
+               and (name, entry) not in SUB_NAMESPACES]
+    assert modules == [], f"tinyfit.{name} shows its implementation modules {modules} in dir() / tab completion"
+    assert all(hasattr(namespace, entry) for entry in shown)
+    exported = getattr(namespace, "__all__", None)
+    if exported is not None:
+        assert sorted(shown) == sorted(exported), f"tinyfit.{name}: dir() and __all__ differ"
+
+
+def test_tab_completion_in_ipython_offers_no_module():
+    # What a notebook's Tab shows after "keras.layers." is IPython's completer, not dir() itself.
+    completer = pytest.importorskip("IPython.core.completer")
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shell.run_cell("import tinyfit as keras")
+    with completer.provisionalcompleter():
+        offered = {c.text for c in shell.Completer.completions("keras.layers.", len("keras.layers."))}
+    assert "Dense" in offered and "Conv2DTranspose" in offered
+    assert not offered & {"probe", "walk_cache", "call_context", "core", "convolutional", "registry"}

@@ -11,7 +11,15 @@ W = np.array([[1.0, -2.0], [0.5, 0.0]])
 
 
 def test_regularizers_all_is_pinned():
-    assert regularizers.__all__ == ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize", "deserialize"]
+    assert regularizers.__all__ == ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize",
+                                    "deserialize"]
+
+
+def test_lower_case_names_make_the_classes_as_in_keras():
+    assert isinstance(regularizers.l1(0.2), regularizers.L1) and regularizers.l1(0.2).l1 == pytest.approx(0.2)
+    assert isinstance(regularizers.l2(1e-4), regularizers.L2) and regularizers.l2(1e-4).l2 == pytest.approx(1e-4)
+    both = regularizers.l1_l2(l1=0.1, l2=0.3)
+    assert (both.l1, both.l2) == (pytest.approx(0.1), pytest.approx(0.3))
 
 
 def test_penalty_values():

@@ -244,3 +244,7 @@ __all__ = [
     "softplus", "softsign", "silu", "swish", "mish", "gelu", "exponential", "linear",
     "softmax", "log_softmax", "get", "serialize", "deserialize", "register", "names",
 ]
+
+from .utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

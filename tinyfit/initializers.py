@@ -326,3 +326,7 @@ __all__ = [
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
     "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize", "deserialize",
 ]
+
+from .utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

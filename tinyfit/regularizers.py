@@ -148,4 +148,12 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     return object_config.deserialize(config, custom_objects, _REGISTRY)
 
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1_l2", "get", "serialize", "deserialize"]
+# Keras's lower-case names for the classes: regularizers.l2(1e-4) is an L2.
+l1 = L1
+l2 = L2
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
+
+from .utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

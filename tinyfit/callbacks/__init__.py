@@ -33,3 +33,7 @@ __all__ = [
     "ModelCheckpoint",
     "BackupAndRestore",
 ]
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

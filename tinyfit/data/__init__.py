@@ -22,3 +22,7 @@ __all__ = [
     "get_data_adapter", "is_array_data", "describe_source", "check_can_split", "split_validation",
     "unpack_x_y_sample_weight",
 ]
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

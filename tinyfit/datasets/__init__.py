@@ -3,3 +3,7 @@
 from . import mnist
 
 __all__ = ["mnist"]
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

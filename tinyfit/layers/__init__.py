@@ -144,3 +144,7 @@ for _name in __all__:
     if isinstance(globals()[_name], type) and issubclass(globals()[_name], Layer):
         registry.add(_name, globals()[_name])
 del _name
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

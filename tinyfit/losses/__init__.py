@@ -128,3 +128,7 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
         config = {**config, "config": {**config["config"],
                                        "fn": deserialize(config["config"]["fn"], custom_objects)}}
     return object_config.deserialize(config, custom_objects, registry)
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

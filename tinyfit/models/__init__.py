@@ -28,3 +28,7 @@ def load_model(filepath, custom_objects=None, compile=True):
 
 
 __all__ = ["Model", "Sequential", "check_input_data", "load_model", "clone_model", "model_from_json"]
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

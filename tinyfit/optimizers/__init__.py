@@ -80,3 +80,7 @@ def get(identifier: Any) -> Optimizer | None:
         f"Could not interpret optimizer identifier {identifier!r}: pass an Optimizer, a name "
         f"({', '.join(REGISTRY.names())}) or a config dict."
     )
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())
