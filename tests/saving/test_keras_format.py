@@ -583,3 +583,83 @@ def test_what_tinyfit_cannot_represent_is_refused_naming_the_file(tmp_path):
     """)
     with pytest.raises(ValueError, match=r"Refusing to load '.*masked\.keras'.*mask_zero=True"):
         keras.models.load_model(tmp_path / "masked.keras")
+
+
+OPTIMIZERS = {
+    "sgd_momentum": lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+    "rmsprop_centered": lambda: keras.optimizers.RMSprop(momentum=0.5, centered=True),
+    "adagrad": lambda: keras.optimizers.Adagrad(),
+    "adamax": lambda: keras.optimizers.Adamax(),
+    "adamw": lambda: keras.optimizers.AdamW(weight_decay=0.01),
+    "amsgrad": lambda: keras.optimizers.Adam(amsgrad=True, clipnorm=1.0),
+    "schedule": lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)),
+}
+
+
+@needs_keras
+def test_each_optimizers_state_goes_through_keras_and_comes_back_exactly(tmp_path, data):
+    x, y = data
+    models = {}
+    for name, make in OPTIMIZERS.items():
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(3)])
+        model.compile(optimizer=make(), loss=keras.losses.Huber(delta=0.5), metrics=[keras.metrics.MeanAbsoluteError()])
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        model.save(tmp_path / f"{name}.keras")
+        models[name] = model
+    (tmp_path / "names.json").write_text(json.dumps(list(OPTIMIZERS)))
+    out = run_keras(tmp_path, """
+        import json
+        for name in json.load(open("names.json")):
+            m = keras.models.load_model(name + ".keras")
+            print(name, type(m.optimizer).__name__, int(m.optimizer.iterations))
+            m.save(name + ".back.keras")
+    """)
+    assert [line.split()[2] for line in out.splitlines()] == ["4"] * len(OPTIMIZERS)
+    for name, model in models.items():
+        back = keras.models.load_model(tmp_path / f"{name}.back.keras")
+        assert type(back.optimizer) is type(model.optimizer)
+        assert back.optimizer.get_config() == model.optimizer.get_config()
+        for mine, theirs in zip(model.optimizer.variables, back.optimizer.variables):
+            np.testing.assert_allclose(theirs.numpy(), mine.numpy(), atol=1e-7, err_msg=f"{name}: {mine.path}")
+
+
+@keras.saving.register_keras_serializable(package="KerasFormatTest")
+class Scale(layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.w * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class Unregistered(Scale):
+    pass
+
+
+def test_a_registered_layer_of_ones_own_is_saved_with_its_registered_name_and_loads_back(tmp_path, data):
+    x, _ = data
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Scale(3.0, name="scale")(inputs))
+    model.get_layer("scale").w.assign(np.arange(4, dtype="float32"))
+    model.save(tmp_path / "own.keras")
+    entry = _config(tmp_path / "own.keras")["config"]["layers"][1]
+    assert (entry["class_name"], entry["registered_name"]) == ("Scale", "KerasFormatTest>Scale")
+    loaded = keras.models.load_model(tmp_path / "own.keras")
+    assert isinstance(loaded.get_layer("scale"), Scale) and loaded.get_layer("scale").factor == 3.0
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_an_unregistered_layer_of_ones_own_needs_custom_objects(tmp_path):
+    inputs = keras.Input((4,))
+    keras.Model(inputs, Unregistered(name="mine")(inputs)).save(tmp_path / "mine.keras")
+    with pytest.raises(ValueError, match=r"mine\.keras.*'Unregistered'.*custom_objects="):
+        keras.models.load_model(tmp_path / "mine.keras")
+    loaded = keras.models.load_model(tmp_path / "mine.keras", custom_objects={"Unregistered": Unregistered})
+    assert isinstance(loaded.get_layer("mine"), Unregistered)

@@ -26,7 +26,7 @@ _BUILT_IN_MODULES = ("keras", "tinyfit")
 # Keys whose value matters only when a switch tinyfit refuses is on (use_ema, renorm), or bookkeeping.
 _IGNORED = {"shared_object_id", "ema_momentum", "renorm_momentum"}
 # Keras's defaults for keys tinyfit's classes lack: these values mean "not used".
-_DEFAULTS = {"groups": 1, "renorm_clipping": None}
+_DEFAULTS = {"groups": 1, "renorm_clipping": None, "reduction": "sum_over_batch_size"}
 _LAYER_BASE_KEYS = ("activity_regularizer", "input_shape", "input_dim", "batch_size", "autocast")
 
 
