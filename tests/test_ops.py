@@ -713,6 +713,28 @@ def test_conv(args, seed, channels, filters):
     assert gradcheck(lambda a, k: ops.conv(a, k, strides, padding, dilation_rate=rate), [x, kernel])
 
 
+@few
+@given(args=window_args(), seed=seeds, channels=st.integers(1, 2), filters=st.integers(1, 3))
+def test_conv_transpose_is_the_adjoint_of_conv(args, seed, channels, filters):
+    # <conv(z, W), y> == <z, conv_transpose(y, W)>: what conv sends forward, the transpose sends back.
+    sizes, window, strides, padding, rate = args
+    z = values((2, *sizes, channels), seed)
+    kernel = values((*window, channels, filters), seed + 1)
+    y = values(ops.conv(z, kernel, strides, padding, dilation_rate=rate).shape, seed + 2)
+    # The transpose of a strided conv may give back a longer input; output_padding picks z's size.
+    forward = ops.conv(z, kernel, strides, padding, dilation_rate=rate).numpy()
+    # Keras stores both kernels as (*window, channels, filters): the same array serves both ways.
+    plain = ops.conv_transpose(y, kernel, strides, padding, dilation_rate=rate)
+    extra = tuple(s - p for s, p in zip(sizes, plain.shape[1:-1]))
+    if any(e < 0 or e >= max(st_, 1) for e, st_ in zip(extra, strides)):
+        return  # no output_padding reaches z's size here (Keras's sizes round the other way)
+    back = ops.conv_transpose(y, kernel, strides, padding, output_padding=extra if any(extra) else None,
+                              dilation_rate=rate)
+    assert back.shape == z.shape
+    np.testing.assert_allclose(np.sum(forward * y), np.sum(z * back.numpy()), rtol=1e-4)
+    assert gradcheck(lambda a, k: ops.conv_transpose(a, k, strides, padding, dilation_rate=rate), [y, kernel])
+
+
 @pytest.mark.parametrize("name, reduce", [("max_pool", np.nanmax), ("average_pool", np.nanmean)])
 @few
 @given(args=window_args(dilation=False), seed=seeds)
@@ -792,8 +814,8 @@ EXPECTED_ALL = [
     "one_hot", "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "log_sigmoid",
     "softplus", "softsign", "silu", "swish", "hard_silu", "gelu", "softmax", "log_softmax", "moments",
     "normalize", "batch_normalization", "layer_normalization", "rms_normalization", "dot_product_attention",
-    "conv", "max_pool", "average_pool", "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "binary_crossentropy",
+    "conv", "conv_transpose", "max_pool", "average_pool", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "binary_crossentropy",
 ]
 
 
@@ -835,6 +857,8 @@ KERAS_SIGNATURES = {
     "one_hot": "x, num_classes, axis=-1, dtype=None, sparse=False",
     "softmax": "x, axis=-1", "log_softmax": "x, axis=-1",
     "conv": "inputs, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1",
+    "conv_transpose": "inputs, kernel, strides=1, padding='valid', output_padding=None, data_format=None, "
+                      "dilation_rate=1",
     "max_pool": "inputs, pool_size, strides=None, padding='valid', data_format=None",
     "average_pool": "inputs, pool_size, strides=None, padding='valid', data_format=None",
     "categorical_crossentropy": "target, output, from_logits=False, axis=-1",

@@ -71,6 +71,8 @@ CASES = {
     "softmax": (lambda t: ops.softmax(t["x"]), (None, 3, 4)),
     "log_softmax": (lambda t: ops.log_softmax(t["x"], axis=1), (None, 3, 4)),
     "conv": (lambda t: ops.conv(t["image"], KERNEL), (None, 4, 4, 4)),
+    "conv_transpose": (lambda t: ops.conv_transpose(t["image"], np.swapaxes(KERNEL, -1, -2), strides=2),
+                       (None, 13, 13, 4)),
     "max_pool": (lambda t: ops.max_pool(t["image"], 2), (None, 3, 3, 2)),
     "average_pool": (lambda t: ops.average_pool(t["image"], 2, padding="same"), (None, 3, 3, 2)),
     "categorical_crossentropy": (lambda t: ops.categorical_crossentropy(ops.softmax(t["x"]), t["x"]), (None, 3)),

@@ -60,9 +60,9 @@ from ._elementwise import (
 from ._indexing import diff, roll, slice, take, take_along_axis, tril, triu
 from ._linalg import dot, einsum, matmul, outer, tensordot
 from ._nn import (
-    average_pool, binary_crossentropy, categorical_crossentropy, conv, dot_product_attention, elu, gelu,
-    hard_sigmoid, hard_silu, leaky_relu, log_sigmoid, log_softmax, max_pool, one_hot, relu, relu6, selu,
-    sigmoid, silu, softmax, softplus, softsign, sparse_categorical_crossentropy, swish,
+    average_pool, binary_crossentropy, categorical_crossentropy, conv, conv_transpose, dot_product_attention,
+    elu, gelu, hard_sigmoid, hard_silu, leaky_relu, log_sigmoid, log_softmax, max_pool, one_hot, relu, relu6,
+    selu, sigmoid, silu, softmax, softplus, softsign, sparse_categorical_crossentropy, swish,
 )
 from ._normalization import batch_normalization, layer_normalization, moments, normalize, rms_normalization
 from ._reduction import (
@@ -108,7 +108,7 @@ __all__ = [
     "moments", "normalize", "batch_normalization", "layer_normalization", "rms_normalization",
     "dot_product_attention",
     # convolution, pooling, losses
-    "conv", "max_pool", "average_pool",
+    "conv", "conv_transpose", "max_pool", "average_pool",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
 ]
 

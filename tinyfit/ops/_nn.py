@@ -10,6 +10,7 @@ import numpy
 from typing import Any
 
 from ..autograd.ops import conv as _conv
+from ..autograd.ops import conv_transpose as _conv_transpose
 from ..autograd.ops import nn as _nn
 from ..autograd.ops import pool as _pool
 from ..autograd.ops.elementwise import Clip, Relu, Sigmoid, Softplus
@@ -220,6 +221,21 @@ def conv(inputs: TensorLike, kernel: TensorLike, strides: Any = 1, padding: str 
     inputs, kernel = _tensors(inputs, kernel)
     return _conv.conv(inputs, kernel, strides=strides, padding=padding,
                       data_format=data_format, dilation_rate=dilation_rate)
+
+
+def conv_transpose(inputs: TensorLike, kernel: TensorLike, strides: Any = 1, padding: str = "valid",
+                   output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1) -> Tensor:
+    """The transposed convolution: what `conv` with the same kernel sends back to its input.
+
+    `kernel` has the shape (*kernel_size, filters, in_channels), as Keras stores it.
+    """
+    if not (isinstance(inputs, Tensor) and isinstance(kernel, Tensor)) and _symbolic(inputs, kernel):
+        return _graph_node(conv_transpose, inputs, kernel, strides=strides, padding=padding,
+                           output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate)
+    inputs, kernel = _tensors(inputs, kernel)
+    return _conv_transpose.conv_transpose(inputs, kernel, strides=strides, padding=padding,
+                                          output_padding=output_padding, data_format=data_format,
+                                          dilation_rate=dilation_rate)
 
 
 def max_pool(inputs: TensorLike, pool_size: Any, strides: Any = None, padding: str = "valid",
