@@ -1,5 +1,7 @@
 """Initializers: shapes and dtypes, the distributions' spreads, seeding, lookup and errors."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -12,8 +14,49 @@ def test_initializers_all_is_pinned():
     assert initializers.__all__ == [
         "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
         "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-        "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize", "deserialize",
+        "LecunNormal", "Orthogonal", "Identity", "compute_fans", "get", "serialize", "deserialize",
+        "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+        "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+        "variance_scaling", "zeros",
     ]
+
+
+def test_lower_case_names_are_the_classes_as_in_keras_3():
+    assert initializers.he_normal is initializers.HeNormal and initializers.zeros is initializers.Zeros
+    kernel = initializers.glorot_uniform(seed=3)((4, 5))
+    np.testing.assert_array_equal(kernel.numpy(), initializers.GlorotUniform(seed=3)((4, 5)).numpy())
+    assert initializers.serialize(initializers.he_normal(seed=1))["class_name"] == "HeNormal"
+    layer = tinyfit.layers.Dense(2, kernel_initializer=initializers.orthogonal(seed=0))
+    layer.build((None, 2))
+    np.testing.assert_allclose(layer.kernel.numpy().T @ layer.kernel.numpy(), np.eye(2), atol=1e-6)
+
+
+def real_keras_3():
+    """Keras 3 on its NumPy backend (the environment variable is read once, at its import)."""
+    if "keras" not in sys.modules:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KERAS_BACKEND", "numpy")
+            return pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
+    return sys.modules["keras"]
+
+
+def test_lower_case_names_match_keras_3s_own():
+    keras3 = real_keras_3()
+    ours = [n for n in initializers.__all__ if n[0].islower() and n not in ("compute_fans", "get", "serialize",
+                                                                              "deserialize")]
+    theirs = [n for n in dir(keras3.initializers) if n[0].islower() and n not in ("get", "serialize", "deserialize",
+                                                                                  "stft")]
+    assert sorted(ours) == sorted(theirs)
+    for name in ours:  # the same class under both names in both libraries
+        assert getattr(keras3.initializers, name).__name__ == getattr(initializers, name).__name__
+
+
+def test_identity_is_the_scaled_identity_matrix_and_2d_only():
+    np.testing.assert_array_equal(initializers.Identity(2.0)((2, 3)).numpy(), [[2, 0, 0], [0, 2, 0]])
+    np.testing.assert_array_equal(initializers.get("identity")((3, 3)).numpy(), np.eye(3))
+    assert initializers.deserialize(initializers.serialize(initializers.Identity(0.5))).gain == 0.5
+    with pytest.raises(ValueError, match=r"2D matrices only; the weight has shape \(2, 2, 2\) \(rank 3\)"):
+        initializers.identity()((2, 2, 2))
 
 
 def test_constant_initializers_give_tensors_of_the_shape_and_dtype():

@@ -273,6 +273,31 @@ class Orthogonal(Initializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+@_register("identity")
+class Identity(Initializer):
+    """`gain` times the identity matrix (ones on the main diagonal); 2D weights only."""
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = gain
+
+    def draw(self, shape, rng):
+        if len(shape) != 2:
+            raise ValueError(f"Identity: the identity initializer makes 2D matrices only; the weight has "
+                             f"shape {shape} (rank {len(shape)}).")
+        return self.gain * numpy.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+# Keras's lower-case names for the same classes: `initializers.he_normal(seed=1)`.
+zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, orthogonal = VarianceScaling, Orthogonal
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+
+
 def get(identifier: Any) -> Any:
     """The initializer for `identifier`.
 
@@ -324,7 +349,10 @@ def _as_shape(shape: Any) -> tuple[int, ...]:
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
     "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-    "LecunNormal", "Orthogonal", "compute_fans", "get", "serialize", "deserialize",
+    "LecunNormal", "Orthogonal", "Identity", "compute_fans", "get", "serialize", "deserialize",
+    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+    "variance_scaling", "zeros",
 ]
 
 from .utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)

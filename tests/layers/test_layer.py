@@ -36,9 +36,34 @@ def test_layers_all_is_pinned():
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
         "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
         "Embedding", "Rescaling",
+        "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+        "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+        "Convolution1D", "Convolution2D", "Convolution3D",
+        "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
     ]
     for name in layers.__all__:
         assert hasattr(layers, name)
+
+
+ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool1D": "AveragePooling1D", "GlobalMaxPool3D": "GlobalMaxPooling3D",
+           "GlobalAvgPool2D": "GlobalAveragePooling2D", "Convolution2D": "Conv2D",
+           "Convolution2DTranspose": "Conv2DTranspose"}
+
+
+@pytest.mark.parametrize("alias, name", ALIASES.items())
+def test_keras_aliases_are_the_same_classes_and_save_under_the_class_name(alias, name):
+    assert getattr(layers, alias) is getattr(layers, name)
+    layer = getattr(layers, alias)(3, 2) if alias.startswith("Convolution") else getattr(layers, alias)()
+    config = layers.serialize(layer)
+    assert config["class_name"] == name
+    assert type(layers.deserialize(config)) is getattr(layers, name)
+    # a config naming the alias (as a hand-written one may) is read too
+    assert type(layers.deserialize({**config, "class_name": alias})) is getattr(layers, name)
+
+
+def test_keras_3_has_the_same_aliases(keras3):
+    for alias, name in ALIASES.items():
+        assert getattr(keras3.layers, alias) is getattr(keras3.layers, name)
 
 
 class Linear(layers.Layer):
