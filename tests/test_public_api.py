@@ -41,7 +41,7 @@ def test_saving_exports_are_pinned():
     assert keras.saving.__all__ == ["register_keras_serializable", "serialize_keras_object",
                                     "deserialize_keras_object", "get_registered_name", "get_registered_object",
                                     "get_custom_objects", "custom_object_scope", "CustomObjectScope",
-                                    "save_model", "load_model"]
+                                    "save_model", "load_model", "save_weights", "load_weights"]
     assert callable(keras.saving.register_keras_serializable)
 
 

@@ -24,7 +24,8 @@ def fresh_names():
 def test_models_all_is_pinned():
     import tinyfit.models as models
 
-    assert models.__all__ == ["Model", "Sequential", "check_input_data", "load_model", "clone_model", "model_from_json"]
+    assert models.__all__ == ["Model", "Sequential", "check_input_data", "load_model", "save_model", "clone_model",
+                              "model_from_json"]
 
 
 # ----------------------------------------------------------- the guide's MLP

@@ -27,7 +27,13 @@ def load_model(filepath, custom_objects=None, compile=True):
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
-__all__ = ["Model", "Sequential", "check_input_data", "load_model", "clone_model", "model_from_json"]
+def save_model(model, filepath, overwrite=True):
+    """Writes `model` to one file, as `model.save(filepath)` does (see tinyfit.saving.model_file.save_model)."""
+    from ..saving.model_file import save_model as _save  # saving sits above models
+    _save(model, filepath, overwrite=overwrite)
+
+
+__all__ = ["Model", "Sequential", "check_input_data", "load_model", "save_model", "clone_model", "model_from_json"]
 
 from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
 

@@ -278,7 +278,7 @@ class Model(Trainer, Layer):
                              "Make each get_config() return numbers, strings, lists, dicts or Keras objects.") from None
 
     # Saving lives in tinyfit/saving (above models); imported at call time to keep layering.
-    def save(self, filepath: Any) -> None:
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
         """Writes the model (config, compile config, weights, optimizer state) to one file, atomically.
 
         A path ending in `.keras` gets Keras 3's format (Keras 3 loads it; needs h5py); any other
@@ -286,16 +286,16 @@ class Model(Trainer, Layer):
         whole models as `.keras`. Load either with `keras.models.load_model(filepath)`.
         """
         from ..saving.model_file import save_model
-        save_model(self, filepath)
+        save_model(self, filepath, overwrite=overwrite)
 
-    def save_weights(self, filepath: Any) -> None:
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Writes the weights alone to one file, atomically.
 
         A path ending in `.weights.h5` gets Keras 3's HDF5 layout (needs h5py); any other suffix,
         e.g. `.weights.tinyfit`, tinyfit's own format.
         """
         from ..saving.model_file import save_weights
-        save_weights(self, filepath)
+        save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any) -> None:
         """Loads weights saved by `save_weights` or `save` (tinyfit's or Keras 3's files) into this model."""

@@ -20,7 +20,7 @@
 from ..utils.registry import CustomObjectScope, custom_object_scope, get_custom_objects
 from .serialization import (deserialize_keras_object, get_registered_name, get_registered_object,
                             register_keras_serializable, serialize_keras_object)
-from .model_file import load_model, save_model
+from .model_file import load_model, load_weights, save_model, save_weights
 
 __all__ = [
     "register_keras_serializable",
@@ -33,4 +33,10 @@ __all__ = [
     "CustomObjectScope",
     "save_model",
     "load_model",
+    "save_weights",
+    "load_weights",
 ]
+
+from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
+
+__dir__ = api_dir(globals())

@@ -91,11 +91,23 @@ def _built_optimizer(model: Any) -> Any:
     return optimizer
 
 
-def save_model(model: Any, filepath: str | os.PathLike) -> None:
+def _check_overwrite(filepath: str | os.PathLike, overwrite: bool, call: str) -> None:
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"{call}('{os.fspath(filepath)}', overwrite=...): overwrite must be True or False, "
+                        f"got {overwrite!r}.")
+    if not overwrite and os.path.exists(filepath):
+        # Keras asks at a prompt here; a notebook cell that waits for input is easy to miss, so refuse.
+        raise ValueError(f"{call}('{os.fspath(filepath)}', overwrite=False): the file exists and was left as "
+                         "it is. Pass overwrite=True to replace it, or choose another path.")
+
+
+def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Writes the model (config, compile config, weights, optimizer state) to one file, atomically.
 
     A path ending in `.keras` gets Keras 3's format; any other (`.tinyfit` by convention) tinyfit's.
+    With `overwrite=False`, an existing file is left alone and the call raises a ValueError.
     """
+    _check_overwrite(filepath, overwrite, "save_model")
     _refuse_h5_model(filepath)
     if _suffix(filepath).endswith(".keras"):
         from .keras_file import save_keras_model
@@ -235,12 +247,13 @@ def _check_is_a_model(path: str, config: Any) -> None:
                          f"weights, build the model and call model.load_weights({path!r}).")
 
 
-def save_weights(model: Any, filepath: str | os.PathLike) -> None:
+def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Writes the model's weights, with their names and shapes, to one file, atomically.
 
     A path ending in `.weights.h5` gets Keras 3's HDF5 layout; any other (e.g. `.weights.tinyfit`)
-    tinyfit's archive.
+    tinyfit's archive. With `overwrite=False`, an existing file is left alone (a ValueError).
     """
+    _check_overwrite(filepath, overwrite, "save_weights")
     path = os.fspath(filepath)
     if _suffix(path).endswith(".weights.h5"):
         from .atomic import atomic_write
