@@ -40,6 +40,7 @@ def test_layers_all_is_pinned():
         "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
         "Convolution1D", "Convolution2D", "Convolution3D",
         "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
+        "ZeroPadding3D", "Cropping3D", "UpSampling3D",
     ]
     for name in layers.__all__:
         assert hasattr(layers, name)

@@ -16,8 +16,8 @@
     noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
     augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
     reshaping.py       Flatten, Reshape
-    padding_cropping.py  ZeroPadding1D/2D, Cropping1D/2D
-    upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear)
+    padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
+    upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
     symbolic.py        KerasTensor and Node: how a functional model records its graph
     probe.py           output shapes of symbolic calls, from made-up data, leaving no trace
     output_spec.py     output shapes by arithmetic for symbolic calls (no probing)
@@ -34,7 +34,7 @@ from .layer import Layer
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
-from .padding_cropping import Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D
+from .padding_cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                       GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
@@ -44,7 +44,7 @@ from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
-from .upsampling import UpSampling1D, UpSampling2D
+from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from ..utils import object_config as _object_config
 from ..utils.registry import Registry
 
@@ -148,6 +148,9 @@ __all__ = [
     "Convolution1DTranspose",
     "Convolution2DTranspose",
     "Convolution3DTranspose",
+    "ZeroPadding3D",
+    "Cropping3D",
+    "UpSampling3D",
 ]
 
 

@@ -1,5 +1,5 @@
-"""Padding and cropping layers: ZeroPadding1D/2D add zeros around the spatial axes,
-Cropping1D/2D cut values off them.
+"""Padding and cropping layers: ZeroPadding1D/2D/3D add zeros around the spatial axes,
+Cropping1D/2D/3D cut values off them.
 
 Each spatial axis gets a (before, after) pair: rows at the top and bottom, columns
 at the left and right, steps at the start and end. The batch and channel axes are
@@ -16,11 +16,13 @@ from .convolutional import check_data_format, check_rank
 from .layer import Layer
 from .output_spec import ShapeByArithmetic
 
-_AXES = {1: ("steps",), 2: ("height", "width")}
+_AXES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 _FORMS = {
     1: "an int (the same at both ends) or a tuple of 2 ints (start, end)",
     2: "an int, a tuple of 2 ints (symmetric height, symmetric width), or a tuple of 2 tuples of "
        "2 ints ((top, bottom), (left, right))",
+    3: "an int, a tuple of 3 ints (symmetric on each spatial axis), or a tuple of 3 tuples of 2 ints "
+       "((before, after) on each spatial axis)",
 }
 
 
@@ -122,6 +124,22 @@ class ZeroPadding2D(_ZeroPadding):
         super().__init__(padding, data_format, **kwargs)
 
 
+class ZeroPadding3D(_ZeroPadding):
+    """Adds zeros around volumes: (batch, depth, height, width, channels).
+
+    Args:
+        padding: an int (the same on every side), a tuple of 3 ints (symmetric on
+            each spatial axis), or 3 tuples of 2 ints ((before, after) on each axis);
+            default ((1, 1), (1, 1), (1, 1)).
+        data_format: None or "channels_last" (the only layout supported).
+    """
+
+    rank = 3
+
+    def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
+        super().__init__(padding, data_format, **kwargs)
+
+
 class _Cropping(_Spatial):
     def _kept(self, input_shape: tuple) -> tuple:
         """The size left on each spatial axis (None where unknown); refuses to crop an axis away."""
@@ -182,6 +200,30 @@ class Cropping2D(_Cropping):
         super().__init__(**kwargs)
         self.cropping = spatial_pairs("Cropping2D", "cropping", cropping, 2)
         self.data_format = check_data_format("Cropping2D", data_format)
+
+    def _pairs(self) -> tuple[tuple[int, int], ...]:
+        return self.cropping
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
+
+
+class Cropping3D(_Cropping):
+    """Cuts values off the edges of volumes: (batch, depth, height, width, channels).
+
+    Args:
+        cropping: an int (the same on every side), a tuple of 3 ints (symmetric on
+            each spatial axis), or 3 tuples of 2 ints ((before, after) on each axis);
+            default ((1, 1), (1, 1), (1, 1)).
+        data_format: None or "channels_last" (the only layout supported).
+    """
+
+    rank = 3
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.cropping = spatial_pairs("Cropping3D", "cropping", cropping, 3)
+        self.data_format = check_data_format("Cropping3D", data_format)
 
     def _pairs(self) -> tuple[tuple[int, int], ...]:
         return self.cropping

@@ -1,4 +1,4 @@
-"""Upsampling layers: UpSampling1D repeats steps, UpSampling2D grows images.
+"""Upsampling layers: UpSampling1D repeats steps, UpSampling2D grows images, UpSampling3D volumes.
 
 "nearest" repeats each value `size` times along each spatial axis (a 2x2
 block per pixel for size 2). "bilinear" interpolates instead, as Keras 3 and
@@ -115,3 +115,40 @@ class UpSampling2D(ShapeByArithmetic, Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
                 "interpolation": self.interpolation}
+
+
+class UpSampling3D(ShapeByArithmetic, Layer):
+    """Repeats each voxel: (batch, d, h, w, channels) -> (batch, d * s1, h * s2, w * s3, channels).
+
+    Args:
+        size: the factor for each spatial axis: an int (all three) or a tuple of 3
+            positive ints; default (2, 2, 2).
+        data_format: None or "channels_last" (the only layout supported).
+    """
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.size = per_axis("UpSampling3D", "size", size, 3)
+        self.data_format = check_data_format("UpSampling3D", data_format)
+
+    def build(self, input_shape: tuple) -> None:
+        check_rank(self, input_shape, 3)
+        self.built = True
+
+    def call(self, inputs):
+        check_rank(self, inputs.shape, 3)
+        for axis, factor in zip((1, 2, 3), self.size):
+            if factor != 1:
+                inputs = Repeat.apply(inputs, repeats=factor, axis=axis)
+        return inputs
+
+    def output_dtype(self, inputs: Any):
+        return inputs.dtype  # values are only copied: integers stay integers
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        check_rank(self, input_shape, 3)
+        sizes = tuple(None if n is None else n * f for n, f in zip(input_shape[1:4], self.size))
+        return (input_shape[0],) + sizes + (input_shape[4],)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format}
