@@ -452,6 +452,10 @@ def test_public_names_are_pinned():
         "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
         "mean_absolute_percentage_error", "huber", "kl_divergence", "cosine_similarity", "binary_crossentropy",
         "categorical_crossentropy", "sparse_categorical_crossentropy", "get", "serialize", "deserialize",
+        "Hinge", "SquaredHinge", "CategoricalHinge", "LogCosh", "MeanSquaredLogarithmicError", "Poisson",
+        "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "hinge", "squared_hinge",
+        "categorical_hinge", "log_cosh", "mean_squared_logarithmic_error", "poisson",
+        "binary_focal_crossentropy", "categorical_focal_crossentropy",
     ])
     for name in losses.__all__:
         assert hasattr(losses, name)

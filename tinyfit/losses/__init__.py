@@ -16,6 +16,21 @@ from typing import Any
 
 from ..utils import object_config
 from ..utils.registry import Registry
+from .focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
+from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
+from .log_scale import (
+    LogCosh,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    log_cosh,
+    mean_squared_logarithmic_error,
+    poisson,
+)
 from .loss import Loss
 from .losses import (
     BinaryCrossentropy,
@@ -47,6 +62,10 @@ __all__ = [
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "huber",
     "kl_divergence", "cosine_similarity",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "LogCosh", "MeanSquaredLogarithmicError", "Poisson",
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "hinge", "squared_hinge", "categorical_hinge", "log_cosh", "mean_squared_logarithmic_error", "poisson",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "get", "serialize", "deserialize",
 ]
 
@@ -55,18 +74,21 @@ registry = Registry("loss")
 _CLASSES = (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     Huber, KLDivergence, CosineSimilarity, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy,
+    SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge, LogCosh,
+    MeanSquaredLogarithmicError, Poisson, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
 )
 _FUNCTIONS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, huber, kl_divergence,
     cosine_similarity, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
+    hinge, squared_hinge, categorical_hinge, log_cosh, mean_squared_logarithmic_error, poisson,
+    binary_focal_crossentropy, categorical_focal_crossentropy,
 )
 for _obj in _CLASSES + _FUNCTIONS:
     registry.add(_obj.__name__, _obj)
 # Keras's short names, in both cases.
 for _short, _fn in {"mse": mean_squared_error, "mae": mean_absolute_error,
                     "mape": mean_absolute_percentage_error, "kld": kl_divergence,
-                    "bce": binary_crossentropy}.items():
+                    "bce": binary_crossentropy, "msle": mean_squared_logarithmic_error}.items():
     registry.add(_short, _fn)
     registry.add(_short.upper(), _fn)
 
