@@ -16,6 +16,9 @@
     noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
     augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
     reshaping.py       Flatten, Reshape
+    permute_repeat.py  Permute, RepeatVector
+    dot.py             Dot (and its functional form, dot)
+    unit_normalization.py  UnitNormalization
     padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
     upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
     symbolic.py        KerasTensor and Node: how a functional model records its graph
@@ -28,6 +31,7 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import Conv1D, Conv2D, Conv3D
 from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Identity, Lambda
+from .dot import Dot, dot
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .layer import Layer
@@ -42,8 +46,10 @@ from .augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTran
 from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
+from .permute_repeat import Permute, RepeatVector
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
+from .unit_normalization import UnitNormalization
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from ..utils import object_config as _object_config
 from ..utils.registry import Registry
@@ -151,6 +157,11 @@ __all__ = [
     "ZeroPadding3D",
     "Cropping3D",
     "UpSampling3D",
+    "Permute",
+    "RepeatVector",
+    "Dot",
+    "dot",
+    "UnitNormalization",
 ]
 
 
