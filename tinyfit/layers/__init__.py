@@ -19,6 +19,7 @@
     permute_repeat.py  Permute, RepeatVector
     dot.py             Dot (and its functional form, dot)
     unit_normalization.py  UnitNormalization
+    group_normalization.py  GroupNormalization
     padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
     upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
     symbolic.py        KerasTensor and Node: how a functional model records its graph
@@ -37,6 +38,7 @@ from .input_layer import Input, InputLayer
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, maximum, minimum, multiply, subtract)
+from .group_normalization import GroupNormalization
 from .normalization import BatchNormalization, LayerNormalization
 from .padding_cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
@@ -162,6 +164,7 @@ __all__ = [
     "Dot",
     "dot",
     "UnitNormalization",
+    "GroupNormalization",
 ]
 
 
