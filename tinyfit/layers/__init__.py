@@ -20,6 +20,7 @@
     dot.py             Dot (and its functional form, dot)
     unit_normalization.py  UnitNormalization
     group_normalization.py  GroupNormalization
+    preprocessing_normalization.py  Normalization (statistics from adapt(data))
     padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
     upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
     symbolic.py        KerasTensor and Node: how a functional model records its graph
@@ -41,6 +42,7 @@ from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Sub
 from .group_normalization import GroupNormalization
 from .normalization import BatchNormalization, LayerNormalization
 from .padding_cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
+from .preprocessing_normalization import Normalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                       GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
@@ -165,6 +167,7 @@ __all__ = [
     "dot",
     "UnitNormalization",
     "GroupNormalization",
+    "Normalization",
 ]
 
 
