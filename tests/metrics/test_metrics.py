@@ -275,6 +275,12 @@ def test_public_names_are_pinned():
         "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
         "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
         "get", "serialize", "deserialize",
+        "Hinge", "SquaredHinge", "CategoricalHinge", "LogCoshError", "MeanSquaredLogarithmicError", "Poisson",
+        "R2Score", "PearsonCorrelation", "ConcordanceCorrelation",
+        "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU",
+        "hinge", "squared_hinge", "categorical_hinge", "log_cosh", "mean_squared_logarithmic_error", "poisson",
+        "huber", "binary_focal_crossentropy", "categorical_focal_crossentropy", "pearson_correlation",
+        "concordance_correlation",
     ])
     for name in keras.metrics.__all__:
         assert hasattr(keras.metrics, name)

@@ -22,7 +22,7 @@ from .focal import (
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
 )
-from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
+from .hinge_losses import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from .log_scale import (
     LogCosh,
     MeanSquaredLogarithmicError,

@@ -40,7 +40,16 @@ from .confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from .correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from .fbeta_score import F1Score, FBetaScore
+from .hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from .iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from .log_scale_metrics import LogCoshError, MeanSquaredLogarithmicError, Poisson
 from .metric import Metric
 from .probabilistic_metrics import (
     BinaryCrossentropy,
@@ -48,6 +57,7 @@ from .probabilistic_metrics import (
     KLDivergence,
     SparseCategoricalCrossentropy,
 )
+from .r2_score import R2Score
 from .reduction_metrics import Mean, MeanMetricWrapper, Sum
 from .regression_metrics import (
     CosineSimilarity,
@@ -58,9 +68,13 @@ from .regression_metrics import (
 )
 
 # The losses' per-sample functions, re-exported as keras.metrics does: metrics=[fn] works too.
+from ..losses.focal import binary_focal_crossentropy, categorical_focal_crossentropy
+from ..losses.hinge_losses import categorical_hinge, hinge, squared_hinge
+from ..losses.log_scale import log_cosh, mean_squared_logarithmic_error, poisson
 from ..losses.losses import (
     binary_crossentropy,
     categorical_crossentropy,
+    huber,
     kl_divergence,
     mean_absolute_error,
     mean_absolute_percentage_error,
@@ -76,9 +90,15 @@ __all__ = [
     "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
     # regression
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",
-    "CosineSimilarity",
+    "CosineSimilarity", "LogCoshError", "MeanSquaredLogarithmicError", "R2Score",
+    "PearsonCorrelation", "ConcordanceCorrelation",
+    # hinge
+    "Hinge", "SquaredHinge", "CategoricalHinge",
     # probabilistic
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
+    "Poisson",
+    # intersection over union
+    "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU",
     # confusion matrix
     "Precision", "Recall", "AUC", "F1Score", "FBetaScore",
     "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
@@ -87,6 +107,9 @@ __all__ = [
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
+    "hinge", "squared_hinge", "categorical_hinge", "log_cosh", "mean_squared_logarithmic_error", "poisson",
+    "huber", "binary_focal_crossentropy", "categorical_focal_crossentropy", "pearson_correlation",
+    "concordance_correlation",
     # lookup
     "get", "serialize", "deserialize",
 ]
@@ -101,13 +124,17 @@ _CLASSES = (
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence,
     Precision, Recall, AUC, F1Score, FBetaScore,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
+    Hinge, SquaredHinge, CategoricalHinge, LogCoshError, MeanSquaredLogarithmicError, Poisson, R2Score,
+    PearsonCorrelation, ConcordanceCorrelation, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
 )
 for _cls in _CLASSES:
     registry.add(_cls.__name__, _cls)
     registry.add(to_snake_case(_cls.__name__), _cls)
 registry.add("fbeta_score", FBetaScore)  # its default name
+registry.add("logcosh", LogCoshError)  # its default name
 for _short, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
-                     "bce": BinaryCrossentropy, "kld": KLDivergence}.items():
+                     "bce": BinaryCrossentropy, "kld": KLDivergence,
+                     "msle": MeanSquaredLogarithmicError}.items():
     registry.add(_short, _cls)
     registry.add(_short.upper(), _cls)
 
@@ -120,7 +147,9 @@ _FUNCTIONS: dict[str, Callable] = {
                _loss_functions.mean_absolute_percentage_error, _loss_functions.huber,
                _loss_functions.kl_divergence, _loss_functions.cosine_similarity,
                _loss_functions.binary_crossentropy, _loss_functions.categorical_crossentropy,
-               _loss_functions.sparse_categorical_crossentropy)
+               _loss_functions.sparse_categorical_crossentropy, hinge, squared_hinge, categorical_hinge,
+               log_cosh, mean_squared_logarithmic_error, poisson, binary_focal_crossentropy,
+               categorical_focal_crossentropy, pearson_correlation, concordance_correlation)
 }
 for _name, _fn in _FUNCTIONS.items():
     registry.add_function(_name, _fn)
