@@ -12,6 +12,7 @@
                        (and their functional forms: concatenate, add, ...)
     embedding.py       Embedding
     rescaling.py       Rescaling
+    resizing.py        Resizing, CenterCrop
     regularization.py  Dropout, ActivityRegularization
     noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
     augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
@@ -50,6 +51,7 @@ from .augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTran
 from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
+from .resizing import CenterCrop, Resizing
 from .permute_repeat import Permute, RepeatVector
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
@@ -168,6 +170,8 @@ __all__ = [
     "UnitNormalization",
     "GroupNormalization",
     "Normalization",
+    "Resizing",
+    "CenterCrop",
 ]
 
 
