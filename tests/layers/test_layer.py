@@ -41,7 +41,7 @@ def test_layers_all_is_pinned():
         "Convolution1D", "Convolution2D", "Convolution3D",
         "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
         "ZeroPadding3D", "Cropping3D", "UpSampling3D",
-        "Permute", "RepeatVector", "Dot", "dot", "UnitNormalization", "GroupNormalization", "Normalization", "Resizing", "CenterCrop",
+        "Permute", "RepeatVector", "Dot", "dot", "UnitNormalization", "GroupNormalization", "Normalization", "Resizing", "CenterCrop", "RandomCrop", "RandomBrightness",
     ]
     for name in layers.__all__:
         assert hasattr(layers, name)

@@ -15,7 +15,8 @@
     resizing.py        Resizing, CenterCrop
     regularization.py  Dropout, ActivityRegularization
     noise.py           SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout
-    augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast
+    augmentation/      RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast,
+                       RandomCrop, RandomBrightness
     reshaping.py       Flatten, Reshape
     permute_repeat.py  Permute, RepeatVector
     dot.py             Dot (and its functional form, dot)
@@ -47,7 +48,8 @@ from .preprocessing_normalization import Normalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                       GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
+from .augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
+                           RandomZoom)
 from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
@@ -172,6 +174,8 @@ __all__ = [
     "Normalization",
     "Resizing",
     "CenterCrop",
+    "RandomCrop",
+    "RandomBrightness",
 ]
 
 

@@ -8,12 +8,16 @@
     rotation.py     RandomRotation
     zoom.py         RandomZoom
     contrast.py     RandomContrast
+    brightness.py   RandomBrightness
+    crop.py         RandomCrop
 """
 
+from .brightness import RandomBrightness
 from .contrast import RandomContrast
+from .crop import RandomCrop
 from .flip import RandomFlip
 from .rotation import RandomRotation
 from .translation import RandomTranslation
 from .zoom import RandomZoom
 
-__all__ = ["RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast"]
+__all__ = ["RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast", "RandomCrop", "RandomBrightness"]
