@@ -523,7 +523,7 @@ def test_a_custom_optimizer_needs_only_build_and_update_step():
 
 def test_public_names():
     assert optimizers.__all__ == ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "Nadam",
-                                  "schedules", "get", "serialize", "deserialize"]
+                                  "Adadelta", "Lion", "Ftrl", "schedules", "get", "serialize", "deserialize"]
     for name in optimizers.__all__:
         assert hasattr(optimizers, name)
     import tinyfit.optimizers.schedules as submodule

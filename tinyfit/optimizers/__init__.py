@@ -12,10 +12,13 @@ from typing import Any
 from ..utils import object_config
 from ..utils.registry import Registry
 from . import schedules
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .ftrl import Ftrl
+from .lion import Lion
 from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
@@ -30,6 +33,9 @@ __all__ = [
     "Adagrad",
     "Adamax",
     "Nadam",
+    "Adadelta",
+    "Lion",
+    "Ftrl",
     "schedules",
     "get",
     "serialize",
@@ -40,7 +46,7 @@ __all__ = [
 # name ("RMSprop") and its lower-case form ("rmsprop").
 REGISTRY = Registry("optimizer")
 registry = REGISTRY  # every family names its Registry `registry`
-for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam):
+for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta, Lion, Ftrl):
     REGISTRY.add(_cls.__name__, _cls)
     REGISTRY.add(_cls.__name__.lower(), _cls)
 del _cls
