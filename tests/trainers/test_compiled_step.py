@@ -257,6 +257,36 @@ def test_auto_replays_the_activation_resampling_and_noise_layers():
     assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
 
 
+def image_model_preprocessing():
+    """Normalization, resizing, cropping, the 3D resamplers, permutes, dots and the other normalizations."""
+    rng = np.random.default_rng(7)
+    inputs = keras.Input(shape=(8, 8, 2))
+    norm = layers.Normalization()
+    norm.adapt(rng.standard_normal((20, 8, 8, 2)))
+    x = layers.RandomBrightness(0.1, value_range=(-3, 3), seed=1)(norm(inputs))
+    x = layers.RandomCrop(7, 7, seed=2)(x)
+    x = layers.Resizing(6, 5)(layers.CenterCrop(6, 6)(x))
+    x = layers.Resizing(6, 6, interpolation="nearest", crop_to_aspect_ratio=True)(x)
+    x = layers.GroupNormalization(2)(layers.Conv2D(4, 3, padding="same")(x))
+    x = layers.UnitNormalization()(layers.Normalization(mean=0.5, variance=2.0, axis=None)(x))
+    vol = layers.Reshape((6, 6, 4, 1))(x)
+    vol = layers.Cropping3D(1)(layers.UpSampling3D((1, 1, 2))(layers.ZeroPadding3D(1)(vol)))
+    seq = layers.Permute((2, 1))(layers.Reshape((-1, 8))(vol))
+    vec = layers.Dense(4)(layers.Flatten()(seq))
+    pair = layers.RepeatVector(3)(vec)
+    x = layers.Dot(axes=(2, 2), normalize=True)([pair, layers.Dense(4)(pair)])
+    return keras.Model(inputs, layers.Softmax()(layers.Dense(CLASSES)(layers.Flatten()(x))))
+
+
+def test_auto_replays_the_preprocessing_and_reshaping_layers():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((40, 8, 8, 2)).astype("float32")
+    y = rng.integers(0, CLASSES, 40)
+    runs = [train(image_model_preprocessing, jit, x=x, y=y, batch_size=8) for jit in (False, "auto")]
+    assert_same(*runs)
+    assert replayed(runs[1][2]), runs[1][2]._compiled_step.describe()
+
+
 # The guide's examples with code of their own (custom losses, a custom metric, layers that
 # add losses): under jit_compile=True each is replayed once two recordings agree, with the
 # eager step's history and weights.

@@ -82,9 +82,12 @@ _VALUE_INDEPENDENT = tuple(getattr(layers_module, name) for name in (
     "Average", "Maximum", "Minimum", "Embedding",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
     "UpSampling1D", "UpSampling2D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "ZeroPadding3D", "Cropping3D", "UpSampling3D", "Permute", "RepeatVector", "Dot", "UnitNormalization",
+    "GroupNormalization", "Normalization", "Resizing", "CenterCrop",
     # These draw their noise inside their ops, so a replayed step draws afresh as an eager one does.
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
+    "RandomCrop", "RandomBrightness",
 ))
 
 
