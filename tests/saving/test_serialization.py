@@ -46,6 +46,15 @@ ARGS = {
     "Conv1DTranspose": dict(filters=2, kernel_size=3, strides=2),
     "Conv2DTranspose": dict(filters=2, kernel_size=(3, 2), strides=2),
     "Conv3DTranspose": dict(filters=2, kernel_size=3),
+    "Permute": dict(dims=(2, 1)),
+    "RepeatVector": dict(n=3),
+    "Dot": dict(axes=(1, 2), normalize=True),
+    "GroupNormalization": dict(groups=2, gamma_regularizer=regularizers.L2(0.1)),
+    "Normalization": dict(axis=(1, 2), mean=[1.0, 2.0], variance=[3.0, 4.0], invert=True),
+    "Resizing": dict(height=4, width=5, interpolation="nearest", crop_to_aspect_ratio=True),
+    "CenterCrop": dict(height=4, width=5),
+    "RandomCrop": dict(height=4, width=5, seed=3),
+    "RandomBrightness": dict(factor=(-0.1, 0.3), value_range=(0, 1)),
 }
 NOT_CONFIGURABLE = {"KerasTensor", "Lambda"}  # a symbolic value; a layer holding code
 # Base classes for subclassing, never named in a config: not registered.
