@@ -25,6 +25,8 @@ LAYERS = [
 # (importing module, imported part): why it may point up.
 UPWARD = {
     ("utils/__init__.py", "data"): "keras.utils.PyDataset is where Keras users look for it (a re-export)",
+    ("utils/session.py", "layers"): "lazy: keras.utils.clear_session resets the layers' names, "
+                                    "is_keras_tensor knows their symbolic tensors",
     ("utils/history_plot.py", "callbacks"): "lazy: which direction is better for a metric lives with the monitors",
     ("callbacks/model_checkpoint.py", "trainers"): "lazy, for an isinstance check of the model being saved",
 }

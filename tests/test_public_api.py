@@ -48,7 +48,9 @@ def test_saving_exports_are_pinned():
 def test_utils_exports_are_pinned():
     assert keras.utils.__all__ == ["set_random_seed", "to_categorical", "Progbar", "PyDataset", "Sequence",
                                    "plot_model", "plot_history", "custom_object_scope", "CustomObjectScope",
-                                   "get_custom_objects"]
+                                   "get_custom_objects", "pad_sequences", "timeseries_dataset_from_array",
+                                   "split_dataset", "normalize", "pack_x_y_sample_weight",
+                                   "unpack_x_y_sample_weight", "is_keras_tensor", "clear_session"]
     for name in keras.utils.__all__:
         assert callable(getattr(keras.utils, name))
 

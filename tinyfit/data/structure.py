@@ -27,6 +27,19 @@ def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
     return data, None, None
 
 
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """The batch that `unpack_x_y_sample_weight` splits: (x,), (x, y) or (x, y, sample_weight).
+
+    As in Keras, x alone comes back as it is unless it is a list or tuple (then
+    (x,), so that it is not read as (x, y)).
+    """
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
 def batch_size_of(data: Any) -> int:
     """The number of rows in a batch: the first axis of its first array.
 
