@@ -55,6 +55,10 @@ ARGS = {
     "CenterCrop": dict(height=4, width=5),
     "RandomCrop": dict(height=4, width=5, seed=3),
     "RandomBrightness": dict(factor=(-0.1, 0.3), value_range=(0, 1)),
+    "IoU": dict(num_classes=3, target_class_ids=[0, 2], ignore_class=1),
+    "MeanIoU": dict(num_classes=3, sparse_y_pred=False),
+    "OneHotIoU": dict(num_classes=3, target_class_ids=[1], dtype="float32"),
+    "OneHotMeanIoU": dict(num_classes=4),
 }
 NOT_CONFIGURABLE = {"KerasTensor", "Lambda"}  # a symbolic value; a layer holding code
 # Base classes for subclassing, never named in a config: not registered.
