@@ -7,6 +7,8 @@ functional-model tests do the same through the fixtures below. The code between 
 `# --- guide` markers is the guide's, with `import tinyfit as keras`.
 """
 
+import sys
+
 import pytest
 
 import tinyfit as keras
@@ -76,3 +78,25 @@ def clean_custom_registry():
     yield
     registry_module.CUSTOM_OBJECTS.clear()
     registry_module.CUSTOM_OBJECTS.update(before)
+
+
+# Real Keras 3 is the independent reference of many tests. Imported into this process, its NumPy
+# backend runs convolutions through JAX, whose threads make any later fork unsafe (a forked
+# worker can deadlock, and JAX warns so). So the tests that take the `keras3` fixture run after
+# every other test, the lessons included, and tests/data/conftest.py checks that Keras is not
+# loaded when a test there forks workers.
+@pytest.fixture(scope="session")
+def keras3():
+    """Real Keras 3 on its NumPy backend; skipped where it is not installed."""
+    if "keras" not in sys.modules:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KERAS_BACKEND", "numpy")  # read once, when keras is imported
+            pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
+    reference = sys.modules["keras"]
+    if reference.backend.backend() != "numpy":
+        pytest.skip(f"Keras was imported with the {reference.backend.backend()} backend; the reference needs numpy")
+    return reference
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: "keras3" in getattr(item, "fixturenames", ()))  # stable: others keep their order

@@ -1,6 +1,5 @@
 """Initializers: shapes and dtypes, the distributions' spreads, seeding, lookup and errors."""
 
-import sys
 
 import numpy as np
 import pytest
@@ -31,17 +30,7 @@ def test_lower_case_names_are_the_classes_as_in_keras_3():
     np.testing.assert_allclose(layer.kernel.numpy().T @ layer.kernel.numpy(), np.eye(2), atol=1e-6)
 
 
-def real_keras_3():
-    """Keras 3 on its NumPy backend (the environment variable is read once, at its import)."""
-    if "keras" not in sys.modules:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("KERAS_BACKEND", "numpy")
-            return pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
-    return sys.modules["keras"]
-
-
-def test_lower_case_names_match_keras_3s_own():
-    keras3 = real_keras_3()
+def test_lower_case_names_match_keras_3s_own(keras3):
     ours = [n for n in initializers.__all__ if n[0].islower() and n not in ("compute_fans", "get", "serialize",
                                                                               "deserialize")]
     theirs = [n for n in dir(keras3.initializers) if n[0].islower() and n not in ("get", "serialize", "deserialize",

@@ -1,29 +1,11 @@
-"""Fixtures for the layer tests: real Keras 3 as an independent reference, and one training step."""
+"""Fixtures for the layer tests: one training step in a functional model."""
 
 import json
-import os
-import sys
 
 import numpy as np
 import pytest
 
 import tinyfit as keras
-
-
-@pytest.fixture(scope="module")
-def keras3():
-    """Real Keras 3, on its NumPy backend unless another test imported it first; skipped when absent."""
-    if "keras" not in sys.modules:
-        before = os.environ.get("KERAS_BACKEND")
-        os.environ["KERAS_BACKEND"] = "numpy"  # read once, when keras is imported
-        try:
-            return pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
-        finally:
-            if before is None:
-                del os.environ["KERAS_BACKEND"]
-            else:
-                os.environ["KERAS_BACKEND"] = before
-    return sys.modules["keras"]
 
 
 def train_one_step_in_a_functional_model(layer, sample_shape, seed=0):

@@ -2,8 +2,6 @@
 Keras 3, gradients against finite differences, shapes of symbolic calls, config, an autoencoder
 that trains, and the errors a user meets."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -11,22 +9,6 @@ import pytest
 import tinyfit as keras
 from tinyfit import layers
 from tinyfit.autograd.gradcheck import gradcheck
-
-
-@pytest.fixture(scope="module")
-def keras3():
-    """Real Keras 3, on its NumPy backend unless another test imported it first."""
-    if "keras" not in sys.modules:
-        before = os.environ.get("KERAS_BACKEND")
-        os.environ["KERAS_BACKEND"] = "numpy"  # read once, when keras is imported
-        try:
-            return pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
-        finally:
-            if before is None:
-                del os.environ["KERAS_BACKEND"]
-            else:
-                os.environ["KERAS_BACKEND"] = before
-    return sys.modules["keras"]
 
 
 def loop_conv_transpose(x, kernel, bias, strides, padding, output_padding, dilation):

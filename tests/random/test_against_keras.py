@@ -6,32 +6,10 @@ shuffle is left out on purpose: Keras's NumPy backend shuffles each slice on its
 own, while its documentation, and its other backends, keep the slices whole.
 """
 
-import os
-import sys
-
 import numpy as np
 import pytest
 
 import tinyfit
-
-
-@pytest.fixture(scope="module")
-def keras3():
-    """Real Keras 3 on its NumPy backend; skipped when it is absent or another test loaded another backend."""
-    if "keras" not in sys.modules:
-        before = os.environ.get("KERAS_BACKEND")
-        os.environ["KERAS_BACKEND"] = "numpy"  # read once, when keras is imported
-        try:
-            pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
-        finally:
-            if before is None:
-                del os.environ["KERAS_BACKEND"]
-            else:
-                os.environ["KERAS_BACKEND"] = before
-    keras = sys.modules["keras"]
-    if keras.backend.backend() != "numpy":
-        pytest.skip(f"Keras was imported with the {keras.backend.backend()} backend; the reference needs numpy")
-    return keras
 
 
 CASES = [

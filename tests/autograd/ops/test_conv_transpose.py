@@ -1,8 +1,6 @@
 """Behaviour of conv_transpose: values against a scatter written with loops and against
 Keras 3, the adjoint of conv, gradients against finite differences, and errors."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -15,22 +13,6 @@ from tinyfit.autograd.ops.conv import conv
 from tinyfit.autograd.ops.conv_transpose import conv_transpose
 
 SMALL = settings(max_examples=25, deadline=None)
-
-
-@pytest.fixture(scope="module")
-def keras3():
-    """Real Keras 3, on its NumPy backend unless another test imported it first."""
-    if "keras" not in sys.modules:
-        before = os.environ.get("KERAS_BACKEND")
-        os.environ["KERAS_BACKEND"] = "numpy"  # read once, when keras is imported
-        try:
-            return pytest.importorskip("keras", reason="Keras 3 is the reference here; it is not installed")
-        finally:
-            if before is None:
-                del os.environ["KERAS_BACKEND"]
-            else:
-                os.environ["KERAS_BACKEND"] = before
-    return sys.modules["keras"]
 
 
 def keras_output_size(size, k, s, d, padding, output_padding):
