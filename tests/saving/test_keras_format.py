@@ -381,7 +381,7 @@ def test_without_h5py_the_error_says_how_to_get_it(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- graphs whose layer order differs
 
 
-def _branching_model():
+def _branching_model(optimizer="nadam"):
     """Two inputs (one a dict entry of ints), a nested Sequential, two outputs: Keras orders its layers
     by depth, not in the order they were called, and its weights file depends on that order."""
     inner = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="tanh"), layers.Dense(4)], name="inner")
@@ -391,15 +391,18 @@ def _branching_model():
     first = layers.Dense(2, name="first")(joined)
     second = layers.Dense(1, name="second")(layers.Subtract()([first, layers.Dense(2, name="side")(short)]))
     model = keras.Model({"a": a, "b": b}, [first, second])
-    model.compile(optimizer="nadam", loss=["mse", "mse"])
+    model.compile(optimizer=optimizer, loss=["mse", "mse"])
     return model
 
 
 @needs_keras
-def test_a_branching_model_round_trips_tinyfit_keras_tinyfit_with_its_optimizer(tmp_path):
+# Each optimizer's slot that differs most from variable to variable, looked up by its Keras name.
+@pytest.mark.parametrize("optimizer, slot", [("nadam", "velocity"), ("adadelta", "accumulated_delta_var"),
+                                             ("ftrl", "linear"), ("lion", "momentum")])
+def test_a_branching_model_round_trips_tinyfit_keras_tinyfit_with_its_optimizer(tmp_path, optimizer, slot):
     rng = np.random.default_rng(2)
     x = {"a": rng.random((8, 6), dtype=np.float32), "b": rng.integers(0, 10, (8, 3)).astype("int32")}
-    model = _branching_model()
+    model = _branching_model(optimizer)
     model.fit(x, [rng.random((8, 2)), rng.random((8, 1))], epochs=2, batch_size=4, verbose=0)
     model.save(tmp_path / "b.keras")
     np.savez(tmp_path / "x.npz", **x)
@@ -418,8 +421,8 @@ def test_a_branching_model_round_trips_tinyfit_keras_tinyfit_with_its_optimizer(
     slots = np.load(tmp_path / "slots.npz")
     for layer_name in ("short", "side", "first", "second"):
         kernel = model.get_layer(layer_name).kernel
-        keras_slot = next(name for name in slots.files if name.endswith(f"{layer_name}_kernel_velocity"))
-        np.testing.assert_allclose(slots[keras_slot], model.optimizer._slot(kernel, "velocity"), atol=1e-7)
+        keras_slot = next(name for name in slots.files if name.endswith(f"{layer_name}_kernel_{slot}"))
+        np.testing.assert_allclose(slots[keras_slot], model.optimizer._slot(kernel, slot), atol=1e-7)
     back = keras.models.load_model(tmp_path / "back.keras")
     for mine, theirs in zip(want, back.predict(x, verbose=0)):
         np.testing.assert_allclose(theirs, mine, atol=1e-5)
@@ -593,6 +596,9 @@ OPTIMIZERS = {
     "adamw": lambda: keras.optimizers.AdamW(weight_decay=0.01),
     "amsgrad": lambda: keras.optimizers.Adam(amsgrad=True, clipnorm=1.0),
     "schedule": lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)),
+    "adadelta": lambda: keras.optimizers.Adadelta(1.0),
+    "ftrl": lambda: keras.optimizers.Ftrl(0.1, l1_regularization_strength=0.01),
+    "lion": lambda: keras.optimizers.Lion(1e-3),
 }
 
 

@@ -40,6 +40,9 @@ _KERAS_SLOT_ORDER = {
     "SGD": (("momentum",),),
     "RMSprop": (("velocity",), ("momentum",), ("average_gradient",)),
     "Adagrad": (("accumulator",),),
+    "Adadelta": (("accumulated_grad", "accumulated_delta_var"),),
+    "Ftrl": (("accumulator", "linear"),),
+    "Lion": (("momentum",),),
 }
 
 
