@@ -106,19 +106,33 @@ def test_a_subclassed_model_with_get_config_is_cloned_from_it():
     assert not set(_variables(clone)) & set(_variables(model))
 
 
-def test_a_subclassed_model_without_get_config_says_what_to_define():
+def test_a_subclassed_model_without_get_config_is_cloned_from_its_plain_arguments():
     class NoConfig(keras.Model):
-        def __init__(self, hidden):
+        def __init__(self, hidden, activation="relu"):
             super().__init__()
-            self.dense = layers.Dense(hidden)
+            self.dense = layers.Dense(hidden, activation=activation)
 
         def call(self, x):
             return self.dense(x)
 
-    model = NoConfig(4)
-    with pytest.raises(ValueError, match=r"NoConfig is a subclassed model whose __init__ needs hidden.*"
-                                         r"Define get_config\(\) in NoConfig returning the arguments of its __init__"):
-        keras.models.clone_model(model)
+    clone = keras.models.clone_model(NoConfig(4, activation="tanh"))
+    assert isinstance(clone, NoConfig)
+    assert (clone.dense.units, clone.dense.activation.__name__) == (4, "tanh")
+
+
+def test_a_subclassed_model_made_with_a_layer_and_no_get_config_says_what_to_define():
+    class Wraps(keras.Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def call(self, x):
+            return self.inner(x)
+
+    with pytest.raises(ValueError, match=r"clone_model: Wraps \('wraps'\) defines no get_config\(\), and it was made "
+                                         r"with arguments that are not plain data \(inner=Dense\)\. "
+                                         r"Define get_config\(\) in Wraps returning the arguments of its __init__"):
+        keras.models.clone_model(Wraps(layers.Dense(2), name="wraps"))
     with pytest.raises(TypeError, match="expected a keras.Model, got Dense"):
         keras.models.clone_model(layers.Dense(2))
 

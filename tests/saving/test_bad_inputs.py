@@ -84,7 +84,7 @@ def test_a_model_saved_by_a_newer_tinyfit_names_the_version_to_upgrade_to(tmp_pa
 
 # ------------------------------------------------------------ subclassed models
 class NeedsUnits(keras.Model):
-    """A subclassed model whose __init__ needs an argument, and no get_config."""
+    """A subclassed model whose __init__ needs an argument that its get_config leaves out."""
 
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
@@ -92,6 +92,9 @@ class NeedsUnits(keras.Model):
 
     def call(self, x):
         return self.dense(x)
+
+    def get_config(self):
+        return super().get_config()  # forgets "units"
 
 
 class DefaultUnits(keras.Model):
@@ -105,7 +108,7 @@ class DefaultUnits(keras.Model):
         return self.dense(x)
 
 
-def test_a_subclassed_model_without_get_config_says_to_define_it_or_save_weights(tmp_path):
+def test_a_subclassed_model_whose_get_config_forgets_an_argument_says_to_define_it_or_save_weights(tmp_path):
     model = NeedsUnits(3, name="needs")
     model(np.ones((1, 4), "float32"))
     model.save(tmp_path / "needs.tinyfit")
@@ -202,7 +205,7 @@ def test_a_checkpoint_filepath_that_is_a_folder_says_to_name_a_file_inside(tmp_p
                   callbacks=[keras.callbacks.ModelCheckpoint(str(tmp_path / "ckpt"))])
 
 
-def test_from_config_of_a_subclassed_model_without_get_config_says_to_define_it():
+def test_from_config_of_a_subclassed_model_whose_get_config_forgets_an_argument_says_to_define_it():
     class Scaled(keras.Model):
         def __init__(self, factor, **kwargs):
             super().__init__(**kwargs)
@@ -211,6 +214,9 @@ def test_from_config_of_a_subclassed_model_without_get_config_says_to_define_it(
 
         def call(self, x):
             return self.dense(x) * self.factor
+
+        def get_config(self):
+            return super().get_config()  # forgets "factor"
 
     model = Scaled(3.0)
     with pytest.raises(ValueError, match=r"Scaled.from_config\(\) could not build the model from its config "

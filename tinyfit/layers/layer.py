@@ -26,6 +26,7 @@ from typing import Any
 import numpy
 
 from .. import backend, initializers, regularizers
+from . import auto_config
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
 from .naming import claim_name, snake_case, unique_name
@@ -41,7 +42,7 @@ _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", 
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
 _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_inbound_nodes", "_symbolic_losses",
-                          "_input_shape_arg", "_last_call", "_symbolic_metrics"})
+                          "_input_shape_arg", "_last_call", "_symbolic_metrics", "_auto_config"})
 
 # How add_metric() may fold a value into its epoch figure.
 METRIC_AGGREGATIONS = ("mean",)
@@ -59,6 +60,16 @@ class Layer:
             penalty joins the layer's `losses`.
         input_shape: for the first layer of a Sequential model: the shape of one sample.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
+        layer = super().__new__(cls)
+        # Kept for get_config() of a class that writes none (see auto_config).
+        try:
+            captured = auto_config.capture(cls, args, kwargs)
+        except (TypeError, ValueError):  # a signature inspect cannot read
+            captured = None
+        object.__setattr__(layer, "_auto_config", captured)
+        return layer
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any):
         self._check_kwargs(kwargs)
@@ -548,11 +559,19 @@ class Layer:
         return self._inbound_nodes[0]
 
     # ------------------------------------------------------------ config
+    @auto_config.is_default
     def get_config(self) -> dict[str, Any]:
-        """The arguments that recreate this layer (without its weights)."""
+        """The arguments that recreate this layer (without its weights).
+
+        A class that does not define get_config() gets the plain arguments it was
+        made with (numbers, strings, booleans, None, and lists or dicts of them);
+        made with other objects, it must define get_config(), and this says so.
+        """
         config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if isinstance(self.activity_regularizer, regularizers.Regularizer):
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if getattr(type(self).get_config, "uses_auto_config", False):
+            return auto_config.config_of(self, config)
         return config
 
     @classmethod

@@ -7,7 +7,6 @@ config and creates its own variables, initialized afresh.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from ..layers.input_layer import Input, InputLayer
@@ -23,8 +22,9 @@ def clone_model(model: Model, clone_function: Callable[[Layer], Layer] | None = 
     """A new model with the same architecture as `model` and new, freshly initialized weights.
 
     Sequential and functional models are rebuilt layer by layer; a subclassed
-    model is rebuilt with `type(model).from_config(model.get_config())`, so its
-    get_config must return the arguments of its __init__. Weights are not copied:
+    model is rebuilt with `type(model).from_config(model.get_config())`: its
+    get_config, or else the plain arguments it was made with, must give every
+    argument of its __init__. Weights are not copied:
     call `clone.set_weights(model.get_weights())` for that.
 
     Args:
@@ -80,19 +80,15 @@ def _clone_functional(model: Model, clone: Callable[[Layer], Layer]) -> Model:
 
 def _clone_subclassed(model: Model) -> Model:
     cls = type(model)
-    overrides = cls.get_config is not Model.get_config
-    required = [name for name, p in inspect.signature(cls.__init__).parameters.items()
-                if name != "self" and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     fix = (f"Define get_config() in {cls.__name__} returning the arguments of its __init__ "
            f"(and from_config, if some of them are layers or other objects), or build the new model yourself "
            f"with {cls.__name__}(...) and copy the weights with set_weights(model.get_weights()).")
-    if not overrides and required:
-        raise ValueError(
-            f"clone_model: {cls.__name__} is a subclassed model whose __init__ needs "
-            f"{', '.join(required)}, and it has no get_config() saying their values. {fix}"
-        )
     try:
-        return cls.from_config(model.get_config())
+        config = model.get_config()
+    except NotImplementedError as error:  # no get_config, and arguments that are not plain data
+        raise ValueError(f"clone_model: {str(error).split('. Define')[0]}. {fix}") from None
+    try:
+        return cls.from_config(config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"clone_model: {cls.__name__}.from_config(model.get_config()) failed: {error} {fix}") from error
 

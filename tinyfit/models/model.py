@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..layers import auto_config
 from ..layers.layer import Layer, check_metric_arguments
 from ..layers.naming import unique_name
 from ..layers.probe import placeholders_for
@@ -240,11 +241,13 @@ class Model(Trainer, Layer):
     def _summary_layers(self) -> list[Layer]:
         return self.layers
 
+    @auto_config.is_default
     def get_config(self) -> dict[str, Any]:
         """A functional model's graph (layers, their calls, inputs, outputs) as plain data.
 
-        A subclassed model gives only its name, trainable and dtype: write your
-        own get_config returning the arguments of your __init__ to save it.
+        A subclassed model that defines no get_config gives the plain arguments it
+        was made with (see Layer.get_config); one made with layers or other objects
+        must define get_config() returning the arguments of its __init__.
         """
         if self._graph is not None:
             return functional_config(self)
