@@ -7,6 +7,9 @@ functional-model tests do the same through the fixtures below. The code between 
 `# --- guide` markers is the guide's, with `import tinyfit as keras`.
 """
 
+import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -100,3 +103,22 @@ def keras3():
 
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "keras3" in getattr(item, "fixturenames", ()))  # stable: others keep their order
+
+
+@pytest.fixture(scope="session")
+def keras_in_subprocess():
+    """run(script, test_file): the JSON a script prints last, run by real Keras 3 in a child process.
+
+    The script gets the test file's folder as sys.argv[1] (to import the test module's cases) and
+    must print "keras imported" once `import keras` has worked; before that, the test is skipped
+    with Keras's own error; after it, any failure fails the test.
+    """
+    def run(script, test_file):
+        child = subprocess.run([sys.executable, "-c", script, os.path.dirname(test_file)], capture_output=True,
+                               text=True, env=dict(os.environ, KERAS_BACKEND="numpy"), timeout=300)
+        if "keras imported" not in child.stdout:
+            last = (child.stderr.strip().splitlines() or ["no output"])[-1]
+            pytest.skip(f"Keras 3 with its numpy backend cannot be imported here: {last}")
+        assert child.returncode == 0, child.stderr[-3000:]
+        return json.loads(child.stdout.strip().splitlines()[-1])
+    return run

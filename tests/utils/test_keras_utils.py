@@ -4,10 +4,6 @@ split_dataset from Keras's documented examples, packing batches, is_keras_tensor
 Keras 3 (numpy backend) runs once, in a subprocess; skipped, saying why, where it cannot be imported.
 """
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -58,15 +54,8 @@ KERAS_SCRIPT = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def keras_values():
-    env = dict(os.environ, KERAS_BACKEND="numpy")
-    run = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, os.path.dirname(__file__)],
-                         capture_output=True, text=True, env=env, timeout=300)
-    if "keras imported" not in run.stdout:
-        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
-        pytest.skip(f"Keras 3 with its numpy backend cannot be imported here: {last}")
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+def keras_values(keras_in_subprocess):
+    return keras_in_subprocess(KERAS_SCRIPT, __file__)
 
 
 # ****************************************************************** pad_sequences
