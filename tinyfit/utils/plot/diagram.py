@@ -156,7 +156,7 @@ def _describe(tensors: list[Any], what: str) -> str:
     """One tensor's shape (or dtype) as Keras prints it, a list of them for several, "?" when unknown."""
     if not tensors:
         return "?"
-    values = [t.shape if what == "shape" else t.dtype.name for t in tensors]
+    values = [t.shape if what == "shape" else str(t.dtype) for t in tensors]
     if len(values) == 1:
         return str(values[0])
     return "[" + ", ".join(map(str, values)) + "]"
