@@ -95,10 +95,30 @@ class Model(Trainer, Layer):
         return super()._convert_arrays(args, kwargs)
 
     def _build_on_first_call(self, input_shape: Any) -> None:
+        self._remember_build_shape(input_shape)
         # A subclassed model's layers build themselves when call() reaches them;
         # only a build() of the user's own needs calling here.
         if type(self).build is not Model.build:
             self.build(input_shape)
+
+    def _remember_build_shape(self, input_shape: Any) -> None:
+        # Set past __setattr__: shapes are not weights, and tracking need not look at them.
+        if self.__dict__.get("_build_shape") is None:
+            object.__setattr__(self, "_build_shape", input_shape)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The input shape(s) the model was first built or called with, {"input_shape": ...}, as
+        Keras saves it; None for a model not built yet (or functional: its graph says it)."""
+        shape = self.__dict__.get("_build_shape")
+        if self._graph is not None or shape is None:
+            return None
+        return {"input_shape": _as_lists(shape)}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Builds the model from what `get_build_config` gave (used when loading a saved model)."""
+        shape = config.get("input_shape") if isinstance(config, dict) else None
+        if shape is not None and not self.built:
+            self.build(_as_tuples(shape))
 
     def build(self, input_shape: Any = None) -> None:
         """Creates the weights of a subclassed model by calling it once on placeholder inputs.
@@ -112,6 +132,7 @@ class Model(Trainer, Layer):
         if input_shape is None:
             raise ValueError(f"Model {self.name!r}: build() needs input_shape, e.g. build((None, 784)).")
         placeholders = placeholders_for(input_shape)
+        self._remember_build_shape(input_shape)
         self.built = True
         self.compute_output_spec(placeholders)
 
@@ -308,3 +329,24 @@ class Model(Trainer, Layer):
     def __repr__(self) -> str:
         kind = "functional" if self._graph is not None else "subclassed"
         return f"<{type(self).__name__} name={self.name}, {kind}, built={self.built}>"
+
+
+def _as_lists(shape: Any) -> Any:
+    """A shape structure as JSON data: tuples become lists."""
+    if isinstance(shape, dict):
+        return {key: _as_lists(value) for key, value in shape.items()}
+    if isinstance(shape, (list, tuple)):
+        return [_as_lists(item) for item in shape]
+    return shape
+
+
+def _as_tuples(shape: Any) -> Any:
+    """JSON data back to a shape structure: a list of sizes is one shape (a tuple), a list of lists several."""
+    if isinstance(shape, dict):
+        return {key: _as_tuples(value) for key, value in shape.items()}
+    if isinstance(shape, list) and all(item is None or isinstance(item, int) for item in shape):
+        return tuple(shape)
+    if isinstance(shape, list):
+        return [_as_tuples(item) for item in shape]
+    return shape
+

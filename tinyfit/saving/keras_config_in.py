@@ -3,7 +3,8 @@
 Every object's class is found in tinyfit's registries only (the built-in classes, those
 registered with register_keras_serializable, and custom_objects=). Its `module` key is
 information: "keras.*" and "tinyfit.*" name built-ins; any other module must belong to a
-registered class. A Lambda layer's Python bytecode is refused, never run.
+registered class. A Lambda layer's Python bytecode is refused, never run. A subclassed model's class must be
+the user's own, found the same way (registered, or given in custom_objects).
 
 Keras's configs carry a few keys tinyfit's classes do not take. Those that only switch off
 what tinyfit lacks (null, false, a Keras default such as groups=1) are dropped, as they change
@@ -145,10 +146,19 @@ class _Reader:
             return {"class_name": "Functional", "config": self.functional(where, data["config"])}
         if kind == "Sequential" and keras_made:
             return {"class_name": "Sequential", "config": self.sequential(where, data["config"])}
-        raise _refuse(self.path, (
-            f"{where} is a {kind!r} model (module {module!r}): tinyfit reads functional and Sequential models "
-            f"from Keras files. For a subclassed model, build it in code and load its weights with "
-            f"model.load_weights('model.weights.h5'), or save it in tinyfit's format (model.save('m.tinyfit'))."))
+        return self.subclassed(where, data)
+
+    def subclassed(self, where: str, data: dict) -> dict:
+        """A subclassed model: its class from the registries, its config read as any layer's."""
+        name, cls = self.lookup(where, data, "layer")
+        model_class = _layers.registry.lookup("Model")
+        if not (isinstance(cls, type) and issubclass(cls, model_class)) or cls in (
+                model_class, _layers.registry.lookup("Sequential"), _layers.registry.lookup("Functional")):
+            raise _refuse(self.path, (
+                f"{where} is a {data.get('class_name')!r}, which tinyfit finds as {getattr(cls, '__name__', cls)!r}, "
+                f"not a subclass of keras.Model: a .keras file holds a model. Register the model's own class "
+                f"under the name the file gives, or pass custom_objects={{{name!r}: YourModel}}."))
+        return {"class_name": name, "config": self.clean(f"{where} ({name})", cls, data["config"])}
 
     def layer_entry(self, data: Any) -> dict:
         if not isinstance(data, dict):

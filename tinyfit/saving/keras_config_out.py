@@ -4,8 +4,9 @@ tinyfit's layers take the arguments Keras's do, so a layer's config carries over
 what differs is the wrapping: every object gets Keras's four keys, a layer's dtype becomes a
 DTypePolicy, a functional graph's tensor references become Keras's `__keras_tensor__` records
 (with shape, dtype and `keras_history`), and a Sequential model starts with its InputLayer.
-Functional and Sequential models (nested ones included) are written; a subclassed model has
-no config Keras could rebuild its layers from, so it is refused with the alternatives.
+Functional and Sequential models (nested ones included) are written, and subclassed ones as
+Keras writes them: their class and config (the arguments of __init__) with a build_config,
+the input shapes that create their weights when Keras rebuilds them.
 """
 
 from __future__ import annotations
@@ -175,11 +176,27 @@ def _model_entry(model: Any) -> dict:
         return {"module": "keras.src.models.functional", "class_name": "Functional",
                 "config": _functional_config(model), "registered_name": "Functional",
                 "build_config": {"input_shape": None}}
-    raise ValueError(
-        f"Model {model.name!r} ({type(model).__name__}) is a subclassed model: Keras 3's .keras format "
-        f"rebuilds only functional and Sequential models from their configs here. Save it in tinyfit's "
-        f"own format with model.save('model.tinyfit'), or keep its weights with "
-        f"model.save_weights('model.weights.tinyfit').")
+    if is_functional(model):
+        raise ValueError(
+            f"Model {model.name!r} is a subclass of Model ({type(model).__name__}) built functionally; Keras 3's "
+            f".keras format is written here for functional, Sequential and subclassed models (with call()). "
+            f"Save it in tinyfit's own format with model.save('model.tinyfit').")
+    return _subclassed_entry(model)
+
+
+def _subclassed_entry(model: Any) -> dict:
+    """A subclassed model as Keras writes one: its class, its config, and the shapes that build it."""
+    build = model.get_build_config()
+    if build is None:
+        raise ValueError(
+            f"Model {model.name!r} ({type(model).__name__}) is a subclassed model that has not been built: it "
+            f"makes its weights when first called, so there is nothing to save yet and no input shape to "
+            f"rebuild it from. Call it on one batch (or fit it, or call model.build(input_shape)) first.")
+    entry = _wrap(model, _layer_config(model))
+    if entry["registered_name"] is None:  # Keras finds an unregistered class by its name in custom_objects
+        entry["module"], entry["registered_name"] = type(model).__module__, type(model).__name__
+    entry["build_config"] = build
+    return entry
 
 
 def keras_model_config(model: Any, compile_config: dict | None) -> dict:

@@ -16,9 +16,11 @@ import zipfile
 from typing import Any
 
 from .atomic import atomic_write
+from .build_config import build_from_file, checked_build_config
 from .keras_config_in import tinyfit_compile_config, tinyfit_model_config
 from .keras_config_out import keras_model_config
 from .keras_h5 import read_weights_h5, require_h5py, write_weights_h5
+from .keras_names import is_functional, is_sequential
 from .safe_json import dump_json, load_json
 from .serialization import deserialize_keras_object
 
@@ -178,6 +180,8 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
         raise _refuse(path, f"its model config does not rebuild a model in tinyfit: {error}") from None
     except (TypeError, KeyError, IndexError) as error:
         raise _refuse(path, f"its model config does not rebuild a model ({type(error).__name__}: {error}).") from None
+    if not (is_functional(model) or is_sequential(model)):  # a subclassed model: built as saved
+        build_from_file(path, model, checked_build_config(path, config.get("build_config")))
     optimizer = None
     if compile_config:
         compile_model(model, compile_config, custom_objects)

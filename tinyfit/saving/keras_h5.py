@@ -1,10 +1,9 @@
 """Weights in Keras 3's HDF5 layout (model.weights.h5 inside a .keras file, or a .weights.h5 file).
 
 Keras walks a model and writes each layer's own variables as datasets `0`, `1`, ... of a group
-`<path>/vars` (its attribute `name` holds the layer's name). The path comes from the model's
-"layers" list: `layers/<class name in snake_case, numbered>`, nested models adding their own
-`layers/...` level. The model's own (empty) group is `vars`; a compiled model's optimizer state
-is `optimizer/vars/<i>`, in Keras's order of the optimizer's variables.
+`<path>/vars` (its attribute `name` holds the layer's name); keras_paths.py gives the paths
+(`layers/dense_1/vars`, `block/sublayer/vars`, ...). A compiled model's optimizer state is
+`optimizer/vars/<i>`, in Keras's order of the optimizer's variables.
 
 Files are read as hostile data, from bytes in memory (nothing is extracted to disk): every link
 must be a plain (hard) link, every object a group or a dataset, counts and sizes are capped, and
@@ -20,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from .keras_names import is_functional, is_sequential, keras_class_name, snake_case, unique_name
-from .keras_order import keras_layers, keras_trainable_variables
+from .keras_order import keras_trainable_variables
+from .keras_paths import weight_groups
 
 __all__ = ["require_h5py", "weight_groups", "keras_optimizer_variables", "write_weights_h5", "read_weights_h5"]
 
@@ -57,45 +56,6 @@ def require_h5py(what: str) -> Any:
             f"needs nothing more: model.save('model.tinyfit') / model.save_weights('model.weights.tinyfit')."
         ) from None
     return h5py
-
-
-def _own_variables(layer: Any) -> list:
-    own = list(getattr(layer, "_own_variables", []))
-    # Keras keeps a layer's trainable variables before its non-trainable ones (BatchNormalization:
-    # gamma, beta, moving_mean, moving_variance), each in creation order.
-    return [v for v in own if getattr(v, "trainable", True)] + [v for v in own if not getattr(v, "trainable", True)]
-
-
-def weight_groups(model: Any) -> list[tuple[str, str, list]]:
-    """[(group path, layer name, [variables])] in Keras's layout for a functional or Sequential model."""
-    groups: list[tuple[str, str, list]] = []
-    seen: set[int] = set()
-
-    def walk(layer: Any, path: str) -> None:
-        if id(layer) in seen:  # a layer shared by two models is written once, where first met
-            return
-        seen.add(id(layer))
-        if is_functional(layer) or is_sequential(layer):
-            groups.append((f"{path}vars", layer.name, []))
-            used: dict[str, int] = {}
-            for child in keras_layers(layer):
-                walk(child, f"{path}layers/{unique_name(snake_case(keras_class_name(child)), used)}/")
-            return
-        own = _own_variables(layer)
-        if len(own) != len(layer.weights):
-            raise ValueError(
-                f"Layer {layer.name!r} ({type(layer).__name__}) holds layers of its own, whose weights Keras "
-                f"3's HDF5 layout places by attribute name, which tinyfit does not reproduce. Save in "
-                f"tinyfit's own format: model.save('model.tinyfit') or model.save_weights('model.weights.tinyfit').")
-        groups.append((f"{path}vars", layer.name, own))
-
-    if not (is_functional(model) or is_sequential(model)):
-        raise ValueError(
-            f"Model {model.name!r} ({type(model).__name__}) is a subclassed model: Keras 3's HDF5 layout "
-            f"places its weights by attribute name, which tinyfit does not reproduce. Save in tinyfit's own "
-            f"format: model.save('model.tinyfit') or model.save_weights('model.weights.tinyfit').")
-    walk(model, "")
-    return groups
 
 
 def keras_optimizer_variables(optimizer: Any, model: Any) -> list:

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from .archive import ArrayCountError, read_archive, write_archive
+from .build_config import build_from_file, checked_build_config
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -121,6 +122,9 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
         config = serialize_keras_object(model)
     except (TypeError, ValueError, NotImplementedError) as error:
         raise ValueError(f"model.save('{os.fspath(filepath)}'): the model's config cannot be saved: {error}") from None
+    build = getattr(model, "get_build_config", lambda: None)()
+    if build is not None and isinstance(config, dict):
+        config["build_config"] = build  # a subclassed model's weights exist only once built
     write_archive(filepath, config, _compile_config(model),
                   {"weights": model.get_weights(), "optimizer": _optimizer_state(model)})
 
@@ -199,7 +203,12 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
 
     def shapes(config: Any, compile_config: Any) -> dict:
         _check_is_a_model(path, config)
+        shapes = None
+        if isinstance(config, dict) and "build_config" in config:
+            config = dict(config)
+            shapes = checked_build_config(path, config.pop("build_config"))
         model = deserialize_keras_object(config, custom_objects, family="layer")
+        build_from_file(path, model, shapes)
         expected = {"weights": _labelled(model.weights)}
         if compile and compile_config:
             compile_from_config(model, compile_config, custom_objects)

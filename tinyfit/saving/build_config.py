@@ -1,0 +1,75 @@
+"""A saved model's build config: the input shapes that create a subclassed model's weights.
+
+A subclassed model makes its weights when first called, and its config (the arguments of its
+__init__) does not say on what input. Files keep, as Keras 3 does, {"input_shape": ...} from
+its first build or call; loading builds the rebuilt model on placeholders of those shapes
+before its weights are assigned. The shapes come from a file, so they are checked as data:
+sizes are whole numbers or null, nesting and counts are capped, and the batch size is not
+used (weights never depend on it; a huge one would only cost memory).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["checked_build_config", "build_from_file"]
+
+MAX_SHAPES = 64
+MAX_RANK = 16
+MAX_SAMPLE_SIZE = 2**26  # numbers in one sample of one input: far past any model tinyfit trains
+
+
+def _refuse(path: str, cause: str) -> ValueError:
+    return ValueError(f"Refusing to load '{path}': {cause}")
+
+
+def _is_size(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value)
+
+
+def checked_build_config(path: str, config: Any) -> Any:
+    """The input shape(s) a file's build config holds, checked as data; None when it holds none."""
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        raise _refuse(path, f"its build_config is {type(config).__name__}, not an object.")
+    count = 0
+
+    def shape(value: Any, depth: int) -> Any:
+        nonlocal count
+        if depth > 4:
+            raise _refuse(path, "its build_config nests input shapes deeper than 4 levels.")
+        if isinstance(value, list) and all(_is_size(size) for size in value):
+            count += 1
+            if count > MAX_SHAPES or len(value) > MAX_RANK:
+                raise _refuse(path, f"its build_config holds over {MAX_SHAPES} input shapes or one of rank "
+                                    f"over {MAX_RANK}.")
+            sample = 1
+            for size in value[1:]:
+                sample *= size or 1
+            if sample > MAX_SAMPLE_SIZE:
+                raise _refuse(path, f"its build_config gives an input of shape {value}, over {MAX_SAMPLE_SIZE} "
+                                    f"numbers per sample.")
+            return tuple([None] + value[1:]) if value else ()
+        if isinstance(value, list):
+            return [shape(item, depth + 1) for item in value]
+        if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+            return {key: shape(item, depth + 1) for key, item in value.items()}
+        raise _refuse(path, f"its build_config holds {value!r:.60}, not an input shape (a list of sizes "
+                            f"or null).")
+
+    found = config.get("input_shape")
+    return None if found is None else shape(found, 0)
+
+
+def build_from_file(path: str, model: Any, shapes: Any) -> None:
+    """Builds `model` on placeholders of `shapes` (from checked_build_config), so that it has its weights."""
+    if shapes is None or model.built:
+        return
+    try:
+        model.build(shapes)
+    except (TypeError, ValueError, IndexError, KeyError) as error:
+        raise _refuse(path, (
+            f"the {type(model).__name__} its config rebuilds could not be built on inputs of shape {shapes} "
+            f"({type(error).__name__}: {error}). Build the model in code, call it on one batch, and load the "
+            f"weights with model.load_weights(path).")) from None
