@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -121,4 +122,27 @@ def keras_in_subprocess():
             pytest.skip(f"Keras 3 with its numpy backend cannot be imported here: {last}")
         assert child.returncode == 0, child.stderr[-3000:]
         return json.loads(child.stdout.strip().splitlines()[-1])
+    return run
+
+
+_KERAS_IMPORTS = []  # one answer per session: can a child process import Keras 3 here?
+
+
+@pytest.fixture
+def run_keras():
+    """run(folder, code): runs `code` in real Keras 3 (NumPy backend) in a child process started in
+    `folder`, after `import numpy as np, keras`; returns what it printed. Skips where Keras is absent."""
+    if not _KERAS_IMPORTS:
+        probe = subprocess.run([sys.executable, "-c", "import keras"], capture_output=True,
+                               env=dict(os.environ, KERAS_BACKEND="numpy"))
+        _KERAS_IMPORTS.append(probe.returncode == 0)
+    if not _KERAS_IMPORTS[0]:
+        pytest.skip("real Keras 3 is not installed (pip install -e '.[dev]')")
+
+    def run(folder, code):
+        env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        script = "import numpy as np, keras\n" + textwrap.dedent(code)
+        done = subprocess.run([sys.executable, "-c", script], cwd=folder, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
     return run

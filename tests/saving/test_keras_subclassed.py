@@ -20,7 +20,6 @@ import tinyfit as keras
 h5py = pytest.importorskip("h5py", reason="Keras 3's formats are HDF5; install tinyfit[h5]")
 
 
-from tests.saving.test_keras_format import needs_keras, run_keras  # noqa: E402  (one copy of the Keras runner)
 
 # The keras.io serialization guide's layer holding a sublayer, a block that makes its own
 # (in attributes, a list, with a weight of its own), and subclassed models with and without
@@ -126,10 +125,13 @@ MODELS = {"functional": _namespace["functional_model"], "sequential": _namespace
           "subclassed": lambda: Classifier(), "plain arguments": lambda: PlainArguments(6)}
 
 
-def in_keras(folder, code: str) -> str:
-    """Runs `code` in real Keras 3 after defining the same classes there."""
-    (folder / "classes.py").write_text("import keras\n" + CLASSES)
-    return run_keras(folder, "from classes import *\n" + textwrap.dedent(code))
+@pytest.fixture
+def in_keras(run_keras):
+    """in_keras(folder, code): runs `code` in real Keras 3 after defining the same classes there."""
+    def run(folder, code: str) -> str:
+        (folder / "classes.py").write_text("import keras\n" + CLASSES)
+        return run_keras(folder, "from classes import *\n" + textwrap.dedent(code))
+    return run
 
 
 @pytest.fixture
@@ -158,9 +160,8 @@ def _max_difference(a, b) -> float:
 # ---------------------------------------------------------------- tinyfit -> Keras 3 -> tinyfit
 
 
-@needs_keras
 @pytest.mark.parametrize("kind", list(MODELS))
-def test_a_trained_model_goes_to_keras_and_back_with_the_same_predictions(tmp_path, x, kind):
+def test_a_trained_model_goes_to_keras_and_back_with_the_same_predictions(tmp_path, x, kind, in_keras):
     model = _trained(MODELS[kind](), x)
     model.save(tmp_path / "m.keras")
     want = model.predict(x, verbose=0)
@@ -188,8 +189,7 @@ def test_a_trained_model_goes_to_keras_and_back_with_the_same_predictions(tmp_pa
     assert int(back.optimizer.iterations) == 4
 
 
-@needs_keras
-def test_the_attribute_paths_are_those_keras_writes(tmp_path, x):
+def test_the_attribute_paths_are_those_keras_writes(tmp_path, x, in_keras):
     model = _trained(Classifier(), x)
     model.save(tmp_path / "m.keras")
     paths = _dataset_paths(tmp_path / "m.keras")
@@ -203,9 +203,8 @@ def test_the_attribute_paths_are_those_keras_writes(tmp_path, x):
 # ---------------------------------------------------------------- Keras 3 -> tinyfit
 
 
-@needs_keras
 @pytest.mark.parametrize("kind", list(MODELS))
-def test_a_model_saved_by_keras_loads_in_tinyfit_with_the_same_predictions(tmp_path, x, kind):
+def test_a_model_saved_by_keras_loads_in_tinyfit_with_the_same_predictions(tmp_path, x, kind, in_keras):
     np.save(tmp_path / "x.npy", x)
     make = {"functional": "functional_model()", "sequential": "sequential_model()", "subclassed": "Classifier()",
             "plain arguments": "PlainArguments(6)"}[kind]
@@ -232,8 +231,7 @@ def test_a_model_saved_by_keras_loads_in_tinyfit_with_the_same_predictions(tmp_p
     assert _max_difference(fresh.predict(x, verbose=0), want) < 1e-5
 
 
-@needs_keras
-def test_a_keras_subclassed_model_needs_its_class_registered_or_given(tmp_path, x):
+def test_a_keras_subclassed_model_needs_its_class_registered_or_given(tmp_path, x, run_keras):
     np.save(tmp_path / "x.npy", x)
     run_keras(tmp_path, """
         class Unshared(keras.Model):
