@@ -256,6 +256,17 @@ def test_unknown_names_in_deserialize_list_the_registered_ones(call, family, kno
 
 
 @pytest.mark.parametrize("module", [layers, optimizers, regularizers, initializers, schedules])
+@pytest.mark.parametrize("call, meant", [
+    (lambda: layers.deserialize({"class_name": "Dnse", "config": {}}), "Dense"),
+    (lambda: losses.deserialize({"class_name": "MeanSquaredEror", "config": {}}), "MeanSquaredError"),
+    (lambda: activations.deserialize({"module": "builtins", "class_name": "function", "config": "rellu"}), "relu"),
+])
+def test_a_misspelt_name_gets_the_closest_registered_one(call, meant):
+    with pytest.raises(ValueError, match=rf"\. Did you mean '{meant}'\? Registered"):
+        call()
+
+
+@pytest.mark.parametrize("module", [layers, optimizers, regularizers, initializers, schedules])
 def test_deserialize_refuses_what_is_not_a_description(module):
     with pytest.raises(ValueError, match=r"expected a dict with 'class_name' and 'config'"):
         module.deserialize([1, 2])

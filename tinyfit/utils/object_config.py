@@ -20,6 +20,7 @@ older two-key form {"class_name", "config"} is read as before.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from typing import Any
 
@@ -210,8 +211,10 @@ def find(name: str, family: Registry | None, function: bool = False, module: str
         known = ", ".join(names(family))
     else:
         known = "; ".join(f"{fam.family}: {', '.join(names(fam))}" for fam in searched if names(fam))
+    close = difflib.get_close_matches(name, [n for fam in searched for n in names(fam)], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(
-        f"Unknown {what} {name!r}. Registered {what} names: {known}. Registered with "
+        f"Unknown {what} {name!r}.{hint} Registered {what} names: {known}. Registered with "
         f"register_keras_serializable: {_custom_names()}. " + DECORATOR_HINT.format(name=name)
     )
 
