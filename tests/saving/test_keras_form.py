@@ -255,7 +255,6 @@ def test_unknown_names_in_deserialize_list_the_registered_ones(call, family, kno
         call()
 
 
-@pytest.mark.parametrize("module", [layers, optimizers, regularizers, initializers, schedules])
 @pytest.mark.parametrize("call, meant", [
     (lambda: layers.deserialize({"class_name": "Dnse", "config": {}}), "Dense"),
     (lambda: losses.deserialize({"class_name": "MeanSquaredEror", "config": {}}), "MeanSquaredError"),
