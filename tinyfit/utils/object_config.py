@@ -211,7 +211,7 @@ def find(name: str, family: Registry | None, function: bool = False, module: str
         known = ", ".join(names(family))
     else:
         known = "; ".join(f"{fam.family}: {', '.join(names(fam))}" for fam in searched if names(fam))
-    close = difflib.get_close_matches(name, [n for fam in searched for n in names(fam)], n=1)
+    close = difflib.get_close_matches(name, [n for fam in searched for n in names(fam)], n=1, cutoff=0.75)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(
         f"Unknown {what} {name!r}.{hint} Registered {what} names: {known}. Registered with "
