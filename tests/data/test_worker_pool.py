@@ -149,8 +149,8 @@ def test_an_error_in_a_worker_process_carries_its_remote_traceback():
 
 
 def test_a_worker_process_that_dies_is_an_error_not_a_hang():
-    with pytest.raises(WorkerError, match=r"worker process\(es\) \[\('tinyfit-worker-\d', 3\)\] \(name, exit code\) "
-                                          r"ended while batch \d"):
+    with pytest.raises(WorkerError, match=r"SlowSquares: worker process tinyfit-worker-\d \(pid \d+\) exited with "
+                                          r"status 3 while preparing batch 2, without a result\."):
         read(SlowSquares(n=6, exit_at=2, workers=2, use_multiprocessing=True))
     assert nothing_running()
 
