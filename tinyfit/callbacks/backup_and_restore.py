@@ -8,23 +8,21 @@ global one, Python's), where the data's pass stands (the random states that drew
 shuffling order, and how many batches it had given) and the state of the other
 callbacks (their get_state()). Restarted with the same script, fit() skips to the
 batch after the last backup, so the resumed run is the run that was interrupted.
+
+A restore is all or nothing: the backup is read and checked whole before anything is
+assigned, and a refused one leaves the model, its optimizer, the random states and the
+callbacks as they were. With two backups, the newest that passes every check is used.
 """
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Any
 
-import numpy as np
-
-from ..saving.archive import read_archive, write_archive
 from ..utils.random import get_random_states
+from ._backup_file import Backup, pack, read_backup, refuse, write_backup
 from ._save_freq import check_save_freq
 from .callback import Callback, Logs
-
-_FORMAT = "tinyfit training backup"
-_VERSION = 1
-_ARRAY = "__array__"  # marks where an array taken out into the archive's state/ members stood
 
 
 class BackupAndRestore(Callback):
@@ -57,7 +55,7 @@ class BackupAndRestore(Callback):
         self._epoch = 0
         self._batches_seen = 0
         self._sequence = 0
-        self._resume: dict | None = None
+        self._candidates: list[Backup] = []
         self._callbacks: list = []
 
     # -- files
@@ -65,25 +63,23 @@ class BackupAndRestore(Callback):
         names = ["backup-0.tinyfit", "backup-1.tinyfit"] if self.double_checkpoint else ["backup.tinyfit"]
         return [os.path.join(self.backup_dir, name) for name in names]
 
-    def _latest(self) -> tuple[dict, dict] | None:
-        """The newest readable backup as (state, arrays), or None when there is none."""
+    def _readable(self) -> list[Backup]:
+        """The backups that read and check cleanly, newest first; a ValueError when there are only damaged ones."""
         found, errors = [], []
         for path in self._paths():
-            if not os.path.exists(path):
-                continue
             try:
-                state, _, arrays = read_archive(path)
+                found.append(read_backup(path, self.model))
+            except FileNotFoundError:
+                continue
             except ValueError as error:
                 errors.append(error)
-                continue
-            if not isinstance(state, dict) or state.get("format") != _FORMAT:
-                errors.append(ValueError(f"'{path}' is not a training backup; BackupAndRestore writes its "
-                                         "own files in backup_dir. Use a folder of its own."))
-                continue
-            found.append((state, arrays))
-        if not found and errors:
+        if not found and len(errors) == 1:
             raise errors[0]
-        return max(found, key=lambda item: item[0]["sequence"]) if found else None
+        if not found and errors:
+            causes = "\n".join(f"  - {error}" for error in errors)
+            raise ValueError(f"BackupAndRestore: no backup in '{self.backup_dir}' can be resumed from:\n{causes}\n"
+                             "Delete the folder to start afresh, or pass another backup_dir.")
+        return sorted(found, key=lambda backup: -backup.sequence)
 
     # -- the fit loop's hooks
     def on_train_begin(self, logs: Logs = None) -> None:
@@ -92,23 +88,29 @@ class BackupAndRestore(Callback):
                              "Move the file or pass another folder.")
         os.makedirs(self.backup_dir, exist_ok=True)
         self._epoch, self._batches_seen, self._sequence = 0, 0, 0
-        latest = self._latest()
-        self._resume = None if latest is None else self._restore(*latest)
+        self._candidates = self._readable()  # nothing is assigned until resume_point
 
     def resume_point(self, callbacks: list) -> dict | None:
         """Where fit() continues: None to start at the beginning.
 
         fit() asks once, after on_train_begin, passing all its callbacks: their state
-        is put back here (from the backup) and saved with every backup.
+        is put back here (from the backup) and saved with every backup. The backup chosen
+        on_train_begin (the newest that read cleanly) is assigned here, whole or not at all;
+        if it cannot be, the next one is tried.
         """
         self._callbacks = list(callbacks)
-        point, self._resume = self._resume, None
-        if point is not None:
-            saved = point.pop("callbacks")
-            for name, cb in self._others():
-                if name in saved:
-                    cb.set_state(saved[name])
-        return point
+        candidates, self._candidates = self._candidates, []
+        errors = []
+        for backup in candidates:
+            try:
+                self._restore(backup)
+            except ValueError as error:
+                errors.append(error)
+                continue
+            return dict(backup.point)
+        if errors:
+            raise errors[0]
+        return None
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         self._epoch = epoch
@@ -145,82 +147,59 @@ class BackupAndRestore(Callback):
 
     def _save(self, epoch: int, step: int) -> None:
         model = self.model
-        arrays: list[np.ndarray] = []
+        arrays: list = []
         batches = getattr(model, "_train_batches", None)
         callbacks = {}
         for name, cb in self._others():
             state = cb.get_state()
             if state is not None:
-                callbacks[name] = _pack(state, arrays)
+                callbacks[name] = pack(state, arrays)
         self._sequence += 1
         state = {
-            "format": _FORMAT, "version": _VERSION, "sequence": self._sequence,
-            "epoch": epoch, "step": step, "batches_seen": self._batches_seen,
-            "random": _pack(get_random_states(), arrays),
-            "data": _pack(batches.state() if batches is not None else None, arrays),
+            "sequence": self._sequence, "epoch": epoch, "step": step, "batches_seen": self._batches_seen,
+            "random": pack(get_random_states(), arrays),
+            "data": pack(batches.state() if batches is not None else None, arrays),
             # Mid-epoch, the epoch's running results so far; a new epoch starts them afresh.
-            "metrics": _pack([v.numpy() for m in model.metrics for v in m.variables] if step else [], arrays),
+            "metrics": pack([v.numpy() for m in model.metrics for v in m.variables] if step else [], arrays),
             "callbacks": callbacks,
             # The BLAS thread count in use: a resumed run on another would differ in the last bits.
             "threads": dict(getattr(model, "_blas_thread_choices", {})),
         }
         paths = self._paths()
-        path = paths[self._sequence % len(paths)]
-        write_archive(path, state, None, {"weights": model.get_weights(), "optimizer": _optimizer_state(model),
-                                          "state": arrays})
+        write_backup(paths[self._sequence % len(paths)], state, model.get_weights(), _optimizer_state(model), arrays)
 
-    def _restore(self, state: dict, arrays: dict) -> dict:
+    def _restore(self, backup: Backup) -> None:
+        """Assigns a checked backup: the callbacks' states, the weights, the optimizer's; all or none."""
         model = self.model
+        others = self._others()
+        # Deep copies: a set_state may change in place what get_state handed out.
+        before = [(cb, copy.deepcopy(cb.get_state())) for _, cb in others]
         weights = model.get_weights()
-        if len(weights) != len(arrays["weights"]) or any(
-                w.shape != a.shape for w, a in zip(weights, arrays["weights"])):
-            raise ValueError(
-                f"BackupAndRestore: the backup in '{self.backup_dir}' holds weights of shapes "
-                f"{[tuple(a.shape) for a in arrays['weights']]}, but this model's are "
-                f"{[tuple(w.shape) for w in weights]}. It belongs to another model: delete the folder "
-                "or pass another backup_dir.")
-        model.set_weights(arrays["weights"])
+        try:
+            for name, cb in others:
+                if name in backup.callbacks:
+                    cb.set_state(backup.callbacks[name])
+            model.set_weights(backup.weights)
+        except Exception as error:  # noqa: BLE001 - whatever failed, the refusal undoes what was set
+            for cb, state in before:
+                if state is not None:
+                    cb.set_state(state)
+            model.set_weights(weights)
+            raise refuse(backup.path, f"it could not be restored ({type(error).__name__}: {error}).") from error
         optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None and arrays["optimizer"]:
+        if optimizer is not None and backup.optimizer:
             if not optimizer.built:
                 optimizer.build(model.trainable_variables)
-            optimizer.load_own_variables({str(i): a for i, a in enumerate(arrays["optimizer"])})
-        extra = arrays["state"]
-        self._sequence = state["sequence"]
-        self._batches_seen = state["batches_seen"]
-        return {"epoch": state["epoch"], "step": state["step"], "data": _unpack(state["data"], extra),
-                "random": _unpack(state["random"], extra), "metrics": _unpack(state["metrics"], extra),
-                "callbacks": _unpack(state["callbacks"], extra), "threads": state.get("threads", {})}
+            # Shapes were checked on reading: this cannot fail half way.
+            optimizer.load_own_variables({str(i): a for i, a in enumerate(backup.optimizer)})
+        self._sequence = backup.sequence
+        self._batches_seen = backup.batches_seen
 
 
-def _optimizer_state(model: Any) -> list:
+def _optimizer_state(model) -> list:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return []
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     return [variable.numpy() for variable in optimizer.variables]
-
-
-def _pack(value: Any, arrays: list) -> Any:
-    """`value` as plain JSON data, its arrays moved to `arrays` (and marked by their index)."""
-    if isinstance(value, np.ndarray):
-        arrays.append(value)
-        return {_ARRAY: len(arrays) - 1}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {str(key): _pack(item, arrays) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_pack(item, arrays) for item in value]
-    return value
-
-
-def _unpack(value: Any, arrays: list) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {_ARRAY}:
-            return arrays[value[_ARRAY]]
-        return {key: _unpack(item, arrays) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_unpack(item, arrays) for item in value]
-    return value
