@@ -96,6 +96,51 @@ def test_shuffle_seeds_come_from_tinyfit_so_set_random_seed_repeats_runs():
     assert rows(seeded) == rows(again) and rows(seeded) == rows(again)  # per-pass orders repeat too
 
 
+class OrderSeen(keras.Sequential):
+    """Notes the rows of every batch that reaches a training step: the order fit() fed."""
+
+    def train_step(self, data):
+        self.seen.append(np.asarray(data[0].numpy()).ravel().astype(int).tolist())
+        return super().train_step(data)
+
+
+def epoch_orders(ds, epochs):
+    model = OrderSeen([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.seen = []
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(ds, epochs=epochs, verbose=0)
+    return model.seen
+
+
+@pytest.mark.parametrize("buffer_size", [40, 8])
+def test_a_seeded_shuffle_gives_each_epoch_of_fit_a_new_order_and_a_fresh_run_the_same_ones(buffer_size):
+    # reshuffle_each_iteration=True is the default, as in tf.data: the seed fixes the sequence
+    # of orders, not one order for every epoch.
+    x = np.arange(40, dtype="float32").reshape(-1, 1)
+
+    def pipeline():
+        return Dataset.from_tensor_slices((x, x)).shuffle(buffer_size, seed=7).batch(40)  # one batch: one epoch
+
+    first, second = epoch_orders(pipeline(), epochs=2)
+    assert sorted(first) == list(range(40)) and sorted(second) == list(range(40))
+    assert first != list(range(40)) and first != second
+    assert epoch_orders(pipeline(), epochs=2) == [first, second]
+
+
+def test_two_iterations_of_a_seeded_shuffle_differ_and_repeat_in_a_new_dataset():
+    def two_passes():
+        ds = Dataset.from_tensor_slices(np.arange(30)).shuffle(30, seed=11)
+        return rows(ds), rows(ds)
+
+    first, second = two_passes()
+    assert sorted(first) == sorted(second) == list(range(30))
+    assert first != second
+    assert two_passes() == (first, second)
+    assert two_passes() != (second, first)  # the passes are counted: the first pass is always the first order
+    other = Dataset.from_tensor_slices(np.arange(30)).shuffle(30, seed=12)
+    assert rows(other) != first  # another seed, another order
+
+
 def test_shuffle_argument_errors():
     with pytest.raises(ValueError, match=r"buffer_size must be a whole number >= 1, got 0"):
         Dataset.from_tensor_slices(np.arange(3)).shuffle(0)
@@ -152,6 +197,31 @@ def test_len_is_unknown_when_the_pipeline_decides_it():
     with pytest.raises(TypeError, match=r"length is unknown"):
         len(unknown)
     assert unknown.take(5).cardinality() == UNKNOWN
+
+
+@pytest.mark.parametrize("lengths", [(3, 7), (7, 3), (5, 2, 9)])
+def test_zip_has_the_length_of_its_shortest_member_and_stops_there(lengths):
+    members = [Dataset.from_tensor_slices(np.arange(n) * 10 ** k) for k, n in enumerate(lengths)]
+    zipped = Dataset.zip(tuple(members))
+    shortest = min(lengths)
+    assert len(zipped) == shortest and zipped.cardinality() == shortest
+    out = [tuple(int(v) for v in element) for element in zipped]
+    assert out == [tuple(i * 10 ** k for k in range(len(lengths))) for i in range(shortest)]
+    assert len(zipped.batch(2)) == -(-shortest // 2)
+    as_dict = Dataset.zip({f"m{k}": m for k, m in enumerate(members)})
+    assert len(as_dict) == shortest and len(list(as_dict)) == shortest
+
+
+def test_fit_on_a_zip_runs_and_announces_the_shortest_members_steps(capsys):
+    x = Dataset.from_tensor_slices(np.arange(12, dtype="float32").reshape(-1, 1)).batch(2)  # 6 batches
+    y = Dataset.from_tensor_slices(np.arange(20, dtype="float32").reshape(-1, 1)).batch(2)  # 10 batches
+    assert [len(b) for b in epoch_orders(Dataset.zip((x, y)), epochs=2)] == [2] * 12
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    capsys.readouterr()
+    model.fit(Dataset.zip((x, y)), epochs=1, verbose=2)
+    shown = capsys.readouterr().out
+    assert "6/6" in shown and "/10" not in shown
 
 
 def test_zip_of_a_dict_and_bad_arguments():
