@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import pytest
 import tinyfit as keras
 from tinyfit import layers
 from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+from tinyfit.saving.archive import read_archive, write_archive
 from tinyfit.utils.random import get_random_states, set_random_seed, set_random_states
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -302,3 +304,162 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights(t
     assert not backup.exists()  # deleted once the run finished, stray temporaries with it
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+# -- damaged backups: a restore is all or nothing, and double_checkpoint takes the newest that reads cleanly.
+def _truncate(path):
+    raw = path.read_bytes()
+    path.write_bytes(raw[:len(raw) // 2])
+
+
+def _flip_bytes(path):
+    raw = bytearray(path.read_bytes())
+    for at in (len(raw) // 3, len(raw) // 2, len(raw) - 40):  # array data and the zip's central directory
+        raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def _delete_member(path, name="weights/1.npy"):
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist() if info.filename != name]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, raw in members:
+            archive.writestr(info, raw)
+
+
+def _rewrite(path, edit):
+    """Rewrites a backup as a whole, valid archive (every checksum right) after `edit(state, arrays)`."""
+    state, _, arrays = read_archive(path)
+    edit(state, arrays)
+    write_archive(path, state, None, arrays)
+
+
+def _transpose_weight(path):
+    _rewrite(path, lambda state, arrays: arrays["weights"].__setitem__(0, arrays["weights"][0].T.copy()))
+
+
+DAMAGES = {"truncated": _truncate, "flipped bytes": _flip_bytes, "member deleted": _delete_member,
+           "wrong-shaped array": _transpose_weight}
+
+
+class Recorder(Callback):
+    """Notes every training batch as (epoch, batch): where a resumed run starts."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch, self.batches = None, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batches.append((self.epoch, batch))
+
+
+def _two_backups(tmp_path):
+    """A double_checkpoint run killed after batch 14: backups after batches 5 and 10 (6 batches an epoch)."""
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=14, save_freq=5, double_checkpoint=True) is None
+    # Written in turn, the n-th backup to backup-{n % 2}: the newest (2nd) is backup-0.
+    return backup, backup / "backup-0.tinyfit", backup / "backup-1.tinyfit"
+
+
+NEWEST_START, OLDER_START = (1, 4), (0, 5)  # after batch 10: epoch 1's 5th batch; after batch 5: epoch 0's 6th
+
+
+@pytest.mark.parametrize("damaged", ["newest", "older"])
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_double_checkpoint_resumes_from_the_newest_backup_that_reads_cleanly(tmp_path, damage, damaged):
+    reference = run(tmp_path / "reference", save_freq=5)
+    backup, newest, older = _two_backups(tmp_path)
+    DAMAGES[damage](newest if damaged == "newest" else older)
+    resumed = run(backup, extra=lambda: [Recorder()], save_freq=5, double_checkpoint=True)
+    recorder = resumed[2][0]
+    start = OLDER_START if damaged == "newest" else NEWEST_START
+    assert recorder.batches[0] == start
+    assert len(recorder.batches) == 24 - (5 if damaged == "newest" else 10)
+    assert_same_run(resumed, reference)
+
+
+def test_double_checkpoint_with_both_backups_healthy_resumes_from_the_newest(tmp_path):
+    backup, newest, older = _two_backups(tmp_path)
+    # Modification times say nothing: the backup's own count does.
+    os.utime(newest, ns=(1, 1))
+    resumed = run(backup, extra=lambda: [Recorder()], save_freq=5, double_checkpoint=True)
+    assert resumed[2][0].batches[0] == NEWEST_START
+
+
+def test_double_checkpoint_with_both_backups_damaged_names_both(tmp_path):
+    backup, newest, older = _two_backups(tmp_path)
+    _truncate(newest)
+    _transpose_weight(older)
+    model = make_model()
+    x, y = data()
+    with pytest.raises(ValueError, match=r"(?s)no backup in .* can be resumed from:.*backup-0\.tinyfit.*"
+                                         r"backup-1\.tinyfit.*holds weights of shapes.*Delete the folder"):
+        model.fit(x, y, batch_size=16, epochs=4, verbose=0,
+                  callbacks=[BackupAndRestore(backup, save_freq=5, double_checkpoint=True)])
+
+
+class Counter(Callback):
+    """Counts training batches; the count is part of every backup, and set_state checks what it is given."""
+
+    def __init__(self, count=0):
+        super().__init__()
+        self.count = count
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.count += 1
+
+    def get_state(self):
+        return {"count": self.count}
+
+    def set_state(self, state):
+        if not isinstance(state.get("count"), int):
+            raise ValueError(f"Counter: the count must be an int, got {state.get('count')!r}.")
+        self.count = state["count"]
+
+
+REFUSED = {
+    **DAMAGES,
+    "wrong-shaped optimizer array": lambda p: _rewrite(p, lambda s, a: a["optimizer"].__setitem__(
+        -1, np.zeros((3, 3), "float32"))),
+    "bad random state": lambda p: _rewrite(p, lambda s, a: s["random"].__setitem__("tinyfit", {"bit_generator": 1})),
+    "bad callback state": lambda p: _rewrite(p, lambda s, a: s["callbacks"]["Counter-1"].__setitem__("count", "x")),
+    "array index out of range": lambda p: _rewrite(p, lambda s, a: s.__setitem__("metrics", [{"__array__": 99}])),
+}
+
+
+@pytest.mark.parametrize("damage", REFUSED)
+def test_a_refused_backup_leaves_model_optimizer_random_states_and_callbacks_as_they_were(tmp_path, damage):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=9, save_freq=4, extra=lambda: [Counter(), Counter()]) is None
+    path = backup / "backup.tinyfit"
+    REFUSED[damage](path)
+    model = make_model()
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # its own weights and optimizer state
+    counters = [Counter(100), Counter(200)]
+    weights = model.get_weights()
+    slots = [v.numpy().copy() for v in model.optimizer.variables]
+    states = get_random_states()
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        model.fit(x, y, batch_size=16, epochs=4, verbose=0,
+                  callbacks=[*counters, BackupAndRestore(backup, save_freq=4)])
+    for before, after in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    for before, after in zip(slots, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())
+    np.testing.assert_equal(get_random_states(), states)
+    assert [c.count for c in counters] == [100, 200]
+
+
+def test_a_refused_backup_leaves_an_unbuilt_optimizer_unbuilt(tmp_path):
+    backup = tmp_path / "backup"
+    assert run(backup, crash_after=9, save_freq=4) is None
+    REFUSED["wrong-shaped optimizer array"](backup / "backup.tinyfit")
+    model = make_model()
+    x, y = data()
+    with pytest.raises(ValueError, match=r"optimizer state has arrays of shapes .*\(3, 3\).* but this model needs"):
+        model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[BackupAndRestore(backup, save_freq=4)])
+    assert not model.optimizer.built
