@@ -54,7 +54,7 @@ def read_backup(path: str, model: Any) -> Backup:
         state, _, arrays = read_archive(path)
     except (FileNotFoundError, ValueError):
         raise
-    except Exception as error:  # noqa: BLE001 - any failure of a damaged file is a refusal
+    except Exception as error:  # any failure of a damaged file is a refusal
         raise refuse(path, f"it cannot be read ({type(error).__name__}: {error}). The file is damaged.") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise refuse(path, "it is not a training backup; BackupAndRestore writes its own files in backup_dir. "
@@ -108,7 +108,7 @@ def _optimizer_shapes(model: Any) -> list:
         # A copy learns the slots' shapes: the model's own optimizer stays unbuilt if the backup is refused.
         try:
             optimizer = type(optimizer).from_config(copy.deepcopy(optimizer.get_config()))
-        except Exception:  # noqa: BLE001 - no copy: build the model's own, as fit() would
+        except Exception:  # no copy: build the model's own, as fit() would
             pass
         optimizer.build(model.trainable_variables)
     return [tuple(v.shape) for v in optimizer.variables]
@@ -133,7 +133,7 @@ def _check_random(path: str, states: Any, data: Any) -> None:
     for what, value in tried:
         try:
             set_random_states(value)
-        except Exception as error:  # noqa: BLE001 - whatever the damage, the refusal names it
+        except Exception as error:  # whatever the damage, the refusal names it
             raise refuse(path, f"its {what} cannot be set ({type(error).__name__}: {error}). "
                                "The file is damaged.") from None
         finally:

@@ -180,7 +180,7 @@ class BackupAndRestore(Callback):
                 if name in backup.callbacks:
                     cb.set_state(backup.callbacks[name])
             model.set_weights(backup.weights)
-        except Exception as error:  # noqa: BLE001 - whatever failed, the refusal undoes what was set
+        except Exception as error:  # whatever failed, the refusal undoes what was set
             for cb, state in before:
                 if state is not None:
                     cb.set_state(state)
