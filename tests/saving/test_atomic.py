@@ -1,12 +1,10 @@
 """atomic_write: the target is always the old or the new complete file, even under kill -9."""
 
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -80,79 +78,132 @@ def test_a_live_writers_temporary_is_left_alone(tmp_path):
     assert live.exists()
 
 
-_CHILD = textwrap.dedent("""
-    import sys, time
+# ------------------------------------------------------------------ kill -9
+# The child stops at a chosen point of the write, says so, and waits there (on its stdin, which
+# the parent never writes to) until the parent kills it: the kill lands at that point every time,
+# however loaded the machine, instead of at a moment guessed with a sleep.
+_PAUSES = textwrap.dedent("""
+    import os, sys, tempfile
+    stage, half = sys.argv[1], int(sys.argv[2])
+
+    def pause(here):
+        if here == stage:
+            print(here, flush=True)
+            sys.stdin.readline()
+
+    real_mkstemp, real_fdopen, real_fsync, real_replace = tempfile.mkstemp, os.fdopen, os.fsync, os.replace
+
+    def mkstemp(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        pause("created")  # the temporary exists, empty
+        return made
+
+    class HalfWritten:
+        def __init__(self, file):
+            self.file, self.written = file, 0
+        def write(self, data):
+            count = self.file.write(data)
+            self.written += len(data)
+            if self.written >= half:
+                pause("half")  # about half the new content is in the temporary
+            return count
+        def __enter__(self):
+            self.file.__enter__()
+            return self
+        def __exit__(self, *error):
+            return self.file.__exit__(*error)
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        file = real_fdopen(fd, mode, *args, **kwargs)
+        return HalfWritten(file) if "w" in mode else file
+
+    def fsync(fd):
+        pause("written")  # all written and flushed, not yet synced
+        real_fsync(fd)
+        os.fsync = real_fsync
+
+    def replace(source, target):
+        pause("renaming")  # the complete temporary, about to take the target's place
+        real_replace(source, target)
+        pause("renamed")  # the target is the new file; its folder is not synced yet
+
+    tempfile.mkstemp, os.fdopen, os.fsync, os.replace = mkstemp, fdopen, fsync, replace
+""")
+
+# Where the kill lands, and which file the target must then be.
+STAGES = [("created", "old"), ("half", "old"), ("written", "old"), ("renaming", "old"), ("renamed", "new"),
+          ("done", "new")]
+
+
+def _kill_at(stage, script, args, old_size):
+    child = subprocess.Popen([sys.executable, "-c", _PAUSES + script, stage, str(old_size // 2), *args],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=os.getcwd())
+    try:
+        said = child.stdout.readline().strip().decode()
+        assert said == stage, f"the child stopped at {said!r} instead of {stage!r} (or died: see its stderr)"
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdin.close()
+        child.stdout.close()
+
+
+_WRITE = textwrap.dedent("""
     from tinyfit.saving.atomic import atomic_write
-    path, fill = sys.argv[1], sys.argv[2].encode()
+    path, fill = sys.argv[3], sys.argv[4].encode()
+
     def write(f):
-        print("writing", flush=True)
         for _ in range({chunks}):
             f.write(fill * {chunk})
-            time.sleep(0.004)
+
     atomic_write(path, write)
-    print("done", flush=True)
+    pause("done")
 """).format(chunks=CHUNKS, chunk=CHUNK)
 
 
-def _kill_at_random(script, args, rng, latest):
-    child = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
-                             cwd=os.getcwd())
-    assert child.stdout.readline().strip() == b"writing"
-    time.sleep(rng.uniform(0.0, latest))
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    child.stdout.close()
-
-
-def test_kill_9_mid_write_leaves_old_or_new_whole_and_the_next_write_cleans_up(tmp_path):
+@pytest.mark.parametrize("stage, expect", STAGES)
+def test_kill_9_at_each_point_of_a_write_leaves_the_old_or_the_new_file_whole(tmp_path, stage, expect):
     target = tmp_path / "big.bin"
     size = CHUNK * CHUNKS
     atomic_write(target, b"a" * size)
-    rng = random.Random(8)
-    strays_seen = 0
-    for round_ in range(5):
-        old = target.read_bytes()[:1]
-        new = b"bcdefgh"[round_:round_ + 1]
-        _kill_at_random(_CHILD, [str(target), new.decode()], rng, latest=0.35)
-        content = target.read_bytes()
-        assert len(content) == size
-        assert content in (old * size, new * size)
-        strays_seen += len(_strays(tmp_path, "big.bin"))
-    assert strays_seen > 0, "no kill landed mid-write; the test did not exercise the crash"
+    _kill_at(stage, _WRITE, [str(target), "b"], size)
+    assert target.read_bytes() == (b"a" if expect == "old" else b"b") * size
+    # Until the rename, the killed write's temporary is left behind; the next write removes it.
+    assert len(_strays(tmp_path, "big.bin")) == (1 if expect == "old" else 0)
     atomic_write(target, b"z" * 10)
     assert target.read_bytes() == b"z" * 10
     assert _strays(tmp_path, "big.bin") == []
 
 
-_SAVE_CHILD = textwrap.dedent("""
-    import sys
+_SAVE = textwrap.dedent("""
     import numpy as np
     import tinyfit as keras
-    path, value = sys.argv[1], float(sys.argv[2])
-    model = keras.Sequential([keras.Input(shape=(1024,))] + [keras.layers.Dense(1024) for _ in range(3)])
+    path, value = sys.argv[3], float(sys.argv[4])
+    model = keras.Sequential([keras.Input(shape=(256,))] + [keras.layers.Dense(256) for _ in range(3)])
     model.set_weights([np.full(w.shape, value, "float32") for w in model.get_weights()])
-    print("writing", flush=True)
-    for _ in range(1000):
-        model.save(path)
+    model.save(path)
+    pause("done")
 """)
 
 
-def test_kill_9_during_model_save_leaves_a_loadable_model(tmp_path):
+@pytest.mark.parametrize("stage, expect", STAGES)
+def test_kill_9_at_each_point_of_a_model_save_leaves_a_loadable_model(tmp_path, stage, expect):
     import tinyfit as keras
 
     target = tmp_path / "model.tinyfit"
-    model = keras.Sequential([keras.Input(shape=(1024,))] + [keras.layers.Dense(1024) for _ in range(3)])
+    model = keras.Sequential([keras.Input(shape=(256,))] + [keras.layers.Dense(256) for _ in range(3)])
     model.set_weights([np.zeros(w.shape, "float32") for w in model.get_weights()])
     model.save(target)
-    rng = random.Random(9)
-    strays_seen = 0
-    for value in (1.0, 2.0, 3.0):
-        _kill_at_random(_SAVE_CHILD, [str(target), str(value)], rng, latest=0.6)
-        strays_seen += len(_strays(tmp_path, "model.tinyfit"))
-        weights = keras.models.load_model(target).get_weights()
-        assert len(weights) == 6
-        assert weights[0][0, 0] in (0.0, 1.0, 2.0, 3.0)
-        assert all(np.all(w == weights[0][0, 0]) for w in weights)
-    assert strays_seen > 0, "no kill landed mid-save; the test did not exercise the crash"
+    _kill_at(stage, _SAVE, [str(target), "1.0"], os.path.getsize(target))
+    weights = keras.models.load_model(target).get_weights()
+    assert len(weights) == 6
+    value = 0.0 if expect == "old" else 1.0
+    assert all(np.all(w == value) for w in weights), f"killed at {stage!r}, the file holds a mix or the wrong save"
+    assert len(_strays(tmp_path, "model.tinyfit")) == (1 if expect == "old" else 0)
     model.save(target)
     assert _strays(tmp_path, "model.tinyfit") == []
