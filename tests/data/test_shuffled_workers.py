@@ -1,4 +1,4 @@
-"""fit(shuffle=True) on a PyDataset with workers: every batch, once per epoch, in the order drawn, for any queue size."""
+"""fit(shuffle=True) on a PyDataset with workers: every batch once per epoch, in the order drawn, any queue size."""
 
 import threading
 
