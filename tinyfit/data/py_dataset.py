@@ -42,6 +42,13 @@ class PyDataset:
 
     Each epoch starts its workers afresh, so they see what `on_epoch_end`
     changed. Batches come back from the workers pickled (arrays travel well).
+
+    Worker processes end with the training process, however it ends (killed,
+    or a notebook kernel restarted). A worker process that ends while preparing
+    a batch (out of memory, `os._exit`) stops training with an error naming that
+    batch. A batch still being prepared long after the others took (10 times
+    their median, and at least 5 s) is named once in a warning; nothing is
+    stopped or timed out.
     """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
