@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import numpy as np
@@ -83,8 +84,11 @@ def test_killing_the_trainer_leaves_no_worker_alive(tmp_path, kill, method, watc
     trainer = subprocess.Popen([sys.executable, str(script), method, watch], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env)
     workers = []
+    stuck = threading.Timer(60, trainer.kill)  # a trainer that never prints must not hang the test
+    stuck.start()
     try:
         workers = [int(pid) for pid in trainer.stdout.readline().split()]
+        stuck.cancel()
         assert len(workers) == 2 and all(alive(pid) for pid in workers), trainer.stderr.read() if not workers else workers
         time.sleep(0.3)  # both workers now sit inside a __getitem__ that never returns
         trainer.send_signal(kill)
@@ -94,6 +98,7 @@ def test_killing_the_trainer_leaves_no_worker_alive(tmp_path, kill, method, watc
             time.sleep(0.05)
         assert not [pid for pid in workers if alive(pid)], f"workers alive 5 s after {kill.name} of the trainer"
     finally:
+        stuck.cancel()
         trainer.kill()
         trainer.wait()
         trainer.stdout.close()
