@@ -34,6 +34,7 @@ from .call_context import CallContext, LayerCall, current_call, owned_by
 from .probe import infer_output_spec, placeholders_for
 from .symbolic import KerasTensor, Node, any_symbolic
 from .walk_cache import Walk, tree_changed
+from .weight_budget import charge_weight
 from ..tree import flatten, map_structure
 
 # Keyword arguments every layer accepts besides its own (Keras's legacy ways of
@@ -266,6 +267,7 @@ class Layer:
             )
         dtype = as_dtype(dtype or self.dtype, f"{self.name}.add_weight")
         shape = _weight_shape(self.name, name, shape)
+        charge_weight(self.name, name, shape)  # a config read from a file may ask for anything
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,

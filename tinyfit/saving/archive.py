@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import zipfile
+import zlib
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -148,12 +149,25 @@ def write_archive(path: str | os.PathLike, config: Any, compile_config: Any = No
 # ---------------------------------------------------------------- reading
 
 
+# What zipfile raises for a member whose bytes are damaged: a bad local header, a broken deflate
+# stream, a seek past the end, a compression method it cannot decode.
+_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
+
+
+def _damaged(path: str, name: str, error: BaseException) -> ValueError:
+    return _refuse(path, f"member '{name}' is damaged or truncated ({type(error).__name__}: {error}). "
+                         f"Save the model again; a copy of the file may be whole.")
+
+
 class _CheckedReader:
     """Reads one member in bounded chunks, hashing every byte, never past its declared size."""
 
     def __init__(self, path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
         self.path, self.name, self.left = path, info.filename, info.file_size
-        self.stream = archive.open(info)
+        try:
+            self.stream = archive.open(info)
+        except _MEMBER_ERRORS as error:
+            raise _damaged(path, info.filename, error) from None
         self.sha = hashlib.sha256()
 
     def __enter__(self) -> "_CheckedReader":
@@ -168,8 +182,8 @@ class _CheckedReader:
         while n > 0:
             try:
                 part = self.stream.read(min(n, _CHUNK))
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-                raise _refuse(self.path, f"member '{self.name}' is damaged or truncated ({error}).") from None
+            except _MEMBER_ERRORS as error:
+                raise _damaged(self.path, self.name, error) from None
             if not part:
                 raise _refuse(self.path, f"member '{self.name}' ends early (the file is truncated).")
             self.sha.update(part)
@@ -199,8 +213,9 @@ def _open_zip(path: str) -> zipfile.ZipFile:
     except zipfile.BadZipFile:
         raise _refuse(path, "it is not a tinyfit model file (not a zip archive; it may be truncated). "
                             "Save one with model.save(path).") from None
-    except (OSError, EOFError, ValueError) as error:
-        raise _refuse(path, f"it cannot be read as a zip archive ({error}).") from None
+    except (OSError, EOFError, ValueError, NotImplementedError, zlib.error) as error:
+        raise _refuse(path, f"it cannot be read as a zip archive ({type(error).__name__}: {error}); it is "
+                            f"damaged or truncated.") from None
 
 
 def _parse_json(path: str, name: str, raw: bytes) -> Any:
@@ -212,6 +227,7 @@ def _parse_json(path: str, name: str, raw: bytes) -> Any:
 
 def _check_listing(path: str, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = archive.infolist()
+    size = os.path.getsize(path)
     if len(infos) > MAX_MEMBERS:
         raise _refuse(path, f"it has {len(infos)} members; the limit is {MAX_MEMBERS}.")
     members, total = {}, 0
@@ -227,6 +243,12 @@ def _check_listing(path: str, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _refuse(path, f"member '{name}' uses compression method {info.compress_type}; "
                                 f"only stored and deflated are read.")
+        if info.header_offset + info.compress_size > size:
+            raise _refuse(path, f"member '{name}' would lie past the end of the file ({size} bytes): the file is "
+                                f"truncated or its zip directory is damaged.")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise _refuse(path, f"member '{name}' is stored uncompressed yet declares {info.file_size} bytes in "
+                                f"{info.compress_size}: its zip directory is damaged.")
         if info.file_size > MAX_MEMBER_BYTES:
             raise _refuse(path, f"member '{name}' declares {info.file_size} bytes; the limit is "
                                 f"{MAX_MEMBER_BYTES}.")
@@ -239,6 +261,9 @@ def _check_listing(path: str, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
         total += info.file_size
         if total > MAX_ARCHIVE_BYTES:
             raise _refuse(path, f"its members declare over {MAX_ARCHIVE_BYTES} bytes in all.")
+        if total > MAX_RATIO * size + RATIO_FLOOR:
+            raise _refuse(path, f"its members declare {total} bytes or more, over {MAX_RATIO}x the file's {size} "
+                                f"bytes (a zip bomb, or a damaged zip directory).")
         members[name] = info
     return members
 
@@ -350,8 +375,11 @@ def read_archive(path: str | os.PathLike,
             for a group given, the archive must hold exactly that many arrays of those shapes
             (checked from each header before its array is allocated). The label is the phrase
             that names the variable's owner in errors, e.g. "layer 'dense'". Or a function
-            called with (config, compile_config), once they are verified, that returns
+            called once the config and compile config are verified, that returns
             that mapping: a loader builds the model from the config and asks for its shapes.
+            It is called with (config, compile_config, held), held = {group: the bytes its
+            members declare}, checked against the file's size: a bound on what building may
+            allocate.
 
     Returns:
         (config, compile_config, arrays) with arrays = {"weights": [...], "optimizer": [...]}.
@@ -375,7 +403,9 @@ def read_archive(path: str | os.PathLike,
                 reader.finish(listed[name]["sha256"])
             documents[name] = _parse_json(path, name, raw)
         if callable(expected_shapes):
-            expected_shapes = expected_shapes(documents["config.json"], documents["compile.json"])
+            held = {group: sum(info.file_size for name, info in members.items() if name.startswith(group + "/"))
+                    for group in ARRAY_GROUPS}
+            expected_shapes = expected_shapes(documents["config.json"], documents["compile.json"], held)
         expected_shapes = _check_expected(expected_shapes)
         indices: dict[str, list[int]] = {group: [] for group in ARRAY_GROUPS}
         for name in members:

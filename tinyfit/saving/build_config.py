@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["checked_build_config", "build_from_file"]
+__all__ = ["checked_build_config", "check_input_shapes", "build_from_file"]
 
 MAX_SHAPES = 64
 MAX_RANK = 16
 MAX_SAMPLE_SIZE = 2**26  # numbers in one sample of one input: far past any model tinyfit trains
+# Keys under which a model config gives its inputs' shapes (Input, InputLayer, a first layer's input_shape).
+_SHAPE_KEYS = ("batch_shape", "batch_input_shape", "shape", "input_shape")
 
 
 def _refuse(path: str, cause: str) -> ValueError:
@@ -60,6 +62,31 @@ def checked_build_config(path: str, config: Any) -> Any:
 
     found = config.get("input_shape")
     return None if found is None else shape(found, 0)
+
+
+def check_input_shapes(path: str, config: Any) -> None:
+    """Refuses a model config whose inputs are too large to build on.
+
+    Building a model runs its layers on made-up inputs of the shapes its config gives; a forged
+    shape would make that allocate without bound before any array of the file is read.
+    """
+    stack = [config]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _SHAPE_KEYS and isinstance(item, list) and all(_is_size(size) for size in item):
+                    count = 1
+                    for size in item:
+                        count *= size or 1
+                    if count > MAX_SAMPLE_SIZE:
+                        raise _refuse(path, f"its config gives an input of shape {item} ({count} numbers; the "
+                                            f"limit is {MAX_SAMPLE_SIZE}), which no saved model has. The file "
+                                            f"is damaged or forged.")
+                else:
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def build_from_file(path: str, model: Any, shapes: Any) -> None:

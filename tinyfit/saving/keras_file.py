@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime
 import os
 import zipfile
+import zlib
 from typing import Any
 
+from ..layers.weight_budget import weight_budget
 from .atomic import atomic_write
-from .build_config import build_from_file, checked_build_config
+from .build_config import build_from_file, check_input_shapes, checked_build_config
 from .keras_config_in import tinyfit_compile_config, tinyfit_model_config
 from .keras_config_out import keras_model_config
 from .keras_h5 import read_weights_h5, require_h5py, write_weights_h5
@@ -117,8 +119,10 @@ def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
                     break
                 parts.append(part)
                 left -= len(part)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-        raise _refuse(path, f"member '{info.filename}' is damaged or truncated ({error}).") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+            RuntimeError) as error:
+        raise _refuse(path, f"member '{info.filename}' is damaged or truncated ({type(error).__name__}: "
+                            f"{error}).") from None
     if left:
         raise _refuse(path, f"member '{info.filename}' ends early (the file is truncated).")
     return b"".join(parts)
@@ -138,7 +142,7 @@ def read_keras_zip(path: str) -> tuple[Any, bytes]:
         raise _refuse(path, f"it is {size} bytes; the limit is {MAX_FILE_BYTES}.")
     try:
         archive = zipfile.ZipFile(path, "r")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as error:
         raise _refuse(path, f"it is not a zip archive, so not a .keras file ({error}); it may be truncated.") from None
     with archive:
         members = _check_listing(path, archive)
@@ -158,7 +162,21 @@ def read_weights_bytes(path: str, kind: str) -> bytes:
     if size > MAX_FILE_BYTES:
         raise _refuse(path, f"it is {size} bytes; the limit is {MAX_FILE_BYTES}.")
     with open(path, "rb") as f:
-        return f.read(MAX_FILE_BYTES + 1)
+        # The size is known: read(n) would reserve all n bytes up front, whatever the file holds.
+        return f.read(min(size, MAX_FILE_BYTES) + 1)
+
+
+def _rebuilt(path: str, what: str, build: Any) -> Any:
+    """`build()`, whose failures on a config read from `path` become a ValueError naming the file."""
+    try:
+        return build()
+    except ValueError as error:
+        if str(error).startswith("Refusing"):
+            raise
+        raise _refuse(path, f"its {what} does not rebuild in tinyfit: {error}") from None
+    except (TypeError, KeyError, IndexError, AttributeError, NotImplementedError, OverflowError,
+            RecursionError) as error:
+        raise _refuse(path, f"its {what} is damaged or inconsistent ({type(error).__name__}: {error}).") from None
 
 
 def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, compile: bool,
@@ -170,21 +188,19 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
     path = os.fspath(filepath)
     require_h5py(f"load_model('{path}')")
     config, weights = read_keras_zip(path)
-    model_config = tinyfit_model_config(path, config, custom_objects)
-    compile_config = tinyfit_compile_config(path, config, custom_objects) if compile else None
-    try:
-        model = deserialize_keras_object(model_config, custom_objects, family="layer")
-    except ValueError as error:
-        if str(error).startswith("Refusing"):
-            raise
-        raise _refuse(path, f"its model config does not rebuild a model in tinyfit: {error}") from None
-    except (TypeError, KeyError, IndexError) as error:
-        raise _refuse(path, f"its model config does not rebuild a model ({type(error).__name__}: {error}).") from None
-    if not (is_functional(model) or is_sequential(model)):  # a subclassed model: built as saved
-        build_from_file(path, model, checked_build_config(path, config.get("build_config")))
+    model_config = _rebuilt(path, "model config", lambda: tinyfit_model_config(path, config, custom_objects))
+    compile_config = _rebuilt(path, "compile config", lambda: tinyfit_compile_config(path, config, custom_objects)
+                              ) if compile else None
+    check_input_shapes(path, model_config)
+    # Every number of a weight takes at least one byte of the HDF5 member: the config may not ask for more.
+    with weight_budget(len(weights), lambda cause: _refuse(path, f"{cause}.")):
+        model = _rebuilt(path, "model config", lambda: deserialize_keras_object(model_config, custom_objects,
+                                                                                family="layer"))
+        if not (is_functional(model) or is_sequential(model)):  # a subclassed model: built as saved
+            build_from_file(path, model, checked_build_config(path, config.get("build_config")))
     optimizer = None
     if compile_config:
-        compile_model(model, compile_config, custom_objects)
+        _rebuilt(path, "compile config", lambda: compile_model(model, compile_config, custom_objects))
         optimizer = model.optimizer
     arrays, state = read_weights_h5(path, weights, model, optimizer)
     model.set_weights(arrays)

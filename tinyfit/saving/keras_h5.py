@@ -214,8 +214,13 @@ def read_weights_h5(path: str, data: bytes, model: Any, optimizer: Any = None) -
                 arrays = _read_group(h5py, path, f, "optimizer/vars", optimizer.name, ordered,
                                      f"optimizer '{optimizer.name}'")
                 state = list(zip(ordered, arrays))
-        except (OSError, RuntimeError, KeyError) as error:
+        except ValueError as error:
+            if str(error).startswith("Refusing"):
+                raise
             raise _refuse(path, f"its HDF5 content cannot be read ({error}); it may be truncated or damaged.") from None
+        except (OSError, RuntimeError, KeyError, TypeError, IndexError, AttributeError) as error:
+            raise _refuse(path, f"its HDF5 content cannot be read ({type(error).__name__}: {error}); it may be "
+                                f"truncated or damaged.") from None
     missing = [v.path for v in model.weights if id(v) not in found]
     if missing:
         raise _refuse(path, f"the model's weights {missing[:5]} have no place in Keras's layout.")

@@ -13,10 +13,11 @@ the file says what it is, whatever its name.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
+from ..layers.weight_budget import weight_budget
 from .archive import ArrayCountError, read_archive, write_archive
-from .build_config import build_from_file, checked_build_config
+from .build_config import build_from_file, check_input_shapes, checked_build_config
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -157,7 +158,7 @@ def _kind_of_file(path: str) -> str:
         with zipfile.ZipFile(path) as archive:
             from .keras_file import is_keras_zip
             return "keras" if is_keras_zip(archive.namelist()) else "tinyfit"
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return "tinyfit"  # the archive reader says what is wrong with it
 
 
@@ -201,17 +202,21 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         from .keras_file import load_keras_model
         return load_keras_model(path, custom_objects, compile, compile_from_config)
 
-    def shapes(config: Any, compile_config: Any) -> dict:
+    def shapes(config: Any, compile_config: Any, held: dict) -> dict:
         _check_is_a_model(path, config)
         shapes = None
         if isinstance(config, dict) and "build_config" in config:
             config = dict(config)
             shapes = checked_build_config(path, config.pop("build_config"))
-        model = deserialize_keras_object(config, custom_objects, family="layer")
-        build_from_file(path, model, shapes)
+        check_input_shapes(path, config)
+        # Every number of a weight takes at least one byte of the file: the config may not ask for more.
+        with weight_budget(held["weights"], lambda cause: ValueError(f"Refusing to load '{path}': {cause}.")):
+            model = rebuilt(path, "model config", lambda: deserialize_keras_object(config, custom_objects,
+                                                                                   family="layer"))
+            build_from_file(path, model, shapes)
         expected = {"weights": _labelled(model.weights)}
         if compile and compile_config:
-            compile_from_config(model, compile_config, custom_objects)
+            rebuilt(path, "compile config", lambda: compile_from_config(model, compile_config, custom_objects))
             expected["optimizer"] = _labelled(model.optimizer.variables)
             built["compiled"] = True
         built["model"] = model
@@ -242,6 +247,20 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
 
 
 _CALL_FIRST = " (a subclassed model: call it on one batch first, so that it creates its weights)"
+
+
+def rebuilt(path: str, what: str, build: Callable[[], Any]) -> Any:
+    """`build()`, whose failures on a config read from `path` become a ValueError naming the file."""
+    try:
+        return build()
+    except ValueError as error:
+        if str(error).startswith("Refusing"):
+            raise
+        raise ValueError(f"Refusing to load '{path}': its {what} does not rebuild in tinyfit: {error}") from None
+    except (TypeError, KeyError, IndexError, AttributeError, NotImplementedError, OverflowError,
+            RecursionError) as error:
+        raise ValueError(f"Refusing to load '{path}': its {what} is damaged or inconsistent "
+                         f"({type(error).__name__}: {error}).") from None
 
 
 def _check_is_a_model(path: str, config: Any) -> None:
@@ -290,8 +309,12 @@ def load_weights(model: Any, filepath: str | os.PathLike) -> None:
         return
     own = [[v.path, list(v.shape)] for v in model.weights]
 
-    def shapes(config: Any, compile_config: Any) -> dict:
+    def shapes(config: Any, compile_config: Any, held: dict) -> dict:
         saved = config.get("variables") if isinstance(config, dict) and "weights_of" in config else None
+        if saved is not None and not (isinstance(saved, list) and all(
+                isinstance(item, list) and len(item) == 2 and isinstance(item[1], list) for item in saved)):
+            raise ValueError(f"Refusing to load '{filepath}': its list of variables is damaged (each entry must be "
+                             f"[name, shape]). Save the weights again with model.save_weights(path).")
         if saved is not None and [shape for _, shape in saved] != [shape for _, shape in own]:
             rows = [f"  {i}: saved {s!r} / model {o!r}" for i, (s, o) in
                     enumerate(zip(saved + [None] * len(own), own + [None] * len(saved))) if s != o][:20]
