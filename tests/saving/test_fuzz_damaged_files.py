@@ -24,7 +24,7 @@ import tinyfit as keras
 from tinyfit import layers
 from tinyfit.callbacks._backup_file import read_backup
 
-SEED = 20261207
+SEED = int(os.environ.get("TINYFIT_FUZZ_SEED", "20261207"))
 TIME_BUDGET_S = float(os.environ.get("TINYFIT_FUZZ_SECONDS", "8"))  # per kind of file
 HUGE = [10**9, 2**31, 2**40, 10**18, -1, -(10**9), 0, 1.5, "3", None, True, [], {}, [10**9] * 8]
 

@@ -184,7 +184,7 @@ def open_h5(path: str, data: bytes) -> Any:
                             "saved with model.save_weights('model.weights.h5').")
     try:
         return h5py.File(io.BytesIO(data), "r")
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RuntimeError, OverflowError) as error:
         raise _refuse(path, f"it cannot be read as HDF5 ({error}); it may be truncated or damaged.") from None
 
 
@@ -218,7 +218,7 @@ def read_weights_h5(path: str, data: bytes, model: Any, optimizer: Any = None) -
             if str(error).startswith("Refusing"):
                 raise
             raise _refuse(path, f"its HDF5 content cannot be read ({error}); it may be truncated or damaged.") from None
-        except (OSError, RuntimeError, KeyError, TypeError, IndexError, AttributeError) as error:
+        except (OSError, RuntimeError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as error:
             raise _refuse(path, f"its HDF5 content cannot be read ({type(error).__name__}: {error}); it may be "
                                 f"truncated or damaged.") from None
     missing = [v.path for v in model.weights if id(v) not in found]
