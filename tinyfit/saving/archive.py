@@ -365,7 +365,7 @@ def _check_expected(expected_shapes: Any) -> dict:
 
 
 def read_archive(path: str | os.PathLike,
-                 expected_shapes: Mapping[str, Sequence[Any]] | Callable[[Any, Any], Mapping] | None = None,
+                 expected_shapes: Mapping[str, Sequence[Any]] | Callable[[Any, Any, dict], Mapping] | None = None,
                  ) -> tuple[Any, Any, dict]:
     """Reads and verifies a model archive written by `write_archive`.
 

@@ -1,5 +1,8 @@
 """A saved model's build config: the input shapes that create a subclassed model's weights.
 
+Also the checks that make rebuilding from a file's config safe: its inputs' sizes are bounded
+(check_input_shapes), and what rebuilding raises becomes a refusal naming the file (rebuilt).
+
 A subclassed model makes its weights when first called, and its config (the arguments of its
 __init__) does not say on what input. Files keep, as Keras 3 does, {"input_shape": ...} from
 its first build or call; loading builds the rebuilt model on placeholders of those shapes
@@ -10,9 +13,9 @@ used (weights never depend on it; a huge one would only cost memory).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["checked_build_config", "check_input_shapes", "build_from_file"]
+__all__ = ["checked_build_config", "check_input_shapes", "rebuilt", "build_from_file"]
 
 MAX_SHAPES = 64
 MAX_RANK = 16
@@ -87,6 +90,19 @@ def check_input_shapes(path: str, config: Any) -> None:
                     stack.append(item)
         elif isinstance(value, list):
             stack.extend(value)
+
+
+def rebuilt(path: str, what: str, build: Callable[[], Any]) -> Any:
+    """`build()` (rebuilding from the file's `what`); its failures become a ValueError naming the file."""
+    try:
+        return build()
+    except (ValueError, NotImplementedError) as error:
+        if str(error).startswith("Refusing"):
+            raise
+        raise _refuse(path, f"its {what} does not rebuild in tinyfit: {error}") from None
+    except (TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as error:
+        # A config of the wrong form reaches code that trusts its form: the file is damaged or forged.
+        raise _refuse(path, f"its {what} is damaged or inconsistent ({type(error).__name__}: {error}).") from None
 
 
 def build_from_file(path: str, model: Any, shapes: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..layers.weight_budget import weight_budget
 from .atomic import atomic_write
-from .build_config import build_from_file, check_input_shapes, checked_build_config
+from .build_config import build_from_file, check_input_shapes, checked_build_config, rebuilt
 from .keras_config_in import tinyfit_compile_config, tinyfit_model_config
 from .keras_config_out import keras_model_config
 from .keras_h5 import read_weights_h5, require_h5py, write_weights_h5
@@ -166,19 +166,6 @@ def read_weights_bytes(path: str, kind: str) -> bytes:
         return f.read(min(size, MAX_FILE_BYTES) + 1)
 
 
-def _rebuilt(path: str, what: str, build: Any) -> Any:
-    """`build()`, whose failures on a config read from `path` become a ValueError naming the file."""
-    try:
-        return build()
-    except ValueError as error:
-        if str(error).startswith("Refusing"):
-            raise
-        raise _refuse(path, f"its {what} does not rebuild in tinyfit: {error}") from None
-    except (TypeError, KeyError, IndexError, AttributeError, NotImplementedError, OverflowError,
-            RecursionError) as error:
-        raise _refuse(path, f"its {what} is damaged or inconsistent ({type(error).__name__}: {error}).") from None
-
-
 def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, compile: bool,
                      compile_model: Any) -> Any:
     """The model of a Keras 3 .keras file, with its weights and (compiled) optimizer state.
@@ -188,19 +175,19 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
     path = os.fspath(filepath)
     require_h5py(f"load_model('{path}')")
     config, weights = read_keras_zip(path)
-    model_config = _rebuilt(path, "model config", lambda: tinyfit_model_config(path, config, custom_objects))
-    compile_config = _rebuilt(path, "compile config", lambda: tinyfit_compile_config(path, config, custom_objects)
+    model_config = rebuilt(path, "model config", lambda: tinyfit_model_config(path, config, custom_objects))
+    compile_config = rebuilt(path, "compile config", lambda: tinyfit_compile_config(path, config, custom_objects)
                               ) if compile else None
     check_input_shapes(path, model_config)
     # Every number of a weight takes at least one byte of the HDF5 member: the config may not ask for more.
     with weight_budget(len(weights), lambda cause: _refuse(path, f"{cause}.")):
-        model = _rebuilt(path, "model config", lambda: deserialize_keras_object(model_config, custom_objects,
+        model = rebuilt(path, "model config", lambda: deserialize_keras_object(model_config, custom_objects,
                                                                                 family="layer"))
         if not (is_functional(model) or is_sequential(model)):  # a subclassed model: built as saved
             build_from_file(path, model, checked_build_config(path, config.get("build_config")))
     optimizer = None
     if compile_config:
-        _rebuilt(path, "compile config", lambda: compile_model(model, compile_config, custom_objects))
+        rebuilt(path, "compile config", lambda: compile_model(model, compile_config, custom_objects))
         optimizer = model.optimizer
     arrays, state = read_weights_h5(path, weights, model, optimizer)
     model.set_weights(arrays)

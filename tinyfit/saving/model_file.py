@@ -13,11 +13,11 @@ the file says what it is, whatever its name.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 from ..layers.weight_budget import weight_budget
 from .archive import ArrayCountError, read_archive, write_archive
-from .build_config import build_from_file, check_input_shapes, checked_build_config
+from .build_config import build_from_file, check_input_shapes, checked_build_config, rebuilt
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -247,20 +247,6 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
 
 
 _CALL_FIRST = " (a subclassed model: call it on one batch first, so that it creates its weights)"
-
-
-def rebuilt(path: str, what: str, build: Callable[[], Any]) -> Any:
-    """`build()`, whose failures on a config read from `path` become a ValueError naming the file."""
-    try:
-        return build()
-    except ValueError as error:
-        if str(error).startswith("Refusing"):
-            raise
-        raise ValueError(f"Refusing to load '{path}': its {what} does not rebuild in tinyfit: {error}") from None
-    except (TypeError, KeyError, IndexError, AttributeError, NotImplementedError, OverflowError,
-            RecursionError) as error:
-        raise ValueError(f"Refusing to load '{path}': its {what} is damaged or inconsistent "
-                         f"({type(error).__name__}: {error}).") from None
 
 
 def _check_is_a_model(path: str, config: Any) -> None:
