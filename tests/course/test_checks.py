@@ -1,11 +1,14 @@
 """The pieces of a lesson's check: verdicts that teach, and guards that hold in every thread."""
 
 import concurrent.futures
+import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
 
+import tinyfit
 import tinyfit as keras
 from tinyfit.course import checks
 
@@ -155,3 +158,35 @@ def test_an_interrupt_while_the_guard_starts_leaves_nothing_swapped(monkeypatch)
     assert keras.metrics.Mean.__init__.__code__ is code
     with checks.by_hand("answer"):  # and the next guard starts: none is left running
         pass
+
+
+def test_garbage_collected_while_an_answer_runs_is_not_the_answers_call():
+    # A tinyfit object freed only by the cyclic collector, whose finalizer calls tinyfit (as a
+    # TensorBoard callback left by an earlier cell closes its files), collected while the answer
+    # runs: that call is not the answer's.
+    class Holder:
+        pass
+
+    closed = []
+    was_enabled = gc.isenabled()
+    gc.disable()  # so that nothing before the answer collects the cycle
+    try:
+        holder = Holder()
+        holder.cycle = holder
+        writers = {"train": type("Writer", (), {"close": lambda self: closed.append(True)})()}
+        weakref.finalize(holder, tinyfit.callbacks.tensorboard._close_writers, writers)
+        del holder
+        with checks.by_hand("answer"):
+            gc.collect()  # the collector, set off by the answer's allocations
+        assert not gc.isenabled()  # the guard put back the state it found
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert closed == [True]
+
+
+def test_the_guard_keeps_the_collector_off_while_the_answer_runs_and_turns_it_back_on():
+    assert gc.isenabled()
+    with checks.by_hand("answer"):
+        assert not gc.isenabled()
+    assert gc.isenabled()

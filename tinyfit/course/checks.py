@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import gc
 import secrets
 import sys
 import threading
@@ -167,8 +168,14 @@ class _Watch:
     def __enter__(self) -> "_Watch":
         if getattr(builtins, _HOOK, None) is not None:
             raise RuntimeError("a check's guard is already running: guards do not nest")
+        # Garbage left by earlier cells may hold tinyfit objects whose finalizers call tinyfit
+        # (a TensorBoard callback closes its files). Collected while the answer runs, those calls
+        # would count as the answer's; so collect now, and keep the collector off until the end.
+        gc.collect()
+        self._gc_was_enabled = gc.isenabled()
         setattr(builtins, _HOOK, self._hook)  # found by the trampolines from any module's globals
         try:
+            gc.disable()
             for key, function in enumerate(self.functions):
                 code = function.__code__
                 call_through = types.FunctionType(code, function.__globals__, function.__name__,
@@ -188,6 +195,8 @@ class _Watch:
         for function, code, _ in self._originals:
             function.__code__ = code
         delattr(builtins, _HOOK)
+        if self._gc_was_enabled:
+            gc.enable()
 
 
 def _where(thread: str) -> str:
