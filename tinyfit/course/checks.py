@@ -170,8 +170,8 @@ class _Watch:
             raise RuntimeError("a check's guard is already running: guards do not nest")
         # Garbage left by earlier cells may hold tinyfit objects whose finalizers call tinyfit
         # (a TensorBoard callback closes its files). Collected while the answer runs, those calls
-        # would count as the answer's; so collect now, and keep the collector off until the end.
-        gc.collect()
+        # would count as the answer's; so the collector stays off until the answer ends. (Not a
+        # gc.collect() first: over a big heap it costs a second per guard.)
         self._gc_was_enabled = gc.isenabled()
         setattr(builtins, _HOOK, self._hook)  # found by the trampolines from any module's globals
         try:
