@@ -50,9 +50,12 @@ def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
     2. `verbose=2`: "epoch".
     3. With `notebook=True`, in a running notebook kernel, writing to the
        cell's own output (sys.stdout) and TINYFIT_PROGRESS not "text":
-       TINYFIT_PROGRESS=html gives "html"; "widget", or "auto"/unset when the
-       `CI` variable is not set, gives "widget" (the front end falls back to
-       HTML where ipywidgets is missing).
+       TINYFIT_PROGRESS=widget gives "widget" (an ipywidgets bar; HTML where
+       ipywidgets is missing); "html", or "auto"/unset when the `CI` variable
+       is not set, gives "html": a bar drawn as HTML and updated in place,
+       whose last state the notebook keeps however the run ends (a kernel
+       restarted or killed mid-run included, where a widget would be left
+       behind as "Error displaying widget" once the notebook is reopened).
     4. `verbose=1` or "auto": "live" when `stream` is an interactive terminal,
        "epoch" otherwise (a file, a pipe, CI, a notebook's text output).
 
@@ -82,10 +85,10 @@ def progress_mode(verbose: Any = "auto", stream: TextIO | None = None,
         return "epoch"
     explicit = setting not in ("", "auto")
     if notebook and setting != "text" and stream is sys.stdout and in_notebook_kernel():
-        if setting == "html":
-            return "html"
-        if explicit or not _ci_is_set(environ):
+        if setting == "widget":
             return "widget"
+        if explicit or not _ci_is_set(environ):
+            return "html"
     interactive = is_terminal(stream) and (explicit or not _ci_is_set(environ))
     return "live" if interactive else "epoch"
 
