@@ -1,5 +1,6 @@
-"""The text bar fits its width: on a terminal no line wraps (no stale lines, one line per epoch);
-in a notebook's output a finished line keeps every figure and breaks between items.
+"""The text bar fits its width: on a terminal the line under way never wraps (no stale lines);
+a finished line, on a terminal or in a notebook's output, keeps every figure under its own name
+and breaks between items into rows that fit.
 
 The end-to-end tests run a real fit with its output going to a pseudo-terminal
 of a given size, and replay what the terminal received in a terminal emulator
@@ -23,7 +24,7 @@ import tinyfit as keras
 from tinyfit import layers
 from tinyfit.utils import line_fit
 from tinyfit.utils import progbar as progbar_module
-from tinyfit.utils.line_fit import abbreviate, abbreviate_more, fit_finished_line, fit_line, stream_columns, wrap_line
+from tinyfit.utils.line_fit import abbreviate, fit_line, stream_columns, wrap_line
 from tinyfit.utils.progbar import Progbar
 
 pyte = pytest.importorskip("pyte", reason="the terminal emulator comes with the dev extra: pip install -e .[dev]")
@@ -67,14 +68,6 @@ def test_abbreviations_keep_the_last_word_and_val():
     assert abbreviate("loss") == "loss" and abbreviate("val_loss") == "val_loss"
 
 
-def test_shorter_abbreviations_cut_the_last_word_to_three_letters():
-    assert abbreviate_more("sparse_categorical_accuracy") == "sc_acc"
-    assert abbreviate_more("val_sparse_categorical_accuracy") == "val_sc_acc"
-    assert abbreviate_more("val_mean_absolute_error") == "val_ma_err"
-    assert abbreviate_more("accuracy") == "acc" and abbreviate_more("val_accuracy") == "val_acc"
-    assert abbreviate_more("loss") == "loss" and abbreviate_more("val_loss") == "val_loss"
-
-
 def test_a_line_that_fits_is_left_whole():
     full = "12/50 " + "━" * 20 + " 3s 40ms/step - loss: 0.5740 - sparse_categorical_accuracy: 0.8400"
     assert fit_line(head, 20, ITEMS[:2], limit=len(full)) == full
@@ -103,32 +96,6 @@ def test_a_narrow_terminal_keeps_the_head_and_then_narrows_the_bar():
     assert fit_line(head, 20, ITEMS, limit=10) == "12/50 3s 4"  # cut, never wider than the terminal
 
 
-# ------------------------------------------------------------------ a finished line on a terminal
-FINISHED_HEADS = ["782/782 " + "━" * 20 + " 3s 4ms/step", "782/782 3s 4ms/step", "782/782 3s", "782/782"]
-
-
-def test_a_finished_line_gives_up_the_bar_and_the_timing_before_any_figure():
-    whole = FINISHED_HEADS[0] + " - loss: 0.5740 - sparse_categorical_accuracy: 0.8400"
-    assert fit_finished_line(FINISHED_HEADS, ITEMS[:2], len(whole)) == whole
-    assert fit_finished_line(FINISHED_HEADS, ITEMS[:2], len(whole) - 1) == (
-        "782/782 3s 4ms/step - loss: 0.5740 - sparse_categorical_accuracy: 0.8400")
-    assert fit_finished_line(FINISHED_HEADS, ITEMS[:2], 60) == "782/782 - loss: 0.5740 - sparse_categorical_accuracy: 0.8400"
-    assert fit_finished_line(FINISHED_HEADS, ITEMS[:2], 56) == "782/782 3s 4ms/step - loss: 0.5740 - sc_accuracy: 0.8400"
-    assert fit_finished_line(FINISHED_HEADS, ITEMS[:2], 55) == "782/782 3s - loss: 0.5740 - sc_accuracy: 0.8400"
-
-
-def test_the_guide_line_keeps_every_figure_in_79_characters():
-    line = fit_finished_line(FINISHED_HEADS, ITEMS, 79)
-    assert line == "782/782 - loss: 0.5740 - sc_acc: 0.8400 - val_loss: 0.6012 - val_sc_acc: 0.8125"
-    assert len(line) == 79
-
-
-def test_a_finished_line_drops_trailing_figures_last_and_says_so():
-    assert fit_finished_line(FINISHED_HEADS, ITEMS, 59) == "782/782 - loss: 0.5740 - sc_acc: 0.8400 - …"
-    assert fit_finished_line(FINISHED_HEADS, ITEMS, 20, ellipsis="...") == "782/782 - ..."
-    assert fit_finished_line(FINISHED_HEADS, ITEMS, 5) == "782/7"  # never wider than the terminal
-
-
 # ------------------------------------------------------------------ wrapping a finished line
 def test_a_finished_line_breaks_between_items_only():
     pieces = ["50/50 " + "━" * 20 + " 2s 40ms/step"] + [f"{name}: {value}" for name, value in ITEMS]
@@ -145,6 +112,14 @@ def test_an_item_wider_than_the_limit_keeps_a_row_to_itself_whole():
     wide = "f1_score: [" + ", ".join(["0.5000"] * 20) + "]"
     assert wrap_line(["1/1 ━ 0s 1ms/step", wide, "loss: 1.0000"], 60) == [
         "1/1 ━ 0s 1ms/step", "    - " + wide, "    - loss: 1.0000"]
+
+
+def test_the_indent_gives_way_to_an_item_that_nearly_fills_a_row():
+    head, item = "1/1 ━ 0s 1ms/step", "x" * 18
+    assert wrap_line([head, item], 24) == [head, "    - " + item]
+    assert wrap_line([head, item], 21) == [head, "- " + item]
+    assert wrap_line([head, item], 19) == [head, item]
+    assert wrap_line([head, item], 17) == [head, "    - " + item]  # wider than the row anyway: alone, marked
 
 
 # ------------------------------------------------------------------ the width of a stream
@@ -208,7 +183,7 @@ def test_a_notebook_output_breaks_the_epoch_line_between_items(monkeypatch):
 
 
 # ------------------------------------------------------------------ the Progbar on a sized terminal
-def test_every_redraw_fits_and_the_last_line_is_one_line(monkeypatch):
+def test_every_redraw_fits_and_the_last_line_keeps_every_figure(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     out, clock = Terminal(), Clock()
     bar = Progbar(50, stream=out, clock=clock, interval=0)
@@ -222,10 +197,14 @@ def test_every_redraw_fits_and_the_last_line_is_one_line(monkeypatch):
     assert len(live) == 49 and all(len(frame) <= 79 for frame in live)
     assert all(re.match(r"[ \d]\d/50 [━─]{20} \d+s 40ms/step - loss: 0.5740", frame) for frame in live)
     assert live[0].rstrip().endswith("- sc_accuracy: 0.8400")
-    assert last.rstrip(" \n") == "50/50 - loss: 0.5740 - sc_acc: 0.8400 - val_loss: 0.6012 - val_sc_acc: 0.8125"
+    first, *more = last.split("\n")
+    assert len(first) == len(live[-1])  # padded over the line under way
+    assert [first.rstrip(" "), *more] == ["50/50 " + "━" * 20 + " 2s 40ms/step - loss: 0.5740",
+                                          "    - sparse_categorical_accuracy: 0.8400 - val_loss: 0.6012",
+                                          "    - val_sparse_categorical_accuracy: 0.8125", ""]
 
 
-def test_verbose_2_on_a_terminal_prints_one_fitted_line(monkeypatch):
+def test_verbose_2_on_a_terminal_prints_the_line_in_rows_that_fit(monkeypatch):
     monkeypatch.setenv("COLUMNS", "60")
     out, clock = Terminal(), Clock()
     bar = Progbar(50, verbose=2, stream=out, clock=clock)
@@ -233,7 +212,8 @@ def test_verbose_2_on_a_terminal_prints_one_fitted_line(monkeypatch):
         clock.now += 0.04
         bar.update(step, [("loss", 0.574), ("sparse_categorical_accuracy", 0.84)])
     assert "\r" not in out.getvalue()
-    assert out.getvalue().splitlines() == ["50/50 - loss: 0.5740 - sparse_categorical_accuracy: 0.8400"]
+    assert out.getvalue().splitlines() == ["50/50 " + "━" * 20 + " 2s 40ms/step - loss: 0.5740",
+                                           "    - sparse_categorical_accuracy: 0.8400"]
 
 
 def test_an_ascii_terminal_marks_dropped_metrics_in_ascii(monkeypatch):
@@ -312,29 +292,28 @@ def test_a_short_line_leaves_exactly_one_line_per_epoch(monkeypatch, columns):
         assert re.fullmatch(rf"25/25 ━{{20}} \d+s \d+(us|ms|s)/step - loss: {loss:.4f}", rows[2 * epoch + 1])
 
 
-# What each epoch's line shows of the guide's four figures at each width (names as shown there).
-GUIDE_NAMES = {
-    200: ("loss", "sparse_categorical_accuracy", "val_loss", "val_sparse_categorical_accuracy"),
-    80: ("loss", "sc_acc", "val_loss", "val_sc_acc"),
-    60: ("loss", "sc_acc"),
-}
+# How many screen rows each epoch's finished line takes at each width.
+GUIDE_ROWS = {60: 4, 80: 3, 200: 1}
 
 
 @pytest.mark.parametrize("columns", [60, 80, 200])
-def test_the_guide_line_leaves_exactly_one_line_per_epoch(monkeypatch, columns):
+def test_the_guide_line_keeps_every_figure_and_leaves_no_stale_line(monkeypatch, columns):
     output, history = fit_on_terminal(monkeypatch, columns, metrics=["sparse_categorical_accuracy"],
                                       validation=True)
     rows = screen_rows(output, columns)
     assert all(len(row) < columns for row in rows)
-    assert len(rows) == 6, rows
+    assert "…" not in "".join(rows)
+    per_epoch = 1 + GUIDE_ROWS[columns]
+    assert len(rows) == 3 * per_epoch, rows  # a stale copy of the line under way would add a row
     keys = ("loss", "sparse_categorical_accuracy", "val_loss", "val_sparse_categorical_accuracy")
     for epoch in range(3):
-        assert rows[2 * epoch] == f"Epoch {epoch + 1}/3"
-        line = rows[2 * epoch + 1]
-        assert line.startswith("25/25"), line
-        for shown, key in zip(GUIDE_NAMES[columns], keys):
-            assert f" - {shown}: {history.history[key][epoch]:.4f}" in line, line
-        assert line.endswith(" - …") == (columns == 60), line  # dropped figures are marked
+        header, first, *more = rows[epoch * per_epoch:(epoch + 1) * per_epoch]
+        assert header == f"Epoch {epoch + 1}/3"
+        assert re.match(r"25/25 ━{20} \d+s \d+(us|ms|s)/step - loss: ", first), first
+        assert all(row.startswith("    - ") for row in more), more
+        line = " - ".join([first, *(row[len("    - "):] for row in more)])
+        for key in keys:
+            assert f" - {key}: {history.history[key][epoch]:.4f}" in line, line
 
 
 def test_the_check_sees_stale_lines_when_the_bar_is_wider_than_the_screen(monkeypatch):

@@ -6,13 +6,11 @@ behind. Such a line is shortened instead (`fit_line`): names abbreviated,
 then trailing metrics dropped, then the bar narrowed; "step/steps", the bar
 and the time always stay.
 
-A finished line on a terminal is one line too, so each epoch takes one line
-of the screen (`fit_finished_line`): the parts that carry least are given up
-first (the full bar, then the timing), names are abbreviated, and only then
-are trailing metrics dropped. History, CSVLogger and the notebook keep every
-figure: in a notebook's output, where nothing is redrawn, a finished line is
-broken between its " - " items (`wrap_line`), never in the middle of a name
-or a number.
+A finished line is never redrawn, so it keeps every figure under its own
+name, wherever it is shown: where the width is known (a terminal, a
+notebook's output) it is broken between its " - " items into rows that fit
+(`wrap_line`), never in the middle of a name or a number. Files and pipes
+get one line, however wide.
 """
 
 from __future__ import annotations
@@ -21,14 +19,14 @@ import os
 import sys
 from typing import Any, Callable, Mapping, Sequence
 
-__all__ = ["NOTEBOOK_COLUMNS", "abbreviate", "fit_finished_line", "fit_line", "is_terminal", "stream_columns",
-           "wrap_line"]
+__all__ = ["NOTEBOOK_COLUMNS", "abbreviate", "fit_line", "is_terminal", "stream_columns", "wrap_line"]
 
 # Characters in a notebook's text output before the front end wraps the line
 # (JupyterLab breaks it anywhere, mid-number included); the COLUMNS variable overrides.
 NOTEBOOK_COLUMNS = 100
 SEPARATOR = " - "
 CONTINUATION = "    - "  # starts each further row of a wrapped line
+_LEADS = (CONTINUATION, CONTINUATION.lstrip(), "")  # ever shorter, for a piece that nearly fills a row
 
 
 def is_terminal(stream: Any) -> bool:
@@ -95,19 +93,6 @@ def abbreviate(name: str) -> str:
     return prefix + "".join(word[0] for word in words[:-1]) + "_" + words[-1]
 
 
-def abbreviate_more(name: str) -> str:
-    """`abbreviate`, and the last word cut to three letters when longer than four.
-
-    "sparse_categorical_accuracy" -> "sc_acc", "val_mean_absolute_error" -> "val_ma_err",
-    "accuracy" -> "acc", "loss" -> "loss".
-    """
-    short = abbreviate(name)
-    start, _, last = short.rpartition("_")
-    if len(last) <= 4:
-        return short
-    return (start + "_" if start else "") + last[:3]
-
-
 def _join(head: str, items: Sequence[tuple[str, str]]) -> str:
     return SEPARATOR.join([head, *(f"{name}: {value}" for name, value in items)])
 
@@ -146,41 +131,13 @@ def fit_line(head: Callable[[int], str], bar_width: int, items: Sequence[tuple[s
     return line[:limit]
 
 
-def fit_finished_line(heads: Sequence[str], items: Sequence[tuple[str, str]], limit: int,
-                      ellipsis: str = "…") -> str:
-    """A finished line in at most `limit` characters, keeping as many figures as it can.
-
-    Tries in turn each head from `heads` (longest first, e.g. with the bar,
-    without it, without the time per step, the step count alone) with the
-    full names, then abbreviated names, then shorter ones; if nothing fits,
-    the shortest head with trailing metrics dropped (an `ellipsis` item says
-    some are hidden); finally a plain cut.
-
-    Args:
-        heads: the line's head in ever shorter forms.
-        items: the (name, formatted value) pairs after the head.
-        limit: the most characters the line may have.
-        ellipsis: the item standing for dropped metrics.
-    """
-    namings = (lambda name: name, abbreviate, abbreviate_more)
-    for naming in namings:
-        for head in heads:
-            line = _join(head, [(naming(name), value) for name, value in items])
-            if len(line) <= limit:
-                return line
-    shortest, short = heads[-1], [(abbreviate_more(name), value) for name, value in items]
-    for kept in range(len(short) - 1, -1, -1):
-        line = _join(shortest, short[:kept]) + SEPARATOR + ellipsis
-        if len(line) <= limit:
-            return line
-    return shortest[:limit]
-
-
 def wrap_line(line_items: Sequence[str], limit: int | None) -> list[str]:
     """The pieces of a line joined by " - " into rows of at most `limit` characters where possible.
 
-    Rows are broken only between pieces; a piece wider than `limit` on its own
-    keeps a row to itself, whole. `limit=None` gives one row.
+    Rows are broken only between pieces; each further row starts with "    - ",
+    cut to "- " or nothing where the indent alone would make the row too wide.
+    A piece wider than `limit` on its own keeps a row to itself, whole.
+    `limit=None` gives one row.
 
     Args:
         line_items: the head ("step/steps bar time per-step") and then each "name: value".
@@ -196,5 +153,6 @@ def wrap_line(line_items: Sequence[str], limit: int | None) -> list[str]:
         if len(joined) <= limit:
             rows[-1] = joined
         else:
-            rows.append(CONTINUATION + piece)
+            lead = next((lead for lead in _LEADS if len(lead) + len(piece) <= limit), CONTINUATION)
+            rows.append(lead + piece)
     return rows

@@ -21,7 +21,7 @@ import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from .kernel import in_notebook_kernel
-from .line_fit import fit_finished_line, fit_line, is_terminal, stream_columns, wrap_line
+from .line_fit import fit_line, is_terminal, stream_columns, wrap_line
 
 __all__ = ["Progbar", "progress_mode"]
 
@@ -141,11 +141,14 @@ class Progbar:
     """A progress bar over `target` steps.
 
     The line fits where it is shown (see tinyfit.utils.line_fit): on a
-    terminal every line is shortened to the terminal's width, so that
-    redrawing it with "\\r" leaves nothing behind and each epoch keeps one
-    line of the screen; in a notebook a finished line keeps every value and is
-    broken between its " - " items where it is too wide. Files and pipes get
-    one line, whatever its width.
+    terminal the line under way is shortened to the terminal's width, so that
+    redrawing it with "\\r" leaves nothing behind; a finished line keeps every
+    figure under its own name and, on a terminal or in a notebook, is broken
+    between its " - " items into rows that fit. Files and pipes get one line,
+    whatever its width.
+
+    A bar ends with its last update (`finalize`, or reaching `target`), or with
+    `stop()` when the work stops before that (Ctrl-C, an error).
 
     Args:
         target: the number of steps, or None when unknown (the bar then shows "n/Unknown").
@@ -177,7 +180,8 @@ class Progbar:
         self._start = clock()
         self._time_after_first_step: float | None = None
         self._last_draw: float | None = None
-        self._drawn_width = 0
+        self._drawn_width = 0  # of the line under way on the terminal, for the next redraw to wipe
+        self._ended = False
 
     def _out(self) -> TextIO:
         return self.stream if self.stream is not None else sys.stdout
@@ -197,19 +201,49 @@ class Progbar:
         if current == 1 and self._time_after_first_step is None:
             self._time_after_first_step = now  # the first step pays start-up costs; time the rest
         self._seen_so_far = current
-        if self.mode == "off" or (self.mode == "epoch" and not finalize):
+        if finalize:
+            self._ended = True
+            self._print_finished(current, now)
             return
-        if self.mode == "epoch":
-            self._write("\n".join(self._rows(current, now)) + "\n")
-            return
-        if not finalize and self._last_draw is not None and now - self._last_draw < self.interval:
+        if self.mode != "live" or (self._last_draw is not None and now - self._last_draw < self.interval):
             return
         # Never wider than the terminal: a wrapped line cannot be redrawn, each redraw would leave a copy.
-        line, *more = self._rows(current, now) if finalize else [self._fitted_line(current, now)]
-        padding = " " * max(self._drawn_width - len(line), 0)  # wipe what a longer line left behind
+        line = self._fitted_line(current, now)
+        self._write("\r" + line + self._wipe(line))
         self._drawn_width = len(line)
         self._last_draw = now
-        self._write("\r" + "\n".join([line + padding, *more]) + ("\n" if finalize else ""))
+
+    def stop(self) -> None:
+        """Ends a bar stopped before its end (Ctrl-C, an error), so that what is printed next starts on its own line.
+
+        The bar is printed as a finished line at the step reached, every
+        figure shown, followed by " (stopped)" and a newline: on a terminal
+        ("live") it replaces the line under way, if anything was drawn or a
+        step was made; in a file or a pipe ("epoch") it is printed once a
+        step was made, a bar that never moved printing nothing. "off" prints
+        nothing. A bar that has already ended (finished normally, or stopped)
+        prints nothing more.
+        """
+        if self._ended:
+            return
+        self._ended = True
+        current = self._seen_so_far
+        if current > 0 or (self.mode == "live" and self._last_draw is not None):
+            self._print_finished(current, self._clock(), " (stopped)")
+
+    def _print_finished(self, current: int, now: float, suffix: str = "") -> None:
+        """Prints the finished line, ending with `suffix`, and a newline; on a terminal over the line under way."""
+        if self.mode == "off":
+            return
+        rows = self._rows(current, now, suffix)
+        if self.mode == "live":  # the first row overwrites the line under way
+            rows[0] = "\r" + rows[0] + self._wipe(rows[0])
+            self._drawn_width = 0
+        self._write("\n".join(rows) + "\n")
+
+    def _wipe(self, line: str) -> str:
+        """The spaces that wipe what a longer line drawn before left on the screen."""
+        return " " * max(self._drawn_width - len(line), 0)
 
     def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
         """Advances the bar by `n` steps."""
@@ -241,9 +275,6 @@ class Progbar:
 
     def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
         """ "step/steps bar time per-step", the part of a line under way that is never dropped."""
-        return _joined(*self._head_parts(current, now, finalize, bar_width))
-
-    def _head_parts(self, current: int, now: float, finalize: bool, bar_width: int) -> tuple[str, str, str, str]:
         per_step = self._time_per_step(current, now)
         if self.target is None:
             count, bar = f"{current:>7}/Unknown", ""
@@ -253,13 +284,7 @@ class Progbar:
             elapsed = _format_duration(now - self._start)
         else:
             elapsed = _format_duration(per_step * max(self.target - current, 0))  # time left
-        return count, bar, elapsed, _format_per_step(per_step, self.unit_name)
-
-    def _finished_heads(self, current: int, now: float) -> list[str]:
-        """The finished line's head, ever shorter: whole, without the bar, without the time per step, the count."""
-        count, bar, elapsed, per_step = self._head_parts(current, now, True, self.width)
-        return [_joined(count, bar, elapsed, per_step), _joined(count, elapsed, per_step), _joined(count, elapsed),
-                count.strip()]
+        return _joined(count, bar, elapsed, _format_per_step(per_step, self.unit_name))
 
     def _items(self) -> list[tuple[str, str]]:
         items = []
@@ -276,15 +301,12 @@ class Progbar:
         head = self._head(current, now, finalize, self.width)
         return [head, *(f"{name}: {value}" for name, value in self._items())]
 
-    def _rows(self, current: int, now: float) -> list[str]:
-        """The finished line: one line on a terminal, shortened to its width; elsewhere every
-        figure, broken between " - " items into rows that fit the stream's width."""
-        out = self._out()
-        limit = stream_columns(out)
-        if limit is not None and is_terminal(out):
-            ellipsis = "..." if self._chars == ASCII_BAR else "…"
-            return [fit_finished_line(self._finished_heads(current, now), self._items(), limit, ellipsis)]
-        return wrap_line(self._pieces(current, now, finalize=True), limit)
+    def _rows(self, current: int, now: float, suffix: str = "") -> list[str]:
+        """The finished line, ending with `suffix`: every figure, broken between " - " items into
+        rows that fit the stream's width (one row where the width is not limited)."""
+        pieces = self._pieces(current, now, finalize=True)
+        pieces[-1] += suffix
+        return wrap_line(pieces, stream_columns(self._out()))
 
     def _fitted_line(self, current: int, now: float) -> str:
         """The line under way, shortened to fit the terminal (see tinyfit.utils.line_fit)."""
