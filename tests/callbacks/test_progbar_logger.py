@@ -121,3 +121,85 @@ def test_unknown_steps_are_learned_from_the_first_epoch():
         hooks.on_epoch_end(epoch, {"loss": 1.0})
     lines = out.getvalue().splitlines()
     assert lines[1].startswith("4/4 ━") and lines[3].startswith("4/4 ━")
+
+
+def test_a_run_stopped_by_an_exception_ends_its_line_with_stopped_before_the_traceback():
+    import numpy as np
+
+    import tinyfit as keras
+
+    def interrupt(batch, logs):
+        if batch == 2:
+            raise KeyboardInterrupt  # as Ctrl-C does, mid-epoch
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((40, 2), "float32"), np.zeros((40, 1), "float32")
+    for stream in (io.StringIO(), Terminal()):
+        progbar = ProgbarLogger(stream=stream)
+        stop = keras.callbacks.LambdaCallback(on_train_batch_end=interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, batch_size=4, epochs=2, callbacks=[stop, progbar], verbose=1)
+        text = stream.getvalue()
+        # The step that raised had not reached the bar (the callback before it raised): two steps shown.
+        assert text.endswith(" (stopped)\n") and text.splitlines()[-1].lstrip().startswith("2/10 "), repr(text)
+        assert progbar.progbar is None  # nothing left to draw on the next run's line
+    for call in (lambda cbs: model.evaluate(x, y, batch_size=4, callbacks=cbs),
+                 lambda cbs: model.predict(x, batch_size=4, callbacks=cbs)):
+        out = io.StringIO()
+        stop = keras.callbacks.LambdaCallback(on_test_batch_end=interrupt, on_predict_batch_end=interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            call([stop, ProgbarLogger(stream=out)])
+        assert out.getvalue().lstrip().startswith("2/10 ") and out.getvalue().endswith(" (stopped)\n")
+
+
+def test_a_bar_ends_at_the_step_reached_when_training_stops_early():
+    out = io.StringIO()
+    hooks = CallbackList([ProgbarLogger(stream=out)], verbose=1, epochs=1, steps=10)
+    hooks.on_train_begin()
+    hooks.on_epoch_begin(0)
+    for batch in range(4):  # a callback set stop_training at the fourth step
+        hooks.on_train_batch_end(batch, {"loss": 0.5})
+    hooks.on_epoch_end(0, {"loss": 0.5})
+    hooks.on_train_end()
+    assert out.getvalue().lstrip().startswith("4/10 "), out.getvalue()
+
+
+def test_in_a_notebook_the_validation_bar_knows_its_size(monkeypatch):
+    import tinyfit.utils.progbar as progbar_module
+
+    class Recorder:
+        def __init__(self):
+            self.html = []
+
+        def __call__(self, obj, display_id=None):
+            self.html.append(obj.html)
+            return types.SimpleNamespace(update=lambda obj, raw=False: self.html.append(obj.html))
+
+    import types
+
+    ipython_display = pytest.importorskip("IPython.display")
+    display = Recorder()
+    monkeypatch.setattr(ipython_display, "display", display)
+    monkeypatch.setattr(progbar_module, "in_notebook_kernel", lambda: True)
+    monkeypatch.setenv("TINYFIT_PROGRESS", "html")
+    for validation_steps, shown in ((5, "/5"), (None, "/Unknown")):
+        display.html.clear()
+        hooks = CallbackList([ProgbarLogger(notebook_interval=0)], verbose=1, epochs=2, steps=3,
+                             validation_steps=validation_steps)
+        hooks.on_train_begin()
+        for epoch in range(2):
+            hooks.on_epoch_begin(epoch)
+            for batch in range(3):
+                hooks.on_train_batch_end(batch, {"loss": 0.5})
+            hooks.on_test_begin()
+            for batch in range(5):
+                hooks.on_test_batch_end(batch, {"loss": 0.4})
+            hooks.on_test_end({"loss": 0.4})
+            hooks.on_epoch_end(epoch, {"loss": 0.5, "val_loss": 0.4})
+        hooks.on_train_end()
+        first, second = (re.findall(r"Epoch %d/2 validation.*?(\d+/\w+)" % e, "".join(display.html)) for e in (1, 2))
+        assert first and first[-1] == "5" + shown, first  # 5 steps of an announced or unknown size
+        assert second and second[-1] == "5/5", second  # known from the first validation on
+        # The epoch's own bar is back where it was after its validation, not at a made-up count.
+        assert display.html[-1].count("3/3 ") == 2

@@ -128,25 +128,27 @@ def test_widget_bar_updated_in_place_then_a_static_summary(tmp_path):
                                                           PREDICT_CELL, FAILING_FIT_CELL])
     report = json.loads(notebook.cells[2].outputs[0].text)
 
-    # While fit ran: one widget view, whose widgets were updated at a bounded rate, then one replacement.
-    assert client.count(1, "display_data") == 1
-    first = next(c for i, kind, c in client.messages if i == 1 and kind == "display_data")
-    assert WIDGET_VIEW in first["data"]
-    assert client.count(1, "update_display_data") == 1
+    # While fit ran: one widget view, whose widgets were updated at a bounded rate, and the finished lines,
+    # shown when the first epoch ended and updated at each later one; at the end the summary and the
+    # emptied widget's place.
+    displays = [c for i, kind, c in client.messages if i == 1 and kind == "display_data"]
+    assert len(displays) == 2 and WIDGET_VIEW in displays[0]["data"]
+    assert client.count(1, "update_display_data") == EPOCHS - 1 + 2
     widget_updates = client.count(1, "comm_msg")
     # Each throttled redraw sends two messages (the bar, the figures); each epoch a dozen more at most
     # (reset, the validation bar, the finished line).
     assert 2 * EPOCHS < widget_updates <= 2 * report["seconds"] / INTERVAL + 12 * EPOCHS + 10
     assert client.count(1, "clear_output") == 0
 
+    # Two outputs: the widget's place, emptied at the end, and the finished lines, updated at each epoch's end.
     outputs = notebook.cells[1].outputs
-    assert len(outputs) == 1
-    assert_summary_of_every_epoch(outputs[0], report["history"])
+    assert len(outputs) == 2 and outputs[0].data == {}
+    assert_summary_of_every_epoch(outputs[1], report["history"])
     for index, line in ((3, "10/10"), (4, "10/10")):  # evaluate and predict: the same style, one line each
         assert [o.output_type for o in notebook.cells[index].outputs] == ["display_data"]
         assert notebook.cells[index].outputs[0].data["text/plain"].startswith(line)
     # Stopped in its second epoch: the widget was closed when the cell ended, the first epoch listed.
-    stopped = notebook.cells[5].outputs
+    stopped = [o for o in notebook.cells[5].outputs if o.data]
     assert [o.output_type for o in stopped] == ["display_data"]
     assert "Epoch 1/4" in stopped[0].data["text/plain"] and "(stopped)" in stopped[0].data["text/plain"]
     assert_clean(notebook, client)
@@ -171,12 +173,12 @@ def test_html_bar_updated_in_place_at_a_bounded_rate(tmp_path):
 
 
 @pytest.mark.slow
-def test_without_ipywidgets_the_html_bar_and_one_warning(tmp_path):
+def test_widget_asked_for_without_ipywidgets_gives_the_html_bar_and_one_warning(tmp_path):
     shim = tmp_path / "shim"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(textwrap.dedent(NO_WIDGETS_SHIM))
     check = "import importlib\ntry:\n    import ipywidgets\nexcept ImportError:\n    print('no ipywidgets')"
-    notebook, client = run_notebook(tmp_path, "auto", [check, SETUP_CELL, FIT_CELL, EVALUATE_CELL],
+    notebook, client = run_notebook(tmp_path, "widget", [check, SETUP_CELL, FIT_CELL, EVALUATE_CELL],
                                     extra_env={"PYTHONPATH": str(shim)})
     assert notebook.cells[0].outputs[0].text == "no ipywidgets\n"
 
@@ -204,7 +206,7 @@ history = model.fit(x, y, epochs=3, batch_size=64, validation_split=0.25, callba
     printed = "".join(o.text for o in outputs if o.output_type == "stream")
     for epoch in range(3):
         assert f"callback saw epoch {epoch}" in printed  # in the cell, beside the bar, not lost
-    summaries = [o for o in outputs if o.output_type == "display_data"]
+    summaries = [o for o in outputs if o.output_type == "display_data" and o.data]
     assert len(summaries) == 1 and "Epoch 3/3" in summaries[0].data["text/plain"]
     rows = (tmp_path / "log.csv").read_text().splitlines()
     assert rows[0].split(",")[0] == "epoch" and "val_loss" in rows[0] and len(rows) == 4

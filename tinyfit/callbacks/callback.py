@@ -11,8 +11,8 @@ shape with "test" and "predict"):
     on_train_end
 
 A callback sees the model as `self.model` and the loop's settings as
-`self.params` ({"verbose", "epochs", "steps"}, and in fit "do_validation"). It stops training by setting
-`self.model.stop_training = True`.
+`self.params` ({"verbose", "epochs", "steps"}, and in fit "do_validation" and
+"validation_steps"). It stops training by setting `self.model.stop_training = True`.
 """
 
 from __future__ import annotations

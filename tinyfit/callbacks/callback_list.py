@@ -169,3 +169,12 @@ class CallbackList(Callback):
 
     def on_predict_batch_end(self, batch: int, logs: Logs = None) -> None:
         self._call("on_predict_batch_end", batch, logs=logs)
+
+    def stopped(self) -> None:
+        """Ends the progress display of a run that an exception stopped (Ctrl-C, an error).
+
+        Not a hook: the loops call it on the way out, so that the bar's line ends
+        ("(stopped)") before the traceback is printed after it.
+        """
+        if self._progbar is not None:
+            self._progbar.stopped()

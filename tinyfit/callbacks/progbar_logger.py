@@ -20,11 +20,14 @@ class ProgbarLogger(Callback):
     Inside fit(), the validation run's own bar is not kept: its results join
     the epoch's line as val_... values.
 
-    In a notebook kernel (TINYFIT_PROGRESS "auto", "widget" or "html") the
+    In a notebook kernel (TINYFIT_PROGRESS "auto", "html" or "widget") the
     progress is one output of the cell, updated in place: the finished epochs
-    above one bar (ipywidgets, or an HTML <progress> element) that is reset
+    above one bar (an HTML <progress> element, or ipywidgets) that is reset
     each epoch and shows validation too. When the run ends, however it ends,
     the output becomes a static summary of every epoch.
+
+    A run stopped by an exception (Ctrl-C, an error in a callback) ends its
+    bar with "(stopped)" before the traceback is shown (`stopped()`).
 
     Args:
         stream: where to print; sys.stdout (looked up at each print) by default.
@@ -50,12 +53,15 @@ class ProgbarLogger(Callback):
         self.progbar: Progbar | None = None
         self.seen = 0
         self._in_fit = False
+        self._epoch_seen = 0  # the epoch's step while its validation bar runs
+        self._validation_target: int | None = None
 
     def set_params(self, params: dict) -> None:
         super().set_params(params)
         self.verbose = params.get("verbose", "auto")
         self.epochs = params.get("epochs") or 1
         self.target = params.get("steps")
+        self._validation_target = params.get("validation_steps")
 
     def _print(self, text: str) -> None:
         out = self.stream if self.stream is not None else sys.stdout
@@ -97,17 +103,34 @@ class ProgbarLogger(Callback):
         self.progbar.stateful_metrics.update(name for name, _ in values)
         self.progbar.update(self.seen, values, finalize=False)
 
-    def _finish(self, logs: Logs, header: str = "", keep: bool = True) -> None:
+    def _finish(self, logs: Logs, header: str = "", last: bool = False) -> None:
+        """Ends the bar under way; `last`: the run's last bar (evaluate, predict), closed with it."""
+        # The bar ends at the step reached: fewer than announced when the data ran out early.
         if self.notebook is not None:
-            self.notebook.finish(header, self.seen if self.target is None else self.target,
-                                 list((logs or {}).items()), keep=keep)
-            return
-        if self.progbar is None:
-            self._new_bar()
-        if self.target is None:  # a stream of unknown length: now we know it
-            self.target = self.progbar.target = self.seen
-        self.progbar.update(self.progbar.target, list((logs or {}).items()), finalize=True)
-        self.progbar = None
+            values = list((logs or {}).items())
+            if last:
+                self.notebook.end(header, self.seen, values)
+                self.notebook = None
+            else:
+                self.notebook.finish(header, self.seen, values)
+        else:
+            if self.progbar is None:
+                self._new_bar()
+            if self.progbar.target is None:  # a stream of unknown length: now we know it
+                self.progbar.target = self.seen
+            self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+            self.progbar = None
+        if self.target is None:  # the next epoch's bar knows its length
+            self.target = self.seen
+
+    def stopped(self) -> None:
+        """Ends the display of a run that an exception stopped: the bar's line ends with "(stopped)"."""
+        self._in_fit = False
+        if self.notebook is not None:
+            self._close_notebook()
+        elif self.progbar is not None:
+            self.progbar.stop()
+            self.progbar = None
 
     # -- fit
     def on_train_begin(self, logs: Logs = None) -> None:
@@ -139,9 +162,10 @@ class ProgbarLogger(Callback):
         if not self._in_fit:
             self._open_notebook()
         if self.notebook is not None:
-            self.seen = 0
+            self._epoch_seen, self.seen = self.seen, 0
             label = f"{self._epoch_header()} validation".strip() if self._in_fit else "Evaluation"
-            self.notebook.begin(label, None if self._in_fit else self.target, nested=self._in_fit)
+            self.notebook.begin(label, self._validation_target if self._in_fit else self.target,
+                                nested=self._in_fit)
         elif not self._in_fit:
             self._new_bar()
 
@@ -152,10 +176,11 @@ class ProgbarLogger(Callback):
     def on_test_end(self, logs: Logs = None) -> None:
         if self.notebook is not None and self._in_fit:
             self.notebook.finish("", self.seen, list((logs or {}).items()), keep=False)
-            self.seen = self.target or 0
+            if self._validation_target is None:  # learned: the next validation's bar knows its length
+                self._validation_target = self.seen
+            self.seen = self._epoch_seen
         elif not self._in_fit:
-            self._finish(logs)
-            self._close_notebook()
+            self._finish(logs, last=True)
 
     # -- predict (the bar shows steps and time only)
     def on_predict_begin(self, logs: Logs = None) -> None:
@@ -170,8 +195,7 @@ class ProgbarLogger(Callback):
         self._update(batch, None)
 
     def on_predict_end(self, logs: Logs = None) -> None:
-        self._finish(None)
-        self._close_notebook()
+        self._finish(None, last=True)
 
     @property
     def mode(self) -> str:

@@ -402,7 +402,8 @@ class Trainer:
                                         check=self._checker(val_adapter, where))
 
         callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps,
-                                   do_validation=val_batches is not None)
+                                   do_validation=val_batches is not None,
+                                   validation_steps=val_batches.steps if val_batches is not None else None)
         self.stop_training = False
         callbacks.on_train_begin()
         # A callback holding a backup (BackupAndRestore) may move the start to where an
@@ -451,6 +452,9 @@ class Trainer:
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
+        except BaseException:
+            callbacks.stopped()  # the bar's line ends before the traceback
+            raise
         finally:
             # However fit ends (Ctrl-C included), no pass stays open and no worker keeps running.
             self._gradient_check = None
@@ -483,6 +487,9 @@ class Trainer:
         callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
         try:
             logs = self._evaluate_batches(batches, callbacks)
+        except BaseException:
+            callbacks.stopped()
+            raise
         finally:
             workspace.clear()
             batches.close()
@@ -528,6 +535,9 @@ class Trainer:
                     out = map_structure(ops.convert_to_numpy, self.predict_step(data), none_is_leaf=False)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
+        except BaseException:
+            callbacks.stopped()
+            raise
         finally:
             threads.close()
             workspace.clear()

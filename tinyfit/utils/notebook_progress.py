@@ -120,14 +120,23 @@ class NotebookProgress:
     def finish(self, header: str, current: int, values: Iterable[tuple[str, Any]] = (),
                keep: bool = True) -> None:
         """Ends the bar under way at `current`; `keep` lists its final line (under `header`) above the bar."""
+        if self._end_bar(header, current, values, keep):
+            self._draw_finished()
+
+    def end(self, header: str, current: int, values: Iterable[tuple[str, Any]] = ()) -> None:
+        """Ends the run's last bar (evaluate, predict) and closes: its line goes straight into the summary."""
+        self._end_bar(header, current, values, keep=True)
+        self.close()
+
+    def _end_bar(self, header: str, current: int, values: Iterable[tuple[str, Any]], keep: bool) -> bool:
         if self.bar is None:
-            return
+            return False
         now = self._clock()
         self.bar.move(current, values, now)
         if keep:
             self.finished.append((header, self.bar.line(now, finished=True)))
         self.bar, self._outer = self._outer, None
-        self._draw_finished()
+        return True
 
     def close(self) -> None:
         """Replaces the live display with the static summary of every finished bar. Safe to call twice."""
@@ -139,10 +148,9 @@ class NotebookProgress:
             line = self.bar.line(self._clock(), finished=True)
             self.finished.append((self.bar.label, f"{line} (stopped)"))
         self.bar = None
-        summary = self.summary()
         if self._handle is not None or self.finished:
             self._release()
-            self._show(summary)
+            self._show_summary(self.summary())
 
     def close_when_cell_ends(self) -> None:
         """Closes this display when the running cell ends, however it ends (an error, Ctrl-C)."""
@@ -175,7 +183,7 @@ class NotebookProgress:
             plain.append(f"{self.bar.label} {line}".strip())
         return ProgressSummary("".join(parts), "\n".join(plain))
 
-    # -- drawing (WidgetProgress overrides these four)
+    # -- drawing (WidgetProgress overrides these five)
     def _draw_bar(self) -> None:
         self._last_draw = self._clock()
         self._show(self.live_view())
@@ -186,14 +194,22 @@ class NotebookProgress:
     def _release(self) -> None:
         """Lets go of what only a live kernel can show (nothing, for HTML)."""
 
+    def _show_summary(self, summary: ProgressSummary) -> None:
+        """Puts the static summary where the progress was."""
+        self._show(summary)
+
     def _show(self, obj: Any) -> None:
         if self._handle is None:
-            display = self._display
-            if display is None:
-                from IPython.display import display
-            self._handle = display(obj, display_id=True)
+            self._handle = self._new_display(obj)
         else:
             self._handle.update(obj)
+
+    def _new_display(self, obj: Any) -> Any:
+        """A new output of the cell showing `obj`, and the handle that updates it in place."""
+        display = self._display
+        if display is None:
+            from IPython.display import display
+        return display(obj, display_id=True)
 
     def _on_cell_end(self, *args: Any) -> None:
         self.close()

@@ -1,9 +1,17 @@
 """WidgetProgress: the notebook progress of fit/evaluate/predict drawn with ipywidgets.
 
 The widgets live only while the kernel does: a saved notebook holding a widget
-view shows "Error displaying widget" once reopened. So `close()` closes every
-widget and puts the static summary of NotebookProgress in its place, in the
-same output.
+view shows "Error displaying widget" once reopened. So the finished lines are
+not a widget but an output of their own (HTML and text) below the bar, made
+when the first line finishes and updated at the end of each epoch: a kernel
+killed mid-run leaves them readable in the saved notebook. `close()` closes
+every widget and leaves the static summary of NotebookProgress as the one thing
+shown: in the finished lines' output, the widget's emptied.
+
+A restart from JupyterLab is another matter: the page drops every message of the
+kernel it restarts, so nothing the kernel does then reaches the cell, and the
+bar's widget is left behind. The HTML bar, the notebook default, has no such
+weakness: its last state is plain HTML in the cell.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import html
 import warnings
 from typing import Any
 
-from .notebook_progress import _TEXT_STYLE, NotebookProgress, _pre, html_line
+from .notebook_progress import _TEXT_STYLE, NotebookProgress, ProgressSummary, html_line
 
 __all__ = ["WidgetProgress", "notebook_progress"]
 
@@ -20,7 +28,7 @@ _warned_no_widgets = False
 
 
 class WidgetProgress(NotebookProgress):
-    """Progress as ipywidgets: the finished lines (HTML) above a label, an IntProgress bar and the figures.
+    """Progress as ipywidgets: a label, an IntProgress bar and the figures, with the finished lines (HTML) below.
 
     Args: as NotebookProgress; `widgets` is the ipywidgets module.
     """
@@ -28,13 +36,13 @@ class WidgetProgress(NotebookProgress):
     def __init__(self, widgets: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self._widgets = widgets
-        self._finished_view = widgets.HTML(value="")
         self._label = widgets.HTML(value="")
         self._progress = widgets.IntProgress(value=0, min=0, max=1)
         self._figures = widgets.HTML(value="")
-        row = widgets.HBox([self._label, self._progress, self._figures])
-        self._box = widgets.VBox([self._finished_view, row])
-        self._parts = [self._finished_view, self._label, self._progress, self._figures, row, self._box]
+        self._box = widgets.HBox([self._label, self._progress, self._figures])
+        self._parts = [self._label, self._progress, self._figures, self._box]
+        self._record: Any = None  # the display handle of the finished lines
+        self._recorded = 0  # how many finished lines it shows
 
     def begin(self, label: str, target: int | None, unit: str = "step", nested: bool = False) -> None:
         with self._progress.hold_sync():
@@ -45,10 +53,13 @@ class WidgetProgress(NotebookProgress):
         self._label.value = _label_html(label)
         super().begin(label, target, unit, nested)
 
-    def _draw_bar(self) -> None:
-        self._last_draw = self._clock()
+    def _show_box(self) -> None:
         if self._handle is None:
             self._show(self._box)
+
+    def _draw_bar(self) -> None:
+        self._last_draw = self._clock()
+        self._show_box()
         bar = self.bar
         if bar is None:
             return
@@ -60,9 +71,13 @@ class WidgetProgress(NotebookProgress):
         self._figures.value = f'<span style="{_TEXT_STYLE}">{html_line(line)}</span>'
 
     def _draw_finished(self) -> None:
-        if self._handle is None:
-            self._show(self._box)
-        self._finished_view.value = _pre(self.summary_text())
+        self._show_box()
+        if len(self.finished) != self._recorded:  # an epoch ended (a validation bar ending adds no line)
+            self._recorded = len(self.finished)
+            if self._record is None:
+                self._record = self._new_display(self.summary())
+            else:
+                self._record.update(self.summary())
         if self.bar is not None:  # a validation bar ended: the epoch's bar is back, as it was
             self._label.value = _label_html(self.bar.label)
             with self._progress.hold_sync():
@@ -79,6 +94,13 @@ class WidgetProgress(NotebookProgress):
             for model in (getattr(part, "layout", None), getattr(part, "style", None), part):
                 if model is not None:
                     model.close()
+
+    def _show_summary(self, summary: ProgressSummary) -> None:
+        if self._record is None:  # no line finished before the end (evaluate, predict): one output
+            self._show(summary)
+            return
+        self._record.update(summary)
+        self._handle.update({}, raw=True)  # the widget's place: nothing left to draw there
 
 
 def notebook_progress(mode: str, interval: float = 0.1) -> NotebookProgress:
