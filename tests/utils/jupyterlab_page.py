@@ -34,8 +34,9 @@ CHROMIUM_ARGS = [
 ]
 # Variables that change which progress display tinyfit picks (CI gives text lines).
 PROGRESS_VARIABLES = ("TINYFIT_PROGRESS", "CI")
-# The kernel statuses JupyterLab shows while a kernel it lost comes back.
-NOT_RUNNING = ("restarting", "autorestarting", "dead", "starting", "unknown", "terminating")
+# The kernel statuses JupyterLab shows, other than idle and busy, while a kernel it lost comes back.
+NOT_RUNNING = ("restarting", "autorestarting", "dead", "starting", "terminating", "unknown", "connecting",
+               "initializing")
 
 
 def _free_port() -> int:
@@ -150,6 +151,37 @@ class NotebookPage:
             self.page.wait_for_timeout(100)
             status = self.kernel_status()
         return status
+
+    def watch_status(self) -> None:
+        """Records every kernel status the page shows from now on, however briefly (see `wait_for_status_seen`)."""
+        self.page.evaluate("""(selector) => {
+            const seen = window.tinyfitKernelStatuses = [];
+            const record = () => {
+                const indicator = document.querySelector(selector);
+                const status = indicator ? indicator.getAttribute("data-status") : "unknown";
+                if (seen[seen.length - 1] !== status) seen.push(status);
+            };
+            record();
+            new MutationObserver(record).observe(document.body,
+                {subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"]});
+        }""", ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator")
+
+    def wait_for_status_seen(self, statuses: tuple[str, ...], timeout: float = 60.0) -> list[str]:
+        """Waits until the page has shown one of `statuses` since `watch_status`; returns the statuses shown.
+
+        A restarted kernel can be idle again within a second, between two looks at the page; the
+        page's own record keeps the statuses it passed through.
+        """
+        deadline = time.monotonic() + timeout
+        seen = self.page.evaluate("window.tinyfitKernelStatuses")
+        while not set(seen) & set(statuses):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel's status was only {seen}, never one of {statuses}"
+                                   f"{self._shot()}\n{self.server.log()}")
+            self.accept_dialogs()
+            self.page.wait_for_timeout(100)
+            seen = self.page.evaluate("window.tinyfitKernelStatuses")
+        return seen
 
     def _shot(self) -> str:
         """Takes a screenshot next to the server's log, for a timeout's message."""

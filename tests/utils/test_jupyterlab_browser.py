@@ -142,8 +142,9 @@ def test_restarting_the_kernel_mid_fit_leaves_the_finished_epochs(server, new_pa
     page = NotebookPage(new_page(), server, path.name)
     _start_training(page)
 
+    page.watch_status()
     page.restart_kernel()
-    page.wait_for_status(NOT_RUNNING, timeout=10)
+    page.wait_for_status_seen(NOT_RUNNING, timeout=10)
     page.wait_for_status(("idle",))
     page.save(path)
 
@@ -155,9 +156,10 @@ def test_killing_the_kernel_mid_fit_leaves_the_finished_epochs(server, new_page,
     page = NotebookPage(new_page(), server, path.name)
     pid = _start_training(page)
 
+    page.watch_status()
     os.kill(pid, signal.SIGKILL)
-    # The server's restarter notices within a few seconds; JupyterLab says so in a dialog.
-    page.wait_for_status(NOT_RUNNING, timeout=20)
+    # The server's restarter notices within a few seconds and starts a new kernel, which the page reconnects to.
+    page.wait_for_status_seen(NOT_RUNNING, timeout=20)
     page.wait_for_status(("idle",))
     page.accept_dialogs()
     page.save(path)
