@@ -13,8 +13,12 @@ around `call`: turn NumPy arrays into tensors, build on the first call, pass the
 (`add_loss`) and metric values (`add_metric`), and, for symbolic inputs from `Input`, record the call in the
 graph of a functional model instead of computing anything.
 
-Weights and sub-layers are found by looking through the layer's attributes
-(also inside lists, tuples and dicts), in the order they were assigned.
+The class is written in parts, one concept each:
+
+    layer.py          this file: settings, build, call and the symbolic call, config
+    tracking.py       how weights and sub-layers are found (the layer's attributes)
+    layer_weights.py  add_weight, `weights`, `trainable_weights`, freezing, get/set_weights
+    layer_losses.py   add_loss, add_metric and `losses`
 """
 
 from __future__ import annotations
@@ -23,33 +27,28 @@ import difflib
 import inspect
 from typing import Any
 
-import numpy
-
-from .. import backend, initializers, regularizers
+from .. import backend, regularizers
 from . import auto_config
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
 from .naming import claim_name, snake_case, unique_name
-from .call_context import CallContext, LayerCall, current_call, owned_by
+from .call_context import CallContext, LayerCall, current_call
+from .layer_losses import LossesAndMetrics, check_metric_arguments
+from .layer_weights import Weights
 from .probe import infer_output_spec, placeholders_for
 from .symbolic import KerasTensor, Node, any_symbolic
-from .walk_cache import Walk, tree_changed
-from .weight_budget import charge_weight
+from .tracking import Tracking
 from ..tree import flatten, map_structure
+
+__all__ = ["Layer", "check_metric_arguments"]  # check_metric_arguments: models use it too
 
 # Keyword arguments every layer accepts besides its own (Keras's legacy ways of
 # giving the first layer of a Sequential model its input shape among them).
 _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", "batch_size")
 
-# Attributes of the base class's own bookkeeping: never weights or sub-layers.
-_BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_inbound_nodes", "_symbolic_losses",
-                          "_input_shape_arg", "_last_call", "_symbolic_metrics", "_auto_config"})
-
-# How add_metric() may fold a value into its epoch figure.
-METRIC_AGGREGATIONS = ("mean",)
 
 
-class Layer:
+class Layer(Tracking, Weights, LossesAndMetrics):
     """The base class of layers.
 
     Args:
@@ -184,17 +183,6 @@ class Layer:
         Node(self, args, kwargs, outputs)
         return outputs
 
-    def _held_metrics(self) -> list[Any]:
-        """Metric objects (anything with update_state, reset_state and variables) held as attributes
-        by this layer or a layer inside it."""
-        found = []
-        for layer in self._flatten_layers():
-            for value in layer.__dict__.values():
-                kind = type(value)
-                if hasattr(kind, "update_state") and hasattr(kind, "reset_state") and hasattr(value, "variables"):
-                    found.append(value)
-        return _unique(found)
-
     def _not_initialized(self) -> RuntimeError:
         return RuntimeError(
             f"{type(self).__name__}: Layer.__init__ was not run. Call super().__init__(**kwargs) at the "
@@ -245,301 +233,6 @@ class Layer:
         for output in flatten(outputs):
             if isinstance(output, Tensor):
                 self.add_loss(self.activity_regularizer(output))
-
-    # ------------------------------------------------------------ weights
-    def add_weight(self, shape: Any = None, initializer: Any = None, dtype: Any = None, trainable: bool = True,
-                   regularizer: Any = None, constraint: Any = None, name: str | None = None) -> Variable:
-        """Creates a weight of this layer (a Variable) and starts tracking it.
-
-        Args:
-            shape: the weight's shape (() for a scalar).
-            initializer: a name ("glorot_uniform", "zeros", ...), an Initializer or a
-                function f(shape, dtype); default "glorot_uniform" for floats, "zeros" otherwise.
-            dtype: defaults to the layer's dtype.
-            trainable: whether fit() trains it.
-            regularizer: a penalty on the weight ("l1", "l2", a Regularizer), added to `losses`.
-            name: the weight's name ("kernel"); its `path` is "<layer name>/<name>".
-        """
-        if constraint is not None:
-            raise NotImplementedError(
-                f"{self.name}: add_weight(constraint=...) is not supported in tinyfit; clip or project the weight "
-                "yourself after each step (e.g. in a callback's on_train_batch_end) instead."
-            )
-        dtype = as_dtype(dtype or self.dtype, f"{self.name}.add_weight")
-        shape = _weight_shape(self.name, name, shape)
-        charge_weight(self.name, name, shape)  # a config read from a file may ask for anything
-        if initializer is None:
-            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
-        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
-                            name=name or "variable")
-        variable.path = f"{self.name}/{variable.name}"
-        if not self.trainable:
-            variable.requires_grad = False
-        self._own_variables.append(variable)
-        self.__dict__.pop("_tracked_cache", None)
-        tree_changed()
-        regularizer = regularizers.get(regularizer)
-        if regularizer is not None:
-            self._regularizers.append((variable, regularizer))
-        return variable
-
-    add_variable = add_weight  # Keras 3 offers both names
-
-    def _walk(self) -> tuple[list["Layer"], list[tuple["Layer", Variable, bool]]]:
-        """This layer and every layer inside it (depth first, each once), and every
-        weight as (owner layer, weight, trained?), own weights first, no repeats.
-
-        A weight is trained when it is trainable and its layer and every layer
-        around it are too. The lists are kept until the tree changes (see
-        walk_cache.py): read them, never change them.
-        """
-        walk = self._walked()
-        return walk.layers, walk.weights
-
-    def _walked(self) -> Walk:
-        """The kept walk over this layer's tree, or a new one when the tree may have changed."""
-        walk = self.__dict__.get("_walk_cache")
-        if walk is not None and walk.still_valid():
-            return walk
-        layers: list[Layer] = []
-        weights: list[tuple[Layer, Variable, bool]] = []
-        containers: list = []
-        seen: set[int] = set()
-        stack: list[tuple[Layer, bool]] = [(self, True)]
-        while stack:
-            layer, trained = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            layers.append(layer)
-            trained = trained and layer._trainable
-            own, sublayers, held_in = layer._tracked()
-            containers += held_in
-            for v in own:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    weights.append((layer, v, trained and v.trainable))
-            for sub in reversed(sublayers):  # reversed, so the first is visited first
-                stack.append((sub, trained))
-        walk = self.__dict__["_walk_cache"] = Walk(layers, weights, containers)
-        return walk
-
-    def _walk_weights(self) -> list[tuple["Layer", Variable, bool]]:
-        return self._walk()[1]
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Remember which attributes may hold weights or sub-layers (containers
-        # included: their contents are read when needed, so a list filled after
-        # it was assigned still counts), so tracking never scans the others.
-        names = self.__dict__.get("_tracked_names")
-        if name not in _BOOKKEEPING and _may_hold_weights(value):
-            if names is None:
-                names = {}
-                object.__setattr__(self, "_tracked_names", names)
-            names[name] = None
-        if name == "_own_variables" or (names is not None and name in names):
-            self.__dict__.pop("_tracked_cache", None)  # what _tracked() found may have changed
-            tree_changed()  # and so may every walk through this layer
-        elif name == "_trainable" or name == "built":
-            tree_changed()
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        self.__dict__.pop("_tracked_cache", None)
-        tree_changed()
-        object.__delattr__(self, name)
-
-    def _tracked(self) -> tuple[list[Variable], list["Layer"], list]:
-        """This layer's own Variables and direct sub-layers, in the order they were assigned,
-        and the lists and dicts they were found in.
-
-        The answer is kept until an attribute it came from is set again, or a weight
-        is added. Not when it came through a list or dict: those change in place,
-        unseen, so their contents are read afresh each time (a kept walk over the
-        tree compares their items instead).
-        """
-        cached = self.__dict__.get("_tracked_cache")
-        if cached is not None:
-            return cached
-        variables: list[Variable] = list(self._own_variables)
-        layers: list[Layer] = []
-        attributes = self.__dict__
-        pending = [attributes.get(key) for key in reversed(attributes.get("_tracked_names", ()))]
-        containers: list = []  # the lists and dicts looked into
-        while pending:  # depth first through lists, tuples and dicts, in order
-            value = pending.pop()
-            if isinstance(value, Variable):
-                variables.append(value)
-            elif isinstance(value, Layer):
-                if value is not self:
-                    layers.append(value)
-            elif isinstance(value, (list, tuple)):
-                if isinstance(value, list):
-                    containers.append(value)
-                pending.extend(reversed(value))
-            elif isinstance(value, dict):
-                containers.append(value)
-                pending.extend(reversed(value.values()))
-        found = _unique(variables), _unique(layers), containers
-        if not containers:
-            object.__setattr__(self, "_tracked_cache", found)
-        return found
-
-    @property
-    def weights(self) -> list[Variable]:
-        """Every weight of the layer and its sub-layers: trainable ones and the others."""
-        return list(self._walked().variables)
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        """The weights fit() updates (none when the layer is frozen)."""
-        return list(self._walked().trainable)
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        return list(self._walked().non_trainable)
-
-    @property
-    def variables(self) -> list[Variable]:
-        return self.weights
-
-    @property
-    def trainable_variables(self) -> list[Variable]:
-        return self.trainable_weights
-
-    @property
-    def non_trainable_variables(self) -> list[Variable]:
-        return self.non_trainable_weights
-
-    @property
-    def trainable(self) -> bool:
-        """Whether the layer is trained. Setting it freezes or unfreezes the sub-layers too."""
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = bool(value)
-        for layer in self._flatten_layers():
-            layer._trainable = value
-        for _, variable, trained in self._walk_weights():
-            variable.requires_grad = trained  # frozen weights get no gradient at all
-
-    def count_params(self) -> int:
-        """How many numbers the weights hold (the layer must be built)."""
-        if not self.built:
-            raise ValueError(
-                f"Layer {self.name!r} is not built yet, so it has no weights to count: it creates them on "
-                "its first call. Call it on data (or on keras.Input) first, or call build(input_shape)."
-            )
-        return int(sum(v.size for v in self.weights))
-
-    def get_weights(self) -> list[numpy.ndarray]:
-        """The values of `weights`, as NumPy arrays (copies)."""
-        return [numpy.array(v.numpy()) for v in self.weights]
-
-    def set_weights(self, weights: list[Any]) -> None:
-        """Overwrites the weights with arrays in the order of `weights` (as get_weights gives them).
-
-        Every shape is checked before any weight changes.
-        """
-        walked = self._walk_weights()
-        weights = list(weights)
-        if len(weights) != len(walked):
-            names = ", ".join(v.path for _, v, _ in walked)
-            raise ValueError(
-                f"set_weights: {self.name!r} has {len(walked)} weights ({names}) but {len(weights)} arrays "
-                "were given. Pass one array per weight, in the order of get_weights()."
-            )
-        arrays = [numpy.asarray(w.numpy() if isinstance(w, Tensor) else w) for w in weights]
-        for i, ((owner, v, _), array) in enumerate(zip(walked, arrays)):
-            if array.shape != v.shape:
-                raise ValueError(
-                    f"set_weights: weight {i} ({v.name!r} of layer {owner.name!r}) expects shape "
-                    f"{v.shape}, got an array of shape {array.shape}."
-                )
-        for (_, v, _), array in zip(walked, arrays):
-            v.assign(array)
-
-    # ------------------------------------------------------------ sub-layers
-    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list["Layer"]:
-        """This layer and those inside it, depth first, each once."""
-        found = list(self._walked().layers) if recursive else [self] + self._tracked()[1]
-        return found if include_self else found[1:]
-
-    # ------------------------------------------------------------ losses
-    def add_loss(self, value: Any) -> None:
-        """Adds a loss term (a scalar tensor) computed during this call; fit() minimizes it too.
-
-        Losses added in one call replace those of the previous call. One added
-        outside any call joins those of the layer's last call.
-        """
-        if isinstance(value, KerasTensor):
-            raise ValueError(
-                f"Layer {self.name!r}: add_loss() got a symbolic tensor. Call add_loss() inside call() "
-                "with real tensors, or add it to a functional model: model.add_loss(tensor)."
-            )
-        call = self._call_to_add_to()
-        if not call.discard:  # a discarded call ran on made-up data: its losses are not real
-            call.losses.append((self, value if isinstance(value, Tensor) else Tensor(value)))
-
-    # ------------------------------------------------------------ metrics
-    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
-        """Logs a value computed during this call as a metric (the Keras 2 API).
-
-        fit() and evaluate() report it under `name`, in the progress bar and in
-        History, averaged over the epoch (weighted by batch size) and reset each
-        epoch; validation reports it as "val_<name>".
-
-        Args:
-            value: a tensor (or number) computed in call(); a non-scalar counts by its mean.
-            name: the key it is logged under, e.g. "std_of_activation".
-            aggregation: how the values of an epoch are combined: "mean".
-        """
-        if "_last_call" not in self.__dict__:
-            raise self._not_initialized()
-        check_metric_arguments(self.name, name, aggregation)
-        if isinstance(value, KerasTensor):
-            raise ValueError(
-                f"Layer {self.name!r}: add_metric() got a symbolic tensor. Call add_metric() inside call() "
-                f"with real tensors, or add it to a functional model: model.add_metric(tensor, name={name!r})."
-            )
-        call = self._call_to_add_to()
-        if not call.discard:  # a discarded call ran on made-up data: its values are not real
-            value = value.detach() if isinstance(value, Tensor) else Tensor(value)  # a metric needs no gradient
-            call.metric_values.append((self, name, value))
-
-    def _call_to_add_to(self) -> LayerCall:
-        """The outermost call in progress (this layer takes part in it from now on); outside any
-        call, this layer's last one (a new one if it has none)."""
-        context = current_call.get()
-        if context is None:
-            if self._last_call is None:
-                self._last_call = LayerCall(self)
-            return self._last_call
-        if not context.call.discard:
-            self._last_call = context.call
-        return context.call
-
-    def _added_metric_values(self) -> list[tuple[str, Tensor]]:
-        """The (name, value) pairs add_metric() got during the last call, from this layer and those inside."""
-        call = self._last_call
-        if call is None or not call.metric_values:
-            return []
-        return [(name, value) for _, name, value in owned_by(call, call.metric_values, self._walk()[0])]
-
-    @property
-    def losses(self) -> list[Tensor]:
-        """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
-        followed by the weight regularization penalties (computed now)."""
-        walk = self._walked()
-        call = self._last_call
-        found = []
-        if call is not None and call.losses:  # added by a layer of this tree whose latest call this is
-            ids = walk.layer_ids
-            found = [loss for layer, loss in call.losses if id(layer) in ids and layer._last_call is call]
-        if walk.regularized:
-            found += [regularizer(v) for v, regularizer in walk.regularized]
-        return found
 
     # ------------------------------------------------------------ graph facts
     @property
@@ -599,36 +292,6 @@ def _training_position(cls: type) -> int | None:
     return _TRAINING_POSITION[cls]
 
 
-def _may_hold_weights(value: Any) -> bool:
-    """Whether an attribute's value is, or may come to hold, a weight or a layer.
-
-    Lists and dicts may be filled later; a tuple never changes, so one look
-    inside it now is enough.
-    """
-    if isinstance(value, (Variable, Layer, list, dict)):
-        return True
-    return isinstance(value, tuple) and any(_may_hold_weights(item) for item in value)
-
-
-def check_metric_arguments(where: str, name: Any, aggregation: Any) -> None:
-    """The checks of add_metric(name=..., aggregation=...), for layers and models alike."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(
-            f"Layer {where!r}: add_metric() needs a name (a non-empty string), got {name!r}: it is the key "
-            "the value is logged under, e.g. add_metric(value, name=\"std_of_activation\")."
-        )
-    if aggregation not in METRIC_AGGREGATIONS:
-        raise ValueError(
-            f"Layer {where!r}: add_metric(name={name!r}) got aggregation={aggregation!r}; the choices are "
-            f"{', '.join(map(repr, METRIC_AGGREGATIONS))} (the average over the epoch, weighted by batch size)."
-        )
-
-
-def _unique(items: list[Any]) -> list[Any]:
-    seen: set[int] = set()
-    return [x for x in items if not (id(x) in seen or seen.add(id(x)))]
-
-
 def _input_shape_from(kwargs: dict) -> tuple | None:
     if kwargs.get("input_shape") is not None:
         shape = kwargs["input_shape"]
@@ -636,14 +299,3 @@ def _input_shape_from(kwargs: dict) -> tuple | None:
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
-
-
-def _weight_shape(layer: str, name: str | None, shape: Any) -> tuple[int, ...]:
-    shape = () if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
-    if any(n is None or not isinstance(n, (int, numpy.integer)) or n < 0 for n in shape):
-        raise ValueError(
-            f"Layer {layer!r}: weight {name or ''!r} has shape {shape}, which has an unknown or invalid "
-            "size. Weights need known sizes: build them from the known axes of the input shape "
-            "(e.g. input_shape[-1]), never from the batch axis."
-        )
-    return tuple(int(n) for n in shape)
