@@ -28,7 +28,6 @@ UPWARD = {
     ("utils/session.py", "layers"): "lazy: keras.utils.clear_session resets the layers' names, "
                                     "is_keras_tensor knows their symbolic tensors",
     ("utils/history_plot.py", "callbacks"): "lazy: which direction is better for a metric lives with the monitors",
-    ("callbacks/model_checkpoint.py", "trainers"): "lazy, for an isinstance check of the model being saved",
 }
 
 

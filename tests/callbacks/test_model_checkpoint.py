@@ -155,6 +155,31 @@ def test_best_only_monitor_that_is_never_logged(tmp_path, data):
                           callbacks=[ModelCheckpoint(tmp_path / "m.keras", monitor="acc", save_best_only=True)])
 
 
+class OwnKeys(keras.Sequential):
+    """Logs a key of its own: 'score' from compute_metrics, or 'my_loss' from train_step."""
+
+    def __init__(self, decides_in, **kwargs):
+        super().__init__([keras.Input((4,)), layers.Dense(3, activation="softmax")], **kwargs)
+        self.decides_in = decides_in
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        logs = super().compute_metrics(x, y, y_pred, sample_weight)
+        return {"score": logs["accuracy"]} if self.decides_in == "compute_metrics" else logs
+
+    def train_step(self, data):
+        logs = super().train_step(data)
+        return {"my_loss": logs["loss"]} if self.decides_in == "train_step" else logs
+
+
+@pytest.mark.parametrize("decides_in, field", [("compute_metrics", "score"), ("train_step", "my_loss")])
+def test_fields_a_models_own_step_logs_are_checked_at_the_first_save(tmp_path, data, decides_in, field):
+    model = OwnKeys(decides_in)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(*data, epochs=2, verbose=0, callbacks=[
+        ModelCheckpoint(tmp_path / f"w-{{epoch}}-{{{field}:.2f}}.weights", save_weights_only=True)])
+    assert len(saved(tmp_path)) == 2 and all(name.startswith(("w-1-", "w-2-")) for name in saved(tmp_path))
+
+
 @pytest.mark.parametrize("save_freq", ["batch", 2.5, True, None])
 def test_save_freq_of_a_wrong_type(tmp_path, save_freq):
     with pytest.raises(TypeError, match=rf"save_freq must be 'epoch' or a whole number.*{type(save_freq).__name__}"

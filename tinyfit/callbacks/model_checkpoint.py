@@ -79,12 +79,11 @@ class ModelCheckpoint(MonitorCallback):
                 f"{', '.join(available) or '(none)'}.{self._fix([self.monitor])}")
 
     def _logged_keys(self) -> list[str] | None:
-        """The keys fit() will log, or None when a custom train_step decides them."""
-        from ..trainers.trainer import Trainer
-
-        if type(self.model).train_step is not Trainer.train_step:
+        """The keys fit() will log, or None when the model's own step code decides them."""
+        names = self.model.logged_metric_names
+        if names is None:
             return None
-        names = list(self.model.metrics_names)
+        names = list(names)
         if (self.params or {}).get("do_validation"):
             names += [f"val_{name}" for name in names]
         return names

@@ -22,6 +22,7 @@ from .. import metrics as metrics_module
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..data.structure import batch_size_of
+from .step_kinds import uses_builtin_steps
 
 
 def align(spec: Any, output_names: list[str], what: str, broadcast: bool = True) -> list[Any]:
@@ -306,14 +307,11 @@ def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
     the last axis of an output whose class count is known before the first step, and
     metrics that take class indices. Anywhere else the targets reach the code as given.
     """
-    from .trainer import Trainer  # trainer.py imports this module
-
     compiled = getattr(model, "_compile_loss", None)
     outputs = getattr(model, "outputs", None)
     if compiled is None or not outputs or len(outputs) != len(compiled.output_names):
         return {}
-    if any(getattr(type(model), name) is not getattr(Trainer, name)
-           for name in ("train_step", "test_step", "compute_loss", "compute_metrics")):
+    if not uses_builtin_steps(model):
         return {}
     found = {}
     for i, (loss, output) in enumerate(zip(compiled.losses, outputs)):

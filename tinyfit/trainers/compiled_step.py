@@ -63,6 +63,7 @@ from ..autograd.recorder import Recording, Tape
 from ..data import unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
 from ..tree import flatten, map_structure
+from .step_kinds import builtin_step
 
 JIT_CHOICES = ("auto", True, False)
 # Batch shapes recorded per model at most; data whose shapes keep changing (sequences of
@@ -169,11 +170,8 @@ class CompiledStep:
 
     # ------------------------------------------------------------ record
     def _eager(self, data: tuple) -> dict[str, float]:
-        """The reference step, Trainer's own."""
-        from .trainer import Trainer  # trainer.py imports this module
-
-        step = Trainer.train_step if self.training else Trainer.test_step
-        return step(self.model, data)
+        """The reference step, the built-in one."""
+        return builtin_step("train_step" if self.training else "test_step")(self.model, data)
 
     def _record(self, plan: _Plan, data: tuple) -> dict[str, float]:
         """One eager step (the same work as Trainer.train_step or test_step), recorded."""

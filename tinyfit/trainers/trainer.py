@@ -70,6 +70,7 @@ from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_float
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
+from .step_kinds import remember_builtin_steps, uses_builtin_steps
 
 
 class Trainer:
@@ -183,6 +184,15 @@ class Trainer:
         """The names of `metrics`: the keys of fit's logs and the order of evaluate's list."""
         return [m.name for m in self.metrics]
 
+    @property
+    def logged_metric_names(self) -> list[str] | None:
+        """The keys fit() will log for each training batch and epoch (validation adds the same
+        names prefixed with "val_"), or None when the model's own train_step or compute_metrics
+        decides them."""
+        if not uses_builtin_steps(self, ("train_step", "compute_metrics")):
+            return None
+        return self.metrics_names
+
     def reset_metrics(self) -> None:
         """Resets every metric of `metrics`, and the Metric objects layers hold (a layer may call one
         inside call() and add_metric() its result): each epoch starts afresh."""
@@ -294,7 +304,7 @@ class Trainer:
     def _run_step(self, name: str, data: tuple) -> dict[str, Any]:
         """Runs train_step or test_step (the user's or the default) and returns its logs as floats:
         the dict the step returned (every metric's value, if it returned something else)."""
-        custom = not _is_default(self, name)
+        custom = not uses_builtin_steps(self, (name,))
         step = getattr(self, name)
         if not custom and self._compiled_step is not None:
             # the same step, recorded once and replayed (compiled_step.py)
@@ -305,7 +315,7 @@ class Trainer:
             if custom and name == "train_step":
                 self.zero_grad()  # a custom step may leave its gradients behind
         added = self._added_metrics.update(self, batch_size_of(data[0]))  # a step that skipped compute_metrics
-        if not (custom or added) and _is_default(self, "compute_metrics"):
+        if not (custom or added) and uses_builtin_steps(self, ("compute_metrics",)):
             return logs  # already every metric's value, as floats
         logs = ({k: _as_float_if_scalar(v) for k, v in logs.items()} if isinstance(logs, dict)
                 else self.get_metrics_result())
@@ -627,6 +637,10 @@ class Trainer:
         return data
 
 
+# Trainer's own steps are the built-in ones that fit() knows (step_kinds.py).
+remember_builtin_steps(Trainer)
+
+
 # ------------------------------------------------------------------ helpers
 def _whole_batch(adapter: Any, caller: str) -> tuple:
     if not hasattr(adapter, "whole"):
@@ -635,11 +649,6 @@ def _whole_batch(adapter: Any, caller: str) -> tuple:
             f"({getattr(adapter, 'source', 'the data')}); use fit/evaluate/predict for those."
         )
     return adapter.whole()
-
-
-def _is_default(model: Any, method: str) -> bool:
-    """Whether `model` uses Trainer's own `method` (not one a subclass wrote)."""
-    return getattr(type(model), method) is getattr(Trainer, method)
 
 
 def _detached(t: Any) -> Any:
