@@ -17,6 +17,7 @@ import tinyfit as keras
 from tinyfit import layers
 from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from tinyfit.saving.archive import read_archive, write_archive
+from tinyfit.trainers.training_state import TrainingState
 from tinyfit.utils.random import get_random_states, set_random_seed, set_random_states
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -463,3 +464,91 @@ def test_a_refused_backup_leaves_an_unbuilt_optimizer_unbuilt(tmp_path):
     with pytest.raises(ValueError, match=r"optimizer state has arrays of shapes .*\(3, 3\).* but this model needs"):
         model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[BackupAndRestore(backup, save_freq=4)])
     assert not model.optimizer.built
+
+
+# ----------------------------------------------------------- the model's training state, asked through its methods
+class WithTrainingState(keras.Sequential, TrainingState):
+    """A Sequential that names the TrainingState mixin itself, so these tests hold whatever Trainer's bases."""
+
+
+def model_with_training_state():
+    set_random_seed(0)
+    model = WithTrainingState([keras.Input((5,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    return model
+
+
+def metric_values(model):
+    return [v.numpy().copy() for m in model.metrics for v in m.variables]
+
+
+def test_the_backup_holds_what_the_model_gives_as_its_training_state(tmp_path):
+    class Marked(WithTrainingState):
+        def get_training_state(self):
+            state = super().get_training_state()
+            state["threads"] = {"train": 3}  # no field of the trainer holds this: only the method gives it
+            return state
+
+    set_random_seed(0)
+    model = Marked([keras.Input((5,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = data()
+    backup = tmp_path / "backup"
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0,
+              callbacks=[BackupAndRestore(backup, save_freq=4, delete_checkpoint=False)])
+    state, _, _ = read_archive(str(backup / "backup.tinyfit"))
+    assert state["threads"] == {"train": 3}
+    assert state["data"]["position"] == 4  # the pass's position, from the same method, during fit
+
+
+def test_training_state_during_fit_is_the_data_position_and_the_running_metrics():
+    seen = []
+
+    class Look(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append((self.model.get_training_state(), metric_values(self.model)))
+
+    model = model_with_training_state()
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Look()])
+    assert [state["data"]["position"] for state, _ in seen[:5]] == [1, 2, 3, 4, 5]
+    for state, values in seen:
+        assert len(state["metrics"]) == len(values) == 4  # loss and mae: a total and a count each
+        for given, value in zip(state["metrics"], values):
+            np.testing.assert_array_equal(given, value)
+    assert seen[0][0]["metrics"][1] == 16  # copies: the first step's count, not the last one's
+    after = model.get_training_state()
+    assert after["data"] is None and isinstance(after["threads"], dict)  # no pass open outside fit
+
+
+def test_set_training_state_takes_back_the_running_metrics_and_thread_counts():
+    model = model_with_training_state()
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    state = model.get_training_state()
+    state["threads"] = {"train": 1}
+    before = metric_values(model)
+    assert any(value.any() for value in before)
+    model.reset_metrics()
+    model.set_training_state(state, step=3)
+    for was, now in zip(before, metric_values(model), strict=True):
+        np.testing.assert_array_equal(was, now)
+    assert model.get_training_state()["threads"] == {"train": 1}
+    model.set_training_state(state)  # step 0: a new epoch, whose running results start afresh
+    assert not any(value.any() for value in metric_values(model))
+
+
+def test_set_training_state_refuses_a_state_that_does_not_fit_and_changes_nothing():
+    model = model_with_training_state()
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    state = model.get_training_state()
+    before, threads = metric_values(model), state["threads"]
+    with pytest.raises(ValueError, match=r"holds 2 metric values but the model's metrics have 4; resume with the "
+                                         r"same compile\(\) arguments"):
+        model.set_training_state({**state, "metrics": state["metrics"][:2], "threads": {"train": 9}}, step=2)
+    with pytest.raises(ValueError, match=r"a position in the data, which only a running fit\(\) can take"):
+        model.set_training_state({**state, "data": {"random": None, "position": 2}, "threads": {"train": 9}})
+    for was, now in zip(before, metric_values(model), strict=True):
+        np.testing.assert_array_equal(was, now)
+    assert model.get_training_state()["threads"] == threads

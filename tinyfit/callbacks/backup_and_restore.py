@@ -6,8 +6,10 @@ run depends on: the weights, the optimizer's state, the epoch and the batch with
 the epoch's running metric values, every random state (tinyfit's generator, NumPy's
 global one, Python's), where the data's pass stands (the random states that drew its
 shuffling order, and how many batches it had given) and the state of the other
-callbacks (their get_state()). Restarted with the same script, fit() skips to the
-batch after the last backup, so the resumed run is the run that was interrupted.
+callbacks (their get_state()); what only the trainer knows comes from the model's
+get_training_state(), and fit() hands it back to set_training_state(). Restarted with
+the same script, fit() skips to the batch after the last backup, so the resumed run is
+the run that was interrupted.
 
 A restore is all or nothing: the backup is read and checked whole before anything is
 assigned, and a refused one leaves the model, its optimizer, the random states and the
@@ -148,7 +150,7 @@ class BackupAndRestore(Callback):
     def _save(self, epoch: int, step: int) -> None:
         model = self.model
         arrays: list = []
-        batches = getattr(model, "_train_batches", None)
+        training = _training_state(model)
         callbacks = {}
         for name, cb in self._others():
             state = cb.get_state()
@@ -158,12 +160,12 @@ class BackupAndRestore(Callback):
         state = {
             "sequence": self._sequence, "epoch": epoch, "step": step, "batches_seen": self._batches_seen,
             "random": pack(get_random_states(), arrays),
-            "data": pack(batches.state() if batches is not None else None, arrays),
+            "data": pack(training["data"], arrays),
             # Mid-epoch, the epoch's running results so far; a new epoch starts them afresh.
-            "metrics": pack([v.numpy() for m in model.metrics for v in m.variables] if step else [], arrays),
+            "metrics": pack(training["metrics"] if step else [], arrays),
             "callbacks": callbacks,
             # The BLAS thread count in use: a resumed run on another would differ in the last bits.
-            "threads": dict(getattr(model, "_blas_thread_choices", {})),
+            "threads": training["threads"],
         }
         paths = self._paths()
         write_backup(paths[self._sequence % len(paths)], state, model.get_weights(), _optimizer_state(model), arrays)
@@ -194,6 +196,18 @@ class BackupAndRestore(Callback):
             optimizer.load_own_variables({str(i): a for i, a in enumerate(backup.optimizer)})
         self._sequence = backup.sequence
         self._batches_seen = backup.batches_seen
+
+
+def _training_state(model) -> dict:
+    """The model's get_training_state(): the data's pass, the running metric values, the thread counts."""
+    give = getattr(model, "get_training_state", None)
+    if give is not None:
+        return give()
+    # A trainer without the method keeps the same facts in these fields.
+    batches = getattr(model, "_train_batches", None)
+    return {"data": batches.state() if batches is not None else None,
+            "metrics": [v.numpy() for m in model.metrics for v in m.variables],
+            "threads": dict(getattr(model, "_blas_thread_choices", {}))}
 
 
 def _optimizer_state(model) -> list:
