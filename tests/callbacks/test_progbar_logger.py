@@ -143,7 +143,7 @@ def test_a_run_stopped_by_an_exception_ends_its_line_with_stopped_before_the_tra
         text = stream.getvalue()
         # The step that raised had not reached the bar (the callback before it raised): two steps shown.
         assert text.endswith(" (stopped)\n") and text.splitlines()[-1].lstrip().startswith("2/10 "), repr(text)
-        assert progbar.progbar is None  # nothing left to draw on the next run's line
+        assert progbar.display is None  # nothing left to draw on the next run's line
     for call in (lambda cbs: model.evaluate(x, y, batch_size=4, callbacks=cbs),
                  lambda cbs: model.predict(x, batch_size=4, callbacks=cbs)):
         out = io.StringIO()

@@ -48,14 +48,14 @@ class Recorder:
 
 def run_epochs(progress, clock, epochs=3, steps=100, step_seconds=0.01):
     for epoch in range(epochs):
-        progress.begin(f"Epoch {epoch + 1}/{epochs}", steps)
+        progress.begin(f"Epoch {epoch + 1}/{epochs}", steps, header=f"Epoch {epoch + 1}/{epochs}")
         for step in range(1, steps + 1):
             clock.now += step_seconds
             progress.update(step, [("loss", 1.0 / step)])
         progress.begin("validation", None, nested=True)
         progress.update(1, [("loss", 0.5)])
-        progress.finish("", 1, [("loss", 0.5)], keep=False)
-        progress.finish(f"Epoch {epoch + 1}/{epochs}", steps, [("loss", 0.25 + epoch), ("val_loss", 0.5)])
+        progress.finish(1, [("loss", 0.5)], keep=False)
+        progress.finish(steps, [("loss", 0.25 + epoch), ("val_loss", 0.5)])
 
 
 def test_one_display_updated_in_place_at_most_once_per_interval():
@@ -100,9 +100,9 @@ def test_the_live_view_escapes_html_and_shows_an_unknown_length_bar():
 def test_close_mid_epoch_keeps_the_finished_epochs_and_marks_the_stop_and_is_idempotent():
     clock, display = Clock(), Recorder()
     progress = NotebookProgress(display=display, clock=clock)
-    progress.begin("Epoch 1/2", 10)
+    progress.begin("Epoch 1/2", 10, header="Epoch 1/2")
     progress.update(10, [("loss", 1.0)])
-    progress.finish("Epoch 1/2", 10, [("loss", 1.0)])
+    progress.finish(10, [("loss", 1.0)])
     progress.begin("Epoch 2/2", 10)
     progress.update(4, [("loss", 0.5)])
     progress.close()
@@ -123,7 +123,7 @@ def test_html_lines_wrap_only_between_items():
     clock, display = Clock(), Recorder()
     progress = NotebookProgress(display=display, clock=clock)
     progress.begin("", 10)
-    progress.finish("", 10, [("loss", 1.0)])
+    progress.finish(10, [("loss", 1.0)])
     assert "word-break: normal" in progress.summary().html  # the notebook's own style breaks mid-word
 
 
@@ -235,7 +235,7 @@ def test_progbar_logger_in_a_notebook_draws_html_through_one_handle(monkeypatch)
     lines = display.shown[-1][1].text.splitlines()
     assert lines[0::2] == ["Epoch 1/2", "Epoch 2/2"]
     assert all(line.startswith("3/3 ") and line.endswith("loss: 0.5000 - val_loss: 0.4000") for line in lines[1::2])
-    assert logger.notebook is None
+    assert logger.display is None
 
     display.shown.clear()
     hooks = CallbackList([logger], verbose="auto", epochs=1, steps=2)

@@ -15,7 +15,7 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-from tinyfit.utils.progbar import _format_value  # noqa: E402  (after the skips: needs the kernel packages)
+from tinyfit.utils.bar_figures import _format_value  # noqa: E402  (after the skips: needs the kernel packages)
 
 INTERVAL = 0.1
 EPOCHS = 4

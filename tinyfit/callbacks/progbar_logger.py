@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, TextIO
 
-from ..utils.notebook_progress import NotebookProgress
-from ..utils.progbar import Progbar, progress_mode
+from ..utils.progbar import progress_mode
+from ..utils.progress_display import ProgressDisplay
+from ..utils.text_progress import TextProgress
+from ..utils.widget_progress import notebook_progress
 from .callback import Callback, Logs
 
 
@@ -45,13 +46,12 @@ class ProgbarLogger(Callback):
             )
         self.stream = stream
         self.notebook_interval = float(notebook_interval)
-        self.notebook: NotebookProgress | None = None  # the notebook display of the run under way
+        self.display: ProgressDisplay | None = None  # of the run under way, picked when it begins
         self._epoch = 0
         self.verbose: Any = "auto"
         self.epochs = 1
         self.target: int | None = None
-        self.progbar: Progbar | None = None
-        self.seen = 0
+        self.seen = 0  # the step reached by the bar under way
         self._in_fit = False
         self._epoch_seen = 0  # the epoch's step while its validation bar runs
         self._validation_target: int | None = None
@@ -63,139 +63,105 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
         self._validation_target = params.get("validation_steps")
 
-    def _print(self, text: str) -> None:
-        out = self.stream if self.stream is not None else sys.stdout
-        out.write(text + "\n")
-        out.flush()
-
-    def _open_notebook(self) -> None:
-        """Opens the notebook display when progress_mode chooses one (a fresh one for each run)."""
-        self._close_notebook()  # one a failed run left open
+    def _open(self) -> None:
+        """Picks the display of the run that begins, as progress_mode decides (a fresh one for each run)."""
+        self._close()  # one a failed run left open
         mode = progress_mode(self.verbose, self.stream, notebook=True)
         if mode in ("widget", "html"):
-            from ..utils.widget_progress import notebook_progress
+            self.display = notebook_progress(mode, self.notebook_interval)
+            self.display.close_when_cell_ends()
+        else:
+            self.display = TextProgress(self.verbose, self.stream)
 
-            self.notebook = notebook_progress(mode, self.notebook_interval)
-            self.notebook.close_when_cell_ends()
+    def _close(self) -> None:
+        if self.display is not None:
+            self.display.close()
+            self.display = None
 
-    def _close_notebook(self) -> None:
-        if self.notebook is not None:
-            self.notebook.close()
-            self.notebook = None
+    def _begin(self, label: str, target: int | None, header: str = "") -> None:
+        if self.display is None:  # hooks called without the run's begin
+            self._open()
+        self.seen = 0
+        self.display.begin(label, target, header=header)
+
+    def _update(self, batch: int, logs: Logs) -> None:
+        self.seen = batch + 1
+        if self.display is not None:
+            self.display.update(self.seen, list((logs or {}).items()))
+
+    def _end(self, logs: Logs) -> None:
+        """Ends the run's last bar (evaluate, predict) at the step reached, and its display."""
+        if self.display is not None:
+            self.display.end(self.seen, list((logs or {}).items()))
+            self.display = None
 
     def _epoch_header(self) -> str:
         return f"Epoch {self._epoch + 1}/{self.epochs}" if self.epochs > 1 else ""
 
-    def _new_bar(self) -> None:
-        self.seen = 0
-        self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step", stream=self.stream)
-
-    def _update(self, batch: int, logs: Logs) -> None:
-        if self.notebook is not None:
-            self.seen = batch + 1
-            self.notebook.update(self.seen, list((logs or {}).items()))
-            return
-        if self.progbar is None:
-            self._new_bar()
-        self.seen = batch + 1
-        values = list((logs or {}).items())
-        # The loop's logs are already running means: show them as they are.
-        self.progbar.stateful_metrics.update(name for name, _ in values)
-        self.progbar.update(self.seen, values, finalize=False)
-
-    def _finish(self, logs: Logs, header: str = "", last: bool = False) -> None:
-        """Ends the bar under way; `last`: the run's last bar (evaluate, predict), closed with it."""
-        # The bar ends at the step reached: fewer than announced when the data ran out early.
-        if self.notebook is not None:
-            values = list((logs or {}).items())
-            if last:
-                self.notebook.end(header, self.seen, values)
-                self.notebook = None
-            else:
-                self.notebook.finish(header, self.seen, values)
-        else:
-            if self.progbar is None:
-                self._new_bar()
-            if self.progbar.target is None:  # a stream of unknown length: now we know it
-                self.progbar.target = self.seen
-            self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
-            self.progbar = None
-        if self.target is None:  # the next epoch's bar knows its length
-            self.target = self.seen
-
     def stopped(self) -> None:
         """Ends the display of a run that an exception stopped: the bar's line ends with "(stopped)"."""
         self._in_fit = False
-        if self.notebook is not None:
-            self._close_notebook()
-        elif self.progbar is not None:
-            self.progbar.stop()
-            self.progbar = None
+        if self.display is not None:
+            self.display.stop()
+            self.display = None
 
     # -- fit
     def on_train_begin(self, logs: Logs = None) -> None:
         self._in_fit = True
-        self._open_notebook()
+        self._open()
 
     def on_train_end(self, logs: Logs = None) -> None:
         self._in_fit = False
-        self._close_notebook()
+        self._close()
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         self._epoch = epoch
-        if self.notebook is not None:
-            self.seen = 0
-            self.notebook.begin(self._epoch_header() or "Training", self.target)
-            return
-        self._new_bar()
-        if self.epochs > 1 and self.progbar.mode != "off":
-            self._print(f"Epoch {epoch + 1}/{self.epochs}")
+        header = self._epoch_header()
+        self._begin(header or "Training", self.target, header)
 
     def on_train_batch_end(self, batch: int, logs: Logs = None) -> None:
         self._update(batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
-        self._finish(logs, header=self._epoch_header())
+        # The bar ends at the step reached: fewer than announced when the data ran out early.
+        if self.display is not None:
+            self.display.finish(self.seen, list((logs or {}).items()))
+        if self.target is None:  # the next epoch's bar knows its length
+            self.target = self.seen
 
-    # -- evaluate (inside fit, the validation bar is not kept: its results go on the epoch's line)
+    # -- evaluate (inside fit, a nested bar: its results go on the epoch's line)
     def on_test_begin(self, logs: Logs = None) -> None:
         if not self._in_fit:
-            self._open_notebook()
-        if self.notebook is not None:
-            self._epoch_seen, self.seen = self.seen, 0
-            label = f"{self._epoch_header()} validation".strip() if self._in_fit else "Evaluation"
-            self.notebook.begin(label, self._validation_target if self._in_fit else self.target,
-                                nested=self._in_fit)
-        elif not self._in_fit:
-            self._new_bar()
+            self._open()
+            self._begin("Evaluation", self.target)
+            return
+        self._epoch_seen, self.seen = self.seen, 0
+        if self.display is not None:
+            self.display.begin(f"{self._epoch_header()} validation".strip(), self._validation_target, nested=True)
 
     def on_test_batch_end(self, batch: int, logs: Logs = None) -> None:
-        if not self._in_fit or self.notebook is not None:
-            self._update(batch, logs)
+        self._update(batch, logs)
 
     def on_test_end(self, logs: Logs = None) -> None:
-        if self.notebook is not None and self._in_fit:
-            self.notebook.finish("", self.seen, list((logs or {}).items()), keep=False)
-            if self._validation_target is None:  # learned: the next validation's bar knows its length
-                self._validation_target = self.seen
-            self.seen = self._epoch_seen
-        elif not self._in_fit:
-            self._finish(logs, last=True)
+        if not self._in_fit:
+            self._end(logs)
+            return
+        if self.display is not None:
+            self.display.finish(self.seen, list((logs or {}).items()), keep=False)
+        if self._validation_target is None:  # learned: the next validation's bar knows its length
+            self._validation_target = self.seen
+        self.seen = self._epoch_seen
 
     # -- predict (the bar shows steps and time only)
     def on_predict_begin(self, logs: Logs = None) -> None:
-        self._open_notebook()
-        if self.notebook is not None:
-            self.seen = 0
-            self.notebook.begin("Prediction", self.target)
-            return
-        self._new_bar()
+        self._open()
+        self._begin("Prediction", self.target)
 
     def on_predict_batch_end(self, batch: int, logs: Logs = None) -> None:
         self._update(batch, None)
 
     def on_predict_end(self, logs: Logs = None) -> None:
-        self._finish(None, last=True)
+        self._end(None)
 
     @property
     def mode(self) -> str:

@@ -1,7 +1,7 @@
 """NotebookProgress: fit/evaluate/predict progress in a notebook cell, as HTML updated in place.
 
 One display handle holds the whole run: the finished bars (one line per epoch,
-the same figures as the text bar) above the bar under way, which is reset for
+the text bar's figures, from the same BarFigures) above the bar under way, which is reset for
 each epoch rather than shown anew. Redraws are limited to one per `interval`
 seconds, however fast the steps come. `close()` leaves a static summary (HTML
 and plain text), so a saved notebook shows the run without a live kernel.
@@ -16,8 +16,9 @@ import html
 import time
 from typing import Any, Callable, Iterable
 
+from .bar_figures import BarFigures
 from .kernel import ipython_shell
-from .progbar import _format_duration, _format_per_step, _format_value
+from .progress_display import ProgressDisplay
 
 __all__ = ["NotebookProgress", "ProgressSummary"]
 
@@ -36,41 +37,7 @@ class ProgressSummary:
         return self.text
 
 
-class _Bar:
-    """The figures of the bar under way: label, steps and the latest values."""
-
-    def __init__(self, label: str, target: int | None, unit: str, now: float):
-        self.label = label
-        self.target = target
-        self.unit = unit
-        self.current = 0
-        self.values: list[tuple[str, Any]] = []
-        self.start = now
-        self.after_first_step: float | None = None  # the first step pays start-up costs: time the rest
-
-    def move(self, current: int, values: Iterable[tuple[str, Any]], now: float) -> None:
-        if current >= 1 and self.after_first_step is None:
-            self.after_first_step = now
-        self.current = current
-        self.values = list(values)
-
-    def line(self, now: float, finished: bool) -> str:
-        """The text bar's figures: "300/782 2s 3ms/step - loss: 0.5740"."""
-        if self.current > 1 and self.after_first_step is not None:
-            per_step = (now - self.after_first_step) / (self.current - 1)
-        else:
-            per_step = (now - self.start) / self.current if self.current > 0 else 0.0
-        steps = f"{self.current}/{self.target if self.target is not None else 'Unknown'}"
-        if finished or self.target is None:
-            elapsed = _format_duration(now - self.start)
-        else:
-            elapsed = _format_duration(per_step * max(self.target - self.current, 0))  # time left
-        parts = [f"{steps} {elapsed} {_format_per_step(per_step, self.unit)}"]
-        parts += [f"{name}: {_format_value(value)}" for name, value in self.values]
-        return " - ".join(parts)
-
-
-class NotebookProgress:
+class NotebookProgress(ProgressDisplay):
     """Progress as one HTML output in the running notebook cell: finished lines and a <progress> bar.
 
     Args:
@@ -87,23 +54,19 @@ class NotebookProgress:
         self._display = display
         self._clock = clock
         self.finished: list[tuple[str, str]] = []  # (header, line) of each finished bar
-        self.bar: _Bar | None = None
-        self._outer: _Bar | None = None  # the epoch's bar while its validation bar runs
+        self.bar: BarFigures | None = None  # the bar under way
+        self._outer: BarFigures | None = None  # the epoch's bar while its validation bar runs
         self.closed = False
         self._handle: Any = None
         self._last_draw: float | None = None
         self._shell: Any = None
 
-    # -- what ProgbarLogger calls
-    def begin(self, label: str, target: int | None, unit: str = "step", nested: bool = False) -> None:
-        """Resets the bar under way for a new run of `target` steps (None: unknown).
-
-        Args:
-            nested: a run inside the one under way (validation inside an epoch):
-                when it finishes, the bar under way is the outer one again.
-        """
+    # -- the display's interface (see tinyfit.utils.progress_display)
+    def begin(self, label: str, target: int | None, *, header: str = "", nested: bool = False,
+              unit: str = "step") -> None:
+        """Resets the bar under way for a new run of `target` steps (None: unknown); `label` is shown beside it."""
         self._outer = self.bar if nested else None
-        self.bar = _Bar(label, target, unit, self._clock())
+        self.bar = BarFigures(target, self._clock(), label=label, header=header, unit=unit, averages=False)
         self._last_draw = None
         self._draw_bar()
 
@@ -112,29 +75,27 @@ class NotebookProgress:
         if self.bar is None:
             return
         now = self._clock()
-        self.bar.move(current, values, now)
+        self.bar.record(current, values, now)
         if self._last_draw is not None and now - self._last_draw < self.interval:
             return
         self._draw_bar()
 
-    def finish(self, header: str, current: int, values: Iterable[tuple[str, Any]] = (),
-               keep: bool = True) -> None:
-        """Ends the bar under way at `current`; `keep` lists its final line (under `header`) above the bar."""
-        if self._end_bar(header, current, values, keep):
+    def finish(self, current: int, values: Iterable[tuple[str, Any]] = (), *, keep: bool = True) -> None:
+        """Ends the bar under way at `current`; `keep` lists its final line (under its header) above the bar."""
+        if self._end_bar(current, values, keep):
             self._draw_finished()
 
-    def end(self, header: str, current: int, values: Iterable[tuple[str, Any]] = ()) -> None:
+    def end(self, current: int, values: Iterable[tuple[str, Any]] = ()) -> None:
         """Ends the run's last bar (evaluate, predict) and closes: its line goes straight into the summary."""
-        self._end_bar(header, current, values, keep=True)
+        self._end_bar(current, values, keep=True)
         self.close()
 
-    def _end_bar(self, header: str, current: int, values: Iterable[tuple[str, Any]], keep: bool) -> bool:
+    def _end_bar(self, current: int, values: Iterable[tuple[str, Any]], keep: bool) -> bool:
         if self.bar is None:
             return False
-        now = self._clock()
-        self.bar.move(current, values, now)
+        self.bar.record(current, values, self._clock(), final=True)
         if keep:
-            self.finished.append((header, self.bar.line(now, finished=True)))
+            self.finished.append((self.bar.header, self.bar.line()))
         self.bar, self._outer = self._outer, None
         return True
 
@@ -145,8 +106,8 @@ class NotebookProgress:
         self.closed = True
         self._forget_cell_end()
         if self.bar is not None and self.bar.current > 0:  # stopped mid-bar (an error, Ctrl-C)
-            line = self.bar.line(self._clock(), finished=True)
-            self.finished.append((self.bar.label, f"{line} (stopped)"))
+            self.bar.stop(self._clock())
+            self.finished.append((self.bar.label, self.bar.line()))
         self.bar = None
         if self._handle is not None or self.finished:
             self._release()
@@ -178,7 +139,7 @@ class NotebookProgress:
         parts = [_pre(text)] if text else []
         plain = [text] if text else []
         if self.bar is not None:
-            line = self.bar.line(self._clock(), finished=False)
+            line = self.bar.line()
             parts.append(_bar_html(self.bar, line))
             plain.append(f"{self.bar.label} {line}".strip())
         return ProgressSummary("".join(parts), "\n".join(plain))
@@ -249,7 +210,7 @@ def _pre(text: str) -> str:
     return f'<pre style="{_TEXT_STYLE}">' + "\n".join(html_line(line) for line in text.split("\n")) + "</pre>"
 
 
-def _bar_html(bar: _Bar, line: str) -> str:
+def _bar_html(bar: BarFigures, line: str) -> str:
     if bar.target:
         progress = f'<progress value="{min(bar.current, bar.target)}" max="{bar.target}" style="width: 20em"></progress>'
     else:  # unknown length: an indeterminate bar

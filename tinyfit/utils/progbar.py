@@ -20,6 +20,7 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
+from .bar_figures import BarFigures
 from .kernel import in_notebook_kernel
 from .line_fit import fit_line, is_terminal, stream_columns, wrap_line
 
@@ -104,41 +105,8 @@ def bar_characters(stream: TextIO | None) -> tuple[str, str, str]:
     return UNICODE_BAR
 
 
-def _format_per_step(seconds: float, unit: str) -> str:
-    if seconds >= 1 or seconds == 0:
-        return f"{seconds:.0f}s/{unit}"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/{unit}"
-    return f"{seconds * 1e6:.0f}us/{unit}"
-
-
-def _format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    if seconds >= 60:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return f"{seconds}s"
-
-
-def _joined(*parts: str) -> str:
-    """The head's parts with a space between, empty ones (no bar) left out."""
-    return " ".join(part for part in parts if part)
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
-    if hasattr(value, "tolist"):  # a per-class metric (an array): one line, however long
-        value = value.tolist()
-    if isinstance(value, list):
-        return "[" + ", ".join(_format_value(float(v)) if isinstance(v, (int, float)) else str(v)
-                               for v in value) + "]"
-    return str(value)
-
-
 class Progbar:
-    """A progress bar over `target` steps.
+    """A progress bar over `target` steps, drawn as text from its BarFigures.
 
     The line fits where it is shown (see tinyfit.utils.line_fit): on a
     terminal the line under way is shortened to the terminal's width, so that
@@ -160,28 +128,37 @@ class Progbar:
         unit_name: the unit of the time per step ("step", "sample").
         stream: where to write; sys.stdout (looked up at each write) by default.
         clock: a function returning seconds; tests pass a fake one.
+        averages: False shows every value as given (values that are running means already).
     """
 
     def __init__(self, target: int | None, width: int = 20, verbose: Any = 1, interval: float = 0.05,
                  stateful_metrics: Iterable[str] | None = None, unit_name: str = "step", *,
-                 stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic):
-        self.target = target
+                 stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+                 averages: bool = True):
         self.width = width
         self.verbose = verbose
         self.interval = interval
-        self.stateful_metrics = set(stateful_metrics or ())
         self.unit_name = unit_name
         self.stream = stream
         self._clock = clock
         self.mode = progress_mode(verbose, self._out())
         self._chars = bar_characters(self._out())
-        self._values: dict[str, list] = {}  # name -> [sum of value * steps, steps]
-        self._seen_so_far = 0
-        self._start = clock()
-        self._time_after_first_step: float | None = None
+        self.figures = BarFigures(target, clock(), unit=unit_name, stateful_metrics=set(stateful_metrics or ()),
+                                  averages=averages)
         self._last_draw: float | None = None
         self._drawn_width = 0  # of the line under way on the terminal, for the next redraw to wipe
-        self._ended = False
+
+    @property
+    def target(self) -> int | None:
+        return self.figures.target
+
+    @target.setter
+    def target(self, target: int | None) -> None:
+        self.figures.target = target
+
+    @property
+    def stateful_metrics(self) -> set[str]:
+        return self.figures.stateful_metrics
 
     def _out(self) -> TextIO:
         return self.stream if self.stream is not None else sys.stdout
@@ -197,21 +174,21 @@ class Progbar:
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         now = self._clock()
-        self._record(current, values or (), finalize)
-        if current == 1 and self._time_after_first_step is None:
-            self._time_after_first_step = now  # the first step pays start-up costs; time the rest
-        self._seen_so_far = current
+        self.figures.record(current, values or (), now, final=finalize)
         if finalize:
-            self._ended = True
-            self._print_finished(current, now)
+            self._print_finished()
             return
         if self.mode != "live" or (self._last_draw is not None and now - self._last_draw < self.interval):
             return
         # Never wider than the terminal: a wrapped line cannot be redrawn, each redraw would leave a copy.
-        line = self._fitted_line(current, now)
+        line = self._fitted_line()
         self._write("\r" + line + self._wipe(line))
         self._drawn_width = len(line)
         self._last_draw = now
+
+    def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
+        """Advances the bar by `n` steps."""
+        self.update(self.figures.current + n, values)
 
     def stop(self) -> None:
         """Ends a bar stopped before its end (Ctrl-C, an error), so that what is printed next starts on its own line.
@@ -224,18 +201,17 @@ class Progbar:
         nothing. A bar that has already ended (finished normally, or stopped)
         prints nothing more.
         """
-        if self._ended:
+        if self.figures.ended:
             return
-        self._ended = True
-        current = self._seen_so_far
-        if current > 0 or (self.mode == "live" and self._last_draw is not None):
-            self._print_finished(current, self._clock(), " (stopped)")
+        self.figures.stop(self._clock())
+        if self.figures.current > 0 or (self.mode == "live" and self._last_draw is not None):
+            self._print_finished()
 
-    def _print_finished(self, current: int, now: float, suffix: str = "") -> None:
-        """Prints the finished line, ending with `suffix`, and a newline; on a terminal over the line under way."""
+    def _print_finished(self) -> None:
+        """Prints the ended bar's line and a newline; on a terminal over the line under way."""
         if self.mode == "off":
             return
-        rows = self._rows(current, now, suffix)
+        rows = self._rows()
         if self.mode == "live":  # the first row overwrites the line under way
             rows[0] = "\r" + rows[0] + self._wipe(rows[0])
             self._drawn_width = 0
@@ -245,83 +221,30 @@ class Progbar:
         """The spaces that wipe what a longer line drawn before left on the screen."""
         return " " * max(self._drawn_width - len(line), 0)
 
-    def add(self, n: int, values: Iterable[tuple[str, Any]] | None = None) -> None:
-        """Advances the bar by `n` steps."""
-        self.update(self._seen_so_far + n, values)
-
-    def _record(self, current: int, values: Iterable[tuple[str, Any]], finalize: bool) -> None:
-        steps = max(current - self._seen_so_far, 1)
-        for name, value in values:
-            try:
-                value = float(value)
-            except (TypeError, ValueError):  # not a number (a string, an array): shown as given
-                self._values[name] = [value, 1]
-                continue
-            if finalize or name in self.stateful_metrics:
-                # Shown as given; a bar's last update carries the final values (the epoch's logs).
-                self._values[name] = [value, 1]
-            elif name in self._values and isinstance(self._values[name][0], float):
-                self._values[name][0] += value * steps
-                self._values[name][1] += steps
-            else:
-                self._values[name] = [value * steps, steps]
-
-    def _time_per_step(self, current: int, now: float) -> float:
-        if current <= 0:
-            return 0.0
-        if self._time_after_first_step is not None and current > 1:
-            return (now - self._time_after_first_step) / (current - 1)
-        return (now - self._start) / current
-
-    def _head(self, current: int, now: float, finalize: bool, bar_width: int) -> str:
+    def _head(self, bar_width: int) -> str:
         """ "step/steps bar time per-step", the part of a line under way that is never dropped."""
-        per_step = self._time_per_step(current, now)
-        if self.target is None:
-            count, bar = f"{current:>7}/Unknown", ""
-        else:
-            count, bar = f"{current:>{len(str(self.target))}}/{self.target}", self._bar(current, bar_width)
-        if finalize or self.target is None:
-            elapsed = _format_duration(now - self._start)
-        else:
-            elapsed = _format_duration(per_step * max(self.target - current, 0))  # time left
-        return _joined(count, bar, elapsed, _format_per_step(per_step, self.unit_name))
+        return self.figures.head(self._bar(bar_width), aligned=True)
 
-    def _items(self) -> list[tuple[str, str]]:
-        items = []
-        for name, (total, count) in self._values.items():
-            value = total / count if isinstance(total, float) else total
-            items.append((name, _format_value(value)))
-        return items
-
-    def _line(self, current: int, now: float, finalize: bool) -> str:
-        """The whole line, every value in it, however wide."""
-        return " - ".join(self._pieces(current, now, finalize))
-
-    def _pieces(self, current: int, now: float, finalize: bool) -> list[str]:
-        head = self._head(current, now, finalize, self.width)
-        return [head, *(f"{name}: {value}" for name, value in self._items())]
-
-    def _rows(self, current: int, now: float, suffix: str = "") -> list[str]:
-        """The finished line, ending with `suffix`: every figure, broken between " - " items into
-        rows that fit the stream's width (one row where the width is not limited)."""
-        pieces = self._pieces(current, now, finalize=True)
-        pieces[-1] += suffix
+    def _rows(self) -> list[str]:
+        """The ended line: every figure, broken between " - " items into rows that fit the stream's
+        width (one row where the width is not limited)."""
+        pieces = self.figures.pieces(self._bar(self.width), aligned=True)
         return wrap_line(pieces, stream_columns(self._out()))
 
-    def _fitted_line(self, current: int, now: float) -> str:
+    def _fitted_line(self) -> str:
         """The line under way, shortened to fit the terminal (see tinyfit.utils.line_fit)."""
         limit = stream_columns(self._out())
         if limit is None:
-            return self._line(current, now, finalize=False)
+            return " - ".join(self.figures.pieces(self._bar(self.width), aligned=True))
         ellipsis = "..." if self._chars == ASCII_BAR else "…"
-        return fit_line(lambda bar_width: self._head(current, now, False, bar_width), self.width,
-                        self._items(), limit, ellipsis)
+        return fit_line(self._head, self.width, self.figures.items(), limit, ellipsis)
 
-    def _bar(self, current: int, width: int | None = None) -> str:
-        width = self.width if width is None else width
+    def _bar(self, width: int) -> str:
+        """The bar drawn `width` characters wide; none while the number of steps is unknown."""
+        if self.target is None:
+            return ""
         done_char, head_char, todo_char = self._chars
-        fraction = 1.0 if not self.target else min(max(current / self.target, 0.0), 1.0)
-        done = int(width * fraction)
+        done = int(width * self.figures.fraction()) if self.target else width  # 0 steps of 0: done
         if done == width:
             return done_char * width
         if done == 0:

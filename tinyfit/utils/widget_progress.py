@@ -44,14 +44,15 @@ class WidgetProgress(NotebookProgress):
         self._record: Any = None  # the display handle of the finished lines
         self._recorded = 0  # how many finished lines it shows
 
-    def begin(self, label: str, target: int | None, unit: str = "step", nested: bool = False) -> None:
+    def begin(self, label: str, target: int | None, *, header: str = "", nested: bool = False,
+              unit: str = "step") -> None:
         with self._progress.hold_sync():
             # Unknown length: the bar fills as steps come, and finish() completes it.
             self._progress.max = target if target else 1
             self._progress.value = 0
             self._progress.bar_style = ""
         self._label.value = _label_html(label)
-        super().begin(label, target, unit, nested)
+        super().begin(label, target, header=header, nested=nested, unit=unit)
 
     def _show_box(self) -> None:
         if self._handle is None:
@@ -63,7 +64,7 @@ class WidgetProgress(NotebookProgress):
         bar = self.bar
         if bar is None:
             return
-        line = bar.line(self._clock(), finished=False)
+        line = bar.line()
         with self._progress.hold_sync():
             if bar.target is None and bar.current > self._progress.max:
                 self._progress.max = bar.current * 2
