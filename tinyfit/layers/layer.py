@@ -61,6 +61,12 @@ class Layer(Tracking, Weights, LossesAndMetrics):
         input_shape: for the first layer of a Sequential model: the shape of one sample.
     """
 
+    # Whether call() runs the same ops whatever the values (no Python branching on them, nothing
+    # computed outside the ops), so that fit() may record one step and replay it (jit_compile="auto",
+    # trainers/compiled_step.py). Each class says so in its own body: a subclass may override
+    # call(), so it does not inherit its parent's word.
+    supports_jit = False
+
     def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
         layer = super().__new__(cls)
         # Kept for get_config() of a class that writes none (see auto_config).
