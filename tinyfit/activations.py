@@ -181,6 +181,14 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return ops.log_softmax(x, axis=axis)
 
 
+# Each activation above runs the same ops whatever the values, so fit() may record a step
+# through it once and replay it (trainers/compiled_step.py). A function of your own says the
+# same with `my_activation.supports_jit = True`; one that says nothing keeps its model eager.
+for _activation in (relu, relu6, leaky_relu, elu, selu, sigmoid, hard_sigmoid, tanh, softplus, softsign,
+                    silu, mish, gelu, exponential, linear, softmax, log_softmax):
+    _activation.supports_jit = True
+
+
 def get(identifier: Any) -> Callable[..., Any]:
     """The activation function for `identifier`.
 

@@ -25,6 +25,11 @@ registry = _REGISTRY  # every family names its Registry `registry`
 class Regularizer:
     """Base class: subclasses write `__call__(x) -> scalar Tensor` and `get_config`."""
 
+    # Whether the penalty runs the same ops whatever the values it is given, so fit() may record a
+    # step through it once and replay it (trainers/compiled_step.py). Each class says so in its
+    # own body, since a subclass may compute differently; one that says nothing keeps its model eager.
+    supports_jit = False
+
     def __call__(self, x: Tensor) -> Tensor:
         raise NotImplementedError
 
@@ -52,6 +57,7 @@ def _factor(name: str, value: Any) -> float:
 
 class L1(Regularizer):
     """l1 * sum(|x|): pushes weights to exactly zero (sparse weights)."""
+    supports_jit = True
 
     def __init__(self, l1: float = 0.01):
         self.l1 = _factor("L1: l1", l1)
@@ -65,6 +71,7 @@ class L1(Regularizer):
 
 class L2(Regularizer):
     """l2 * sum(x ** 2): "weight decay", keeps weights small."""
+    supports_jit = True
 
     def __init__(self, l2: float = 0.01):
         self.l2 = _factor("L2: l2", l2)
@@ -78,6 +85,7 @@ class L2(Regularizer):
 
 class L1L2(Regularizer):
     """l1 * sum(|x|) + l2 * sum(x ** 2)."""
+    supports_jit = True
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
         self.l1 = _factor("L1L2: l1", l1)

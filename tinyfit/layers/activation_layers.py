@@ -48,6 +48,7 @@ class ReLU(_Elementwise):
         negative_slope: the slope below the threshold (>= 0; default 0).
         threshold: where the unit turns on (>= 0; default 0).
     """
+    supports_jit = True
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any):
@@ -72,6 +73,7 @@ class LeakyReLU(_Elementwise):
         negative_slope: the slope for negative inputs (>= 0; default 0.3, as in Keras 3).
             `alpha=`, its older name, is accepted with a DeprecationWarning.
     """
+    supports_jit = True
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any):
         if "alpha" in kwargs:
@@ -103,6 +105,7 @@ class PReLU(_Elementwise):
         shared_axes: an axis or a list of axes (1 = the first after the batch axis)
             along which alpha is shared.
     """
+    supports_jit = True
 
     output_follows_weights = True
 
@@ -165,6 +168,7 @@ class ELU(_Elementwise):
     Args:
         alpha: the value negative inputs approach (as -alpha); default 1.0.
     """
+    supports_jit = True
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
@@ -196,6 +200,7 @@ class Softmax(_Elementwise):
             score counts. Masked positions get probability 0 and the others share
             all of it; where a whole slice is masked, every output of it is 0.
     """
+    supports_jit = True
 
     def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -158,6 +158,7 @@ class Conv1D(BaseConv):
 
     The kernel has shape (kernel_size, in_channels, filters).
     """
+    supports_jit = True
 
     rank = 1
 
@@ -169,6 +170,7 @@ class Conv2D(BaseConv):
     int or a (height, width) pair. The kernel has shape
     (kernel_height, kernel_width, in_channels, filters).
     """
+    supports_jit = True
 
     rank = 2
 
@@ -179,5 +181,6 @@ class Conv3D(BaseConv):
     Args are those of Conv1D, with kernel_size, strides and dilation_rate each an
     int or a triple.
     """
+    supports_jit = True
 
     rank = 3

@@ -109,6 +109,7 @@ class Conv1DTranspose(BaseConvTranspose):
 
     The kernel has shape (kernel_size, filters, in_channels), as in Keras.
     """
+    supports_jit = True
 
     rank = 1
 
@@ -124,6 +125,7 @@ class Conv2DTranspose(BaseConvTranspose):
     output_padding and dilation_rate each an int or a (height, width) pair.
     The kernel has shape (kernel_height, kernel_width, filters, in_channels).
     """
+    supports_jit = True
 
     rank = 2
 
@@ -134,5 +136,6 @@ class Conv3DTranspose(BaseConvTranspose):
     Args are those of Conv1DTranspose, with kernel_size, strides,
     output_padding and dilation_rate each an int or a triple.
     """
+    supports_jit = True
 
     rank = 3

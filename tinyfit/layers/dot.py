@@ -27,6 +27,7 @@ class Dot(_Merge):
         normalize: whether to L2-normalize both inputs along those axes first
             (the output is then the cosine similarity).
     """
+    supports_jit = True
 
     min_inputs = max_inputs = 2
 

@@ -30,6 +30,7 @@ class Embedding(ShapeByArithmetic, Layer):
 
     Inputs are integers, or floats holding whole numbers (they are used as ids).
     """
+    supports_jit = True
 
     output_follows_weights = True
 

@@ -28,6 +28,7 @@ class GroupNormalization(_Normalization):
         beta_initializer, gamma_initializer: default "zeros" and "ones".
         beta_regularizer, gamma_regularizer: penalties added to `losses`.
     """
+    supports_jit = True
 
     def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",

@@ -25,6 +25,7 @@ class InputLayer(Layer):
         batch_shape: the full shape including the batch axis, instead of shape/batch_size.
         name: the input's name; data dicts are matched to inputs by it.
     """
+    supports_jit = True
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  sparse: bool | None = None, batch_shape: Any = None, name: str | None = None, **kwargs: Any):

@@ -91,6 +91,7 @@ class _Elementwise(_Merge):
 
 class Add(_Elementwise):
     """The sum of its inputs, element by element: `Add()([a, b, c])` is a + b + c."""
+    supports_jit = True
 
     def combine(self, inputs):
         return functools.reduce(ops.add, inputs)
@@ -98,6 +99,7 @@ class Add(_Elementwise):
 
 class Subtract(_Elementwise):
     """The difference of exactly two inputs: `Subtract()([a, b])` is a - b."""
+    supports_jit = True
 
     min_inputs = max_inputs = 2
 
@@ -107,6 +109,7 @@ class Subtract(_Elementwise):
 
 class Multiply(_Elementwise):
     """The product of its inputs, element by element."""
+    supports_jit = True
 
     def combine(self, inputs):
         return functools.reduce(ops.multiply, inputs)
@@ -114,6 +117,7 @@ class Multiply(_Elementwise):
 
 class Average(_Elementwise):
     """The mean of its inputs, element by element."""
+    supports_jit = True
 
     def combine(self, inputs):
         return functools.reduce(ops.add, inputs) / len(inputs)
@@ -121,6 +125,7 @@ class Average(_Elementwise):
 
 class Maximum(_Elementwise):
     """The largest of its inputs, element by element."""
+    supports_jit = True
 
     def combine(self, inputs):
         return functools.reduce(ops.maximum, inputs)
@@ -128,6 +133,7 @@ class Maximum(_Elementwise):
 
 class Minimum(_Elementwise):
     """The smallest of its inputs, element by element."""
+    supports_jit = True
 
     def combine(self, inputs):
         return functools.reduce(ops.minimum, inputs)
@@ -139,6 +145,7 @@ class Concatenate(_Merge):
     Args:
         axis: the axis to join along (negative counts from the end).
     """
+    supports_jit = True
 
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -138,6 +138,7 @@ class BatchNormalization(_Normalization):
     moving_mean and moving_variance are non-trainable weights: fit() does not
     train them; every training call updates them, and inference uses them.
     """
+    supports_jit = True
 
     def __init__(self, axis: Any = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -203,6 +204,7 @@ class LayerNormalization(_Normalization):
         beta_initializer, gamma_initializer: default "zeros" and "ones".
         beta_regularizer, gamma_regularizer: penalties added to `losses`.
     """
+    supports_jit = True
 
     def build(self, input_shape: tuple) -> None:
         self._build_params(input_shape)

@@ -102,6 +102,7 @@ class ZeroPadding1D(_ZeroPadding):
         padding: an int (that many zeros at each end) or a tuple (start, end); default 1.
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     rank = 1
 
@@ -117,6 +118,7 @@ class ZeroPadding2D(_ZeroPadding):
             symmetric width), or ((top, bottom), (left, right)); default (1, 1).
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     rank = 2
 
@@ -133,6 +135,7 @@ class ZeroPadding3D(_ZeroPadding):
             default ((1, 1), (1, 1), (1, 1)).
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     rank = 3
 
@@ -171,6 +174,7 @@ class Cropping1D(_Cropping):
     Args:
         cropping: an int (that many at each end) or a tuple (start, end); default (1, 1).
     """
+    supports_jit = True
 
     rank = 1
 
@@ -193,6 +197,7 @@ class Cropping2D(_Cropping):
             symmetric width), or ((top, bottom), (left, right)); default no cropping.
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     rank = 2
 
@@ -217,6 +222,7 @@ class Cropping3D(_Cropping):
             default ((1, 1), (1, 1), (1, 1)).
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     rank = 3
 

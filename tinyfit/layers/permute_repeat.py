@@ -21,6 +21,7 @@ class Permute(ShapeByArithmetic, Layer):
         dims: the new order of the sample's axes, counted from 1 (the batch axis 0
             stays first): a permutation of 1..rank-1.
     """
+    supports_jit = True
 
     def __init__(self, dims: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -66,6 +67,7 @@ class RepeatVector(ShapeByArithmetic, Layer):
     Args:
         n: how many copies (a positive int).
     """
+    supports_jit = True
 
     def __init__(self, n: int, **kwargs: Any):
         super().__init__(**kwargs)

@@ -69,33 +69,39 @@ _ARGS = """
 
 class MaxPooling1D(BasePooling):
     __doc__ = "The largest value of each window of (batch, steps, channels), channel by channel.\n" + _ARGS
+    supports_jit = True
     rank = 1
 
 
 class MaxPooling2D(BasePooling):
     __doc__ = "The largest value of each window of (batch, height, width, channels), channel by channel.\n" + _ARGS
+    supports_jit = True
     rank = 2
 
 
 class MaxPooling3D(BasePooling):
     __doc__ = "The largest value of each window of (batch, depth, height, width, channels).\n" + _ARGS
+    supports_jit = True
     rank = 3
 
 
 class AveragePooling1D(BasePooling):
     __doc__ = "The mean of each window of (batch, steps, channels), channel by channel.\n" + _ARGS
+    supports_jit = True
     rank = 1
     pool = staticmethod(ops.average_pool)
 
 
 class AveragePooling2D(BasePooling):
     __doc__ = "The mean of each window of (batch, height, width, channels), channel by channel.\n" + _ARGS
+    supports_jit = True
     rank = 2
     pool = staticmethod(ops.average_pool)
 
 
 class AveragePooling3D(BasePooling):
     __doc__ = "The mean of each window of (batch, depth, height, width, channels).\n" + _ARGS
+    supports_jit = True
     rank = 3
     pool = staticmethod(ops.average_pool)
 
@@ -138,32 +144,38 @@ _GLOBAL_ARGS = """
 
 class GlobalMaxPooling1D(BaseGlobalPooling):
     __doc__ = "The largest value over all steps: (batch, steps, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 1
 
 
 class GlobalMaxPooling2D(BaseGlobalPooling):
     __doc__ = "The largest value over each image: (batch, h, w, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 2
 
 
 class GlobalMaxPooling3D(BaseGlobalPooling):
     __doc__ = "The largest value over each volume: (batch, d, h, w, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 3
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
     __doc__ = "The mean over all steps: (batch, steps, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 1
     reduce = staticmethod(ops.mean)
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
     __doc__ = "The mean over each image: (batch, h, w, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 2
     reduce = staticmethod(ops.mean)
 
 
 class GlobalAveragePooling3D(BaseGlobalPooling):
     __doc__ = "The mean over each volume: (batch, d, h, w, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    supports_jit = True
     rank = 3
     reduce = staticmethod(ops.mean)

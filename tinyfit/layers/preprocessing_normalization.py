@@ -41,6 +41,7 @@ class Normalization(ShapeByArithmetic, Layer):
         invert: True computes the inverse, mean + x * sqrt(variance): turns
             normalized values (e.g. a model's predictions) back into the data's units.
     """
+    supports_jit = True
 
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False,
                  **kwargs: Any):

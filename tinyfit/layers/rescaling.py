@@ -21,6 +21,7 @@ class Rescaling(ShapeByArithmetic, Layer):
 
     Integer inputs are computed in the layer's dtype (default float32).
     """
+    supports_jit = True
 
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)

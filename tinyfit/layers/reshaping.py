@@ -11,6 +11,7 @@ from .layer import Layer
 
 class Flatten(Layer):
     """Flattens each sample into a vector: (batch, 28, 28) -> (batch, 784)."""
+    supports_jit = True
 
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -36,6 +37,7 @@ class Reshape(Layer):
 
     One entry of target_shape may be -1: it takes whatever size makes the total fit.
     """
+    supports_jit = True
 
     def __init__(self, target_shape: Any, **kwargs: Any):
         super().__init__(**kwargs)

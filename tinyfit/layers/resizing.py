@@ -132,6 +132,7 @@ class Resizing(_Sized):
         antialias: False (tinyfit does not filter before shrinking, as Keras's default).
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     def __init__(self, height: int, width: int, interpolation: str = "bilinear", crop_to_aspect_ratio: bool = False,
                  pad_to_aspect_ratio: bool = False, fill_mode: str = "constant", fill_value: float = 0.0,
@@ -175,6 +176,7 @@ class CenterCrop(_Sized):
         height, width: the window's size in pixels.
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     def transform(self, images):
         in_height, in_width = images.shape[1], images.shape[2]

@@ -18,6 +18,7 @@ class UnitNormalization(ShapeByArithmetic, Layer):
     Args:
         axis: the axis (or list of axes) whose values make one unit vector (default -1).
     """
+    supports_jit = True
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)

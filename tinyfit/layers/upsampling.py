@@ -30,6 +30,7 @@ class UpSampling1D(ShapeByArithmetic, Layer):
     Args:
         size: how many times each step is repeated (a positive int; default 2).
     """
+    supports_jit = True
 
     def __init__(self, size: int = 2, **kwargs: Any):
         super().__init__(**kwargs)
@@ -69,6 +70,7 @@ class UpSampling2D(ShapeByArithmetic, Layer):
         interpolation: "nearest" (repeat each pixel; the default) or "bilinear"
             (interpolate between pixels, see the module docstring).
     """
+    supports_jit = True
 
     def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
                  **kwargs: Any):
@@ -125,6 +127,7 @@ class UpSampling3D(ShapeByArithmetic, Layer):
             positive ints; default (2, 2, 2).
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)

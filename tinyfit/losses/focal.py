@@ -87,6 +87,12 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25
     return ops.sum(weight * -y_true * log_p, axis=axis)
 
 
+# Each loss function above runs the same ops whatever the values, so fit() may record a step
+# through it once and replay it (trainers/compiled_step.py); see Loss.supports_jit.
+for _fn in (binary_focal_crossentropy, categorical_focal_crossentropy):
+    _fn.supports_jit = True
+
+
 class BinaryFocalCrossentropy(_BuiltinWrapper):
     """Binary cross-entropy that focuses on hard examples: each term scaled by (1 - p_t) ** gamma.
 
@@ -97,6 +103,7 @@ class BinaryFocalCrossentropy(_BuiltinWrapper):
         label_smoothing: in [0, 1]; targets move towards 0.5 by this fraction.
         axis: the axis averaged over.
     """
+    supports_jit = True
 
     def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
                  from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -119,6 +126,7 @@ class CategoricalFocalCrossentropy(_BuiltinWrapper):
         label_smoothing: in [0, 1], as for CategoricalCrossentropy.
         axis: the class axis.
     """
+    supports_jit = True
 
     def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1, reduction: str | None = "sum_over_batch_size",

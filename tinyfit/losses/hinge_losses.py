@@ -71,8 +71,15 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ops.maximum(best_wrong - true_score + 1.0, 0.0)
 
 
+# Each loss function above runs the same ops whatever the values, so fit() may record a step
+# through it once and replay it (trainers/compiled_step.py); see Loss.supports_jit.
+for _fn in (hinge, squared_hinge, categorical_hinge):
+    _fn.supports_jit = True
+
+
 class Hinge(_BuiltinWrapper):
     """mean(max(1 - y_true * y_pred, 0)); 0/1 targets are read as -1/1."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "hinge", dtype: Any = None):
         super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
@@ -80,6 +87,7 @@ class Hinge(_BuiltinWrapper):
 
 class SquaredHinge(_BuiltinWrapper):
     """mean(max(1 - y_true * y_pred, 0) ** 2); 0/1 targets are read as -1/1."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge",
                  dtype: Any = None):
@@ -88,6 +96,7 @@ class SquaredHinge(_BuiltinWrapper):
 
 class CategoricalHinge(_BuiltinWrapper):
     """max(0, 1 + best wrong score - true class's score), for one-hot targets."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "categorical_hinge",
                  dtype: Any = None):

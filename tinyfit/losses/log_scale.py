@@ -51,8 +51,15 @@ def poisson(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(y_pred - y_true * ops.log(y_pred + EPSILON), axis=-1)
 
 
+# Each loss function above runs the same ops whatever the values, so fit() may record a step
+# through it once and replay it (trainers/compiled_step.py); see Loss.supports_jit.
+for _fn in (log_cosh, mean_squared_logarithmic_error, poisson):
+    _fn.supports_jit = True
+
+
 class LogCosh(_BuiltinWrapper):
     """mean(log(cosh(y_pred - y_true))): quadratic for small errors, linear for large ones."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh", dtype: Any = None):
         super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)
@@ -60,6 +67,7 @@ class LogCosh(_BuiltinWrapper):
 
 class MeanSquaredLogarithmicError(_BuiltinWrapper):
     """mean((log(1 + y_pred) - log(1 + y_true)) ** 2): relative errors, for targets >= 0."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str = "mean_squared_logarithmic_error", dtype: Any = None):
@@ -68,6 +76,7 @@ class MeanSquaredLogarithmicError(_BuiltinWrapper):
 
 class Poisson(_BuiltinWrapper):
     """mean(y_pred - y_true * log(y_pred)): for count targets and predicted rates."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson", dtype: Any = None):
         super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)

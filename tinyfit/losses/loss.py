@@ -64,6 +64,10 @@ class Loss:
     # True for losses that can weight and reduce inside their own op (the built-in
     # cross-entropies): `__call__` then asks `_weighted_and_reduced` first.
     _reduces_itself = False
+    # Whether `call` runs the same ops whatever the values, so fit() may record a step through
+    # it once and replay it (trainers/compiled_step.py). Each class says so in its own body,
+    # since a subclass may compute differently; one that says nothing keeps its model eager.
+    supports_jit = False
 
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
                  dtype: Any = None):

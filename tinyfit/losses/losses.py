@@ -286,6 +286,13 @@ def _check_smoothing(loss: str, label_smoothing: float) -> None:
         raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing!r}.")
 
 
+# Each loss function above runs the same ops whatever the values, so fit() may record a step
+# through it once and replay it (trainers/compiled_step.py); see Loss.supports_jit.
+for _fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, huber, kl_divergence,
+            cosine_similarity, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy):
+    _fn.supports_jit = True
+
+
 # ********************************************************************* classes
 class LossFunctionWrapper(Loss):
     """A Loss made from a function `fn(y_true, y_pred, **kwargs)` returning per-sample losses.
@@ -295,6 +302,7 @@ class LossFunctionWrapper(Loss):
         reduction, name, dtype: as for `Loss`.
         **kwargs: extra arguments passed to `fn` on every call.
     """
+    supports_jit = True  # call() only calls fn: the wrapper replays where fn says it does
 
     def __init__(self, fn: Callable, reduction: str | None = "sum_over_batch_size",
                  name: str | None = None, dtype: Any = None, **kwargs: Any):
@@ -355,6 +363,7 @@ class _BuiltinWrapper(LossFunctionWrapper):
 
 class MeanSquaredError(_BuiltinWrapper):
     """The mean of the squared errors: mean((y_true - y_pred) ** 2)."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "mean_squared_error",
                  dtype: Any = None):
@@ -363,6 +372,7 @@ class MeanSquaredError(_BuiltinWrapper):
 
 class MeanAbsoluteError(_BuiltinWrapper):
     """The mean of the absolute errors: mean(|y_true - y_pred|)."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "mean_absolute_error",
                  dtype: Any = None):
@@ -371,6 +381,7 @@ class MeanAbsoluteError(_BuiltinWrapper):
 
 class MeanAbsolutePercentageError(_BuiltinWrapper):
     """100 * mean(|(y_true - y_pred) / y_true|)."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str = "mean_absolute_percentage_error", dtype: Any = None):
@@ -383,6 +394,7 @@ class Huber(_BuiltinWrapper):
     Args:
         delta: where the loss turns from quadratic to linear.
     """
+    supports_jit = True
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
                  name: str = "huber_loss", dtype: Any = None):
@@ -391,6 +403,7 @@ class Huber(_BuiltinWrapper):
 
 class KLDivergence(_BuiltinWrapper):
     """Kullback-Leibler divergence: sum(y_true * log(y_true / y_pred))."""
+    supports_jit = True
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence",
                  dtype: Any = None):
@@ -403,6 +416,7 @@ class CosineSimilarity(_BuiltinWrapper):
     Args:
         axis: the axis along which the vectors lie.
     """
+    supports_jit = True
 
     def __init__(self, axis: int = -1, reduction: str | None = "sum_over_batch_size",
                  name: str = "cosine_similarity", dtype: Any = None):
@@ -417,6 +431,7 @@ class BinaryCrossentropy(_BuiltinWrapper):
         label_smoothing: in [0, 1]; 0.1 turns targets 0/1 into 0.05/0.95.
         axis: the axis averaged over.
     """
+    supports_jit = True
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size", name: str = "binary_crossentropy",
@@ -438,6 +453,7 @@ class CategoricalCrossentropy(_BuiltinWrapper):
             y_true * (1 - label_smoothing) + label_smoothing / C.
         axis: the class axis.
     """
+    supports_jit = True
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size", name: str = "categorical_crossentropy",
@@ -456,6 +472,7 @@ class SparseCategoricalCrossentropy(_BuiltinWrapper):
     Args:
         from_logits: whether y_pred holds logits rather than probabilities.
     """
+    supports_jit = True
 
     def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
                  name: str = "sparse_categorical_crossentropy", dtype: Any = None):

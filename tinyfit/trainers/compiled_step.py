@@ -32,9 +32,13 @@ changed fingerprint starts the recording over.
 
 What a tape cannot see, and how the step stays correct anyway:
 - A custom `train_step` (or `test_step`) is the user's code: it always runs eagerly.
-- `jit_compile="auto"` (the default) compiles only models built entirely from
-  tinyfit's own layers, activations, regularizers and losses, whose Python
-  code does not branch on values; any other model runs eagerly.
+- `jit_compile="auto"` (the default) compiles only functional and Sequential
+  models whose layers, activations, regularizers and losses each declare
+  `supports_jit = True`: their code runs the same ops whatever the values.
+  tinyfit's own declare it where that holds; a class of yours may declare it
+  in its body (a subclass does not inherit its parent's word, since it may
+  override call()), a function of yours with `fn.supports_jit = True`. Any
+  other model runs eagerly.
 - `jit_compile=True` compiles any model whose two recordings agree, and warns
   when they do not and the model runs eagerly. Branching on values that
   happened to go the same way in both recordings cannot be detected: that is
@@ -54,10 +58,9 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from types import FunctionType
 from typing import Any
 
-from .. import activations, layers as layers_module, losses as losses_module, regularizers
+from .. import losses as losses_module
 from ..autograd import Tensor, no_grad
 from ..autograd.recorder import Recording, Tape
 from ..data import unpack_x_y_sample_weight
@@ -70,26 +73,7 @@ JIT_CHOICES = ("auto", True, False)
 # every length) would otherwise keep a tape for each. Steps of further shapes run eagerly.
 MAX_SIGNATURES = 16
 _NO_GRADIENT = "the loss depends on no trainable weight"
-
-# Layers whose call() runs the same ops whatever the values (no Python branching on
-# data, nothing computed outside ops): what "auto" compiles. Exact classes only, since
-# a subclass may override call(). Lambda is absent: it runs the user's own function.
-_VALUE_INDEPENDENT = tuple(getattr(layers_module, name) for name in (
-    "InputLayer", "Dense", "Activation", "Identity", "Dropout", "ActivityRegularization", "Flatten", "Reshape",
-    "Rescaling", "BatchNormalization", "LayerNormalization", "Conv1D", "Conv2D", "Conv3D",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Concatenate", "Add", "Subtract", "Multiply",
-    "Average", "Maximum", "Minimum", "Embedding",
-    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
-    "UpSampling1D", "UpSampling2D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-    "ZeroPadding3D", "Cropping3D", "UpSampling3D", "Permute", "RepeatVector", "Dot", "UnitNormalization",
-    "GroupNormalization", "Normalization", "Resizing", "CenterCrop",
-    # These draw their noise inside their ops, so a replayed step draws afresh as an eager one does.
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
-    "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
-    "RandomCrop", "RandomBrightness",
-))
+_UNDECLARED = "it does not declare supports_jit = True"
 
 
 def check_jit_compile(value: Any) -> Any:
@@ -292,45 +276,53 @@ def _not_replayable(model: Any, loss: Tensor | None) -> str | None:
 
 def _unsafe_for_auto(model: Any) -> str | None:
     """Why "auto" leaves this model eager (code tinyfit cannot vouch for); None when it compiles it."""
-    if not _is_builtin(model, "tinyfit.models"):
+    if not _is_tinyfit_model(model):
         return f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check"
     if getattr(model, "_graph", None) is None:
         return "the model has no graph of layers yet"  # built by its first step: the fingerprint changes then
     for layer in model._walk()[0][1:]:
-        if _is_builtin(layer, "tinyfit.models"):  # a functional or Sequential model inside: its layers follow
+        if _is_tinyfit_model(layer):  # a functional or Sequential model inside: its layers follow
             continue
-        if type(layer) not in _VALUE_INDEPENDENT:
-            return f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent layers"
+        if not supports_jit(layer):
+            return (f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent "
+                    "layers: its class does not declare supports_jit = True")
         activation = getattr(layer, "activation", None)
-        if activation is not None and not _is_builtin(activation, activations):
-            return f"layer {layer.name!r} has an activation tinyfit does not know"
+        if activation is not None and not supports_jit(activation):
+            return f"layer {layer.name!r} has an activation tinyfit does not know: {_UNDECLARED}"
         for _, regularizer in getattr(layer, "_regularizers", []):
-            if not _is_builtin(regularizer, regularizers):
-                return f"layer {layer.name!r} has a regularizer tinyfit does not know"
+            if not supports_jit(regularizer):
+                return f"layer {layer.name!r} has a regularizer tinyfit does not know: {_UNDECLARED}"
         activity = getattr(layer, "activity_regularizer", None)
-        if activity is not None and not _is_builtin(activity, regularizers):
-            return f"layer {layer.name!r} has an activity regularizer tinyfit does not know"
+        if activity is not None and not supports_jit(activity):
+            return f"layer {layer.name!r} has an activity regularizer tinyfit does not know: {_UNDECLARED}"
     compiled = model._compile_loss
     for loss in compiled.losses if compiled is not None else []:
         if loss is None:
             continue
-        known = _is_builtin(loss, losses_module)
-        if isinstance(loss, losses_module.LossFunctionWrapper):
-            known = _is_builtin(loss.fn, losses_module)
-        if not known:
-            return f"the loss {getattr(loss, 'name', loss)!r} is not one of tinyfit's own"
+        wrapped = loss.fn if isinstance(loss, losses_module.LossFunctionWrapper) else None
+        if not supports_jit(loss) or (wrapped is not None and not supports_jit(wrapped)):
+            return f"the loss {getattr(loss, 'name', loss)!r} is not one of tinyfit's own: {_UNDECLARED}"
         if getattr(loss, "reduction", None) == "mean_with_sample_weight":
             # its divisor, the sum of the batch's weights, is read back as a Python number
             return f"the loss {loss.name!r} divides by the sum of the sample weights, a value read outside the ops"
     return None
 
 
-def _is_builtin(thing: Any, family: Any) -> bool:
-    """Whether a function, class or object comes from tinyfit's own module(s) for its family
-    (a module, or its name); a user's subclass of a built-in class does not."""
-    name = family if isinstance(family, str) else family.__name__
-    module = thing.__module__ if isinstance(thing, (type, FunctionType)) else type(thing).__module__
-    return module == name or module.startswith(name + ".")
+def supports_jit(thing: Any) -> bool:
+    """Whether a layer, loss, activation or regularizer declares `supports_jit = True`: set on
+    itself (a function, or an object in its __init__) or in its own class's body. A subclass
+    does not inherit its parent's word, since it may override call()."""
+    own = getattr(thing, "__dict__", {})
+    if "supports_jit" in own:
+        return own["supports_jit"] is True
+    return vars(type(thing)).get("supports_jit", False) is True
+
+
+def _is_tinyfit_model(thing: Any) -> bool:
+    """Whether `thing` is a functional or Sequential model of tinyfit's own, whose call() runs its
+    graph of layers; a subclassed model's call() is code of its own."""
+    module = type(thing).__module__
+    return module == "tinyfit.models" or module.startswith("tinyfit.models.")
 
 
 # The per-output loss trackers of a several-output model are fed inside compute_loss.

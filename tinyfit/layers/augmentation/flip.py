@@ -47,6 +47,7 @@ class RandomFlip(BaseImageAugmentation):
         seed: an int for the same sequence of flips on every run.
         data_format: None or "channels_last" (the only layout supported).
     """
+    supports_jit = True
 
     def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None,
                  data_format: str | None = None, **kwargs: Any):
