@@ -1,9 +1,9 @@
 """NotebookProgress: fit/evaluate/predict progress in a notebook cell, as HTML updated in place.
 
 One display handle holds the whole run: the finished bars (one line per epoch,
-the text bar's figures, from the same BarFigures) above the bar under way, which is reset for
-each epoch rather than shown anew. Redraws are limited to one per `interval`
-seconds, however fast the steps come. `close()` leaves a static summary (HTML
+the text bar's figures, from the same BarFigures) above the bar under way,
+which is reset for each epoch rather than shown anew. Redraws are limited to
+one per `interval` seconds, however fast the steps come. `close()` leaves a static summary (HTML
 and plain text), so a saved notebook shows the run without a live kernel.
 
 WidgetProgress (tinyfit.utils.widget_progress) draws the bar under way with
