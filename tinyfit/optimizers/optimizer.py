@@ -20,14 +20,10 @@ create one slot per variable with `add_variable_from_reference`) and
 `update_step`, reading a variable's slot with `self._slot(variable, name)`.
 See sgd.py for the shortest example.
 
-Flat state. On the first update, the slots of each kind (every variable's
-velocity, say) are moved into one contiguous array per dtype and device, each
-slot Variable keeping a view of its part. An optimizer whose update is
-element by element (`flat_updates = True`: all of tinyfit's) then updates
-every variable in one pass over those arrays: the gradients and weights are
-copied into flat arrays, `update_step` runs once on them, and the new weights
-are copied back. One pass costs a handful of Python calls instead of a handful
-per variable. Saving and loading see the slot Variables as before.
+The rest sits beside this file, one concept each: the optimizer's state (the
+variables it updates, their slots, `iterations`: optimizer_variables.py), its
+learning rate (learning_rate.py), and the flat state that lets one update cover
+every variable at once (flat_state.py).
 """
 
 from __future__ import annotations
@@ -38,6 +34,9 @@ from typing import Any, Iterable
 from .. import backend
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
+from .flat_state import FlatState, pack_slots, same_objects
+from .learning_rate import LearningRateHandling
+from .optimizer_variables import OptimizerVariables
 from .schedules import LearningRateSchedule
 from .schedules import deserialize as deserialize_schedule
 from .schedules import serialize as serialize_schedule
@@ -53,19 +52,12 @@ _KERAS_ONLY_DEFAULTS = {
 _BASE_ARGUMENTS = "learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name"
 
 
-def _is_scalar(value: Any) -> bool:
-    """A number, or a one-element Tensor or array: something float() reads as a learning rate."""
-    if isinstance(value, Tensor) or backend.is_array(value):
-        return value.size == 1 and value.dtype.kind in "fiu"
-    return backend.is_number(value)
-
-
 def _l2_norm(array: Any) -> Any:
     xp = backend.array_module(array)
     return xp.sqrt(xp.sum(xp.square(array)))
 
 
-class Optimizer:
+class Optimizer(LearningRateHandling, OptimizerVariables):
     """Base class of all optimizers.
 
     Args:
@@ -113,7 +105,7 @@ class Optimizer:
         self._index: dict[int, int] = {}
         self._slots: list[Variable] = []
         self._slot_of: dict[tuple[str, int], Variable] = {}  # (slot name, id(variable)) -> its slot
-        self._flat: _FlatState | None = None  # the one-pass state, once packed (see the module docstring)
+        self._flat: FlatState | None = None  # the one-pass state, once packed (flat_state.py)
         self._packed = False
         self._excluded_ids: set[int] = set()
         self._excluded_names: list[str] = []
@@ -122,143 +114,6 @@ class Optimizer:
         self._iterations = self._on_cpu(Variable(0, dtype="int64", trainable=False, name="iteration"))
         self._learning_rate = self._make_learning_rate(learning_rate)
         self._shown_learning_rate: Variable | None = None
-
-    # ------------------------------------------------------------ learning rate
-    def _make_learning_rate(self, value: Any) -> Any:
-        if isinstance(value, LearningRateSchedule):
-            return value
-        if _is_scalar(value):
-            return self._on_cpu(Variable(float(value), dtype="float32", trainable=False, name="learning_rate"))
-        if callable(value):
-            return value
-        raise TypeError(
-            f"{type(self).__name__}: learning_rate must be a float, a LearningRateSchedule or a "
-            f"function with no arguments; got {value!r}."
-        )
-
-    @property
-    def learning_rate(self) -> Variable:
-        """The current learning rate as a 0-d float32 Variable (read it with float(...))."""
-        if isinstance(self._learning_rate, Variable):
-            return self._learning_rate
-        if self._shown_learning_rate is None:
-            self._shown_learning_rate = self._on_cpu(
-                Variable(0.0, dtype="float32", trainable=False, name="learning_rate"))
-        return self._shown_learning_rate.assign(self._current_learning_rate())
-
-    @learning_rate.setter
-    def learning_rate(self, value: Any) -> None:
-        if isinstance(value, LearningRateSchedule) or (callable(value) and not isinstance(value, Tensor)):
-            self._learning_rate = value
-            return
-        if not isinstance(self._learning_rate, Variable):
-            kind = type(self._learning_rate).__name__
-            what = f"the schedule {kind}" if isinstance(self._learning_rate, LearningRateSchedule) else \
-                "a function"
-            shown = f"{float(value):.6g}" if _is_scalar(value) else repr(value)
-            raise TypeError(
-                f"{self.name}: the learning rate comes from {what}, so it cannot be set to {shown}. "
-                "Create the optimizer with a float learning_rate to change it during training "
-                "(ReduceLROnPlateau and LearningRateScheduler need one), or keep the schedule and "
-                "drop the callback."
-            )
-        if not _is_scalar(value):
-            raise TypeError(f"{self.name}: learning_rate must be set to a number, got {value!r}.")
-        self._learning_rate.assign(float(value))
-
-    def _current_learning_rate(self) -> float:
-        rate = self._learning_rate
-        if isinstance(rate, Variable):
-            return float(rate.data)
-        if isinstance(rate, LearningRateSchedule):
-            return float(rate(int(self._iterations.data)))
-        return float(rate())
-
-    @property
-    def iterations(self) -> Variable:
-        """How many updates this optimizer has applied (an int64 Variable)."""
-        return self._iterations
-
-    # ---------------------------------------------------------------- variables
-    @staticmethod
-    def _on_cpu(variable: Variable) -> Variable:
-        variable.data = backend.to_numpy(variable.data)
-        return variable
-
-    @property
-    def variables(self) -> list[Variable]:
-        """All of the optimizer's state: iterations, the learning rate (when a float), the slots."""
-        rate = [self._learning_rate] if isinstance(self._learning_rate, Variable) else []
-        return [self._iterations, *rate, *self._slots]
-
-    def build(self, variables: Iterable[Variable]) -> None:
-        """Records the variables to update. Subclasses then create their slots."""
-        variables = list(variables)
-        for position, variable in enumerate(variables):
-            if not isinstance(variable, Variable):
-                raise TypeError(
-                    f"{self.name}.build: variable {position} is a {type(variable).__name__}, not a "
-                    "tinyfit.Variable; optimizers update Variables in place (layer weights are Variables)."
-                )
-        self._trainable_variables = variables
-        self._index = {id(v): i for i, v in enumerate(variables)}
-        self.built = True
-
-    def _get_variable_index(self, variable: Variable) -> int:
-        """The position of `variable` in the list given to build(): its slots sit there too."""
-        if isinstance(variable, _FlatState):
-            raise TypeError(
-                f"{type(self).__name__}.update_step: with flat_updates = True the update runs once on all "
-                "variables together, which have no single position; read the slots with "
-                "self._slot(variable, name) instead of by _get_variable_index, or set flat_updates = False."
-            )
-        return self._index[id(variable)]
-
-    def add_variable(self, shape: tuple, initializer: Any = "zeros", dtype: Any = "float32",
-                     name: str | None = None) -> Variable:
-        """A new non-trainable state Variable on the default backend's device."""
-        return self._new_slot(tuple(shape), initializer, dtype, name, backend.xp())
-
-    def add_variable_from_reference(self, reference: Variable, name: str | None = None,
-                                    initializer: Any = "zeros") -> Variable:
-        """A state Variable with the shape, dtype and device of `reference` (zeros by default)."""
-        base = (getattr(reference, "path", None) or reference.name).replace("/", "_")
-        xp = backend.array_module(reference.data)
-        slot = self._new_slot(reference.shape, initializer, reference.dtype, f"{base}_{name or 'var'}", xp)
-        self._slot_of[name or "var", id(reference)] = slot
-        return slot
-
-    def _slot(self, variable: Any, name: str) -> Any:
-        """The array of `variable`'s slot `name` (made by add_variable_from_reference(variable, name))."""
-        return self._slot_of[name, id(variable)].data
-
-    def _scratch(self, like: Any, index: int = 0) -> Any:
-        """A work array shaped like `like`, kept between steps: an update written into it with
-        `out=` makes no temporaries (fresh arrays this size cost page faults on every step).
-        `index` tells apart the buffers one update needs at once."""
-        key = (like.shape, like.dtype, backend.device_of(like), index)
-        buffers = self.__dict__.setdefault("_scratch_buffers", {})
-        if key not in buffers:
-            buffers[key] = backend.array_module(like).empty(like.shape, dtype=like.dtype)
-        return buffers[key]
-
-    def _new_slot(self, shape: tuple, initializer: Any, dtype: Any, name: str | None, xp: Any) -> Variable:
-        if isinstance(initializer, str) and initializer in ("zeros", "ones"):
-            value = (xp.zeros if initializer == "zeros" else xp.ones)(shape, dtype=dtype)
-        elif backend.is_number(initializer):
-            value = xp.full(shape, initializer, dtype=dtype)
-        elif callable(initializer):
-            value = xp.asarray(initializer(shape, dtype), dtype=dtype)
-        else:
-            raise ValueError(
-                f"{self.name}: unknown initializer {initializer!r}; use 'zeros', 'ones', a number, "
-                "or a function (shape, dtype) -> array."
-            )
-        slot = Variable(value, dtype=dtype, trainable=False, name=name)
-        if backend.device_of(slot.data) != backend.device_of(value):
-            slot.data = backend.to_device(slot.data, backend.device_of(value))
-        self._slots.append(slot)
-        return slot
 
     # ------------------------------------------------------------- weight decay
     def exclude_from_weight_decay(self, var_list: Iterable[Variable] | None = None,
@@ -327,7 +182,7 @@ class Optimizer:
             variables = list(trainable_variables)
             if not self.built:
                 self.build(variables)
-            if not _same_objects(variables, self._trainable_variables):  # the usual case needs no look-ups
+            if not same_objects(variables, self._trainable_variables):  # the usual case needs no look-ups
                 self._check_variables_are_known(variables)
         if len(grads) != len(variables):
             raise ValueError(
@@ -364,25 +219,9 @@ class Optimizer:
             self.update_step(gradient, variable, learning_rate)
 
     def _pack(self) -> None:
-        """Moves the slots into one flat array per kind, dtype and device (each slot a view of its
-        part, in the order of the variables); with `flat_updates`, prepares the one-pass update
-        when every variable has one dtype and device and a slot of every kind."""
+        """Packs the slots into flat arrays, and prepares the one-pass update where it applies (flat_state.py)."""
         self._packed = True
-        variables = self._trainable_variables
-        groups: dict[tuple, list[Variable]] = {}
-        for name in dict.fromkeys(name for name, _ in self._slot_of):
-            for v in variables:
-                slot = self._slot_of.get((name, id(v)))
-                if slot is not None:
-                    groups.setdefault((name, slot.dtype, backend.device_of(slot.data)), []).append(slot)
-        flats = {key: _as_views(slots) for key, slots in groups.items()}
-        kinds = {(v.dtype, backend.device_of(v.data)) for v in variables}
-        names = {name for name, _, _ in flats}
-        if self.flat_updates and len(kinds) == 1 and len(flats) == len(names) \
-                and all(len(slots) == len(variables) for slots in groups.values()):
-            self._flat = _FlatState(variables, {name: flat for (name, _, _), flat in flats.items()})
-            for name, flat in self._flat.slots.items():
-                self._slot_of[name, id(self._flat)] = flat
+        self._flat = pack_slots(self._trainable_variables, self._slot_of, self.flat_updates)
 
     # Whether update_step works element by element (the same formula for every number, whatever
     # the shape): then all variables are updated in one pass over flat arrays. A subclass whose
@@ -447,93 +286,7 @@ class Optimizer:
             config["learning_rate"] = deserialize_schedule(config["learning_rate"], custom_objects)
         return cls(**config)
 
-    def save_own_variables(self, store: dict) -> None:
-        """Writes the state arrays into `store` under "0", "1", ... (the order of `variables`)."""
-        for i, variable in enumerate(self.variables):
-            store[str(i)] = variable.numpy()
-
-    def load_own_variables(self, store: dict) -> None:
-        """Restores the state written by save_own_variables (build the optimizer first)."""
-        variables = self.variables
-        if len(store) != len(variables):
-            hint = " It is not built yet: call optimizer.build(model.trainable_variables) first." \
-                if not self.built else ""
-            raise ValueError(
-                f"{self.name}: the saved state has {len(store)} arrays, this optimizer has "
-                f"{len(variables)} variables.{hint}"
-            )
-        for i, variable in enumerate(variables):
-            variable.assign(store[str(i)])
-
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} name={self.name!r} learning_rate={self._current_learning_rate():.6g} "
                 f"iterations={int(self._iterations.data)}>")
 
-
-def _same_objects(a: list, b: list) -> bool:
-    """Whether two lists hold the same objects in the same order (by identity: Tensors compare by value)."""
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x is not y:
-            return False
-    return True
-
-
-def _as_views(slots: list[Variable]) -> Any:
-    """Copies the slots (one dtype and device) into one flat array and makes each slot's data a view
-    of its part; returns the flat array."""
-    xp = backend.array_module(slots[0].data)
-    flat = xp.empty(sum(slot.size for slot in slots), dtype=slots[0].dtype)
-    start = 0
-    for slot in slots:
-        view = flat[start:start + slot.size].reshape(slot.shape)
-        view[...] = slot.data
-        slot.data = view
-        start += slot.size
-    return flat
-
-
-class _Holder:
-    """Holds an array as `.data`, as a slot Variable does."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: Any):
-        self.data = data
-
-
-class _FlatState:
-    """All variables of an optimizer as one: flat gradient and weight arrays, and each slot kind's
-    flat array, which update_step receives in place of one variable and its slots.
-
-    The weights stay the layers' own arrays: they are copied in before the pass and back after
-    it, so code holding a weight's array keeps seeing its values.
-    """
-
-    def __init__(self, variables: list[Variable], slots: dict[str, Any]):
-        self.variables = list(variables)
-        xp = backend.array_module(variables[0].data)
-        size = sum(v.size for v in variables)
-        self.data = xp.empty(size, dtype=variables[0].dtype)  # the weights, during a pass
-        self.gradient = xp.empty(size, dtype=variables[0].dtype)
-        self.weight_views, self.gradient_views, start = [], [], 0
-        for v in variables:
-            self.weight_views.append(self.data[start:start + v.size].reshape(v.shape))
-            self.gradient_views.append(self.gradient[start:start + v.size].reshape(v.shape))
-            start += v.size
-        # Each slot kind's flat array, found by optimizer._slot(self, name) during a pass.
-        self.slots = {name: _Holder(flat) for name, flat in slots.items()}
-
-    def covers(self, variables: list[Variable]) -> bool:
-        """Whether this step updates exactly these variables, in this order (no gradient was None)."""
-        return _same_objects(variables, self.variables)
-
-    def gather(self, grads: list) -> None:
-        for view, gradient, v, weights in zip(self.gradient_views, grads, self.variables, self.weight_views):
-            view[...] = gradient
-            weights[...] = v.data
-
-    def scatter(self) -> None:
-        for v, weights in zip(self.variables, self.weight_views):
-            v.data[...] = weights
