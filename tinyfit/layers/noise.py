@@ -66,7 +66,7 @@ class SpatialDropout1D(BaseSpatialDropout):
         rate: the fraction of channels to drop, in [0, 1).
         seed: an int for the same masks on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws its noise inside its ops, so a replayed step draws afresh
 
     rank = 1
 
@@ -88,7 +88,7 @@ class SpatialDropout2D(_SpatialDropoutND):
         data_format: None or "channels_last" (the only layout supported).
         seed: an int for the same masks on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws its noise inside its ops, so a replayed step draws afresh
 
     rank = 2
 
@@ -101,7 +101,7 @@ class SpatialDropout3D(_SpatialDropoutND):
         data_format: None or "channels_last" (the only layout supported).
         seed: an int for the same masks on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws its noise inside its ops, so a replayed step draws afresh
 
     rank = 3
 
@@ -154,7 +154,7 @@ class GaussianNoise(_GaussianLayer):
         stddev: the noise's standard deviation, in [0, 1] (as in Keras).
         seed: an int for the same noise on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws its noise inside its ops, so a replayed step draws afresh
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)
@@ -182,7 +182,7 @@ class GaussianDropout(_GaussianLayer):
         rate: the drop probability it imitates, in [0, 1).
         seed: an int for the same noise on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws its noise inside its ops, so a replayed step draws afresh
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)

@@ -43,7 +43,7 @@ class RandomBrightness(BaseImageAugmentation):
         value_range: (low, high), the range of the pixel values (default (0, 255)).
         seed: an int for the same sequence of brightness changes on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)

@@ -48,7 +48,7 @@ class RandomContrast(BaseImageAugmentation):
             outputs are clipped to it.
         seed: an int for the same sequence of contrasts on every run.
     """
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)

@@ -45,7 +45,7 @@ class RandomCrop(BaseImageAugmentation):
         seed: an int for the same sequence of windows on every run.
         data_format: None or "channels_last" (the only layout supported).
     """
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, height: int, width: int, seed: int | None = None, data_format: str | None = None,
                  **kwargs: Any):

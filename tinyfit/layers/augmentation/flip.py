@@ -47,7 +47,7 @@ class RandomFlip(BaseImageAugmentation):
         seed: an int for the same sequence of flips on every run.
         data_format: None or "channels_last" (the only layout supported).
     """
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None,
                  data_format: str | None = None, **kwargs: Any):

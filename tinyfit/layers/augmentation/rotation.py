@@ -21,7 +21,7 @@ class RandomRotation(BaseRandomAffine):
             [-1, 1]. Positive angles turn the picture counter-clockwise, negative
             ones clockwise. factor=0.1 turns by up to 36 degrees either way.
 """ + FILL_ARGS
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, factor: Any, fill_mode: str = "reflect", interpolation: str = "bilinear",
                  seed: int | None = None, fill_value: float = 0.0, data_format: str | None = None, **kwargs: Any):

@@ -20,7 +20,7 @@ class RandomTranslation(BaseRandomAffine):
             within [-1, 1]. Negative values shift the picture up, positive down.
         width_factor: the same for the horizontal shift (negative: left, positive: right).
 """ + FILL_ARGS
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, height_factor: Any, width_factor: Any, fill_mode: str = "reflect",
                  interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,

@@ -23,7 +23,7 @@ class RandomZoom(BaseRandomAffine):
         width_factor: the same for the horizontal zoom; None (the default) uses
             the vertical zoom for both, keeping the aspect ratio.
 """ + FILL_ARGS
-    supports_jit = True
+    supports_jit = True  # draws inside its ops, so a replayed step draws afresh
 
     def __init__(self, height_factor: Any, width_factor: Any = None, fill_mode: str = "reflect",
                  interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
