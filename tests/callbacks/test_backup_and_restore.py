@@ -17,7 +17,6 @@ import tinyfit as keras
 from tinyfit import layers
 from tinyfit.callbacks import BackupAndRestore, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from tinyfit.saving.archive import read_archive, write_archive
-from tinyfit.trainers.training_state import TrainingState
 from tinyfit.utils.random import get_random_states, set_random_seed, set_random_states
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -467,13 +466,9 @@ def test_a_refused_backup_leaves_an_unbuilt_optimizer_unbuilt(tmp_path):
 
 
 # ----------------------------------------------------------- the model's training state, asked through its methods
-class WithTrainingState(keras.Sequential, TrainingState):
-    """A Sequential that names the TrainingState mixin itself, so these tests hold whatever Trainer's bases."""
-
-
 def model_with_training_state():
     set_random_seed(0)
-    model = WithTrainingState([keras.Input((5,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])
     return model
 
@@ -483,7 +478,7 @@ def metric_values(model):
 
 
 def test_the_backup_holds_what_the_model_gives_as_its_training_state(tmp_path):
-    class Marked(WithTrainingState):
+    class Marked(keras.Sequential):
         def get_training_state(self):
             state = super().get_training_state()
             state["threads"] = {"train": 3}  # no field of the trainer holds this: only the method gives it

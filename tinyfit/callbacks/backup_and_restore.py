@@ -150,7 +150,7 @@ class BackupAndRestore(Callback):
     def _save(self, epoch: int, step: int) -> None:
         model = self.model
         arrays: list = []
-        training = _training_state(model)
+        training = model.get_training_state()  # the data's pass, running metrics, threads
         callbacks = {}
         for name, cb in self._others():
             state = cb.get_state()
@@ -196,18 +196,6 @@ class BackupAndRestore(Callback):
             optimizer.load_own_variables({str(i): a for i, a in enumerate(backup.optimizer)})
         self._sequence = backup.sequence
         self._batches_seen = backup.batches_seen
-
-
-def _training_state(model) -> dict:
-    """The model's get_training_state(): the data's pass, the running metric values, the thread counts."""
-    give = getattr(model, "get_training_state", None)
-    if give is not None:
-        return give()
-    # A trainer without the method keeps the same facts in these fields.
-    batches = getattr(model, "_train_batches", None)
-    return {"data": batches.state() if batches is not None else None,
-            "metrics": [v.numpy() for m in model.metrics for v in m.variables],
-            "threads": dict(getattr(model, "_blas_thread_choices", {}))}
 
 
 def _optimizer_state(model) -> list:

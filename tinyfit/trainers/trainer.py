@@ -71,9 +71,10 @@ from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 from .step_kinds import remember_builtin_steps, uses_builtin_steps
+from .training_state import TrainingState
 
 
-class Trainer:
+class Trainer(TrainingState):
     """The Keras training API, mixed into Model."""
 
     # Class-level defaults, so the mixin needs no __init__ of its own: a model is
@@ -419,24 +420,21 @@ class Trainer:
         # A callback holding a backup (BackupAndRestore) may move the start to where an
         # interrupted run stopped: its epoch, the batch within it, the data's order, the RNGs.
         resume = _resume_point(callbacks)
+        self._train_batches = epoch_batches  # where the data's pass stands: get_training_state() reads it
         if resume is not None:
             initial_epoch = resume["epoch"]
-            epoch_batches.resume(resume["data"], resume["step"])
             set_random_states(resume["random"])
-            # The thread count the interrupted run chose: another would change the results' last bits.
-            self.__dict__["_blas_thread_choices"] = dict(resume.get("threads") or {})
-        self._train_batches = epoch_batches  # read by backups: where the data's pass stands
+            # The data's pass, the epoch's running results and the thread counts of the interrupted run.
+            self.set_training_state(resume, step=resume["step"])
         epoch_logs: dict[str, Any] = {}
         threads = self._blas_threads("train")
         self._gradient_check = "due"
         first_step = True
         try:
             for epoch in range(initial_epoch, epochs):
-                self.reset_metrics()
-                if resume is not None:
-                    if resume["step"]:  # mid-epoch: the epoch's running results so far come back too
-                        _set_metric_state(self, resume["metrics"])
-                    resume = None
+                if resume is None:  # a resumed epoch's running results were set by set_training_state
+                    self.reset_metrics()
+                resume = None
                 adapter.on_epoch_begin()
                 callbacks.on_epoch_begin(epoch)
                 logs: dict[str, Any] | None = None
@@ -718,16 +716,6 @@ def _resume_point(callbacks: CallbackList) -> dict | None:
         if point is not None:
             return point
     return None
-
-
-def _set_metric_state(model: Any, arrays: list) -> None:
-    variables = [variable for metric in model.metrics for variable in metric.variables]
-    if len(variables) != len(arrays):
-        raise ValueError(f"fit: the backup holds {len(arrays)} metric values but the model's metrics have "
-                         f"{len(variables)}; resume with the same compile() arguments, or delete the backup "
-                         "folder to start afresh.")
-    for variable, array in zip(variables, arrays):
-        variable.assign(array)
 
 
 def _history_of(callbacks: CallbackList) -> Any:
