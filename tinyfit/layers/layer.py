@@ -16,7 +16,8 @@ graph of a functional model instead of computing anything.
 The class is written in parts, one concept each:
 
     layer.py          this file: settings, build, call and the symbolic call, config
-    tracking.py       how weights and sub-layers are found (the layer's attributes)
+    tracking.py       weights and sub-layers, recorded when assigned (tracked_containers.py:
+                      lists and dicts that say when they change)
     layer_weights.py  add_weight, `weights`, `trainable_weights`, freezing, get/set_weights
     layer_losses.py   add_loss, add_metric and `losses`
 """

@@ -77,7 +77,7 @@ class LossesAndMetrics:
         call = self._last_call
         if call is None or not call.metric_values:
             return []
-        return [(name, value) for _, name, value in owned_by(call, call.metric_values, self._walk()[0])]
+        return [(name, value) for _, name, value in owned_by(call, call.metric_values, self._gathered().layers)]
 
     def _held_metrics(self) -> list[Any]:
         """Metric objects (anything with update_state, reset_state and variables) held as attributes
@@ -94,14 +94,14 @@ class LossesAndMetrics:
     def losses(self) -> list[Tensor]:
         """The losses of the last call (add_loss, activity regularizers, this layer and those inside)
         followed by the weight regularization penalties (computed now)."""
-        walk = self._walked()
+        tree = self._gathered()
         call = self._last_call
         found = []
         if call is not None and call.losses:  # added by a layer of this tree whose latest call this is
-            ids = walk.layer_ids
+            ids = tree.layer_ids
             found = [loss for layer, loss in call.losses if id(layer) in ids and layer._last_call is call]
-        if walk.regularized:
-            found += [regularizer(v) for v, regularizer in walk.regularized]
+        if tree.regularized:
+            found += [regularizer(v) for v, regularizer in tree.regularized]
         return found
 
 

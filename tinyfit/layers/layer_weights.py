@@ -9,7 +9,6 @@ import numpy
 from .. import initializers, regularizers
 from ..autograd.tensor import Tensor, as_dtype
 from ..autograd.variable import Variable
-from .walk_cache import tree_changed
 from .weight_budget import charge_weight
 
 
@@ -45,11 +44,10 @@ class Weights:
         if not self.trainable:
             variable.requires_grad = False
         self._own_variables.append(variable)
-        self.__dict__.pop("_tracked_cache", None)
-        tree_changed()
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularizers.append((variable, regularizer))
+        self._record()  # the list changed in place: record the new weight (and its regularizer)
         return variable
 
     add_variable = add_weight  # Keras 3 offers both names
@@ -57,16 +55,16 @@ class Weights:
     @property
     def weights(self) -> list[Variable]:
         """Every weight of the layer and its sub-layers: trainable ones and the others."""
-        return list(self._walked().variables)
+        return list(self._gathered().variables)
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The weights fit() updates (none when the layer is frozen)."""
-        return list(self._walked().trainable)
+        return list(self._gathered().trainable)
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        return list(self._walked().non_trainable)
+        return list(self._gathered().non_trainable)
 
     @property
     def variables(self) -> list[Variable]:
@@ -90,7 +88,7 @@ class Weights:
         value = bool(value)
         for layer in self._flatten_layers():
             layer._trainable = value
-        for _, variable, trained in self._walk_weights():
+        for _, variable, trained in self._gathered().weights:
             variable.requires_grad = trained  # frozen weights get no gradient at all
 
     def count_params(self) -> int:
@@ -111,22 +109,22 @@ class Weights:
 
         Every shape is checked before any weight changes.
         """
-        walked = self._walk_weights()
+        held = self._gathered().weights
         weights = list(weights)
-        if len(weights) != len(walked):
-            names = ", ".join(v.path for _, v, _ in walked)
+        if len(weights) != len(held):
+            names = ", ".join(v.path for _, v, _ in held)
             raise ValueError(
-                f"set_weights: {self.name!r} has {len(walked)} weights ({names}) but {len(weights)} arrays "
+                f"set_weights: {self.name!r} has {len(held)} weights ({names}) but {len(weights)} arrays "
                 "were given. Pass one array per weight, in the order of get_weights()."
             )
         arrays = [numpy.asarray(w.numpy() if isinstance(w, Tensor) else w) for w in weights]
-        for i, ((owner, v, _), array) in enumerate(zip(walked, arrays)):
+        for i, ((owner, v, _), array) in enumerate(zip(held, arrays)):
             if array.shape != v.shape:
                 raise ValueError(
                     f"set_weights: weight {i} ({v.name!r} of layer {owner.name!r}) expects shape "
                     f"{v.shape}, got an array of shape {array.shape}."
                 )
-        for (_, v, _), array in zip(walked, arrays):
+        for (_, v, _), array in zip(held, arrays):
             v.assign(array)
 
 

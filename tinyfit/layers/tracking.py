@@ -1,15 +1,24 @@
-"""How a layer finds its weights and the layers inside it (the part of Layer that tracks them).
+"""How a layer knows its weights and the layers inside it: it records them when they are assigned.
 
-Weights and sub-layers are found by looking through the layer's attributes
-(also inside lists, tuples and dicts), in the order they were assigned.
+Assigning an attribute (`self.dense = Dense(3)`, `self.scale = Variable(...)`,
+`self.blocks = [Dense(3), Dense(4)]`) runs `Layer.__setattr__`, which records
+the layer's own Variables and direct sub-layers (`_tracked()`): the weights made
+by add_weight first, then what its attributes hold, in the order the attributes
+were first assigned, looking inside lists, tuples and dicts. Lists and dicts are
+kept as tracked ones (tracked_containers.py), which ask the layer to record
+again when they change; deleting or reassigning an attribute records again too.
+
+The whole tree (this layer, the layers inside it, every weight) is then a walk
+over those records, depth first, each layer and weight once, where first met.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ..autograd.variable import Variable
-from .walk_cache import Walk, tree_changed
+from .tracked_containers import adopt, tracked
 
 # Attributes of the base class's own bookkeeping: never weights or sub-layers.
 _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_inbound_nodes", "_symbolic_losses",
@@ -17,90 +26,57 @@ _BOOKKEEPING = frozenset({"_own_variables", "_regularizers", "_inbound_nodes", "
 
 
 class Tracking:
-    """The part of Layer that finds the layer's weights and sub-layers."""
+    """The part of Layer that records its weights and sub-layers (see Layer for the whole class)."""
 
-    def _walk(self) -> tuple[list["Tracking"], list[tuple["Tracking", Variable, bool]]]:
-        """This layer and every layer inside it (depth first, each once), and every
-        weight as (owner layer, weight, trained?), own weights first, no repeats.
-
-        A weight is trained when it is trainable and its layer and every layer
-        around it are too. The lists are kept until the tree changes (see
-        walk_cache.py): read them, never change them.
-        """
-        walk = self._walked()
-        return walk.layers, walk.weights
-
-    def _walked(self) -> Walk:
-        """The kept walk over this layer's tree, or a new one when the tree may have changed."""
-        walk = self.__dict__.get("_walk_cache")
-        if walk is not None and walk.still_valid():
-            return walk
-        layers: list[Tracking] = []
-        weights: list[tuple[Tracking, Variable, bool]] = []
-        containers: list = []
-        seen: set[int] = set()
-        stack: list[tuple[Tracking, bool]] = [(self, True)]
-        while stack:
-            layer, trained = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            layers.append(layer)
-            trained = trained and layer._trainable
-            own, sublayers, held_in = layer._tracked()
-            containers += held_in
-            for v in own:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    weights.append((layer, v, trained and v.trainable))
-            for sub in reversed(sublayers):  # reversed, so the first is visited first
-                stack.append((sub, trained))
-        walk = self.__dict__["_walk_cache"] = Walk(layers, weights, containers)
-        return walk
-
-    def _walk_weights(self) -> list[tuple["Tracking", Variable, bool]]:
-        return self._walk()[1]
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Tracking":
+        layer = super().__new__(cls)
+        state = layer.__dict__
+        state["_tracked_record"] = ([], [])  # (own Variables, direct sub-layers), see _record
+        state["_parents"] = weakref.WeakSet()  # the layers whose records hold this one
+        state["_tree_version"] = 0  # moves on when this layer's tree changes, see _tree_changed
+        return layer
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Remember which attributes may hold weights or sub-layers (containers
-        # included: their contents are read when needed, so a list filled after
-        # it was assigned still counts), so tracking never scans the others.
+        if name in _BOOKKEEPING:
+            object.__setattr__(self, name, value)
+            if name == "_own_variables":
+                self._record()
+            return
         names = self.__dict__.get("_tracked_names")
-        if name not in _BOOKKEEPING and _may_hold_weights(value):
+        if _may_hold_weights(value):
+            value = tracked(value)
+            adopt(value, self)
             if names is None:
                 names = {}
                 object.__setattr__(self, "_tracked_names", names)
-            names[name] = None
-        if name == "_own_variables" or (names is not None and name in names):
-            self.__dict__.pop("_tracked_cache", None)  # what _tracked() found may have changed
-            tree_changed()  # and so may every walk through this layer
-        elif name == "_trainable" or name == "built":
-            tree_changed()
+            names[name] = None  # an attribute keeps its place when set again
         object.__setattr__(self, name, value)
+        if names is not None and name in names:
+            self._record()
+        elif name == "_trainable":
+            self._tree_changed()  # which weights are trained changed
 
     def __delattr__(self, name: str) -> None:
-        self.__dict__.pop("_tracked_cache", None)
-        tree_changed()
         object.__delattr__(self, name)
+        if name in self.__dict__.get("_tracked_names", ()):
+            self._record()
 
-    def _tracked(self) -> tuple[list[Variable], list["Tracking"], list]:
-        """This layer's own Variables and direct sub-layers, in the order they were assigned,
-        and the lists and dicts they were found in.
+    def _tracked(self) -> tuple[list[Variable], list["Tracking"]]:
+        """This layer's own Variables and direct sub-layers, as recorded: read them, never change them."""
+        return self.__dict__["_tracked_record"]
 
-        The answer is kept until an attribute it came from is set again, or a weight
-        is added. Not when it came through a list or dict: those change in place,
-        unseen, so their contents are read afresh each time (a kept walk over the
-        tree compares their items instead).
+    def _record(self) -> None:
+        """Records this layer's own Variables and direct sub-layers from its attributes.
+
+        Variables come first in the order add_weight made them, then those held by
+        attributes; attributes in the order they were first assigned, lists,
+        tuples and dicts depth first in order; each Variable and layer once.
         """
-        cached = self.__dict__.get("_tracked_cache")
-        if cached is not None:
-            return cached
-        variables: list[Variable] = list(self._own_variables)
-        layers: list[Tracking] = []
         attributes = self.__dict__
+        variables: list[Variable] = list(attributes.get("_own_variables", ()))
+        layers: list[Tracking] = []
         pending = [attributes.get(key) for key in reversed(attributes.get("_tracked_names", ()))]
-        containers: list = []  # the lists and dicts looked into
-        while pending:  # depth first through lists, tuples and dicts, in order
+        while pending:
             value = pending.pop()
             if isinstance(value, Variable):
                 variables.append(value)
@@ -108,21 +84,98 @@ class Tracking:
                 if value is not self:
                     layers.append(value)
             elif isinstance(value, (list, tuple)):
-                if isinstance(value, list):
-                    containers.append(value)
                 pending.extend(reversed(value))
             elif isinstance(value, dict):
-                containers.append(value)
                 pending.extend(reversed(value.values()))
-        found = unique(variables), unique(layers), containers
-        if not containers:
-            object.__setattr__(self, "_tracked_cache", found)
-        return found
+        record = (unique(variables), unique(layers))
+        old_variables, old_layers = attributes["_tracked_record"]
+        if _same(record[0], old_variables) and _same(record[1], old_layers):
+            return
+        attributes["_tracked_record"] = record
+        for layer in old_layers:
+            layer._parents.discard(self)
+        for layer in record[1]:
+            layer._parents.add(self)
+        self._tree_changed()
+
+    def _tree_changed(self) -> None:
+        """Moves on the version of this layer's tree and of every tree holding it (its parents, theirs...)."""
+        stack, seen = [self], set()
+        while stack:
+            layer = stack.pop()
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layer.__dict__["_tree_version"] += 1
+                stack.extend(layer._parents)
+
+    def _gathered(self) -> "Gathered":
+        """What this layer's tree holds: its layers, its weights, which are trained.
+
+        Every training step asks for the trainable weights and the losses, so the
+        answer is kept on this layer, tagged with its tree's version: any change
+        to a record in the tree, or to a layer's `trainable`, moves that version
+        on (see _tree_changed), and a Variable's own `trainable` flag is compared.
+        """
+        kept = self.__dict__.get("_gathered_tree")
+        if kept is not None and kept.version == self._tree_version and kept.flags_unchanged():
+            return kept
+        kept = self.__dict__["_gathered_tree"] = Gathered(self)
+        return kept
 
     def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list["Tracking"]:
         """This layer and those inside it, depth first, each once."""
-        found = list(self._walked().layers) if recursive else [self] + self._tracked()[1]
+        found = list(self._gathered().layers) if recursive else [self] + self._tracked()[1]
         return found if include_self else found[1:]
+
+
+class Gathered:
+    """One walk over a layer tree's records: its layers and weights, in order.
+
+    Attributes:
+        layers: the layers, the root first, depth first, each once.
+        weights: (owner layer, Variable, trained?) of every weight, no repeats. A
+            weight is trained when it is trainable and so are its layer and every layer around it.
+        variables, trainable, non_trainable: all the Variables, those trained, the others.
+        layer_ids: {id(layer)} of `layers`.
+        regularized: (Variable, regularizer) of the trained weights that have one.
+    """
+
+    __slots__ = ("version", "flags", "layers", "weights", "variables", "trainable", "non_trainable",
+                 "layer_ids", "regularized")
+
+    def __init__(self, root: Tracking):
+        self.version = root._tree_version
+        layers: list[Tracking] = []
+        weights: list[tuple[Tracking, Variable, bool]] = []
+        seen: set[int] = set()
+        stack: list[tuple[Tracking, bool]] = [(root, True)]
+        while stack:
+            layer, trained = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            layers.append(layer)
+            trained = trained and layer._trainable
+            own, sublayers = layer._tracked()
+            for v in own:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    weights.append((layer, v, trained and v.trainable))
+            for sub in reversed(sublayers):  # reversed, so the first is visited first
+                stack.append((sub, trained))
+        self.layers, self.weights = layers, weights
+        self.variables = [v for _, v, _ in weights]
+        self.flags = [v._trainable for v in self.variables]
+        self.trainable = [v for _, v, trained in weights if trained]
+        self.non_trainable = [v for _, v, trained in weights if not trained]
+        self.layer_ids = {id(layer) for layer in layers}
+        trained_ids = {id(v) for v in self.trainable}
+        self.regularized = [(v, regularizer) for layer in layers for v, regularizer in layer._regularizers
+                            if id(v) in trained_ids]
+
+    def flags_unchanged(self) -> bool:
+        """Whether no Variable's own `trainable` flag was flipped since (Variables do not tell their layers)."""
+        return [v._trainable for v in self.variables] == self.flags
 
 
 def _may_hold_weights(value: Any) -> bool:
@@ -134,6 +187,10 @@ def _may_hold_weights(value: Any) -> bool:
     if isinstance(value, (Variable, Tracking, list, dict)):
         return True
     return isinstance(value, tuple) and any(_may_hold_weights(item) for item in value)
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def unique(items: list[Any]) -> list[Any]:

@@ -23,7 +23,8 @@ from .keras_order import keras_layers
 __all__ = ["weight_groups"]
 
 # tinyfit's own bookkeeping attributes that hold layers: never a user's sublayers.
-_INTERNAL = frozenset({"_layers", "_tracked_names", "_tracked_cache", "_walk_cache", "_compile_arguments"})
+_INTERNAL = frozenset({"_layers", "_tracked_names", "_tracked_record", "_gathered_tree", "_parents",
+                       "_tree_version", "_compile_arguments"})
 
 
 def _is_tinyfit_class(cls: type) -> bool:

@@ -27,7 +27,7 @@ A last batch of another size is a new signature: it is recorded in turn (up to
 MAX_SIGNATURES shapes per model; further ones run eagerly).
 Anything that changes the model's shape of computation invalidates every tape:
 the layers and weights are fingerprinted (which layers, which weights, which
-are trained) whenever the model's kept walk over its layers is redone, and a
+are trained) whenever the model's tree of layers has changed (layers/tracking.py), and a
 changed fingerprint starts the recording over.
 
 What a tape cannot see, and how the step stays correct anyway:
@@ -121,7 +121,7 @@ class CompiledStep:
 
     def __call__(self, data: tuple) -> dict[str, float]:
         model = self.model
-        walk = model._walked()  # kept by the model until its tree may have changed (layers/walk_cache.py)
+        walk = model._gathered()  # kept by the model while its tree is unchanged (layers/tracking.py)
         if walk is not self._walk:
             self._walk = walk
             fingerprint = (tuple(map(id, walk.layers)),
@@ -280,7 +280,7 @@ def _unsafe_for_auto(model: Any) -> str | None:
         return f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check"
     if getattr(model, "_graph", None) is None:
         return "the model has no graph of layers yet"  # built by its first step: the fingerprint changes then
-    for layer in model._walk()[0][1:]:
+    for layer in model._gathered().layers[1:]:
         if _is_tinyfit_model(layer):  # a functional or Sequential model inside: its layers follow
             continue
         if not supports_jit(layer):
