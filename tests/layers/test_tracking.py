@@ -9,6 +9,7 @@ import pytest
 import tinyfit
 from tinyfit import layers
 from tinyfit.autograd.variable import Variable
+from tinyfit.layers.tracked_containers import TrackedList
 from tinyfit.utils import set_random_seed
 
 X = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
@@ -346,3 +347,19 @@ def test_copies_of_a_tracked_list_are_plain_and_belong_to_no_layer():
     assert type(copy.deepcopy(holder.table)) is dict
     names.append(layers.Dense(2))  # the list that was assigned is not the one the attribute keeps
     assert len(holder.numbers) == 2
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_copied_layer_tracks_its_own_lists_and_tells_its_own_parents(how):
+    import copy
+    import pickle
+    outer = tinyfit.Sequential([Blocks(name="copied")])
+    outer(X)
+    twin = pickle.loads(pickle.dumps(outer)) if how == "pickle" else copy.deepcopy(outer)
+    inner = twin.layers[0]
+    assert _paths(twin.weights) == _paths(outer.weights)
+    assert isinstance(inner.blocks, TrackedList)
+    before = len(outer.weights)
+    inner.blocks.append(layers.Dense(2, name="only_in_twin"))
+    inner.blocks[-1].build((None, 2))
+    assert "only_in_twin/kernel" in _paths(twin.weights) and len(outer.weights) == before

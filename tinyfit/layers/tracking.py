@@ -36,6 +36,22 @@ class Tracking:
         state["_tree_version"] = 0  # moves on when this layer's tree changes, see _tree_changed
         return layer
 
+    def __getstate__(self) -> dict:
+        # For copy and pickle: weak references do not travel, and the kept tree is only a shortcut.
+        state = dict(self.__dict__)
+        del state["_parents"]
+        state.pop("_gathered_tree", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # _parents is the fresh one __new__ made
+        for name in state.get("_tracked_names", ()):
+            if name in state:  # a tracked list or dict travels as a plain one: tracked again here
+                value = self.__dict__[name] = tracked(state[name])
+                adopt(value, self)
+        for layer in self._tracked()[1]:
+            layer._parents.add(self)
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _BOOKKEEPING:
             object.__setattr__(self, name, value)
