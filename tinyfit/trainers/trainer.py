@@ -47,22 +47,14 @@ What fit() does around a custom step:
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from typing import Any, Iterator
+from typing import Any
 
-import numpy
-
-from .. import backend, ops
+from .. import backend
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..autograd import Tensor, no_grad
 from ..autograd.ops import workspace
-from ..callbacks import CallbackList
 from ..data import check_can_split, describe_source, get_data_adapter, split_validation, unpack_x_y_sample_weight
-from ..data.structure import batch_size_of
-from ..layers.probe import NoTrace
-from ..tree import map_structure
 from ..utils import blas_threads
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
@@ -70,12 +62,16 @@ from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_float
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
-from .step_kinds import remember_builtin_steps, uses_builtin_steps
+from .loop_utils import (as_list, callback_list, concatenate_outputs, history_of, leaving_no_trace,
+                         no_gradient_message, resume_point, to_tensors, whole_batch)
+from .step_function import make_step_function
+from .step_kinds import uses_builtin_steps
+from .steps import Steps
 from .training_state import TrainingState
 
 
-class Trainer(TrainingState):
-    """The Keras training API, mixed into Model."""
+class Trainer(Steps, TrainingState):
+    """The Keras training API, mixed into Model: compile, fit, evaluate, predict (the steps: steps.py)."""
 
     # Class-level defaults, so the mixin needs no __init__ of its own: a model is
     # "not compiled" until compile() sets these on the instance.
@@ -91,9 +87,10 @@ class Trainer(TrainingState):
     _added_metrics = None
     _compiled_step = None  # the training step, recorded and replayed (compiled_step.py)
     _compiled_test_step = None
-    # During fit: "due" until the first built-in training step says whether its loss sent a gradient
-    # to any trainable weight ("reached") or to none ("missed"); None outside fit.
-    _gradient_check = None
+    # What each batch runs, made once per compile (step_function.py).
+    train_function = None
+    test_function = None
+    predict_function = None
 
     # --------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -155,6 +152,7 @@ class Trainer(TrainingState):
         compiling = not run_eagerly and jit_compile is not False
         self._compiled_step = CompiledStep(self, jit_compile, training=True) if compiling else None
         self._compiled_test_step = CompiledStep(self, jit_compile, training=False) if compiling else None
+        self.train_function = self.test_function = self.predict_function = None  # made anew for this compile
         self.compiled = True
 
     def _output_names_for_compile(self) -> list[str]:
@@ -207,136 +205,29 @@ class Trainer(TrainingState):
         """Every metric's current value, as floats keyed by name."""
         return {m.name: to_float(m.result()) for m in self.metrics}
 
-    # ------------------------------------------------------------ the steps
-    def zero_grad(self) -> None:
-        """Forgets the gradients of the trainable weights (backward() adds to `.grad`)."""
-        for v in self.trainable_weights:
-            v.grad = None
+    # ------------------------------------------------------- step functions
+    def make_train_function(self, force: bool = False):
+        """The function fit() and train_on_batch() call for each batch, made once per compile.
 
-    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
-                     training: bool = True) -> Tensor:
-        """The compiled loss plus every loss the layers added (add_loss, regularizers).
-
-        Args:
-            x: the inputs (unused by the default; there for overrides).
-            y, y_pred: targets and outputs, structured like the model's outputs.
-            sample_weight: weights for the compiled loss.
-            training: whether this is a training step.
-
-        Returns:
-            A 0-d Tensor that keeps its graph, ready for `backward()`. It is not
-            recorded anywhere: the step feeds the loss tracker ("loss" in
-            `metrics`) if it wants the loss logged.
+        It runs the built-in train_step (recorded and replayed where the step compiles) or the
+        model's own; `model.train_function` keeps it, and its `how` says which
+        (tinyfit/trainers/step_function.py).
         """
-        total = None
-        if self._compile_loss is not None:
-            total, _ = self._compile_loss(y, y_pred, sample_weight)
-        for extra in self.losses:
-            total = extra if total is None else total + extra
-        if total is None:
-            raise ValueError(
-                "No loss to minimize: compile() was given no loss and the model added none with "
-                "add_loss(). Pass loss=... to compile()."
-            )
-        return total
+        if self.train_function is None or force:
+            self.train_function = make_step_function(self, "train")
+        return self.train_function
 
-    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
-        """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
-        if y is not None and self.compiled:
-            with no_grad():
-                y_pred = map_structure(_detached, y_pred, none_is_leaf=False)
-                self._compile_metrics.update_state(y, y_pred, sample_weight)
-                self._weighted_metrics.update_state(y, y_pred, sample_weight)
-        if self.compiled:
-            self._added_metrics.update(self, batch_size_of(y_pred if x is None else x))
-        return self.get_metrics_result()
+    def make_test_function(self, force: bool = False):
+        """The function evaluate(), fit's validation and test_on_batch() call for each batch."""
+        if self.test_function is None or force:
+            self.test_function = make_step_function(self, "test")
+        return self.test_function
 
-    def train_step(self, data: Any) -> dict[str, float]:
-        """One optimization step on one batch: forward, loss, backward, update.
-
-        Args:
-            data: the batch, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
-
-        Returns:
-            The metrics after this step, {"loss": ..., metric name: ...}.
-        """
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
-        variables = self.trainable_weights
-        gradients = []  # none at all when the loss has no graph
-        if variables and loss.requires_grad:
-            for v in variables:
-                v.grad = None
-            loss.backward()
-            gradients = [v.grad for v in variables]
-            if self._gradient_check == "due":
-                self._note_gradients(gradients)
-            self.optimizer.apply(gradients, variables)
-            for v in variables:
-                v.grad = None  # the gradients are used up; holding them wastes memory
-        elif not variables:
-            _warn_once(self, "The model has no trainable weights: fit() computes the loss but changes nothing.")
-        elif self._gradient_check == "due":
-            self._note_gradients(gradients)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
-
-    def _note_gradients(self, gradients: list) -> None:
-        """For fit's first step: whether any trainable weight got a gradient. None means the loss's
-        graph never reached that weight; a zero gradient (a dead relu) still counts as reached."""
-        self._gradient_check = "reached" if any(g is not None for g in gradients) else "missed"
-
-    def test_step(self, data: Any) -> dict[str, float]:
-        """One evaluation step: forward, loss and metrics, no gradient."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with no_grad():
-            y_pred = self(x, training=False)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
-            return self.compute_metrics(x, y, y_pred, sample_weight)
-
-    def predict_step(self, data: Any) -> Any:
-        """The model's outputs for one batch."""
-        x, _, _ = unpack_x_y_sample_weight(data)
-        with no_grad():
-            return self(x, training=False)
-
-    def _run_step(self, name: str, data: tuple) -> dict[str, Any]:
-        """Runs train_step or test_step (the user's or the default) and returns its logs as floats:
-        the dict the step returned (every metric's value, if it returned something else)."""
-        custom = not uses_builtin_steps(self, (name,))
-        step = getattr(self, name)
-        if not custom and self._compiled_step is not None:
-            # the same step, recorded once and replayed (compiled_step.py)
-            step = self._compiled_step if name == "train_step" else self._compiled_test_step
-        try:
-            logs = step(data)
-        finally:
-            if custom and name == "train_step":
-                self.zero_grad()  # a custom step may leave its gradients behind
-        added = self._added_metrics.update(self, batch_size_of(data[0]))  # a step that skipped compute_metrics
-        if not (custom or added) and uses_builtin_steps(self, ("compute_metrics",)):
-            return logs  # already every metric's value, as floats
-        logs = ({k: _as_float_if_scalar(v) for k, v in logs.items()} if isinstance(logs, dict)
-                else self.get_metrics_result())
-        if added:  # the step did not call compute_metrics: its logs get the add_metric() values here
-            logs.update({m.name: to_float(m.result()) for m in self._added_metrics.metrics})
-        if custom:
-            self._check_loss_tracker_fed(name, logs)
-        return logs
-
-    def _check_loss_tracker_fed(self, name: str, logs: dict[str, Any]) -> None:
-        """Warns (once) when a custom step logs loss 0.0 from the loss tracker while nothing has fed it."""
-        tracker = self._loss_tracker
-        if (logs.get("loss") != 0.0 or tracker is None or float(tracker.count.numpy()) != 0
-                or not any(m is tracker for m in self.metrics)):
-            return
-        _warn_once(self, (
-            f"{type(self).__name__}.{name}() logged loss = 0.0: that is the loss tracker's value (the 'loss' "
-            "metric), and nothing has fed it. compute_loss() returns the loss without recording it, as in "
-            f"Keras 3. Record it in {name}(): `for metric in self.metrics: if metric.name == \"loss\": "
-            "metric.update_state(loss)`, or return your own figures, e.g. {\"loss\": loss}."))
+    def make_predict_function(self, force: bool = False):
+        """The function predict() calls for each batch: predict_step's outputs as NumPy arrays."""
+        if self.predict_function is None or force:
+            self.predict_function = make_step_function(self, "predict")
+        return self.predict_function
 
     # ------------------------------------------------------------------ fit
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -412,14 +303,14 @@ class Trainer(TrainingState):
                                         caller=where, name="validation_steps",
                                         check=self._checker(val_adapter, where))
 
-        callbacks = _callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps,
+        callbacks = callback_list(callbacks, self, verbose, epochs=epochs, steps=epoch_batches.steps,
                                    do_validation=val_batches is not None,
                                    validation_steps=val_batches.steps if val_batches is not None else None)
         self.stop_training = False
         callbacks.on_train_begin()
         # A callback holding a backup (BackupAndRestore) may move the start to where an
         # interrupted run stopped: its epoch, the batch within it, the data's order, the RNGs.
-        resume = _resume_point(callbacks)
+        resume = resume_point(callbacks)
         self._train_batches = epoch_batches  # where the data's pass stands: get_training_state() reads it
         if resume is not None:
             initial_epoch = resume["epoch"]
@@ -427,6 +318,7 @@ class Trainer(TrainingState):
             # The data's pass, the epoch's running results and the thread counts of the interrupted run.
             self.set_training_state(resume, step=resume["step"])
         epoch_logs: dict[str, Any] = {}
+        train_function = self.make_train_function()
         threads = self._blas_threads("train")
         self._gradient_check = "due"
         first_step = True
@@ -440,15 +332,15 @@ class Trainer(TrainingState):
                 logs: dict[str, Any] | None = None
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
-                    data = self._to_tensors(batch)
+                    data = to_tensors(batch)
                     with threads.step(lambda: self._forward_only(data)):
-                        logs = self._run_step("train_step", data)
+                        logs = train_function(data)
                     if first_step:  # checked once: later steps run the same graph
                         first_step = False
                         if self._gradient_check == "missed":
                             # Raised from tinyfit, as the no-trainable-weights warning is, so a test or
                             # lesson that trips it by accident fails under pyproject's warning filter.
-                            warnings.warn(_no_gradient_message(self), UserWarning)
+                            warnings.warn(no_gradient_message(self), UserWarning)
                     callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -473,7 +365,7 @@ class Trainer(TrainingState):
             if val_batches is not None:
                 val_batches.close()
         callbacks.on_train_end(epoch_logs)
-        self.history = _history_of(callbacks)
+        self.history = history_of(callbacks)
         return self.history
 
     # ------------------------------------------------------------- evaluate
@@ -492,7 +384,7 @@ class Trainer(TrainingState):
         steps_for("evaluate", "steps", steps, adapter, describe_source(x))
         batches = EpochIterator(adapter, steps, continuing=adapter.one_shot, caller="evaluate", name="steps",
                                 check=self._checker(adapter, "evaluate"))
-        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
+        callbacks = callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
         try:
             logs = self._evaluate_batches(batches, callbacks)
         except BaseException:
@@ -501,19 +393,20 @@ class Trainer(TrainingState):
         finally:
             workspace.clear()
             batches.close()
-        return logs if return_dict else _as_list(logs, self.metrics_names)
+        return logs if return_dict else as_list(logs, self.metrics_names)
 
     def _evaluate_batches(self, batches: EpochIterator, callbacks) -> dict[str, Any]:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
+        test_function = self.make_test_function()
         threads = self._blas_threads("test")
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
-                data = self._to_tensors(batch)
+                data = to_tensors(batch)
                 with threads.step(lambda: self._forward_only(data)):
-                    logs = self._run_step("test_step", data)
+                    logs = test_function(data)
                 callbacks.on_test_batch_end(step, logs)
         finally:
             threads.close()
@@ -531,16 +424,17 @@ class Trainer(TrainingState):
         steps_for("predict", "steps", steps, adapter, describe_source(x))
         batches = EpochIterator(adapter, steps, continuing=adapter.one_shot, caller="predict", name="steps",
                                 check=self._checker(adapter, "predict"))
-        callbacks = _callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
+        callbacks = callback_list(callbacks, self, verbose, epochs=1, steps=batches.steps, add_history=False)
         callbacks.on_predict_begin()
         outputs = []
+        predict_function = self.make_predict_function()
         threads = self._blas_threads("predict")
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
-                data = self._to_tensors(batch)
+                data = to_tensors(batch)
                 with threads.step(lambda: self._forward_only(data)):
-                    out = map_structure(ops.convert_to_numpy, self.predict_step(data), none_is_leaf=False)
+                    out = predict_function(data)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
         except BaseException:
@@ -551,16 +445,16 @@ class Trainer(TrainingState):
             workspace.clear()
             batches.close()
         callbacks.on_predict_end()
-        return _concatenate(outputs)
+        return concatenate_outputs(outputs)
 
     def _blas_threads(self, kind: str):
         """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices."""
         choices = self.__dict__.setdefault("_blas_thread_choices", {})
         return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu",
-                                    scope=lambda: _leaving_no_trace(self))
+                                    scope=lambda: leaving_no_trace(self))
 
     def _forward_only(self, data: Any) -> None:
-        """The forward pass the thread plan times (inside _leaving_no_trace)."""
+        """The forward pass the thread plan times (inside leaving_no_trace)."""
         x, _, _ = unpack_x_y_sample_weight(data)
         self(x, training=False)
 
@@ -575,26 +469,25 @@ class Trainer(TrainingState):
         """
         self._assert_compiled("train_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, class_weight, caller="train_on_batch")
-        self._check_data(_whole_batch(adapter, "train_on_batch")[0], "train_on_batch")
+        self._check_data(whole_batch(adapter, "train_on_batch")[0], "train_on_batch")
         self.reset_metrics()  # this batch's values, as Keras reports them
-        logs = self._run_step("train_step", self._to_tensors(adapter.whole()))
-        return logs if return_dict else _as_list(logs, self.metrics_names)
+        logs = self.make_train_function()(to_tensors(adapter.whole()))
+        return logs if return_dict else as_list(logs, self.metrics_names)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False):
         """The loss and metrics on exactly this batch (no update)."""
         self._assert_compiled("test_on_batch")
         adapter = get_data_adapter(x, y, sample_weight, None, False, caller="test_on_batch")
-        self._check_data(_whole_batch(adapter, "test_on_batch")[0], "test_on_batch")
+        self._check_data(whole_batch(adapter, "test_on_batch")[0], "test_on_batch")
         self.reset_metrics()
-        logs = self._run_step("test_step", self._to_tensors(adapter.whole()))
-        return logs if return_dict else _as_list(logs, self.metrics_names)
+        logs = self.make_test_function()(to_tensors(adapter.whole()))
+        return logs if return_dict else as_list(logs, self.metrics_names)
 
     def predict_on_batch(self, x: Any):
         """The model's outputs for exactly this batch, as NumPy arrays."""
         adapter = get_data_adapter(x, None, None, None, False, caller="predict_on_batch")
-        self._check_data(_whole_batch(adapter, "predict_on_batch")[0], "predict_on_batch")
-        return map_structure(ops.convert_to_numpy, self.predict_step(self._to_tensors(adapter.whole())),
-                             none_is_leaf=False)
+        self._check_data(whole_batch(adapter, "predict_on_batch")[0], "predict_on_batch")
+        return self.make_predict_function()(to_tensors(adapter.whole()))
 
     # ---------------------------------------------------------------- data
     def _checker(self, adapter: Any, caller: str):
@@ -614,129 +507,3 @@ class Trainer(TrainingState):
         check = getattr(self, "check_input_data", None)
         if check is not None:
             check(x, caller)
-
-    def _to_tensors(self, batch: tuple) -> tuple:
-        """A NumPy batch as a tuple of Tensors on the backend's device: (x,), (x, y) or (x, y, sw)."""
-        x, y, sample_weight = batch
-        device = backend.default_device()
-
-        def inputs(a):
-            a = a if a.dtype.kind == "f" else a.astype("float32")  # pixels as uint8 are still values
-            return Tensor(backend.to_device(a, device))
-
-        def targets(a):
-            return Tensor(backend.to_device(a, device))
-
-        data = (map_structure(inputs, x, none_is_leaf=False),)
-        if y is not None or sample_weight is not None:
-            data += (map_structure(targets, y, none_is_leaf=False),)
-        if sample_weight is not None:
-            data += (map_structure(targets, sample_weight, none_is_leaf=False),)
-        return data
-
-
-# Trainer's own steps are the built-in ones that fit() knows (step_kinds.py).
-remember_builtin_steps(Trainer)
-
-
-# ------------------------------------------------------------------ helpers
-def _whole_batch(adapter: Any, caller: str) -> tuple:
-    if not hasattr(adapter, "whole"):
-        raise TypeError(
-            f"{caller}: takes one batch of arrays (x, y, sample_weight), not a source of batches "
-            f"({getattr(adapter, 'source', 'the data')}); use fit/evaluate/predict for those."
-        )
-    return adapter.whole()
-
-
-def _detached(t: Any) -> Any:
-    return t.detach() if isinstance(t, Tensor) else t
-
-
-def _as_float_if_scalar(value: Any) -> Any:
-    try:
-        return to_float(value)
-    except (TypeError, ValueError):
-        return value
-
-
-def _warn_once(model: Any, message: str) -> None:
-    said = model.__dict__.setdefault("_warnings_given", set())
-    if message not in said:
-        said.add(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
-
-
-def _no_gradient_message(model: Any, shown: int = 3) -> str:
-    """The warning for a loss that sends no gradient to any trainable weight, naming both."""
-    names = [v.path for v in model.trainable_weights]
-    if len(names) > shown + 1:
-        names = names[:shown] + [f"{len(names) - shown} more"]
-    weights = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    compiled = model._compile_loss
-    outputs = zip(compiled.output_names, compiled.losses) if compiled is not None else []
-    if compiled is not None and len(compiled.output_names) == 1:
-        what = [f"the loss {loss.name!r}" for _, loss in outputs if loss is not None]
-    else:
-        what = [f"the loss of output {output!r} ({loss.name!r})" for output, loss in outputs if loss is not None]
-    if model.losses:
-        what.append("the add_loss() terms")
-    if not what:  # a compute_loss() of the user's own, with no compiled loss
-        what = ["the loss"]
-    what = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
-    return (f"No trainable weight receives a gradient from {what}: fit() computes the loss but changes "
-            f"none of the weights ({weights}). The loss must be computed from y_pred, the model's outputs, "
-            "with tinyfit ops all the way: ops.stop_gradient(), .detach() or a round trip through NumPy "
-            "cuts the graph, and so does a model whose outputs do not come from its trainable layers "
-            "(a constant output, or a call() that leaves those layers off the path to the output).")
-
-
-def _callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps: int,
-                   add_history: bool = True, **params: Any) -> CallbackList:
-    if isinstance(callbacks, CallbackList):
-        return callbacks
-    # params beyond verbose/epochs/steps: fit says whether it validates (do_validation), so a
-    # callback can check a "val_..." name before the first epoch.
-    return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=model,
-                        verbose=verbose, epochs=epochs, steps=steps, **params)
-
-
-@contextlib.contextmanager
-def _leaving_no_trace(model: Any) -> Iterator[None]:
-    """A block after which the model, its metrics and every random state are as before (no graph either)."""
-    with no_grad(), NoTrace(model):
-        yield
-
-
-def _resume_point(callbacks: CallbackList) -> dict | None:
-    """The first resume point a callback offers (BackupAndRestore's `resume_point(callbacks)`), or None."""
-    for cb in callbacks.callbacks:
-        offer = getattr(cb, "resume_point", None)
-        point = offer(callbacks.callbacks) if callable(offer) else None
-        if point is not None:
-            return point
-    return None
-
-
-def _history_of(callbacks: CallbackList) -> Any:
-    from ..callbacks import History
-
-    for cb in callbacks.callbacks:
-        if isinstance(cb, History):
-            return cb
-    return None
-
-
-def _as_list(logs: dict[str, Any], names: list[str]):
-    """The values in the order of `names`, then any other keys sorted (Keras's order)."""
-    values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
-    return values[0] if len(values) == 1 else values
-
-
-def _concatenate(outputs: list[Any]) -> Any:
-    first = outputs[0]
-    if isinstance(first, dict):
-        return {k: numpy.concatenate([o[k] for o in outputs]) for k in first}
-    if isinstance(first, (list, tuple)):
-        return [numpy.concatenate([o[i] for o in outputs]) for i in range(len(first))]
-    return numpy.concatenate(outputs)

@@ -1,0 +1,136 @@
+"""The built-in steps: what one batch does in fit, evaluate and predict.
+
+`Model` inherits them through Trainer. Each is one batch's work, written once:
+
+    train_step    forward, loss, backward, the optimizer's update, the metrics
+    test_step     forward, loss and metrics, with no graph
+    predict_step  forward only
+
+`compute_loss` and `compute_metrics` are the parts a step asks for; a model may
+override any of these methods (see trainer.py for a custom train_step). Which
+function fit() then calls for each batch is decided once, in step_function.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..autograd import Tensor, no_grad
+from ..data import unpack_x_y_sample_weight
+from ..data.structure import batch_size_of
+from ..tree import map_structure
+
+
+class Steps:
+    """train_step, test_step, predict_step and the loss and metrics they compute (mixed into Trainer)."""
+
+    # During fit: "due" until the first built-in training step says whether its loss sent a gradient
+    # to any trainable weight ("reached") or to none ("missed"); None outside fit.
+    _gradient_check = None
+
+    def zero_grad(self) -> None:
+        """Forgets the gradients of the trainable weights (backward() adds to `.grad`)."""
+        for v in self.trainable_weights:
+            v.grad = None
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Tensor:
+        """The compiled loss plus every loss the layers added (add_loss, regularizers).
+
+        Args:
+            x: the inputs (unused by the default; there for overrides).
+            y, y_pred: targets and outputs, structured like the model's outputs.
+            sample_weight: weights for the compiled loss.
+            training: whether this is a training step.
+
+        Returns:
+            A 0-d Tensor that keeps its graph, ready for `backward()`. It is not
+            recorded anywhere: the step feeds the loss tracker ("loss" in
+            `metrics`) if it wants the loss logged.
+        """
+        total = None
+        if self._compile_loss is not None:
+            total, _ = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                "No loss to minimize: compile() was given no loss and the model added none with "
+                "add_loss(). Pass loss=... to compile()."
+            )
+        return total
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
+        """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
+        if y is not None and self.compiled:
+            with no_grad():
+                y_pred = map_structure(_detached, y_pred, none_is_leaf=False)
+                self._compile_metrics.update_state(y, y_pred, sample_weight)
+                self._weighted_metrics.update_state(y, y_pred, sample_weight)
+        if self.compiled:
+            self._added_metrics.update(self, batch_size_of(y_pred if x is None else x))
+        return self.get_metrics_result()
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One optimization step on one batch: forward, loss, backward, update.
+
+        Args:
+            data: the batch, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+        Returns:
+            The metrics after this step, {"loss": ..., metric name: ...}.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
+        variables = self.trainable_weights
+        gradients = []  # none at all when the loss has no graph
+        if variables and loss.requires_grad:
+            for v in variables:
+                v.grad = None
+            loss.backward()
+            gradients = [v.grad for v in variables]
+            if self._gradient_check == "due":
+                self._note_gradients(gradients)
+            self.optimizer.apply(gradients, variables)
+            for v in variables:
+                v.grad = None  # the gradients are used up; holding them wastes memory
+        elif not variables:
+            warn_once(self, "The model has no trainable weights: fit() computes the loss but changes nothing.")
+        elif self._gradient_check == "due":
+            self._note_gradients(gradients)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _note_gradients(self, gradients: list) -> None:
+        """For fit's first step: whether any trainable weight got a gradient. None means the loss's
+        graph never reached that weight; a zero gradient (a dead relu) still counts as reached."""
+        self._gradient_check = "reached" if any(g is not None for g in gradients) else "missed"
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """One evaluation step: forward, loss and metrics, no gradient."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs for one batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        with no_grad():
+            return self(x, training=False)
+
+
+def _detached(t: Any) -> Any:
+    return t.detach() if isinstance(t, Tensor) else t
+
+
+def warn_once(model: Any, message: str) -> None:
+    """Warns with `message` the first time this model meets it."""
+    said = model.__dict__.setdefault("_warnings_given", set())
+    if message not in said:
+        said.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
