@@ -158,7 +158,7 @@ class CompiledStep:
         return builtin_step("train_step" if self.training else "test_step")(self.model, data)
 
     def _record(self, plan: _Plan, data: tuple) -> dict[str, float]:
-        """One eager step (the same work as Trainer.train_step or test_step), recorded."""
+        """One eager step, recorded: the built-in step's phases, the forward one under a Recording."""
         model = self.model
         if self.training and not model.trainable_weights:  # nothing to train: the eager step says so
             plan.eager_because = "the model has no trainable weights"
@@ -170,35 +170,20 @@ class CompiledStep:
         try:
             with Recording(flatten(data, none_is_leaf=False), model.weights) as recording, \
                     _grad_mode_for(self.training):
-                y_pred = model(x, training=self.training)
-                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                          training=self.training)
+                y_pred, loss = model._forward_and_loss(x, y, sample_weight, self.training)
         finally:
             _set_per_output_trackers(model, loss_trackers)
         predictions = flatten(y_pred, none_is_leaf=False)
         parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
         tape = recording.tape([loss] + predictions + [value for _, value, _ in parts])
 
-        # The rest of the step, as Trainer.train_step (test_step) does it.
+        # The rest of the step: the built-in step's own phases (steps.py).
         for tracker, value, size in parts:
             tracker.update_state(value.detach(), sample_weight=size)
         model._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         reason = _not_replayable(model, loss if self.training else None)
         if self.training:
-            variables = model.trainable_weights
-            gradients = []
-            if loss.requires_grad:
-                for v in variables:
-                    v.grad = None
-                loss.backward()
-                gradients = [v.grad for v in variables]
-                if model._gradient_check == "due":
-                    model._note_gradients(gradients)
-                model.optimizer.apply(gradients, variables)
-                for v in variables:
-                    v.grad = None
-            elif model._gradient_check == "due":
-                model._note_gradients(gradients)
+            model._backward_and_apply(loss)
         with _grad_mode_for(self.training):
             logs = model.compute_metrics(x, y, y_pred, sample_weight)
 

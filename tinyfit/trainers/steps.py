@@ -82,9 +82,20 @@ class Steps:
             The metrics after this step, {"loss": ..., metric name: ...}.
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
+        self._backward_and_apply(loss)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    # The phases of the built-in steps. The compiled step (compiled_step.py) runs the same
+    # phases while it records, so a step is written once.
+    def _forward_and_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[Any, Tensor]:
+        """The forward pass and the loss: (y_pred, loss)."""
+        y_pred = self(x, training=training)
+        return y_pred, self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
+
+    def _backward_and_apply(self, loss: Tensor) -> None:
+        """The gradients of `loss` and the optimizer's update of the trainable weights."""
         variables = self.trainable_weights
         gradients = []  # none at all when the loss has no graph
         if variables and loss.requires_grad:
@@ -101,7 +112,6 @@ class Steps:
             warn_once(self, "The model has no trainable weights: fit() computes the loss but changes nothing.")
         elif self._gradient_check == "due":
             self._note_gradients(gradients)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _note_gradients(self, gradients: list) -> None:
         """For fit's first step: whether any trainable weight got a gradient. None means the loss's
@@ -112,8 +122,7 @@ class Steps:
         """One evaluation step: forward, loss and metrics, no gradient."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
-            y_pred = self(x, training=False)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=False)
             self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
             return self.compute_metrics(x, y, y_pred, sample_weight)
 
