@@ -28,5 +28,13 @@ def test_the_base_says_no_and_a_subclass_does_not_inherit_a_yes():
     class Declared(layers.Layer):
         supports_jit = True
 
-    assert layers.Layer.supports_jit is False and keras.Model.supports_jit is False
+    assert layers.Layer.supports_jit is False
+    # A functional or Sequential model runs its graph of layers; a subclass of Model writes call() itself.
+    assert vars(keras.Model)["supports_jit"] is True and vars(keras.Sequential)["supports_jit"] is True
+
+    class Subclassed(keras.Model):
+        def call(self, x):
+            return x
+
+    assert "supports_jit" not in vars(Subclassed)
     assert "supports_jit" not in vars(OwnDense) and vars(Declared)["supports_jit"] is True

@@ -42,6 +42,10 @@ class Model(Trainer, Layer):
         trainable: whether fit() trains the weights.
     """
 
+    # A functional model's call() runs its graph of layers, which the compiled step checks layer by
+    # layer; a subclass writes call() itself, and supports_jit is not inherited (compiled_step.py).
+    supports_jit = True
+
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
                  trainable: bool = True, **kwargs: Any):
         functional = inputs is not None or outputs is not None

@@ -32,6 +32,8 @@ class Sequential(Model):
         name: the model's name ("sequential" by default).
     """
 
+    supports_jit = True  # its call() runs its layers in order; a subclass of it declares its own
+
     def __init__(self, layers: list[Any] | None = None, trainable: bool = True, name: str | None = None):
         super().__init__(trainable=trainable, name=name)
         self._input_tensor: KerasTensor | None = None

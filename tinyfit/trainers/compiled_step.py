@@ -261,14 +261,13 @@ def _not_replayable(model: Any, loss: Tensor | None) -> str | None:
 
 def _unsafe_for_auto(model: Any) -> str | None:
     """Why "auto" leaves this model eager (code tinyfit cannot vouch for); None when it compiles it."""
-    if not _is_tinyfit_model(model):
-        return f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check"
+    if not supports_jit(model):
+        return (f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check "
+                f"({_UNDECLARED})")
     if getattr(model, "_graph", None) is None:
         return "the model has no graph of layers yet"  # built by its first step: the fingerprint changes then
     for layer in model._gathered().layers[1:]:
-        if _is_tinyfit_model(layer):  # a functional or Sequential model inside: its layers follow
-            continue
-        if not supports_jit(layer):
+        if not supports_jit(layer):  # a functional or Sequential model inside declares it: its layers follow
             return (f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent "
                     "layers: its class does not declare supports_jit = True")
         activation = getattr(layer, "activation", None)
@@ -301,13 +300,6 @@ def supports_jit(thing: Any) -> bool:
     if "supports_jit" in own:
         return own["supports_jit"] is True
     return vars(type(thing)).get("supports_jit", False) is True
-
-
-def _is_tinyfit_model(thing: Any) -> bool:
-    """Whether `thing` is a functional or Sequential model of tinyfit's own, whose call() runs its
-    graph of layers; a subclassed model's call() is code of its own."""
-    module = type(thing).__module__
-    return module == "tinyfit.models" or module.startswith("tinyfit.models.")
 
 
 # The per-output loss trackers of a several-output model are fed inside compute_loss.
