@@ -84,4 +84,4 @@ def test_tab_completion_in_ipython_offers_no_module():
     with completer.provisionalcompleter():
         offered = {c.text for c in shell.Completer.completions("keras.layers.", len("keras.layers."))}
     assert "Dense" in offered and "Conv2DTranspose" in offered
-    assert not offered & {"probe", "walk_cache", "call_context", "core", "convolutional", "registry"}
+    assert not offered & {"probe", "tracking", "tracked_containers", "call_context", "core", "convolutional", "registry"}

@@ -1,6 +1,10 @@
 """Layers: the building blocks of models, and `Input`, where functional models start.
 
-    layer.py           Layer, the base class (weights, build, call, add_loss, training)
+    layer.py           Layer, the base class (build, call, symbolic call, config), made of:
+      tracking.py        weights and sub-layers recorded when assigned, and the walk over them
+      tracked_containers.py  the lists and dicts a layer holds, which tell it when they change
+      layer_weights.py   add_weight, the weight lists, freezing, get/set_weights
+      layer_losses.py    add_loss, add_metric, losses
     input_layer.py     Input and InputLayer
     core.py            Dense, Activation, Identity, Lambda
     activation_layers.py  ReLU, LeakyReLU, PReLU, ELU, Softmax
