@@ -89,3 +89,78 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
     (fake / "ops" / "fine.py").write_text("from ..autograd import Tensor\nfrom . import bad\n")
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
     assert upward_imports() == ["ops/bad.py imports trainers"]
+
+
+# ------------------------------------------------------------------ import circles
+def module_imports(package: Path) -> dict[str, set[str]]:
+    """{module: the tinyfit modules it imports when it is imported} (imports at module level only:
+    an import inside a function runs later, and cannot make a circle at import time)."""
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found = set()
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                continue
+            base = here[:len(here) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+            for alias in node.names:
+                target = ".".join(base + [alias.name])
+                target = target if target in modules else ".".join(base)
+                if target in modules and target != name:
+                    found.add(target)
+        graph[name] = found
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (Tarjan's algorithm)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_circle_outside_the_autograd_engine():
+    # Tensor and its ops need each other (an op makes Tensors, a Tensor's methods call ops): the
+    # engine's own circle, which Python resolves because each side imports the other's module.
+    outside = [group for group in circles(module_imports(PACKAGE))
+               if not all(module.startswith("tinyfit.autograd.") for module in group)]
+    assert outside == []
+
+
+def test_the_circle_check_sees_a_circle(tmp_path):
+    fake = tmp_path / "tinyfit"
+    (fake / "utils").mkdir(parents=True)
+    (fake / "utils" / "a.py").write_text("from .b import thing\n")
+    (fake / "utils" / "b.py").write_text("from . import a\ndef thing():\n    from .c import x\n")
+    (fake / "utils" / "c.py").write_text("from .a import thing\n")  # c -> a -> b, but b imports c lazily
+    assert circles(module_imports(fake)) == [["tinyfit.utils.a", "tinyfit.utils.b"]]
