@@ -8,7 +8,7 @@ import pytest
 
 import tinyfit as keras
 from tinyfit import layers, ops
-from tinyfit.trainers.compiled_step import supports_jit
+from tinyfit.trainers.vouched import supports_jit
 
 RTOL, ATOL = 1e-5, 1e-6
 N, FEATURES, CLASSES = 96, 6, 3

@@ -60,20 +60,19 @@ import contextlib
 import warnings
 from typing import Any
 
-from .. import losses as losses_module
 from ..autograd import Tensor, no_grad
 from ..autograd.recorder import Recording, Tape
 from ..data import unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
 from ..tree import flatten, map_structure
 from .step_kinds import builtin_step
+from .vouched import unvouched_reason
 
 JIT_CHOICES = ("auto", True, False)
 # Batch shapes recorded per model at most; data whose shapes keep changing (sequences of
 # every length) would otherwise keep a tape for each. Steps of further shapes run eagerly.
 MAX_SIGNATURES = 16
 _NO_GRADIENT = "the loss depends on no trainable weight"
-_UNDECLARED = "it does not declare supports_jit = True"
 
 
 def check_jit_compile(value: Any) -> Any:
@@ -261,45 +260,15 @@ def _not_replayable(model: Any, loss: Tensor | None) -> str | None:
 
 def _unsafe_for_auto(model: Any) -> str | None:
     """Why "auto" leaves this model eager (code tinyfit cannot vouch for); None when it compiles it."""
-    if not supports_jit(model):
-        return (f"{type(model).__name__} is a subclassed model: its call() is Python code tinyfit cannot check "
-                f"({_UNDECLARED})")
-    if getattr(model, "_graph", None) is None:
-        return "the model has no graph of layers yet"  # built by its first step: the fingerprint changes then
-    for layer in model._gathered().layers[1:]:
-        if not supports_jit(layer):  # a functional or Sequential model inside declares it: its layers follow
-            return (f"layer {layer.name!r} ({type(layer).__name__}) is not one of tinyfit's value-independent "
-                    "layers: its class does not declare supports_jit = True")
-        activation = getattr(layer, "activation", None)
-        if activation is not None and not supports_jit(activation):
-            return f"layer {layer.name!r} has an activation tinyfit does not know: {_UNDECLARED}"
-        for _, regularizer in getattr(layer, "_regularizers", []):
-            if not supports_jit(regularizer):
-                return f"layer {layer.name!r} has a regularizer tinyfit does not know: {_UNDECLARED}"
-        activity = getattr(layer, "activity_regularizer", None)
-        if activity is not None and not supports_jit(activity):
-            return f"layer {layer.name!r} has an activity regularizer tinyfit does not know: {_UNDECLARED}"
+    reason = unvouched_reason(model)
+    if reason is not None:
+        return reason
     compiled = model._compile_loss
     for loss in compiled.losses if compiled is not None else []:
-        if loss is None:
-            continue
-        wrapped = loss.fn if isinstance(loss, losses_module.LossFunctionWrapper) else None
-        if not supports_jit(loss) or (wrapped is not None and not supports_jit(wrapped)):
-            return f"the loss {getattr(loss, 'name', loss)!r} is not one of tinyfit's own: {_UNDECLARED}"
         if getattr(loss, "reduction", None) == "mean_with_sample_weight":
             # its divisor, the sum of the batch's weights, is read back as a Python number
             return f"the loss {loss.name!r} divides by the sum of the sample weights, a value read outside the ops"
     return None
-
-
-def supports_jit(thing: Any) -> bool:
-    """Whether a layer, loss, activation or regularizer declares `supports_jit = True`: set on
-    itself (a function, or an object in its __init__) or in its own class's body. A subclass
-    does not inherit its parent's word, since it may override call()."""
-    own = getattr(thing, "__dict__", {})
-    if "supports_jit" in own:
-        return own["supports_jit"] is True
-    return vars(type(thing)).get("supports_jit", False) is True
 
 
 # The per-output loss trackers of a several-output model are fed inside compute_loss.
