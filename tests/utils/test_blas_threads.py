@@ -311,3 +311,162 @@ def test_a_known_choice_costs_no_look_at_the_machine(no_thread_variables, monkey
     plan = blas_threads.for_run({}, "predict")
     plan.close()
     assert looked == [1]
+
+
+# ------------------------------------------------------------------ the same machine, the same choice
+def noisy(seconds_on, spread, seed):
+    """Times `seconds_on` gives, each off by up to `spread` (a fraction) at random."""
+    rng = np.random.default_rng(seed)
+    return lambda n: seconds_on(n) * (1 + rng.uniform(-spread, spread))
+
+
+@pytest.mark.parametrize("many_over_one, expected", [(1.0, 1), (0.92, 1), (1.08, 1), (0.7, 4), (0.5, 4)])
+def test_noise_gives_the_same_choice_every_time_and_ties_go_to_one_thread(many_over_one, expected):
+    # Twenty runs, each with its own 5% noise on every pass: the choice never depends on the draw.
+    chosen = set()
+    for seed in range(20):
+        plan, limit, forward = plan_for({}, seconds_on=noisy(lambda n: 0.010 * (many_over_one if n == 4 else 1),
+                                                             0.05, seed))
+        run_steps(plan, forward, 2)
+        chosen.add(plan.chosen)
+    assert chosen == {expected}
+
+
+def test_a_slow_spell_during_one_round_does_not_decide():
+    passes = iter(range(100))
+    # Many threads are 30% faster, but one timed pass on four threads (the 5th pass) is hit by a 20x spell.
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: (0.010 if n == 1 else 0.007) * (
+        20 if next(passes) == 4 else 1))
+    run_steps(plan, forward, 2)
+    assert plan.chosen == 4
+
+
+# ------------------------------------------------------------------ revisits when the step time drifts
+class Machine:
+    """A step and a timed pass whose durations depend on the thread count and on whether a neighbour trains."""
+
+    def __init__(self, clock, limit):
+        self.clock, self.limit, self.neighbour = clock, limit, False
+
+    def seconds_on(self, n):
+        if self.neighbour:  # the cores are shared: many threads fight, one thread is a little slower
+            return 0.030 if n == 1 else 0.120
+        return 0.010 if n == 1 else 0.005
+
+    def step(self):
+        self.clock.now += 4 * self.seconds_on(self.limit.current)  # a step costs a few passes
+
+
+def drifting(choices=None, **kwargs):
+    plan, limit, forward = plan_for({} if choices is None else choices, **kwargs)
+    machine = Machine(forward.clock, limit)
+    forward.seconds_on = machine.seconds_on
+    return plan, limit, forward, machine
+
+
+def run_machine(plan, machine, forward, steps):
+    seen = []
+    for _ in range(steps):
+        with plan.step(forward):
+            seen.append(machine.limit.current)
+            machine.step()
+    return seen
+
+
+def test_a_neighbour_starting_then_leaving_is_noticed_and_the_count_follows():
+    choices = {}
+    plan, limit, forward, machine = drifting(choices)
+    run_machine(plan, machine, forward, 150)
+    assert plan.chosen == 4 and plan.revisits == 0  # many threads on a quiet machine
+    machine.neighbour = True
+    seen = run_machine(plan, machine, forward, blas_threads.WINDOW)
+    assert plan.chosen == 1 and plan.revisits == 1 and choices == {"train": 1}
+    # Noticed once the slow steps are half the window: not after one slow step, not a window late.
+    assert seen.index(1) == blas_threads.WINDOW // 2
+    machine.neighbour = False
+    run_machine(plan, machine, forward, blas_threads.SETTLE + blas_threads.WINDOW)
+    assert plan.chosen == 4 and plan.revisits == 2 and choices == {"train": 4}
+
+
+def test_a_remembered_choice_is_revisited_too():
+    plan, limit, forward, machine = drifting({"train": 4})
+    machine.neighbour = True  # started since the last fit
+    run_machine(plan, machine, forward, blas_threads.SETTLE + 1)
+    assert plan.chosen == 4  # the reference was taken with the neighbour there: nothing drifted
+    machine.neighbour = False
+    run_machine(plan, machine, forward, blas_threads.WINDOW)
+    assert plan.revisits == 1 and plan.chosen == 4  # faster steps: timed again, four threads still best
+
+
+def test_revisits_come_no_sooner_than_settle_steps_apart():
+    plan, limit, forward, machine = drifting()
+    run_machine(plan, machine, forward, 1 + blas_threads.WINDOW)  # the choice, then the reference's steps
+    assert plan.chosen == 4
+    machine.neighbour = True  # the drift shows within the window, but the settling steps are not over
+    run_machine(plan, machine, forward, blas_threads.SETTLE - blas_threads.WINDOW - 1)
+    assert plan.revisits == 0 and plan.chosen == 4
+    run_machine(plan, machine, forward, 1)
+    assert plan.revisits == 1 and plan.chosen == 1
+
+
+def test_alternating_noise_does_not_make_it_flap():
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: 0.010 if n == 1 else 0.005)
+    slow = iter(range(10_000))
+    for _ in range(2000):
+        with plan.step(forward):
+            # Every other step twice as long, and every 7th ten times: the median of a window does not move.
+            i = next(slow)
+            forward.clock.now += 0.02 * (10 if i % 7 == 0 else 2 if i % 2 else 1)
+    assert plan.revisits == 0 and plan.chosen == 4
+
+
+def test_a_drift_the_timing_does_not_confirm_is_timed_once_and_kept():
+    # The steps slow down (say, the data got harder to load) but the counts compare as before.
+    plan, limit, forward = plan_for({}, seconds_on=lambda n: 0.010 if n == 1 else 0.005)
+    for i in range(2000):
+        with plan.step(forward):
+            forward.clock.now += 0.02 if i < 500 else 0.08
+    assert plan.revisits == 1 and plan.chosen == 4  # the new pace becomes the reference: no second revisit
+
+
+def test_a_run_that_must_resume_exactly_never_revisits():
+    choices = {}
+    plan, limit, forward, machine = drifting(choices, revisit=False)
+    run_machine(plan, machine, forward, 150)
+    machine.neighbour = True
+    seen = run_machine(plan, machine, forward, 500)
+    assert plan.chosen == 4 and plan.revisits == 0 and set(seen) == {4} and choices == {"train": 4}
+
+
+def test_the_users_count_is_never_revisited():
+    plan, limit, forward, machine = drifting(fixed=2)
+    run_machine(plan, machine, forward, 150)
+    machine.neighbour = True
+    run_machine(plan, machine, forward, 500)
+    assert plan.revisits == 0 and limit.history == [2]
+
+
+@pytest.mark.parametrize("with_backup", [True, False])
+def test_fit_revisits_unless_a_callback_can_resume_it(tmp_path, monkeypatch, with_backup):
+    asked = []
+    real = blas_threads.for_run
+    monkeypatch.setattr(blas_threads, "for_run", lambda *a, **k: asked.append((a[1], k["revisit"])) or real(*a, **k))
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.integers(0, 2, size=32)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    callbacks = [keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))] if with_backup else []
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, validation_data=(x, y), callbacks=callbacks)
+    model.predict(x, verbose=0)
+    assert asked == [("train", not with_backup), ("test", not with_backup), ("predict", True)]
+
+
+def test_a_revisit_keeps_the_count_in_force_unless_the_other_is_clearly_faster():
+    plan, limit, forward, machine = drifting()
+    run_machine(plan, machine, forward, 1 + blas_threads.SETTLE)
+    assert plan.chosen == 4
+    # Now one thread is a little faster (within the margin) and the steps are slower: timed again, kept.
+    machine.seconds_on = lambda n: 0.009 if n == 1 else 0.010
+    forward.seconds_on = machine.seconds_on
+    run_machine(plan, machine, forward, blas_threads.WINDOW)
+    assert plan.revisits == 1 and plan.chosen == 4

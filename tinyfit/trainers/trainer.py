@@ -319,7 +319,7 @@ class Trainer(Steps, TrainingState):
             self.set_training_state(resume, step=resume["step"])
         epoch_logs: dict[str, Any] = {}
         train_function = self.make_train_function()
-        threads = self._blas_threads("train")
+        threads = self._blas_threads("train", callbacks)
         self._gradient_check = "due"
         first_step = True
         try:
@@ -400,7 +400,7 @@ class Trainer(Steps, TrainingState):
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
         test_function = self.make_test_function()
-        threads = self._blas_threads("test")
+        threads = self._blas_threads("test", callbacks)
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
@@ -428,7 +428,7 @@ class Trainer(Steps, TrainingState):
         callbacks.on_predict_begin()
         outputs = []
         predict_function = self.make_predict_function()
-        threads = self._blas_threads("predict")
+        threads = self._blas_threads("predict", callbacks)
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
@@ -447,11 +447,15 @@ class Trainer(Steps, TrainingState):
         callbacks.on_predict_end()
         return concatenate_outputs(outputs)
 
-    def _blas_threads(self, kind: str):
-        """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices."""
+    def _blas_threads(self, kind: str, callbacks: Any):
+        """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices.
+
+        A run that a callback can resume (one offering `resume_point`, as BackupAndRestore does)
+        keeps its first count to the end: a resumed run then computes exactly what this one would."""
         choices = self.__dict__.setdefault("_blas_thread_choices", {})
+        resumable = any(callable(getattr(cb, "resume_point", None)) for cb in callbacks.callbacks)
         return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu",
-                                    scope=lambda: leaving_no_trace(self))
+                                    revisit=not resumable, scope=lambda: leaving_no_trace(self))
 
     def _forward_only(self, data: Any) -> None:
         """The forward pass the thread plan times (inside leaving_no_trace)."""
