@@ -21,7 +21,7 @@ number by where it came from:
     a constant      anything else: kept, and handed to every replay as it is
 
 `tape.forward(arrays)` then runs the recorded ops again on new input arrays:
-plain backend arrays in a list indexed by slot, no Tensor, no graph, no sort.
+plain backend arrays, no Tensor, no graph, no sort.
 `tape.backward(run, output)` runs the ops' backward methods in reverse order of
 the recording (a valid order, since the recording happened in execution order)
 and returns one gradient per variable.
@@ -46,6 +46,7 @@ from typing import Any
 
 from .. import backend
 from . import function as _function
+from .codegen import Generated
 from .tensor import Tensor, _leaf_grad
 from .variable import Variable
 
@@ -156,48 +157,54 @@ class Recording:
 
 
 class Replay:
-    """What one forward replay leaves behind: every slot's array and the ops' contexts."""
+    """What one forward replay leaves behind: the output arrays and the ops' contexts."""
 
-    __slots__ = ("values", "contexts")
+    __slots__ = ("outputs", "contexts")
 
-    def __init__(self, values: list, contexts: list):
-        self.values, self.contexts = values, contexts
+    def __init__(self, outputs: tuple, contexts: tuple):
+        self.outputs, self.contexts = outputs, contexts
 
 
 class Tape:
-    """A finished recording: run it forward on new inputs, then backward to the variables."""
+    """A finished recording: run it forward on new inputs, then backward to the variables.
+
+    The replay runs as generated Python (codegen.py): the steps written out once, one
+    or two lines per op, compiled on the first replay. `tape.source` shows them.
+    """
 
     def __init__(self, recording: Recording, outputs: list[int]):
         self.steps = recording.steps
         self.ops = [s for s in self.steps if type(s) is _Op]
         self.input_slots = recording.input_slots
         self.variables = list(recording.variables.items())
+        self.constants = dict(recording.constants)
         self.outputs = outputs
         self._template = [None] * recording._count
         for slot, array in recording.constants.items():
             self._template[slot] = array
+        self._generated: Generated | None = None
+
+    @property
+    def generated(self) -> Generated:
+        """The tape as compiled Python functions, written on first use."""
+        if self._generated is None:
+            self._generated = Generated(self.steps, self.ops, self.input_slots, self.variables,
+                                        self.constants, self.outputs)
+        return self._generated
+
+    @property
+    def source(self) -> str:
+        """The Python that replays this tape: its forward, and its backward from the first output."""
+        generated = self.generated
+        return generated.forward_source + "\n\n" + generated.backward_source(0)
 
     def forward(self, inputs: list) -> Replay:
         """Runs the recorded ops and assignments in order on `inputs` (arrays, as recorded)."""
-        values = self._template.copy()
-        for slot, array in zip(self.input_slots, inputs):
-            values[slot] = array
-        for slot, variable in self.variables:
-            values[slot] = variable.data
-        contexts = []
-        for step in self.steps:
-            if type(step) is _Op:
-                ctx = step.function()  # a fresh context, as apply() makes: forward keeps what backward needs
-                ctx.needs_grad = step.needs_grad
-                values[step.output] = _function.as_array(ctx.forward(*[values[i] for i in step.inputs],
-                                                                     **step.attrs))
-                contexts.append(ctx)
-            else:
-                getattr(step.variable, step.method)(values[step.source])
-        return Replay(values, contexts)
+        outputs, contexts = self.generated.forward(*inputs)
+        return Replay(outputs, contexts)
 
     def output_arrays(self, run: Replay) -> list:
-        return [run.values[slot] for slot in self.outputs]
+        return list(run.outputs)
 
     def backward(self, run: Replay, output: int = 0) -> dict[int, Any]:
         """Gradients of `outputs[output]` (a one-element array) for the variables, keyed by id(variable).
@@ -205,27 +212,12 @@ class Tape:
         The same arithmetic as Tensor.backward, without the graph: a gradient
         per slot, pushed through each op's backward from the last op to the first.
         """
-        root = self.outputs[output]
-        root_value = run.values[root]
-        grads: list = [None] * len(run.values)
-        grads[root] = backend.array_module(root_value).ones(root_value.shape, dtype=root_value.dtype)
-        for step, ctx in zip(reversed(self.ops), reversed(run.contexts)):
-            g = grads[step.output]
-            if g is None:
-                continue
-            grads[step.output] = None
-            input_grads = ctx.backward(g)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            for slot, needed, pg in zip(step.inputs, step.needs_grad, input_grads):
-                if pg is None or not needed:
-                    continue
-                seen = grads[slot]
-                grads[slot] = pg if seen is None else seen + pg
+        root_value = run.outputs[output]
+        seed = backend.array_module(root_value).ones(root_value.shape, dtype=root_value.dtype)
+        grads = self.generated.backward(output)(run.contexts, seed)
         found = {}
         handed_out: set[int] = set()
-        for slot, variable in self.variables:
-            g = grads[slot]
+        for (_, variable), g in zip(self.variables, grads):
             if g is not None and variable.requires_grad:
                 # A gradient as .grad would hold it: own memory, the variable's dtype.
                 holder = Tensor._make(variable.data, False)

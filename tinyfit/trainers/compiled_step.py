@@ -18,7 +18,8 @@ keeps what does not change:
    means the code did something a tape cannot repeat (Python branching on
    values, an array computed outside the ops), and the signature stays eager.
 3. Replay. Later steps with that signature run the tape's forwards on the new
-   batch's plain arrays (no Tensor, no layer call, no graph); a training step
+   batch's plain arrays (no Tensor, no layer call, no graph), as Python written
+   from the tape once (`source()` prints it); a training step
    then runs its backwards in reverse order and hands one gradient per weight
    to the optimizer, as the eager step does. The loss and metric trackers are
    then fed from the replayed outputs with the model's own methods.
@@ -150,6 +151,25 @@ class CompiledStep:
         return {str(key): "replayed" if plan.tape is not None else
                 ("recording" if plan.eager_because is None else f"eager: {plan.eager_because}")
                 for key, plan in self.plans.items()}
+
+    def source(self) -> str:
+        """The Python each replayed batch signature runs (its tape's forward and backward), as text.
+
+        A signature not replayed yet, or left eager, is named in a comment with the reason.
+        """
+        if self.eager_because is not None:
+            return f"# every step runs eagerly: {self.eager_because}\n"
+        if not self.plans:
+            return "# no step has run yet: the first two steps of each batch shape are recorded\n"
+        parts = []
+        for key, plan in self.plans.items():
+            if plan.tape is None:
+                how = "recording" if plan.eager_because is None else f"eager: {plan.eager_because}"
+                parts.append(f"# batch signature {key}: {how}\n")
+            else:
+                text = plan.tape.source if self.training else plan.tape.generated.forward_source
+                parts.append(f"# batch signature {key}: replayed\n{text}")
+        return "\n\n".join(parts)
 
     # ------------------------------------------------------------ record
     def _eager(self, data: tuple) -> dict[str, float]:
