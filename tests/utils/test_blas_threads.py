@@ -470,3 +470,47 @@ def test_a_revisit_keeps_the_count_in_force_unless_the_other_is_clearly_faster()
     forward.seconds_on = machine.seconds_on
     run_machine(plan, machine, forward, blas_threads.WINDOW)
     assert plan.revisits == 1 and plan.chosen == 4
+
+
+# ------------------------------------------------------------------ the timed passes leave nothing behind
+def two_output_model():
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((6,))
+    hidden = layers.Dropout(0.3)(layers.BatchNormalization()(layers.Dense(8, activation="relu")(inputs)))
+    model = keras.Model(inputs, [layers.Dense(1, name="a")(hidden), layers.Dense(2, name="b")(hidden)])
+    model.compile(optimizer="adam", loss=["mse", "mse"], loss_weights=[1.0, 0.5], metrics=[["mae"], ["mae"]])
+    return model
+
+
+def test_the_timed_training_passes_leave_no_trace_in_a_real_fit(no_thread_variables, monkeypatch):
+    # A training step's forward, loss and backward are timed (its real cost), with Dropout drawing,
+    # BatchNormalization moving its statistics and the per-output loss trackers fed inside
+    # compute_loss: none of it may show in the run, which must equal one that timed nothing.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 6)).astype("float32"), [rng.normal(size=(64, 1)), rng.normal(size=(64, 2))]
+    runs = []
+    for timing in (True, False):
+        passes = []
+        if timing:
+            monkeypatch.setattr(blas_threads, "_library_threads", lambda: 2)
+            monkeypatch.setattr(blas_threads, "others_running", lambda *a, **k: 0)
+
+            def time_then_one(self, forward, current):
+                for _ in range(3):
+                    forward()
+                    passes.append(1)
+                return 1
+
+            monkeypatch.setattr(StepThreads, "_time", time_then_one)
+        else:
+            config.set_num_threads(1)
+        model = two_output_model()
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, validation_split=0.25)
+        runs.append((history.history, model.get_weights(), len(passes)))
+        monkeypatch.undo()
+    (timed, timed_weights, count), (plain, plain_weights, _) = runs
+    assert count >= 3 and timed.keys() == plain.keys()
+    for name in plain:
+        assert timed[name] == plain[name], name
+    for a, b in zip(timed_weights, plain_weights):
+        np.testing.assert_array_equal(a, b)

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor, enable_grad, no_grad
 from ..callbacks import CallbackList
 from ..layers.probe import NoTrace
 from ..tree import map_structure
@@ -61,10 +61,22 @@ def callback_list(callbacks: Any, model: Any, verbose: Any, epochs: int, steps: 
 
 
 @contextlib.contextmanager
-def leaving_no_trace(model: Any) -> Iterator[None]:
-    """A block after which the model, its metrics and every random state are as before (no graph either)."""
-    with no_grad(), NoTrace(model):
-        yield
+def leaving_no_trace(model: Any, backward: bool = False) -> Iterator[None]:
+    """A block after which the model, its metrics and every random state are as before.
+
+    No graph is built in it; with `backward`, one is, for a backward pass whose gradients
+    are cleared when the block ends."""
+    # The compiled metrics too: a several-output model's loss trackers are fed inside compute_loss.
+    metrics = [(v, v.data.copy()) for m in (model.metrics if model.compiled else []) for v in m.variables]
+    with (enable_grad() if backward else no_grad()), NoTrace(model):
+        try:
+            yield
+        finally:
+            for variable, value in metrics:
+                variable.data[...] = value
+            if backward:
+                for variable in model.trainable_weights:
+                    variable.grad = None
 
 
 def resume_point(callbacks: CallbackList) -> dict | None:

@@ -333,7 +333,7 @@ class Trainer(Steps, TrainingState):
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
                     data = to_tensors(batch)
-                    with threads.step(lambda: self._forward_only(data)):
+                    with threads.step(lambda: self._timed_pass(data, "train")):
                         logs = train_function(data)
                     if first_step:  # checked once: later steps run the same graph
                         first_step = False
@@ -405,7 +405,7 @@ class Trainer(Steps, TrainingState):
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: self._forward_only(data)):
+                with threads.step(lambda: self._timed_pass(data, "other")):
                     logs = test_function(data)
                 callbacks.on_test_batch_end(step, logs)
         finally:
@@ -433,7 +433,7 @@ class Trainer(Steps, TrainingState):
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: self._forward_only(data)):
+                with threads.step(lambda: self._timed_pass(data, "other")):
                     out = predict_function(data)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
@@ -454,12 +454,20 @@ class Trainer(Steps, TrainingState):
         keeps its first count to the end: a resumed run then computes exactly what this one would."""
         choices = self.__dict__.setdefault("_blas_thread_choices", {})
         resumable = any(callable(getattr(cb, "resume_point", None)) for cb in callbacks.callbacks)
+        backward = kind == "train" and uses_builtin_steps(self) and bool(self.trainable_weights)
         return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu",
-                                    revisit=not resumable, scope=lambda: leaving_no_trace(self))
+                                    revisit=not resumable, scope=lambda: leaving_no_trace(self, backward))
 
-    def _forward_only(self, data: Any) -> None:
-        """The forward pass the thread plan times (inside leaving_no_trace)."""
-        x, _, _ = unpack_x_y_sample_weight(data)
+    def _timed_pass(self, data: Any, kind: str) -> None:
+        """What the thread plan times, inside leaving_no_trace: for a built-in training step, its
+        forward, loss and backward (its real cost: in a convnet the backward weighs most); else
+        the forward pass."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        if kind == "train" and uses_builtin_steps(self) and self.trainable_weights:
+            _, loss = self._forward_and_loss(x, y, sample_weight, training=True)
+            if loss.requires_grad:
+                loss.backward()
+            return
         self(x, training=False)
 
     # ---------------------------------------------------- on a single batch
