@@ -243,7 +243,7 @@ class _Backward:
             lines.append(f"{indent}r = {ctx}.backward(g{out})")
             lines.append(f"{indent}if type(r) is not tuple or len(r) != {n}:")
             lines.append(f"{indent}    r = grads_for(r, {n})")
-            lines.append(f"{indent}{_targets(parts.split(', '))} = r")
+            lines.append(f"{indent}{parts} = r")
             for i in wanted:
                 lines += self._add(indent, op.inputs[i], f"p{i}")
         lines.append(f"{indent}del g{out}")  # as the loop lets go of it: the workspace may hand its memory out again
@@ -255,8 +255,6 @@ class _Backward:
         if state == _NONE:
             self._first_set(indent, slot)
             return [f"{indent}g{slot} = {value}"]
-        if state == _SET:
-            return [f"{indent}if {value} is not None:", f"{indent}    g{slot} = g{slot} + {value}"]
         return [f"{indent}if {value} is not None:",
                 f"{indent}    g{slot} = {value} if g{slot} is None else g{slot} + {value}"]
 
@@ -294,11 +292,7 @@ def _snake(name: str) -> str:
 
 
 def _tuple(names: list[str]) -> str:
-    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
-
-
-def _targets(names: list[str]) -> str:
-    return f"{names[0]}," if len(names) == 1 else ", ".join(names)
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"  # () when empty
 
 
 def _is_literal(value: Any) -> bool:
@@ -314,5 +308,7 @@ def _is_literal(value: Any) -> bool:
 
 
 def _looks_generated(name: str) -> bool:
-    """Whether a name has the shape of the generated locals (x3, w2, c5, g7, p0, r)."""
-    return name == "r" or name == "_" or (name[:1] in "xwcgp" and name[1:].isdigit())
+    """Whether a name has the shape of the generated names (x3, w2, c5, g7, p0, r, var_2, attr_5_axis)."""
+    if name in ("r", "_") or name.startswith(("var_", "attr_", "attrs_", "assigned_")):
+        return True
+    return name[:1] in "xwcgp" and name[1:].isdigit()
