@@ -16,6 +16,12 @@ NumPy arrays.
 `model.make_train_function()` (test, predict) makes the function and keeps it as
 `model.train_function` until the next compile(); `model.train_function.how` says
 which of the above it is.
+
+A built-in step of a model tinyfit vouches for (vouched.py) runs inside a
+workspace step (autograd/ops/workspace.py): its large arrays are lent from a
+pool and go back to it when the step ends, so the next step makes none. The
+predict function gives its outputs away first, since the caller keeps them.
+Any other step runs on fresh arrays: its code might keep one.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
+from ..autograd.ops import workspace
 from ..data.structure import batch_size_of
 from ..tree import map_structure
 from .compile_utils import to_float
 from .step_kinds import uses_builtin_steps
 from .steps import warn_once
+from .vouched import unvouched_reason
 
 _STEPS = {"train": "train_step", "test": "test_step"}
 
@@ -53,11 +61,16 @@ class StepFunction:
             self._step, self.how = getattr(model, self.name), f"the built-in {self.name}, eager"
         # The built-in steps log every metric's value as floats already; anything else is made so.
         self._logs_ready = not self.custom and uses_builtin_steps(model, ("compute_metrics",))
+        self._pooled = None if self.custom else _Vouched(model)
 
     def __call__(self, data: tuple) -> dict[str, Any]:
         model = self.model
         try:
-            logs = self._step(data)
+            if self._pooled is not None and self._pooled():
+                with workspace.step():  # the built-in steps log floats: no array leaves the step
+                    logs = self._step(data)
+            else:
+                logs = self._step(data)
         finally:
             if self.custom and self.name == "train_step":
                 model.zero_grad()  # a custom step may leave its gradients behind
@@ -83,12 +96,33 @@ class PredictFunction:
 
     def __init__(self, model: Any):
         self.model = model
+        self._pooled = _Vouched(model) if uses_builtin_steps(model, ("predict_step",)) else None
 
     def __call__(self, data: tuple) -> Any:
-        return map_structure(ops.convert_to_numpy, self.model.predict_step(data), none_is_leaf=False)
+        if self._pooled is None or not self._pooled():
+            return map_structure(ops.convert_to_numpy, self.model.predict_step(data), none_is_leaf=False)
+        with workspace.step() as scope:  # the outputs are the caller's: given away, never lent again
+            return map_structure(lambda t: scope.keep(ops.convert_to_numpy(t)), self.model.predict_step(data),
+                                 none_is_leaf=False)
 
     def __repr__(self) -> str:
         return f"<predict function of {self.model.name!r}: {self.how}>"
+
+
+class _Vouched:
+    """`vouched()`: whether tinyfit vouches for the model's code, asked again only when its tree of
+    layers has changed (layers/tracking.py keeps the walk until then)."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self._walk: Any = None
+        self._answer = False
+
+    def __call__(self) -> bool:
+        walk = self.model._gathered()
+        if walk is not self._walk:
+            self._walk, self._answer = walk, unvouched_reason(self.model) is None
+        return self._answer
 
 
 def make_step_function(model: Any, kind: str) -> StepFunction | PredictFunction:

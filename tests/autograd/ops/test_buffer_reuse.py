@@ -1,6 +1,7 @@
-"""Convolution and pooling take their large arrays from the workspace: what a step
-hands out (outputs, gradients) or keeps for backward is never overwritten by the
-next step, gradients stay right, and a repeated step makes no new arrays."""
+"""Convolution and pooling take their large arrays from the workspace: inside a step
+they are lent from its pool, outside one they are fresh. What eager code holds
+(outputs, gradients, a graph kept for backward) is never overwritten by later
+steps, gradients stay right, and a repeated step makes no new arrays."""
 
 import numpy as np
 import pytest
@@ -50,7 +51,9 @@ def test_a_held_step_is_not_overwritten_by_the_next(every_array_kept, padding, p
     for t in (x, *kernel, *bias):
         t.grad = None
     for _ in range(3):  # other data through the same shapes: the same buffers would fit
-        step(Tensor(rng.standard_normal(x.shape), requires_grad=True, dtype="float32"), kernel, bias, padding, pool)
+        with workspace.step():
+            step(Tensor(rng.standard_normal(x.shape), requires_grad=True, dtype="float32"), kernel, bias, padding,
+                 pool)
     for array, copy in zip([a.numpy() for a in held] + grads, copies):
         np.testing.assert_array_equal(array, copy)
 
@@ -65,8 +68,10 @@ def test_results_with_kept_arrays_equal_results_without(monkeypatch):
         for _ in range(2):  # the second pass meets the first pass's buffers, released
             for t in (x, *kernel, *bias):
                 t.grad = None
-            outs = step(x, kernel, bias, "same")
-        runs.append([o.numpy().copy() for o in outs] + [t.grad.copy() for t in (x, *kernel, *bias)])
+            with workspace.step():
+                outs = step(x, kernel, bias, "same")
+                copies = [o.numpy().copy() for o in outs]
+        runs.append(copies + [t.grad.copy() for t in (x, *kernel, *bias)])
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
 
@@ -79,15 +84,17 @@ def test_results_with_kept_arrays_equal_results_without(monkeypatch):
 def test_conv_gradchecks_with_every_array_kept(every_array_kept, kwargs):
     rng = np.random.default_rng(2)
     x, kernel, bias = rng.standard_normal((2, 7, 6, 2)), rng.standard_normal((3, 2, 2, 3)), rng.standard_normal(3)
-    assert gradcheck(lambda a, w, b: conv(a, w, bias=b, **kwargs), [x, kernel, bias])
-    assert gradcheck(lambda a, w: conv(a, w, **kwargs), [x, kernel])
+    with workspace.step():
+        assert gradcheck(lambda a, w, b: conv(a, w, bias=b, **kwargs), [x, kernel, bias])
+        assert gradcheck(lambda a, w: conv(a, w, **kwargs), [x, kernel])
 
 
 @pytest.mark.parametrize("pool", [max_pool, average_pool])
 @pytest.mark.parametrize("window, strides, padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), 1, "valid")])
 def test_pool_gradchecks_with_every_array_kept(every_array_kept, pool, window, strides, padding):
     x = np.random.default_rng(3).permutation(2 * 7 * 6 * 2).reshape(2, 7, 6, 2) * 0.1
-    assert gradcheck(lambda a: pool(a, window, strides, padding), [x])
+    with workspace.step():
+        assert gradcheck(lambda a: pool(a, window, strides, padding), [x])
 
 
 def test_a_kept_graph_backs_up_twice_with_other_steps_in_between(every_array_kept):
@@ -100,7 +107,8 @@ def test_a_kept_graph_backs_up_twice_with_other_steps_in_between(every_array_kep
     first = kernel[0].grad.copy()
     for _ in range(3):
         kernel[0].grad = None
-        step(Tensor(rng.standard_normal(x.shape), dtype="float64"), kernel, bias)
+        with workspace.step():
+            step(Tensor(rng.standard_normal(x.shape), dtype="float64"), kernel, bias)
     kernel[0].grad = None
     loss.backward()
     np.testing.assert_allclose(kernel[0].grad, first)
@@ -113,13 +121,16 @@ def test_a_repeated_step_makes_no_new_arrays():
     kernel = [Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in ((3, 3, 1, 16), (3, 3, 16, 8))]
     bias = [Tensor(np.zeros(s, np.float32), requires_grad=True) for s in ((16,), (8,))]
     x = Tensor(rng.standard_normal((32, 20, 20, 1)).astype(np.float32))
-    sizes = []
+    sizes, made = [], []
     for _ in range(4):
         for t in (*kernel, *bias):
             t.grad = None
-        step(x, kernel, bias)
+        with workspace.step():
+            step(x, kernel, bias)
         sizes.append(workspace.kept_bytes())
+        made.append(workspace._store().made)
     assert sizes[0] > 0 and sizes[1] == sizes[2] == sizes[3]
+    assert made[0] > 0 and made[0] == made[1] == made[2] == made[3]
     workspace.clear()
 
 

@@ -10,18 +10,26 @@ Whether it does so depends on the allocator's own heuristics (glibc's changes
 its threshold as it goes), so the same model can fault on one run and not on
 the next. Keeping the arrays and handing them out again costs nothing.
 
-An array may be handed out again only when nothing still uses it: the graph
-may hold a layer's output for backward, the caller may hold a result or a
-gradient. Python already counts who holds an array. Every view of a NumPy
-array (a reshape, a slice, a transpose, a strided window) holds its owner, so
-when the workspace's own reference is the only one left, nothing can read or
-write that memory any more and it is free to use again. No op has to say when
-it is done: an array is free exactly when it is no longer referenced.
+An array may be handed out again only when nothing uses it any more, and only
+the code that ran the step knows when that is. So the arrays are lent to a
+step, never to an op:
+
+    with workspace.step() as scope:     # what fit/evaluate/predict run per batch
+        outputs = ...                   # take() and zeros() lend pooled buffers
+        scope.keep(outputs)             # what leaves the step is given away for good
+    # every other buffer lent in the step goes back to the pool here
+
+Outside any step, take() and zeros() make fresh arrays that are never handed
+out again, so eager code (calling a model, an op in a lesson) may hold its
+results for as long as it likes. Only a step whose code tinyfit knows keeps
+nothing it did not hand back (trainers/vouched.py) runs inside a step scope.
+A step opened inside another joins it: its buffers go back when the outermost
+step ends, since the outer step may still use what the inner one made.
 
 A free buffer that has not been taken for AGE takes is let go: the shapes
 have changed (evaluation after training, another batch size), and memory is
-not held for a phase that may not come back. Buffers in use are not memory
-the workspace adds, so all of them are tracked, up to LIMIT.
+not held for a phase that may not come back. At most LIMIT free buffers are
+kept; beyond it the longest unused are let go.
 
 CuPy keeps its own memory pool on the GPU, so there arrays are simply made.
 Arrays smaller than MIN_BYTES are made too: the allocator reuses small blocks
@@ -32,83 +40,113 @@ from __future__ import annotations
 
 import math
 import threading
-from sys import getrefcount
-from typing import Any
+from typing import Any, Iterator
 
 MIN_BYTES = 1 << 16  # smaller arrays come from the allocator, which keeps small blocks itself
 AGE = 4096  # a free buffer not taken for this many takes is let go (a phase with other shapes has begun)
-LIMIT = 256  # buffers tracked per thread at most; beyond it the longest unused one is let go
+LIMIT = 256  # free buffers kept per thread at most; beyond it the longest unused ones are let go
 _local = threading.local()
 
 
 class _Store:
-    """One thread's buffers, each as [buffer, the take count when it was last taken]."""
+    """One thread's buffers: the free ones, each as [buffer, the take count when it was last taken],
+    and those lent to the open step, by id."""
 
     def __init__(self):
-        self.kept: list[list] = []
+        self.free: list[list] = []
+        self.lent: dict[int, list] = {}
+        self.depth = 0  # how many steps are open (an inner one joins the outer)
         self.takes = 0
+        self.made = 0  # buffers made since the last clear(): a repeated step makes none
 
 
-def _store() -> "_Store":
+def _store() -> _Store:
     store = getattr(_local, "store", None)
     if store is None:
         store = _local.store = _Store()
     return store
 
 
-def _is_free(entry: list, free_at: int) -> bool:
-    """Whether the workspace's own reference is the only one left to this entry's buffer."""
-    buffer = entry[0]
-    return getrefcount(buffer) <= free_at
+class StepScope:
+    """The open step, as `workspace.step()` hands it out: `keep(array)` gives a buffer away."""
+
+    def __init__(self, store: _Store):
+        self._store = store
+
+    def keep(self, array: Any) -> Any:
+        """Takes the buffer behind `array` (through its views' bases) out of the pool for good.
+
+        For what leaves the step: results handed to the user, arrays kept across
+        steps. Returns `array`. An array that is not the workspace's is left as it is.
+        """
+        lent = self._store.lent
+        base = array
+        while base is not None:
+            if lent.pop(id(base), None) is not None:
+                break
+            base = getattr(base, "base", None)
+        return array
 
 
-class _Probe:
-    pass
+class step:
+    """A context manager: the buffers taken while it is open go back to the pool when it closes.
 
-
-def _calibrate() -> int:
-    """The reference count `_is_free` sees for a buffer nothing else refers to.
-
-    Measured rather than assumed: how many references a local name and a call
-    add differs between Python versions.
+    Per thread; one opened inside another joins it (see the module docstring).
     """
-    for count in range(1, 16):
-        if _is_free([_Probe(), 0], count):
-            return count
-    raise RuntimeError("workspace: could not measure a free buffer's reference count")
+
+    def __enter__(self) -> StepScope:
+        store = _store()
+        store.depth += 1
+        return StepScope(store)
+
+    def __exit__(self, *exc: Any) -> bool:
+        store = _store()
+        store.depth -= 1
+        if store.depth == 0 and store.lent:
+            store.free.extend(store.lent.values())
+            store.lent.clear()
+            if len(store.free) > LIMIT:
+                store.free.sort(key=lambda entry: entry[1])
+                del store.free[:len(store.free) - LIMIT]
+        return False
 
 
-_FREE_AT = _calibrate()
+def in_step() -> bool:
+    """Whether a step is open on this thread (take() lends pooled buffers)."""
+    return _store().depth > 0
 
 
 def take(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     """An uninitialised array of this shape and dtype that nothing else uses.
 
-    A kept buffer when one of the size in bytes (up to twice it) is free, else a
-    new one, kept for later calls. The caller owns the array for as long as it holds it
-    (or any view of it).
+    Inside a step: a free buffer of the size in bytes (up to twice it) when the
+    pool has one, else a new one, lent to the step until it ends. Outside: a
+    new array, never handed out again.
     """
     dtype = xp.dtype(dtype)
     shape = tuple(shape)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_BYTES or xp.__name__ != "numpy":
-        return xp.empty(shape, dtype=dtype)
     store = _store()
+    if store.depth == 0 or nbytes < MIN_BYTES or xp.__name__ != "numpy":
+        return xp.empty(shape, dtype=dtype)
     store.takes += 1
     # The smallest free buffer that fits, up to twice the size: a last, smaller batch
     # is served by the full batches' buffers, a small array never takes a huge one.
-    fit = None
-    for entry in store.kept:
+    fit, at = None, -1
+    for i, entry in enumerate(store.free):
         size = entry[0].nbytes
-        if nbytes <= size <= 2 * nbytes and (fit is None or size < fit[0].nbytes) and _is_free(entry, _FREE_AT):
-            fit = entry
+        if nbytes <= size <= 2 * nbytes and (fit is None or size < fit[0].nbytes):
+            fit, at = entry, i
             if size == nbytes:
                 break
     if fit is None:
         _let_go_unused(store)
         fit = [xp.empty(nbytes, dtype=xp.uint8), 0]
-        store.kept.append(fit)
+        store.made += 1
+    else:
+        del store.free[at]
     fit[1] = store.takes
+    store.lent[id(fit[0])] = fit
     return fit[0][:nbytes].view(dtype).reshape(shape)
 
 
@@ -120,23 +158,20 @@ def zeros(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
 
 
 def _let_go_unused(store: _Store) -> None:
-    """Drops the free buffers not taken for AGE takes, and the longest unused beyond LIMIT.
-
-    Dropping a buffer someone still holds is safe: the workspace only stops
-    keeping it, and it is freed as usual when its holder lets go.
-    """
+    """Drops the free buffers not taken for AGE takes."""
     oldest = store.takes - AGE
-    store.kept = [entry for entry in store.kept if entry[1] > oldest or not _is_free(entry, _FREE_AT)]
-    if len(store.kept) >= LIMIT:
-        store.kept.sort(key=lambda entry: entry[1])
-        del store.kept[:len(store.kept) - LIMIT + 1]
+    store.free = [entry for entry in store.free if entry[1] > oldest]
 
 
 def clear() -> None:
-    """Lets go of every buffer this thread keeps (memory in use stays with its holders)."""
-    _store().kept.clear()
+    """Lets go of every buffer this thread keeps; those lent to an open step stay with their holders."""
+    store = _store()
+    store.free.clear()
+    store.lent.clear()
+    store.made = 0
 
 
 def kept_bytes() -> int:
-    """How many bytes this thread's workspace holds, free or in use."""
-    return sum(entry[0].nbytes for entry in _store().kept)
+    """How many bytes this thread's workspace holds, free or lent to the open step."""
+    store = _store()
+    return sum(entry[0].nbytes for entry in [*store.free, *store.lent.values()])
