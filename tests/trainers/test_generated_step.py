@@ -4,6 +4,8 @@ with loss weights; the same bits as the eager step after fit; and source that is
 readable Python naming every op it runs."""
 
 import ast
+import copy
+import pickle
 import re
 
 import numpy as np
@@ -279,3 +281,16 @@ def test_random_tapes_give_the_loops_bits_from_every_output(seed):
         assert got.keys() == expected.keys()
         assert all(np.array_equal(got[k], expected[k]) for k in got)
     ast.parse(tape.source)
+
+
+def test_a_copied_or_pickled_model_writes_its_own_replay():
+    _, _, model = fitted(mlp, "auto")
+    tape = replayed_tape(model)
+    assert tape._generated is not None
+    pickle.dumps(model)  # compiled functions do not travel
+    copied = copy.deepcopy(model)
+    copied_tape = replayed_tape(copied)
+    x, y = blobs(16)
+    copied_tape.forward([x, y])  # written afresh: its globals are the copy's weights, not the original's
+    read = copied_tape.generated.forward.__globals__
+    assert {id(read[f"var_{slot}"]) for slot, _ in copied_tape.variables} <= set(map(id, copied.weights))

@@ -24,7 +24,8 @@ number by where it came from:
 plain backend arrays, no Tensor, no graph, no sort.
 `tape.backward(run, output)` runs the ops' backward methods in reverse order of
 the recording (a valid order, since the recording happened in execution order)
-and returns one gradient per variable.
+and returns one gradient per variable. Both run as Python written from the tape
+once (codegen.py), one or two lines per op; `print(tape.source)` shows it.
 
 Limits, which the caller must respect (tinyfit's compiled step does):
 - Only what goes through Function.apply and Variable.assign is seen. Arrays
@@ -183,6 +184,10 @@ class Tape:
         for slot, array in recording.constants.items():
             self._template[slot] = array
         self._generated: Generated | None = None
+
+    def __getstate__(self) -> dict:
+        # The compiled functions hold this tape's Variables in their globals: a copy writes its own.
+        return {**self.__dict__, "_generated": None}
 
     @property
     def generated(self) -> Generated:
