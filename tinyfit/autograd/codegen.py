@@ -32,6 +32,7 @@ import keyword
 import linecache
 import math
 import re
+import weakref
 from typing import Any
 
 from .function import as_array
@@ -171,6 +172,7 @@ class Generated:
         # A file name of its own, with the source in linecache, so a traceback shows the generated line.
         filename = f"<tinyfit tape {next(_count)}: {name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        weakref.finalize(self, linecache.cache.pop, filename, None)  # kept while the tape is
         namespace = dict(self.scope)
         exec(compile(source, filename, "exec"), namespace)  # tinyfit's own text, written from its recording
         return namespace[name]
