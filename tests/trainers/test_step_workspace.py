@@ -159,3 +159,12 @@ def test_which_steps_are_pooled():
     own.compile("adam", "mse")
     assert own.make_train_function()._pooled is None  # the model's own train_step: never pooled
     assert own.make_test_function()._pooled()
+
+
+def test_what_a_training_or_test_step_returns_holds_no_lent_memory():
+    keras.utils.set_random_seed(0)
+    model = convnet(two_outputs=True)
+    x, y = data()
+    returned = [model.train_on_batch(x[:16], {"digits": y[:16]}, return_dict=True),
+                model.test_on_batch(x[:16], {"digits": y[:16]}, return_dict=True)]
+    assert all(type(value) is float for logs in returned for value in logs.values())
