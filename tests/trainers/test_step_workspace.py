@@ -168,3 +168,37 @@ def test_what_a_training_or_test_step_returns_holds_no_lent_memory():
     returned = [model.train_on_batch(x[:16], {"digits": y[:16]}, return_dict=True),
                 model.test_on_batch(x[:16], {"digits": y[:16]}, return_dict=True)]
     assert all(type(value) is float for logs in returned for value in logs.values())
+
+
+class Collector(keras.metrics.Metric):
+    """A metric of the user's that keeps every y_pred it is given, to look at when the epoch ends."""
+
+    def __init__(self):
+        super().__init__(name="collector")
+        self.seen = []
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        array = keras.ops.convert_to_numpy(y_pred)
+        self.seen.append((array, array.copy()))  # what it holds, and what it was when given
+
+    def result(self):
+        return 0.0
+
+    def reset_state(self):
+        pass
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_outputs_a_users_metric_keeps_stay_intact_over_later_steps(jit_compile):
+    # The model's output comes straight from a convolution, whose result is a lent buffer.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((16, 16, 1))
+    outputs = layers.Conv2D(8, 3, name="maps")(layers.Conv2D(8, 3, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+    collector = Collector()
+    model.compile("adam", "mse", metrics=[collector], jit_compile=jit_compile)
+    x, _ = data()
+    model.fit(x, np.zeros((64, 12, 12, 8), "float32"), batch_size=16, epochs=2, verbose=0)
+    assert len(collector.seen) == 8
+    for held, given in collector.seen:
+        np.testing.assert_array_equal(held, given)

@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from ..autograd import Tensor, no_grad
+from ..autograd.ops import workspace
 from ..data import unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
 from ..tree import map_structure
@@ -65,7 +66,9 @@ class Steps:
         """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
         if y is not None and self.compiled:
             with no_grad():
-                y_pred = map_structure(_detached, y_pred, none_is_leaf=False)
+                # A metric of the user's may keep what it is given (collecting predictions for the
+                # epoch's end): the outputs are never lent to a later step of a pooled workspace.
+                y_pred = map_structure(_kept, y_pred, none_is_leaf=False)
                 self._compile_metrics.update_state(y, y_pred, sample_weight)
                 self._weighted_metrics.update_state(y, y_pred, sample_weight)
         if self.compiled:
@@ -133,8 +136,11 @@ class Steps:
             return self(x, training=False)
 
 
-def _detached(t: Any) -> Any:
-    return t.detach() if isinstance(t, Tensor) else t
+def _kept(t: Any) -> Any:
+    if isinstance(t, Tensor):
+        workspace.keep(t.data)
+        return t.detach()
+    return t
 
 
 def warn_once(model: Any, message: str) -> None:

@@ -237,7 +237,8 @@ def correlate(x, kernel, bias, strides, dilation, pads, out_sizes, relu=False, k
         xp.matmul(cols[part], weights, out=out[part])
         if relu:
             xp.maximum(out[part], 0, out=out[part])
-    # Without keep_cols the matrix is let go here, and the workspace may hand it to the next op.
+    # Without keep_cols the matrix is not kept for backward; inside a step its buffer returns to the
+    # workspace when the step ends.
     return out, (cols if keep_cols else None)
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any, Iterator
+from typing import Any
 
 MIN_BYTES = 1 << 16  # smaller arrays come from the allocator, which keeps small blocks itself
 AGE = 4096  # a free buffer not taken for this many takes is let go (a phase with other shapes has begun)
@@ -109,6 +109,11 @@ class step:
                 store.free.sort(key=lambda entry: entry[1])
                 del store.free[:len(store.free) - LIMIT]
         return False
+
+
+def keep(array: Any) -> Any:
+    """Gives the buffer behind `array` away from the step open on this thread (nothing outside one)."""
+    return StepScope(_store()).keep(array)
 
 
 def in_step() -> bool:
