@@ -87,3 +87,16 @@ def test_a_models_own_train_step_is_its_step_function_with_what_fit_does_around_
     assert all(v.grad is None for v in model.trainable_weights)
     # The built-in test step is still the built-in one.
     assert not model.make_test_function().custom
+
+
+def test_the_source_of_a_compiled_step_is_the_python_it_generated():
+    model = make_model()
+    x, y = data()
+    assert "no step has run yet" in model.make_train_function().source
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    source = model.train_function.source
+    assert "replayed" in source and "def forward(" in source and "def backward(" in source
+    compile(source, "<generated step>", "exec")  # valid Python, as printed
+    assert "dense" in source  # the weights it reads are named by their paths
+    eager = make_model(jit_compile=False)
+    assert "nothing is generated" in eager.make_train_function().source

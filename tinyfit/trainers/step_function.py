@@ -15,7 +15,8 @@ NumPy arrays.
 
 `model.make_train_function()` (test, predict) makes the function and keeps it as
 `model.train_function` until the next compile(); `model.train_function.how` says
-which of the above it is.
+which of the above it is, and `print(model.train_function.source)` shows the Python
+a compiled step generated from its recording (autograd/codegen.py).
 
 A built-in step of a model tinyfit vouches for (vouched.py) runs inside a
 workspace step (autograd/ops/workspace.py): its large arrays are lent from a
@@ -53,7 +54,8 @@ class StepFunction:
         self.name = _STEPS[kind]
         self.custom = not uses_builtin_steps(model, (self.name,))
         compiled = model._compiled_step if kind == "train" else model._compiled_test_step
-        if not self.custom and compiled is not None:
+        self._compiled = compiled if not self.custom else None
+        if self._compiled is not None:
             self._step, self.how = compiled, "compiled: recorded once per batch shape, then replayed"
         elif self.custom:
             self._step, self.how = getattr(model, self.name), f"the model's own {self.name}"
@@ -84,6 +86,15 @@ class StepFunction:
         if self.custom:
             _check_loss_tracker_fed(model, self.name, logs)
         return logs
+
+    @property
+    def source(self) -> str:
+        """The Python a compiled step generated from its recording, for each batch shape it replays
+        (print it: one line per op, forward then backward); for an eager step, a comment saying why
+        there is none."""
+        if self._compiled is None:
+            return f"# {self.how}: each batch runs the step's own Python, nothing is generated\n"
+        return self._compiled.source()
 
     def __repr__(self) -> str:
         return f"<{self.name} function of {self.model.name!r}: {self.how}>"
