@@ -47,6 +47,7 @@ What fit() does around a custom step:
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -68,6 +69,7 @@ from .step_function import make_step_function
 from .step_kinds import uses_builtin_steps
 from .steps import Steps
 from .training_state import TrainingState
+from .vouched import unvouched_reason
 
 
 class Trainer(Steps, TrainingState):
@@ -463,12 +465,16 @@ class Trainer(Steps, TrainingState):
         forward, loss and backward (its real cost: in a convnet the backward weighs most); else
         the forward pass."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        if kind == "train" and uses_builtin_steps(self) and self.trainable_weights:
-            _, loss = self._forward_and_loss(x, y, sample_weight, training=True)
-            if loss.requires_grad:
-                loss.backward()
-            return
-        self(x, training=False)
+        # Each pass is a workspace step, as a real step is (for a model tinyfit vouches for): a convnet's
+        # passes on fresh arrays would time the page faults of its big arrays, not the threads.
+        pooled = uses_builtin_steps(self) and unvouched_reason(self) is None
+        with workspace.step() if pooled else contextlib.nullcontext():
+            if kind == "train" and uses_builtin_steps(self) and self.trainable_weights:
+                _, loss = self._forward_and_loss(x, y, sample_weight, training=True)
+                if loss.requires_grad:
+                    loss.backward()
+                return
+            self(x, training=False)
 
     # ---------------------------------------------------- on a single batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,

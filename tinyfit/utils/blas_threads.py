@@ -62,7 +62,7 @@ from .. import config
 __all__ = ["StepThreads", "available_cores", "for_run"]
 
 ROUNDS = 7  # timed rounds, each a pass on both counts back to back: the median ratio decides
-MARGIN = 0.15  # the other count must be at least this much faster than the one in force to be taken
+MARGIN = 0.10  # the other count must be at least this much faster than the one in force to be taken
 GIVE_UP = 3.0  # a many-thread pass this many times slower than one thread ends the timing at once
 WARM_UP_SLACK = 0.002  # seconds a first many-thread pass may take beyond that for waking its threads
 
