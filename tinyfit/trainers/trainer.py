@@ -47,29 +47,26 @@ What fit() does around a custom step:
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from typing import Any
 
-from .. import backend
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..autograd.ops import workspace
-from ..data import check_can_split, describe_source, get_data_adapter, split_validation, unpack_x_y_sample_weight
-from ..utils import blas_threads
+from ..data import check_can_split, describe_source, get_data_adapter, split_validation
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
 from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_float
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
-from .loop_utils import (as_list, callback_list, concatenate_outputs, history_of, leaving_no_trace,
-                         no_gradient_message, resume_point, to_tensors, whole_batch)
+from .loop_utils import (as_list, callback_list, concatenate_outputs, history_of, no_gradient_message, resume_point,
+                         to_tensors, whole_batch)
 from .step_function import make_step_function
 from .step_kinds import uses_builtin_steps
 from .steps import Steps
+from .thread_plan import thread_plan, timed_pass
 from .training_state import TrainingState
-from .vouched import unvouched_reason
 
 
 class Trainer(Steps, TrainingState):
@@ -321,7 +318,7 @@ class Trainer(Steps, TrainingState):
             self.set_training_state(resume, step=resume["step"])
         epoch_logs: dict[str, Any] = {}
         train_function = self.make_train_function()
-        threads = self._blas_threads("train", callbacks)
+        threads = thread_plan(self, "train", callbacks)
         self._gradient_check = "due"
         first_step = True
         try:
@@ -335,7 +332,7 @@ class Trainer(Steps, TrainingState):
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
                     data = to_tensors(batch)
-                    with threads.step(lambda: self._timed_pass(data, "train")):
+                    with threads.step(lambda: timed_pass(self, data, "train")):
                         logs = train_function(data)
                     if first_step:  # checked once: later steps run the same graph
                         first_step = False
@@ -402,12 +399,12 @@ class Trainer(Steps, TrainingState):
         callbacks.on_test_begin()
         logs: dict[str, Any] | None = None
         test_function = self.make_test_function()
-        threads = self._blas_threads("test", callbacks)
+        threads = thread_plan(self, "test", callbacks)
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: self._timed_pass(data, "other")):
+                with threads.step(lambda: timed_pass(self, data, "other")):
                     logs = test_function(data)
                 callbacks.on_test_batch_end(step, logs)
         finally:
@@ -430,12 +427,12 @@ class Trainer(Steps, TrainingState):
         callbacks.on_predict_begin()
         outputs = []
         predict_function = self.make_predict_function()
-        threads = self._blas_threads("predict", callbacks)
+        threads = thread_plan(self, "predict", callbacks)
         try:
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: self._timed_pass(data, "other")):
+                with threads.step(lambda: timed_pass(self, data, "other")):
                     out = predict_function(data)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
@@ -448,33 +445,6 @@ class Trainer(Steps, TrainingState):
             batches.close()
         callbacks.on_predict_end()
         return concatenate_outputs(outputs)
-
-    def _blas_threads(self, kind: str, callbacks: Any):
-        """This run's BLAS thread plan (see tinyfit.utils.blas_threads); the model keeps its choices.
-
-        A run that a callback can resume (one offering `resume_point`, as BackupAndRestore does)
-        keeps its first count to the end: a resumed run then computes exactly what this one would."""
-        choices = self.__dict__.setdefault("_blas_thread_choices", {})
-        resumable = any(callable(getattr(cb, "resume_point", None)) for cb in callbacks.callbacks)
-        backward = kind == "train" and uses_builtin_steps(self) and bool(self.trainable_weights)
-        return blas_threads.for_run(choices, kind, on_cpu=backend.default_device() == "cpu",
-                                    revisit=not resumable, scope=lambda: leaving_no_trace(self, backward))
-
-    def _timed_pass(self, data: Any, kind: str) -> None:
-        """What the thread plan times, inside leaving_no_trace: for a built-in training step, its
-        forward, loss and backward (its real cost: in a convnet the backward weighs most); else
-        the forward pass."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        # Each pass is a workspace step, as a real step is (for a model tinyfit vouches for): a convnet's
-        # passes on fresh arrays would time the page faults of its big arrays, not the threads.
-        pooled = uses_builtin_steps(self) and unvouched_reason(self) is None
-        with workspace.step() if pooled else contextlib.nullcontext():
-            if kind == "train" and uses_builtin_steps(self) and self.trainable_weights:
-                _, loss = self._forward_and_loss(x, y, sample_weight, training=True)
-                if loss.requires_grad:
-                    loss.backward()
-                return
-            self(x, training=False)
 
     # ---------------------------------------------------- on a single batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
