@@ -68,7 +68,7 @@ class StepFunction:
     def __call__(self, data: tuple) -> dict[str, Any]:
         model = self.model
         try:
-            if self._pooled is not None and self._pooled():
+            if self.pools():
                 with workspace.step():  # the built-in steps log floats: no array leaves the step
                     logs = self._step(data)
             else:
@@ -87,6 +87,11 @@ class StepFunction:
             _check_loss_tracker_fed(model, self.name, logs)
         return logs
 
+    def pools(self) -> bool:
+        """Whether this function's steps borrow the workspace's pooled buffers (a built-in step of a
+        model tinyfit vouches for)."""
+        return self._pooled is not None and self._pooled()
+
     @property
     def source(self) -> str:
         """The Python a compiled step generated from its recording, for each batch shape it replays
@@ -104,13 +109,18 @@ class PredictFunction:
     """One batch of prediction: the model's outputs, as NumPy arrays."""
 
     how = "predict_step, eager"
+    name = "predict_step"
 
     def __init__(self, model: Any):
         self.model = model
         self._pooled = _Vouched(model) if uses_builtin_steps(model, ("predict_step",)) else None
 
+    def pools(self) -> bool:
+        """Whether predict_step borrows the workspace's pooled buffers (see StepFunction.pools)."""
+        return self._pooled is not None and self._pooled()
+
     def __call__(self, data: tuple) -> Any:
-        if self._pooled is None or not self._pooled():
+        if not self.pools():
             return map_structure(ops.convert_to_numpy, self.model.predict_step(data), none_is_leaf=False)
         with workspace.step() as scope:  # the outputs are the caller's: given away, never lent again
             return map_structure(lambda t: scope.keep(ops.convert_to_numpy(t)), self.model.predict_step(data),

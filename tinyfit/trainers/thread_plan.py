@@ -15,7 +15,6 @@ from ..data import unpack_x_y_sample_weight
 from ..utils import blas_threads
 from .loop_utils import leaving_no_trace
 from .step_kinds import uses_builtin_steps
-from .vouched import unvouched_reason
 
 
 def thread_plan(model: Any, kind: str, callbacks: Any):
@@ -30,16 +29,17 @@ def thread_plan(model: Any, kind: str, callbacks: Any):
                                 revisit=not resumable, scope=lambda: leaving_no_trace(model, backward))
 
 
-def timed_pass(model: Any, data: Any, kind: str) -> None:
+def timed_pass(model: Any, data: Any, function: Any) -> None:
     """What the thread plan times, inside leaving_no_trace: for a built-in training step, its
     forward, loss and backward (its real cost: in a convnet the backward weighs most); else
-    the forward pass."""
+    the forward pass. `function` is the run's step function (step_function.py); one assigned to
+    `model.train_function` by hand is timed by its forward pass, on fresh arrays."""
     x, y, sample_weight = unpack_x_y_sample_weight(data)
-    # Each pass is a workspace step, as a real step is (for a model tinyfit vouches for): a convnet's
-    # passes on fresh arrays would time the page faults of its big arrays, not the threads.
-    pooled = uses_builtin_steps(model) and unvouched_reason(model) is None
-    with workspace.step() if pooled else contextlib.nullcontext():
-        if _trains_built_in(model, kind):
+    # Each pass borrows the workspace as the function's steps do: a convnet's passes on fresh
+    # arrays would time the page faults of its big arrays, not the threads.
+    pools = getattr(function, "pools", None)
+    with workspace.step() if pools is not None and pools() else contextlib.nullcontext():
+        if getattr(function, "name", None) == "train_step" and _trains_built_in(model, "train"):
             _, loss = model._forward_and_loss(x, y, sample_weight, training=True)
             if loss.requires_grad:
                 loss.backward()

@@ -332,7 +332,7 @@ class Trainer(Steps, TrainingState):
                 for step, batch in epoch_batches.next_epoch():
                     callbacks.on_train_batch_begin(step)
                     data = to_tensors(batch)
-                    with threads.step(lambda: timed_pass(self, data, "train")):
+                    with threads.step(lambda: timed_pass(self, data, train_function)):
                         logs = train_function(data)
                     if first_step:  # checked once: later steps run the same graph
                         first_step = False
@@ -404,7 +404,7 @@ class Trainer(Steps, TrainingState):
             for step, batch in batches.next_epoch():
                 callbacks.on_test_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: timed_pass(self, data, "other")):
+                with threads.step(lambda: timed_pass(self, data, test_function)):
                     logs = test_function(data)
                 callbacks.on_test_batch_end(step, logs)
         finally:
@@ -432,7 +432,7 @@ class Trainer(Steps, TrainingState):
             for step, batch in batches.next_epoch():
                 callbacks.on_predict_batch_begin(step)
                 data = to_tensors(batch)
-                with threads.step(lambda: timed_pass(self, data, "other")):
+                with threads.step(lambda: timed_pass(self, data, predict_function)):
                     out = predict_function(data)
                 outputs.append(out)
                 callbacks.on_predict_batch_end(step, {"outputs": out})
