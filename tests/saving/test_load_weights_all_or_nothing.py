@@ -49,23 +49,33 @@ DAMAGES = {"truncated": _truncate, "flipped bytes": _flip_bytes, "member deleted
            "wrong-shaped array": _wrong_shape_last}
 
 
-@pytest.mark.parametrize("suffix", [".weights.tinyfit", ".tinyfit"])
-@pytest.mark.parametrize("damage", DAMAGES)
-def test_a_refused_weights_file_leaves_the_weights_as_they_were(tmp_path, damage, suffix):
-    path = tmp_path / f"model{suffix}"
+def saved_as(folder, suffix):
+    """A model saved whole (".tinyfit", ".keras", compiled) or its weights alone, under that suffix."""
+    path = folder / f"model{suffix}"
     saved = make_model(1)
-    if suffix == ".tinyfit":
+    if suffix in (".tinyfit", ".keras"):
         saved.compile(optimizer="adam", loss="mse")
         saved.save(path)
     else:
         saved.save_weights(path)
-    DAMAGES[damage](path)
+    return path
+
+
+def assert_refused_leaving_weights(path, message):
     model = make_model(2)
     before = model.get_weights()
-    with pytest.raises(ValueError, match=re.escape(str(path))):
+    with pytest.raises(ValueError, match=message):
         model.load_weights(path)
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("suffix", [".weights.tinyfit", ".tinyfit"])
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_refused_weights_file_leaves_the_weights_as_they_were(tmp_path, damage, suffix):
+    path = saved_as(tmp_path, suffix)
+    DAMAGES[damage](path)
+    assert_refused_leaving_weights(path, re.escape(str(path)))
 
 
 def test_the_same_file_undamaged_loads(tmp_path):
@@ -81,17 +91,6 @@ def test_the_same_file_undamaged_loads(tmp_path):
 def test_a_truncated_keras_file_leaves_the_weights_as_they_were(tmp_path, suffix):
     # Keras's own formats carry no checksums, so flipped bytes inside an array can load unnoticed;
     # a cut file is always refused.
-    path = tmp_path / f"model{suffix}"
-    saved = make_model(1)
-    if suffix == ".keras":
-        saved.compile(optimizer="adam", loss="mse")
-        saved.save(path)
-    else:
-        saved.save_weights(path)
+    path = saved_as(tmp_path, suffix)
     _truncate(path)
-    model = make_model(2)
-    before = model.get_weights()
-    with pytest.raises(ValueError, match=r"Refusing to load '.*model\."):
-        model.load_weights(path)
-    for a, b in zip(before, model.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_refused_leaving_weights(path, r"Refusing to load '.*model\.")
