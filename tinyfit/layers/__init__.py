@@ -27,6 +27,7 @@
     unit_normalization.py  UnitNormalization
     group_normalization.py  GroupNormalization
     preprocessing_normalization.py  Normalization (statistics from adapt(data))
+    text_vectorization.py  TextVectorization (strings to token ids, vocabulary from adapt(data))
     padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
     upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
     symbolic.py        KerasTensor and Node: how a functional model records its graph
@@ -61,6 +62,7 @@ from .resizing import CenterCrop, Resizing
 from .permute_repeat import Permute, RepeatVector
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
+from .text_vectorization import TextVectorization
 from .unit_normalization import UnitNormalization
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from ..utils import object_config as _object_config
@@ -176,6 +178,7 @@ __all__ = [
     "UnitNormalization",
     "GroupNormalization",
     "Normalization",
+    "TextVectorization",
     "Resizing",
     "CenterCrop",
     "RandomCrop",
