@@ -55,8 +55,9 @@ def test_utils_exports_are_pinned():
         assert callable(getattr(keras.utils, name))
 
 
-# Keras's own sub-namespaces, which are modules in Keras too.
-SUB_NAMESPACES = {("optimizers", "schedules"), ("datasets", "mnist")}
+# Sub-namespaces that are modules, as Keras's own are (keras.datasets.mnist): tinyfit's datasets follow suit.
+SUB_NAMESPACES = {("optimizers", "schedules"), ("datasets", "mnist"), ("datasets", "sequence_tasks"),
+                  ("datasets", "shakespeare")}
 PUBLIC_NAMESPACES = ["layers", "models", "saving", "callbacks", "utils", "losses", "metrics", "optimizers",
                      "ops", "random", "data", "activations", "initializers", "regularizers", "datasets"]
 
