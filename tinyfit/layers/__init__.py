@@ -24,6 +24,7 @@
     reshaping.py       Flatten, Reshape
     permute_repeat.py  Permute, RepeatVector
     dot.py             Dot (and its functional form, dot)
+    recurrent/         RNN, SimpleRNN, LSTM, GRU, their cells, Bidirectional
     unit_normalization.py  UnitNormalization
     group_normalization.py  GroupNormalization
     preprocessing_normalization.py  Normalization (statistics from adapt(data))
@@ -60,6 +61,7 @@ from .regularization import ActivityRegularization, Dropout
 from .rescaling import Rescaling
 from .resizing import CenterCrop, Resizing
 from .permute_repeat import Permute, RepeatVector
+from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 from .reshaping import Flatten, Reshape
 from .symbolic import KerasTensor
 from .text_vectorization import TextVectorization
@@ -183,6 +185,14 @@ __all__ = [
     "CenterCrop",
     "RandomCrop",
     "RandomBrightness",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "LSTM",
+    "LSTMCell",
+    "GRU",
+    "GRUCell",
+    "Bidirectional",
 ]
 
 
