@@ -22,6 +22,8 @@ OPTIMIZERS = sorted(
     and getattr(optimizers, name) is not optimizers.Optimizer
 )
 LEARNING_RATE = 0.1
+# Keras 3's NumPy backend converts its own variables with np.array(variable), which NumPy 2 warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 STEPS = 4
 
 
