@@ -25,6 +25,7 @@
     permute_repeat.py  Permute, RepeatVector
     dot.py             Dot (and its functional form, dot)
     recurrent/         RNN, SimpleRNN, LSTM, GRU, their cells, Bidirectional
+    attention/         MultiHeadAttention, Attention, AdditiveAttention
     unit_normalization.py  UnitNormalization
     group_normalization.py  GroupNormalization
     preprocessing_normalization.py  Normalization (statistics from adapt(data))
@@ -38,6 +39,7 @@
 """
 
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import Conv1D, Conv2D, Conv3D
 from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Identity, Lambda
@@ -193,6 +195,9 @@ __all__ = [
     "GRU",
     "GRUCell",
     "Bidirectional",
+    "MultiHeadAttention",
+    "Attention",
+    "AdditiveAttention",
 ]
 
 

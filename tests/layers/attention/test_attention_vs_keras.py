@@ -1,0 +1,192 @@
+"""The three attention layers against Keras 3 with copied weights.
+
+Keras's NumPy backend (the `keras3` fixture) runs the explicit arguments: attention_mask,
+use_causal_mask, value and key masks passed by hand, scores, output shapes, score modes. It
+ignores the masks that ride on tensors, and Keras 3.15's MultiHeadAttention takes its query mask
+only from the query tensor, so the masks of real padded sequences are checked in a child process
+on the JAX backend: Embedding(mask_zero=True) feeding each layer, against tinyfit given the same
+masks by hand.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from tinyfit.layers import AdditiveAttention, Attention, MultiHeadAttention
+
+RNG = np.random.default_rng(1)
+
+
+def normal(*shape):
+    return RNG.normal(size=shape).astype("float32")
+
+
+def copy_weights(mine, theirs):
+    """Random weights into `mine`, then the same list into Keras's layer: one order on both sides."""
+    mine.set_weights([normal(*w.shape) * 0.5 for w in mine.get_weights()])
+    assert [tuple(w.shape) for w in theirs.get_weights()] == [w.shape for w in mine.get_weights()]
+    theirs.set_weights(mine.get_weights())
+
+
+def assert_close(mine, theirs):
+    np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=2e-5, atol=2e-6)
+
+
+MHA_CASES = {
+    "plain": (dict(num_heads=2, key_dim=3), {}),
+    "value_dim_and_output_shape": (dict(num_heads=3, key_dim=2, value_dim=5, output_shape=(2, 3)), {}),
+    "no_bias_int_output_shape": (dict(num_heads=2, key_dim=4, use_bias=False, output_shape=7), {}),
+    "causal": (dict(num_heads=2, key_dim=3), dict(use_causal_mask=True)),
+    "attention_mask": (dict(num_heads=2, key_dim=3), dict(attention_mask=RNG.random((2, 4, 5)) > 0.4)),
+    "attention_mask_per_head": (dict(num_heads=2, key_dim=3), dict(attention_mask=RNG.random((2, 2, 4, 5)) > 0.4)),
+    "attention_mask_and_causal": (dict(num_heads=2, key_dim=3),
+                                  dict(attention_mask=RNG.random((4, 5)) > 0.3, use_causal_mask=True)),
+    "value_and_key_masks": (dict(num_heads=2, key_dim=3),
+                            dict(value_mask=np.array([[1, 1, 0, 1, 0], [0, 0, 0, 0, 0]], bool),
+                                 key_mask=np.array([[1, 0, 1, 1, 1], [1, 1, 1, 1, 1]], bool))),
+    "sliding_window": (dict(num_heads=2, key_dim=3, sliding_window=2), dict(use_causal_mask=True)),
+}
+
+
+@pytest.mark.parametrize("key_given", [False, True])
+@pytest.mark.parametrize("case", sorted(MHA_CASES))
+def test_multi_head_attention_matches_keras(keras3, case, key_given):
+    args, call = MHA_CASES[case]
+    q, v, k = normal(2, 4, 6), normal(2, 5, 3), normal(2, 5, 8)
+    key = {"key": k} if key_given else {}
+    mine, theirs = MultiHeadAttention(**args), keras3.layers.MultiHeadAttention(**args)
+    mine(q, v, **key)
+    theirs(q, v, **key)
+    copy_weights(mine, theirs)
+    out, scores = mine(q, v, **key, **call, return_attention_scores=True)
+    ref_out, ref_scores = theirs(q, v, **key, **call, return_attention_scores=True)
+    assert_close(out.numpy(), ref_out)
+    assert_close(scores.numpy(), ref_scores)
+    # Keras's fused path (no scores asked for) too, where a query step sees some value step: where it
+    # sees none, that path spreads its attention evenly, its scores path (and tinyfit) gives it none.
+    sees = np.asarray(ref_scores).sum(axis=(1, 3)) > 0
+    assert_close(mine(q, v, **key, **call).numpy()[sees], np.asarray(theirs(q, v, **key, **call))[sees])
+
+
+def test_multi_head_attention_config_has_keras_arguments(keras3):
+    args = dict(num_heads=2, key_dim=3, value_dim=4, dropout=0.1, output_shape=(5,), seed=7)
+    mine = MultiHeadAttention(**args).get_config()
+    theirs = keras3.layers.MultiHeadAttention(**args).get_config()
+    assert set(mine) == set(theirs)
+    for name in ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes",
+                 "sliding_window", "seed", "use_gate"):
+        assert mine[name] == theirs[name], name
+    assert mine["kernel_initializer"]["class_name"] == theirs["kernel_initializer"]["class_name"]
+
+
+ATTENTION_CASES = {
+    "dot": dict(),
+    "dot_scaled": dict(use_scale=True),
+    "concat": dict(score_mode="concat"),
+    "concat_scaled": dict(score_mode="concat", use_scale=True),
+}
+CALLS = {
+    "plain": {},
+    "causal": dict(use_causal_mask=True),
+    "masks": dict(mask=[np.array([[1, 1, 0, 1], [1, 1, 1, 1]], bool),
+                        np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0]], bool)]),
+    "masks_and_causal": dict(mask=[None, np.array([[0, 1, 1, 1, 1], [1, 1, 0, 1, 1]], bool)],
+                             use_causal_mask=True),
+}
+
+
+@pytest.mark.parametrize("additive", [False, True])
+@pytest.mark.parametrize("call", sorted(CALLS))
+@pytest.mark.parametrize("case", sorted(ATTENTION_CASES))
+def test_attention_layers_match_keras(keras3, case, call, additive):
+    if additive and case not in ("dot", "dot_scaled"):
+        pytest.skip("AdditiveAttention has no score_mode")
+    args = ATTENTION_CASES[case]
+    if additive:
+        args = dict(use_scale="scaled" in case)
+    q, v, v3, k = normal(2, 4, 6), normal(2, 5, 6), normal(2, 5, 3), normal(2, 5, 6)
+    ours, theirs = (AdditiveAttention, keras3.layers.AdditiveAttention) if additive else \
+        (Attention, keras3.layers.Attention)
+    mine, theirs = ours(**args), theirs(**args)
+    for inputs in ([q, v], [q, v3, k]):
+        mine(inputs)
+        theirs(inputs)
+        copy_weights(mine, theirs)
+        out, scores = mine(inputs, **CALLS[call], return_attention_scores=True)
+        ref_out, ref_scores = theirs(inputs, **CALLS[call], return_attention_scores=True)
+        assert_close(out.numpy(), ref_out)
+        assert_close(scores.numpy(), ref_scores)
+        if "mask" in CALLS[call]:
+            mask = CALLS[call]["mask"]
+            assert (mine.compute_mask(inputs, mask) is None) == (theirs.compute_mask(inputs, mask) is None)
+
+
+@pytest.mark.parametrize("additive", [False, True])
+def test_attention_configs_have_keras_arguments(keras3, additive):
+    ours, theirs = (AdditiveAttention, keras3.layers.AdditiveAttention) if additive else \
+        (Attention, keras3.layers.Attention)
+    args = dict(use_scale=True, dropout=0.2, seed=3)
+    mine, ref = ours(**args).get_config(), theirs(**args).get_config()
+    assert set(mine) == set(ref)
+    assert all(mine[n] == ref[n] for n in args)
+
+
+# ------------------------------------------------------------------ masks riding on tensors: JAX
+JAX_SCRIPT = """
+import json, sys
+import numpy as np
+import keras
+print("keras imported", flush=True)
+tq = np.array([[3, 1, 4, 0], [2, 7, 0, 0], [0, 0, 0, 0]])
+tv = np.array([[5, 0, 2, 6, 0], [1, 2, 3, 4, 5], [0, 0, 0, 0, 0]])
+q_in, v_in = keras.Input((4,), dtype="int32"), keras.Input((5,), dtype="int32")
+eq = keras.layers.Embedding(8, 6, mask_zero=True, name="eq")
+ev = keras.layers.Embedding(8, 6, mask_zero=True, name="ev")
+layers = [keras.layers.MultiHeadAttention(2, 3, name="mha"), keras.layers.Attention(use_scale=True, name="att"),
+          keras.layers.AdditiveAttention(name="add")]
+# With the scores asked for, Keras takes its softmax path, whose fully masked rows (padded query
+# steps) get no attention, as tinyfit's do; its fused path would spread them evenly.
+outputs = list(layers[0](eq(q_in), ev(v_in), use_causal_mask=True, return_attention_scores=True))
+outputs += [layer([eq(q_in), ev(v_in)]) for layer in layers[1:]]
+masks = [getattr(o, "_keras_mask", None) for o in outputs]
+model = keras.Model([q_in, v_in], outputs)
+rng = np.random.default_rng(0)
+for layer in model.layers:
+    layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+print(json.dumps({"weights": {l.name: [w.tolist() for w in l.get_weights()] for l in model.layers},
+                  "outputs": [np.asarray(o).tolist() for o in model.predict([tq, tv], verbose=0)],
+                  "masked": [m is not None for m in masks], "tq": tq.tolist(), "tv": tv.tolist()}))
+"""
+
+
+def test_masks_from_embedding_match_keras_on_jax():
+    try:
+        child = subprocess.run([sys.executable, "-c", JAX_SCRIPT], capture_output=True, text=True, timeout=300,
+                               env=dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu"))
+    except subprocess.TimeoutExpired:
+        pytest.fail("Keras on JAX took over 300 s")
+    if "keras imported" not in child.stdout:
+        pytest.skip(f"Keras 3 on JAX cannot be imported here: {(child.stderr.strip().splitlines() or [''])[-1]}")
+    assert child.returncode == 0, child.stderr[-3000:]
+    ref = json.loads(child.stdout.strip().splitlines()[-1])
+    assert ref["masked"] == [True, False, True, True]  # each output carries the query's mask in Keras
+    weights = {name: [np.asarray(w, "float32") for w in ws] for name, ws in ref["weights"].items()}
+    tq, tv = np.asarray(ref["tq"]), np.asarray(ref["tv"])
+    q, v = weights["eq"][0][tq], weights["ev"][0][tv]
+    q_mask, v_mask = tq != 0, tv != 0
+    mha, att, add = MultiHeadAttention(2, 3), Attention(use_scale=True), AdditiveAttention()
+    mha(q, v)
+    att([q, v])
+    add([q, v])
+    for layer, name in ((mha, "mha"), (att, "att"), (add, "add")):
+        layer.set_weights(weights[name])
+    mine = [*mha(q, v, query_mask=q_mask, value_mask=v_mask, use_causal_mask=True, return_attention_scores=True),
+            att([q, v], mask=[q_mask, v_mask]), add([q, v], mask=[q_mask, v_mask])]
+    for out, expected in zip(mine, ref["outputs"]):
+        np.testing.assert_allclose(out.numpy(), np.asarray(expected, "float32"), rtol=2e-5, atol=2e-6)
+    np.testing.assert_array_equal(att.compute_mask([q, v], [q_mask, v_mask]).numpy(), q_mask)
