@@ -23,10 +23,12 @@ class Bidirectional(Layer):
         backward_layer: a recurrent layer to run backwards instead of the copy; its go_backwards must be
             the opposite of `layer`'s, and its return_sequences and return_state the same.
 
-    The backward layer's sequence of outputs is put back in time order before merging. With
+    The backward layer's sequence of outputs is put back in time order before merging; with
+    return_sequences, both layers output zeros at masked steps (zero_output_for_mask). With
     return_state, the call returns [output, *forward_states, *backward_states].
     """
     supports_jit = True
+    keras_sublayer_names = True  # its sublayers sit in attributes named as Keras names them
 
     def __init__(self, layer: Any, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Any = None, **kwargs: Any):
@@ -53,6 +55,10 @@ class Bidirectional(Layer):
                         f"is {getattr(layer, name)}; they must be {'equal' if same else 'opposite'}."
                     )
             self.backward_layer = backward_layer
+        # Padding outputs zeros in both directions, as Keras has it: a repeated output would sit
+        # at different steps once the backward sequence is put back in time order.
+        for inner in (self.forward_layer, self.backward_layer):
+            inner.zero_output_for_mask = inner.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state

@@ -142,24 +142,30 @@ class RecurrentCell(Layer):
         self._dropout_mask = None
         self._recurrent_dropout_mask = None
 
-    def _draw(self, rate: float):
-        def draw(shape, dtype):
-            keep = (self._generator or _random.rng()).random(shape) >= rate
-            return (keep * numpy.asarray(1.0 / (1.0 - rate), dtype=dtype)).astype(dtype)
-        return draw
+    def _draw(self, rate: float, shape: tuple, dtype: Any) -> Any:
+        keep = (self._generator or _random.rng()).random(shape) >= rate
+        return (keep * numpy.asarray(1.0 / (1.0 - rate), dtype=dtype)).astype(dtype)
 
-    def _mask_like(self, rate: float, shape: tuple, dtype: Any) -> Tensor:
-        ones = ops.ones(shape, dtype=dtype)
-        return DropoutOp.apply(ones, draw_mask=self._draw(rate), mask_shape=shape)
+    # Bound methods, not closures: a recorded step compares the ops' attributes with the next
+    # recording's, and two bound methods of one cell are equal.
+    def _draw_dropout(self, shape: tuple, dtype: Any) -> Any:
+        return self._draw(self.dropout, shape, dtype)
+
+    def _draw_recurrent_dropout(self, shape: tuple, dtype: Any) -> Any:
+        return self._draw(self.recurrent_dropout, shape, dtype)
 
     def get_dropout_mask(self, step_input: Tensor) -> Tensor | None:
         if self.dropout > 0 and self._dropout_mask is None:
-            self._dropout_mask = self._mask_like(self.dropout, tuple(step_input.shape), step_input.dtype)
+            shape = tuple(step_input.shape)
+            self._dropout_mask = DropoutOp.apply(ops.ones(shape, dtype=step_input.dtype),
+                                                 draw_mask=self._draw_dropout, mask_shape=shape)
         return self._dropout_mask
 
     def get_recurrent_dropout_mask(self, h: Tensor) -> Tensor | None:
         if self.recurrent_dropout > 0 and self._recurrent_dropout_mask is None:
-            self._recurrent_dropout_mask = self._mask_like(self.recurrent_dropout, tuple(h.shape), h.dtype)
+            shape = tuple(h.shape)
+            self._recurrent_dropout_mask = DropoutOp.apply(ops.ones(shape, dtype=h.dtype),
+                                                           draw_mask=self._draw_recurrent_dropout, mask_shape=shape)
         return self._recurrent_dropout_mask
 
     # ------------------------------------------------------------ a whole sequence, fused
@@ -185,7 +191,7 @@ class RecurrentCell(Layer):
         """
         batch, time = sequences.shape[0], sequences.shape[1]
         if training and self.dropout > 0:
-            sequences = DropoutOp.apply(sequences, draw_mask=self._draw(self.dropout),
+            sequences = DropoutOp.apply(sequences, draw_mask=self._draw_dropout,
                                         mask_shape=(batch, 1, sequences.shape[2]))
         if sequences.dtype.kind != "f":
             sequences = ops.cast(sequences, self.kernel.dtype)
@@ -202,7 +208,7 @@ class RecurrentCell(Layer):
             extras.append(ops.transpose(mask))
             attrs["masked"] = True
         if training and self.recurrent_dropout > 0:
-            extras.append(self._mask_like(self.recurrent_dropout, (batch, self.units), self.kernel.dtype))
+            extras.append(self.get_recurrent_dropout_mask(states[0]))
             attrs["recurrent_dropout"] = True
         grads = InputGradients()
         state = self.pack_states(states)

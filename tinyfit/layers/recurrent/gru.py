@@ -91,6 +91,7 @@ class GRU(RNN):
     unroll), and `activity_regularizer`.
     """
     supports_jit = True
+    keras_sublayer_names = True  # its sublayers sit in attributes named as Keras names them
     cell_class = GRUCell
 
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",

@@ -92,6 +92,7 @@ class LSTM(RNN):
     unroll), and `activity_regularizer`. With return_state=True it returns [output, h, c].
     """
     supports_jit = True
+    keras_sublayer_names = True  # its sublayers sit in attributes named as Keras names them
     cell_class = LSTMCell
 
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",

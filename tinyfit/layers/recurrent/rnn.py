@@ -49,6 +49,7 @@ class RNN(Layer):
     # The built-in cells run the same ops whatever the values; a user's cell says so itself
     # (see __init__).
     supports_jit = True
+    keras_sublayer_names = True  # its sublayers sit in attributes named as Keras names them
 
     def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,

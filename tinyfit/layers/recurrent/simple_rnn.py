@@ -64,6 +64,7 @@ class SimpleRNN(RNN):
     stateful, unroll), and `activity_regularizer`.
     """
     supports_jit = True
+    keras_sublayer_names = True  # its sublayers sit in attributes named as Keras names them
     cell_class = SimpleRNNCell
 
     def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
@@ -93,4 +94,6 @@ class SimpleRNN(RNN):
     recurrent_dropout = cell_property("recurrent_dropout")
 
     def get_config(self):
-        return cell_layer_config(self)
+        config = cell_layer_config(self)
+        del config["seed"]  # Keras's SimpleRNN leaves it out of its config too
+        return config
