@@ -87,8 +87,6 @@ def test_embedding_errors_name_the_bad_id_and_input_dim():
         layer(np.array([[-1, 2]]))
     with pytest.raises(ValueError, match=r"Embedding 'e': ids must be whole numbers, got 2.5"):
         layer(np.array([[1.0, 2.5]]))
-    with pytest.raises(ValueError, match=r"mask_zero=True is not supported: tinyfit layers pass no masks along"):
-        layers.Embedding(10, 2, mask_zero=True)
     with pytest.raises(ValueError, match=r"Embedding: output_dim must be a whole number >= 1, got 0"):
         layers.Embedding(10, 0)
 

@@ -553,10 +553,20 @@ def test_model_checkpoint_with_a_keras_path_writes_keras_3s_format(tmp_path, dat
 def test_what_tinyfit_cannot_represent_is_refused_naming_the_file(tmp_path, run_keras):
     run_keras(tmp_path, """
         inputs = keras.Input((5,), dtype="int32")
+        keras.Model(inputs, keras.layers.Embedding(10, 3, embeddings_constraint="non_neg")(inputs)).save("kept.keras")
+    """)
+    with pytest.raises(ValueError, match=r"Refusing to load '.*kept\.keras'.*embeddings_constraint=.*no weight constraints"):
+        keras.models.load_model(tmp_path / "kept.keras")
+
+
+def test_a_keras_embedding_with_mask_zero_loads_and_masks_its_padding(tmp_path, run_keras):
+    run_keras(tmp_path, """
+        inputs = keras.Input((5,), dtype="int32")
         keras.Model(inputs, keras.layers.Embedding(10, 3, mask_zero=True)(inputs)).save("masked.keras")
     """)
-    with pytest.raises(ValueError, match=r"Refusing to load '.*masked\.keras'.*mask_zero=True"):
-        keras.models.load_model(tmp_path / "masked.keras")
+    model = keras.models.load_model(tmp_path / "masked.keras")
+    out = model(np.array([[3, 1, 0, 0, 0], [0, 2, 2, 0, 9]]))
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[1, 1, 0, 0, 0], [0, 1, 1, 0, 1]])
 
 
 OPTIMIZERS = {

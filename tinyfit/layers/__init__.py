@@ -15,6 +15,8 @@
     merging.py         Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum
                        (and their functional forms: concatenate, add, ...)
     embedding.py       Embedding
+    masking.py         Masking
+    time_distributed.py  TimeDistributed
     rescaling.py       Rescaling
     resizing.py        Resizing, CenterCrop
     regularization.py  Dropout, ActivityRegularization
@@ -45,6 +47,8 @@ from .convolutional_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTra
 from .core import Activation, Dense, Identity, Lambda
 from .dot import Dot, dot
 from .embedding import Embedding
+from .masking import Masking
+from .time_distributed import TimeDistributed
 from .input_layer import Input, InputLayer
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -153,6 +157,8 @@ __all__ = [
     "maximum",
     "minimum",
     "Embedding",
+    "Masking",
+    "TimeDistributed",
     "Rescaling",
     "MaxPool1D",
     "MaxPool2D",

@@ -32,6 +32,8 @@ def _non_negative(layer: str, name: str, value: Any) -> float:
 class _Elementwise(ShapeByArithmetic, Layer):
     """An activation applied value by value: the output has the input's shape."""
 
+    supports_masking = True
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
 

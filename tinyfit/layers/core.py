@@ -67,6 +67,7 @@ class Dense(KernelAndBias, Layer):
     so an input (batch, d) gives (batch, units) and (batch, t, d) gives (batch, t, units).
     """
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -124,6 +125,7 @@ class Dense(KernelAndBias, Layer):
 class Activation(Layer):
     """Applies an activation function: `Activation("relu")` or `Activation(my_function)`."""
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -142,6 +144,7 @@ class Activation(Layer):
 class Identity(Layer):
     """Returns its input unchanged (a placeholder, or a named point in a model)."""
     supports_jit = True
+    supports_masking = True
 
     def call(self, inputs):
         return inputs

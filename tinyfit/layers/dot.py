@@ -31,6 +31,9 @@ class Dot(_Merge):
 
     min_inputs = max_inputs = 2
 
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        return None  # the product sums over the axes a mask would describe
+
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         def whole(a: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, initializers, regularizers
+from .. import backend, initializers, ops, regularizers
 from ..autograd.ops.embedding import EmbeddingLookup
 from .core import _serialize
 from .layer import Layer
@@ -26,7 +26,10 @@ class Embedding(ShapeByArithmetic, Layer):
         output_dim: the length of each vector.
         embeddings_initializer: how the table starts (default "uniform": in [-0.05, 0.05]).
         embeddings_regularizer: a penalty on the table, added to `losses`.
-        mask_zero: must stay False: tinyfit layers pass no masks along.
+        mask_zero: whether id 0 is padding: the output then carries a mask, False
+            where the id was 0, which recurrent layers, attention, pooling over time,
+            the loss and the metrics respect (see layer_masks.py). Id 0 still has a
+            row, so input_dim counts it.
 
     Inputs are integers, or floats holding whole numbers (they are used as ids).
     """
@@ -40,14 +43,9 @@ class Embedding(ShapeByArithmetic, Layer):
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Embedding: {name} must be a whole number >= 1, got {value!r}.")
-        if mask_zero:
-            raise ValueError(
-                "Embedding: mask_zero=True is not supported: tinyfit layers pass no masks along, so id 0 "
-                "would be embedded like any other. Leave mask_zero=False; to ignore padding, give padded "
-                "steps a sample_weight of 0."
-            )
         self.input_dim, self.output_dim = input_dim, output_dim
-        self.mask_zero = False
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
 
@@ -61,6 +59,12 @@ class Embedding(ShapeByArithmetic, Layer):
         # One op checks the ids and looks the rows up, so a compiled step (which replays
         # ops) checks the ids of every batch too.
         return EmbeddingLookup.apply(self.embeddings, inputs, check_ids=self._checked_ids)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """False where the id is 0 (padding), with mask_zero=True; otherwise no mask."""
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
 
     def _checked_ids(self, data):
         """The ids (an array) as integers, after checking every id is a whole number in range."""

@@ -10,8 +10,9 @@ A layer is written in three parts, as in Keras:
 Calling the layer (`layer(x)`) runs `__call__`, which does the bookkeeping
 around `call`: turn NumPy arrays into tensors, build on the first call, pass the
 `training` flag down to the layers inside, collect the losses of this call
-(`add_loss`) and metric values (`add_metric`), and, for symbolic inputs from `Input`, record the call in the
-graph of a functional model instead of computing anything.
+(`add_loss`) and metric values (`add_metric`), hand masks on (layer_masks.py),
+and, for symbolic inputs from `Input`, record the call in the graph of a
+functional model instead of computing anything.
 
 The class is written in parts, one concept each:
 
@@ -20,6 +21,8 @@ The class is written in parts, one concept each:
                       lists and dicts that say when they change)
     layer_weights.py  add_weight, `weights`, `trainable_weights`, freezing, get/set_weights
     layer_losses.py   add_loss, add_metric and `losses`
+    layer_masks.py    masks of padded sequences: supports_masking, compute_mask, and how
+                      they travel on the tensors from layer to layer
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ..autograd.variable import Variable
 from .naming import claim_name, snake_case, unique_name
 from .call_context import CallContext, LayerCall, current_call
 from .layer_losses import LossesAndMetrics, check_metric_arguments
+from .layer_masks import Masks
 from .layer_weights import Weights
 from .probe import infer_output_spec, placeholders_for
 from .symbolic import KerasTensor, Node, any_symbolic
@@ -49,7 +53,7 @@ _BASE_KWARGS = ("activity_regularizer", "autocast", "input_shape", "input_dim", 
 
 
 
-class Layer(Tracking, Weights, LossesAndMetrics):
+class Layer(Tracking, Weights, LossesAndMetrics, Masks):
     """The base class of layers.
 
     Args:
@@ -159,6 +163,9 @@ class Layer(Tracking, Weights, LossesAndMetrics):
             if any_symbolic((args, kwargs)):
                 return self._symbolic_call(args, kwargs if training is None else {**kwargs, "training": training})
             args, kwargs = self._convert_arrays(args, kwargs)
+        masked = self._mask_work(args, kwargs)
+        if masked:
+            kwargs, previous_mask = self._masks_in(args, kwargs)
         outer = current_call.get()
         if outer is None:
             call = LayerCall(self)  # an outermost call: it collects what the layers add during it
@@ -173,6 +180,8 @@ class Layer(Tracking, Weights, LossesAndMetrics):
             self._maybe_build(args, kwargs)
             outputs = self.call(*args, **self._with_training(args, kwargs, training))
             self._regularize_activity(outputs)
+            if masked:
+                self._masks_out(args[0] if args else next(iter(kwargs.values()), None), outputs, previous_mask)
         finally:
             current_call.reset(token)
         return outputs

@@ -47,6 +47,16 @@ class _Merge(ShapeByArithmetic, Layer):
         self.compute_output_shape(input_shape)  # checks the shapes fit together
         self.built = True
 
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """A step is real in the output where it is real in any input; an input without a
+        mask has every step real, and then so does the output (no mask)."""
+        if not isinstance(previous_mask, (list, tuple)) or any(m is None for m in previous_mask):
+            return None
+        mask = previous_mask[0]
+        for other in previous_mask[1:]:
+            mask = ops.logical_or(mask, other)
+        return mask
+
     def _cast(self, inputs: list) -> list:
         """Integer inputs join floating ones as floats (in the layer's dtype when none is floating)."""
         if all(t.dtype.kind == "f" for t in inputs):
@@ -158,6 +168,22 @@ class Concatenate(_Merge):
         self.compute_output_shape(shapes)
         inputs = self._cast(inputs)
         return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The inputs' masks joined as the inputs are: along time when joining along time, and
+        where features are joined, a step is real where it is real in any input (an input
+        without a mask counts as all real)."""
+        if not isinstance(previous_mask, (list, tuple)) or all(m is None for m in previous_mask):
+            return None
+        full = []
+        for tensor, mask in zip(inputs, previous_mask):
+            if mask is None:
+                full.append(ops.ones_like(tensor, dtype="bool"))
+            else:
+                while mask.ndim < tensor.ndim:
+                    mask = ops.expand_dims(mask, -1)
+                full.append(ops.broadcast_to(mask, tensor.shape))
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shapes = self._check_list(input_shape)

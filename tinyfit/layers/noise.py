@@ -122,6 +122,8 @@ class AddNoise(Function):
 class _GaussianLayer(ShapeByArithmetic, Layer):
     """A layer drawing from its own SeedGenerator; identity at inference."""
 
+    supports_masking = True
+
     def __init__(self, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if seed is not None:

@@ -47,6 +47,7 @@ class _Normalization(ShapeByArithmetic, Layer):
     """The parts both layers share: axes, beta and gamma, and the affine step."""
 
     output_follows_weights = True
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",

@@ -161,10 +161,32 @@ class GlobalMaxPooling3D(BaseGlobalPooling):
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
-    __doc__ = "The mean over all steps: (batch, steps, channels) -> (batch, channels).\n" + _GLOBAL_ARGS
+    __doc__ = ("The mean over all steps: (batch, steps, channels) -> (batch, channels).\n\n"
+               "    With a mask (from Embedding(mask_zero=True) or Masking), the mean over the real steps only;\n"
+               "    a sequence with no real step gives zeros.\n" + _GLOBAL_ARGS)
     supports_jit = True
+    supports_masking = True
     rank = 1
     reduce = staticmethod(ops.mean)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        check_rank(self, inputs.shape, self.rank)
+        if tuple(mask.shape) != tuple(inputs.shape[:2]):
+            raise ValueError(
+                f"GlobalAveragePooling1D {self.name!r}: the mask must be (batch, steps) = {tuple(inputs.shape[:2])} "
+                f"for inputs of shape {tuple(inputs.shape)}, got a mask of shape {tuple(mask.shape)}."
+            )
+        inputs = _floating(self, inputs)
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        # where() as well as the weights: a padded step holding inf or nan must not leak in.
+        total = ops.sum(ops.where(ops.expand_dims(mask, -1), inputs, 0.0) * weights, axis=1, keepdims=self.keepdims)
+        count = ops.sum(weights, axis=1, keepdims=self.keepdims)
+        return total / ops.maximum(count, 1.0)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # the steps are averaged away
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -42,6 +42,7 @@ class Normalization(ShapeByArithmetic, Layer):
             normalized values (e.g. a model's predictions) back into the data's units.
     """
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False,
                  **kwargs: Any):

@@ -27,6 +27,7 @@ class Dropout(Layer):
             (`tinyfit.utils.set_random_seed`).
     """
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -69,6 +70,7 @@ class Dropout(Layer):
 class ActivityRegularization(Layer):
     """Passes its input through and adds `l1 * sum(|x|) + l2 * sum(x ** 2)` to the losses."""
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)

@@ -22,6 +22,7 @@ class Rescaling(ShapeByArithmetic, Layer):
     Integer inputs are computed in the layer's dtype (default float32).
     """
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)

@@ -19,6 +19,7 @@ class UnitNormalization(ShapeByArithmetic, Layer):
         axis: the axis (or list of axes) whose values make one unit vector (default -1).
     """
     supports_jit = True
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, **kwargs: Any):
         super().__init__(**kwargs)

@@ -91,9 +91,12 @@ class Loss:
                 f"{type(self).__name__}: Loss.__init__ was not run. Call super().__init__() "
                 "(optionally with name=...) at the start of your __init__."
             )
+        mask = getattr(y_pred, "_keras_mask", None)  # padded steps of a sequence (layers/layer_masks.py)
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         if y_pred.dtype.kind != "f":
             y_pred = ops.cast(y_pred, "float32")
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, y_pred.dtype, self.reduction)
         # Targets are compared with predictions, so they take the predictions' dtype
         # (as in Keras), except class indices, which stay integers.
         y_true = ops.convert_to_tensor(y_true)
@@ -175,6 +178,26 @@ def align_sample_weight(values: Tensor, sample_weight: Any, where: str) -> Tenso
             f"per sample: shape ({n},) or ({n}, 1), or a single number."
         )
     return weight
+
+
+def apply_mask(sample_weight: Any, mask: Tensor, dtype: Any, reduction: str | None) -> Tensor:
+    """`sample_weight` with the masked steps weighted 0, as Keras folds a mask into the weights.
+
+    For an average ("sum_over_batch_size"), the real steps are weighted up by
+    total / real, so that the average is over the real steps only, whatever the
+    padding: the loss of a sentence does not shrink because its batch holds longer ones.
+    """
+    weights = ops.cast(mask, dtype)
+    if standardize_reduction(reduction) in ("sum_over_batch_size", "mean"):
+        real = ops.sum(weights)
+        weights = weights * (float(weights.size) / ops.maximum(real, 1.0))
+    if sample_weight is None:
+        return weights
+    sample_weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
+    weights, sample_weight = squeeze_or_expand_to_same_rank(weights, sample_weight)
+    if sample_weight.ndim < weights.ndim:
+        sample_weight = ops.reshape(sample_weight, sample_weight.shape + (1,) * (weights.ndim - sample_weight.ndim))
+    return weights * sample_weight
 
 
 # The reductions the fused cross-entropy ops do themselves (autograd/ops/weighted_reduction.py),

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from .. import backend, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..losses.loss import apply_mask
 from .metric import Metric, add_to_state, divide_no_nan
 
 
@@ -157,8 +158,12 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        mask = getattr(y_pred, "_keras_mask", None)  # padded steps count for nothing (layers/layer_masks.py)
         with no_grad():
             values = self._fn(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred), **self._fn_kwargs)
+            if mask is not None:
+                dtype = values.dtype if values.dtype.kind == "f" else self.dtype
+                sample_weight = apply_mask(sample_weight, mask, dtype, "sum")
             super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:

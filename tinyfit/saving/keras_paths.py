@@ -8,7 +8,10 @@ first, then the others) as `<path>/vars/0, 1, ...`; then it visits the layer's c
   adds `<attribute>/`; one holding a list, tuple or dict adds `<attribute>/<class, numbered>/`
   per layer inside (dict values in order), a container inside it `container`, `container_1`, ...
 A layer met twice is written once, where first met. tinyfit's layers keep their sublayers in
-attributes too, so the same walk over the same class gives the same paths on both sides.
+attributes too, so the same walk over the same class gives the same paths on both sides. One of
+tinyfit's own layers holding sublayers (a wrapper such as TimeDistributed) says in its class body
+`keras_sublayer_names = True` when its attributes holding them have Keras's names, so that the
+walk finds them where Keras puts them; others are refused.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ def weight_groups(model: Any) -> list[tuple[str, str, list]]:
         groups.append((f"{path}vars", layer.name, own))
         if structural:
             container(keras_layers(layer), f"{path}layers/", set())
-        elif not _is_tinyfit_class(type(layer)):
+        elif not _is_tinyfit_class(type(layer)) or vars(type(layer)).get("keras_sublayer_names"):
             for name, value in _attributes(layer):
                 child(value, f"{path}{name}/")
         elif layer._tracked()[1]:

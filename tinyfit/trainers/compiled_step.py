@@ -90,7 +90,7 @@ def check_jit_compile(value: Any) -> Any:
 class _Plan:
     """What is known about one batch signature: its tapes so far, or why it stays eager."""
 
-    __slots__ = ("first", "tape", "eager_because", "outputs", "trackers")
+    __slots__ = ("first", "tape", "eager_because", "outputs", "trackers", "masks")
 
     def __init__(self) -> None:
         self.first: Tape | None = None  # the first recording, waiting for a second to agree
@@ -98,6 +98,7 @@ class _Plan:
         self.eager_because: str | None = None
         self.outputs: Any = None  # the structure of y_pred, leaves = positions in the tape's outputs
         self.trackers: list = []  # (output loss tracker, position in the tape's outputs, batch size)
+        self.masks: dict = {}  # position of a masked output -> position of its mask (layers/layer_masks.py)
 
 
 class CompiledStep:
@@ -194,7 +195,10 @@ class CompiledStep:
             _set_per_output_trackers(model, loss_trackers)
         predictions = flatten(y_pred, none_is_leaf=False)
         parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
-        tape = recording.tape([loss] + predictions + [value for _, value, _ in parts])
+        # An output's mask is replayed with it, so that the metrics leave padded steps out on every batch.
+        masks = [(i, p._keras_mask) for i, p in enumerate(predictions, start=1)
+                 if getattr(p, "_keras_mask", None) is not None]
+        tape = recording.tape([loss] + predictions + [value for _, value, _ in parts] + [m for _, m in masks])
 
         # The rest of the step: the built-in step's own phases (steps.py).
         for tracker, value, size in parts:
@@ -226,6 +230,8 @@ class CompiledStep:
             plan.outputs = map_structure(lambda _: next(count), y_pred, none_is_leaf=False)
             start = 1 + len(predictions)
             plan.trackers = [(tracker, start + i, size) for i, (tracker, _, size) in enumerate(parts)]
+            start += len(parts)
+            plan.masks = {position: start + i for i, (position, _) in enumerate(masks)}
             plan.tape, plan.first = tape, None
         return logs
 
@@ -245,11 +251,19 @@ class CompiledStep:
             # (_not_replayable, or the optimizer refuses a step whose gradients are all None).
             gradients = tape.backward(run, output=0)
             model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
-        y_pred = map_structure(lambda i: Tensor._make(outputs[i], False), plan.outputs, none_is_leaf=False)
+        y_pred = map_structure(lambda i: _output(outputs, i, plan.masks), plan.outputs, none_is_leaf=False)
         return model.compute_metrics(x, y, y_pred, sample_weight)
 
 
 # ------------------------------------------------------------------ helpers
+def _output(outputs: list, position: int, masks: dict) -> Tensor:
+    """One replayed output as a Tensor, carrying its replayed mask when it had one."""
+    tensor = Tensor._make(outputs[position], False)
+    if position in masks:
+        tensor._keras_mask = Tensor._make(outputs[masks[position]], False)
+    return tensor
+
+
 def _grad_mode_for(training: bool) -> Any:
     """A test step runs without a graph, as Trainer.test_step does; a training step as it is."""
     return contextlib.nullcontext() if training else no_grad()

@@ -139,7 +139,12 @@ class Steps:
 def _kept(t: Any) -> Any:
     if isinstance(t, Tensor):
         workspace.keep(t.data)
-        return t.detach()
+        kept = t.detach()
+        mask = getattr(t, "_keras_mask", None)
+        if mask is not None:  # the metrics leave padded steps out
+            workspace.keep(mask.data)
+            kept._keras_mask = mask
+        return kept
     return t
 
 
