@@ -80,6 +80,9 @@ class Attention(Layer):
             raise ValueError(f"{name} {self.name!r}: {what} must be a list {expected}, got {got}.")
 
     def _check_shapes(self, shapes: Any) -> None:
+        if isinstance(shapes, (list, tuple)) and not all(isinstance(s, (list, tuple)) for s in shapes):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: inputs must be a list [query, value] or "
+                             f"[query, value, key], got one tensor of shape {tuple(shapes)}.")
         self._check_list("inputs", shapes, (2, 3))
         shapes = [tuple(s) for s in shapes]
         query, value = shapes[0], shapes[1]
