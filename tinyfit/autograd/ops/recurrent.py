@@ -48,6 +48,14 @@ class InputGradients:
 
     def __init__(self) -> None:
         self.array = None
+        self.transposed: dict = {}  # the recurrent kernel's blocks, transposed once per backward pass
+
+    def transpose(self, key: str, array: Any) -> Any:
+        """array.T laid out contiguously: matmul by a transposed view can be many times slower."""
+        found = self.transposed.get(key)
+        if found is None:
+            found = self.transposed[key] = backend.array_module(array).ascontiguousarray(array.T)
+        return found
 
     def row(self, t: int, like: Any, shape: tuple) -> Any:
         if self.array is None:  # zeros: a step whose output nothing used writes nothing
@@ -108,6 +116,8 @@ class _Step(Function):
         d_state[:, :self.units] += d_h_in
         if mask is not None:
             d_state += kept
+        if self.t == 0:
+            self.grads.transposed.clear()  # the weights may change before the next pass
         d_xproj = None
         if needs[0]:
             self.grads.row(self.t, d_x, self.xshape)[...] = d_x
@@ -133,7 +143,7 @@ class SimpleRNNStep(_Step):
     def cell_backward(self, g):
         dz = g * self.d_act(self.h)
         d_state = self.xp.zeros_like(g)
-        return dz, d_state, dz @ self.rkernel.T, self.h_in.T @ dz, None
+        return dz, d_state, dz @ self.grads.transpose("rkernel", self.rkernel), self.h_in.T @ dz, None
 
 
 class LSTMStep(_Step):
@@ -164,7 +174,7 @@ class LSTMStep(_Step):
         dz = xp.concatenate([gc * g * self.d_ract(i), gc * c_prev * self.d_ract(f),
                              gc * i * self.d_act(g), gh * ac * self.d_ract(o)], axis=1)
         d_state = xp.concatenate([xp.zeros_like(gh), gc * f], axis=1)
-        return dz, d_state, dz @ rkernel.T, h_in.T @ dz, None
+        return dz, d_state, dz @ self.grads.transpose("rkernel", rkernel), h_in.T @ dz, None
 
 
 class GRUStep(_Step):
@@ -209,15 +219,15 @@ class GRUStep(_Step):
         if self.reset_after:
             dr = dhh * self.rec_h * self.d_ract(r)
             d_inner = xp.concatenate([dz, dr, dhh * r], axis=1)
-            d_h_in = d_inner @ rkernel.T
+            d_h_in = d_inner @ self.grads.transpose("rkernel", rkernel)
             d_rk = h_in.T @ d_inner
             d_rb = d_inner.sum(axis=0)
         else:
             u_h = rkernel[:, 2 * u:]
-            d_rh = dhh @ u_h.T
+            d_rh = dhh @ self.grads.transpose("u_h", u_h)
             dr = d_rh * h_in * self.d_ract(r)
             d_zr = xp.concatenate([dz, dr], axis=1)
-            d_h_in = d_zr @ rkernel[:, :2 * u].T + d_rh * r
+            d_h_in = d_zr @ self.grads.transpose("u_zr", rkernel[:, :2 * u]) + d_rh * r
             d_rk = xp.concatenate([h_in.T @ d_zr, self.rh.T @ dhh], axis=1)
             d_rb = None
         return xp.concatenate([dz, dr, dhh], axis=1), g * z, d_h_in, d_rk, d_rb
