@@ -327,3 +327,23 @@ def test_time_distributed_files_go_both_ways_between_keras_and_tinyfit(tmp_path,
         print(np.abs(model.predict(np.load("x.npy"), verbose=0) - np.load("tinyfit_out.npy")).max())
     """)
     assert float(out.strip().splitlines()[-1]) < 1e-6
+
+
+def test_gradients_through_masking_time_distributed_and_masked_pooling_check():
+    from tinyfit.autograd.gradcheck import gradcheck
+
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(3, 5, 2))
+    x[0, 3:] = 0.0
+    x[2, 1] = 0.0
+    dense = layers.TimeDistributed(layers.Dense(3, activation="tanh", dtype="float64"), dtype="float64")
+    masking, pooling = layers.Masking(dtype="float64"), layers.GlobalAveragePooling1D(dtype="float64")
+    # x enters after Masking has read which steps are padding, so the finite differences move real steps only.
+    mask = masking(x)._keras_mask
+
+    def model(values):
+        h = dense(values * ops.expand_dims(ops.cast(mask, "float64"), -1))
+        return pooling(h, mask=mask)
+
+    gradcheck(model, [x])
+    gradcheck(lambda values: layers.Masking(dtype="float64")(values) * 2.0, [x + 0.5])
