@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -135,3 +136,66 @@ def test_a_mask_of_the_wrong_shape_names_both_shapes():
     layer = keras.layers.LSTM(U)
     with pytest.raises(ValueError, match=r"mask has shape \(4, 5\).*\(4, 6\) \(batch, time\)"):
         layer(np.zeros((B, T, F), "float32"), mask=Tensor(MASK[:, :5]))
+
+
+MODEL_CHILD = r"""
+import sys
+import warnings
+import numpy as np
+import keras
+print("keras imported", flush=True)
+sys.path.insert(0, sys.argv[2])
+from test_masks import embedding_model
+data = np.load(sys.argv[1] + "/model.npz")
+model = embedding_model(keras)
+model.set_weights([data[f"w{i}"] for i in range(int(data["n"]))])
+np.save(sys.argv[1] + "/keras.npy", np.asarray(model.predict(data["ids"], verbose=0)))
+"""
+
+
+def embedding_model(library):
+    """Embedding(mask_zero=True) -> recurrent layers, the mask flowing between them, in either library."""
+    layers = library.layers
+    ids = library.Input(shape=(7,), dtype="int32")
+    x = layers.Embedding(12, 4, mask_zero=True)(ids)
+    x = layers.Bidirectional(layers.LSTM(5, return_sequences=True), merge_mode="sum")(x)
+    x = layers.GRU(4, return_sequences=True, go_backwards=True)(x)
+    x = layers.SimpleRNN(3)(x)
+    return library.Model(ids, layers.Dense(2)(x))
+
+
+IDS = np.array([[3, 4, 5, 0, 0, 0, 0],
+                [0, 0, 7, 8, 9, 10, 11],
+                [1, 0, 2, 0, 3, 0, 4],
+                [5, 5, 5, 5, 5, 5, 5]], dtype="int32")
+
+
+def test_masks_from_embedding_flow_through_the_recurrent_layers_as_in_keras_on_jax(tmp_path):
+    pytest.importorskip("jax")
+    model = embedding_model(keras)
+    rng = np.random.default_rng(6)
+    weights = [w + rng.normal(size=w.shape).astype("float32") * 0.3 for w in model.get_weights()]
+    model.set_weights(weights)
+    np.savez(tmp_path / "model.npz", ids=IDS, n=len(weights), **{f"w{i}": w for i, w in enumerate(weights)})
+    child = subprocess.run([sys.executable, "-c", MODEL_CHILD, str(tmp_path), os.path.dirname(__file__)],
+                           capture_output=True, text=True, timeout=300,
+                           env=dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu"))
+    if "keras imported" not in child.stdout:
+        pytest.skip(f"Keras 3 with JAX cannot be imported here: {(child.stderr.strip().splitlines() or [''])[-1]}")
+    assert child.returncode == 0, child.stderr[-3000:]
+    expected = np.load(tmp_path / "keras.npy")
+    np.testing.assert_allclose(model.predict(IDS, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_compiled_fit_with_masks_gives_the_eager_fit_s_weights():
+    eager, compiled = embedding_model(keras), embedding_model(keras)
+    compiled.set_weights(eager.get_weights())
+    y = np.random.default_rng(7).normal(size=(4, 2)).astype("float32")
+    eager.compile(optimizer="adam", loss="mse", run_eagerly=True)
+    compiled.compile(optimizer="adam", loss="mse", jit_compile=True)
+    eager.fit(IDS, y, batch_size=2, epochs=3, shuffle=False, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would say the two recordings differed
+        compiled.fit(IDS, y, batch_size=2, epochs=3, shuffle=False, verbose=0)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
