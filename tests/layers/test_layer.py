@@ -35,13 +35,16 @@ def test_layers_all_is_pinned():
         "BatchNormalization", "LayerNormalization",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
         "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
-        "Embedding", "Rescaling",
+        "Embedding", "Masking", "TimeDistributed", "Rescaling",
         "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
         "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
         "Convolution1D", "Convolution2D", "Convolution3D",
         "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
         "ZeroPadding3D", "Cropping3D", "UpSampling3D",
-        "Permute", "RepeatVector", "Dot", "dot", "UnitNormalization", "GroupNormalization", "Normalization", "Resizing", "CenterCrop", "RandomCrop", "RandomBrightness",
+        "Permute", "RepeatVector", "Dot", "dot", "UnitNormalization", "GroupNormalization", "Normalization",
+        "TextVectorization", "Resizing", "CenterCrop", "RandomCrop", "RandomBrightness",
+        "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "Bidirectional",
+        "MultiHeadAttention", "Attention", "AdditiveAttention",
     ]
     for name in layers.__all__:
         assert hasattr(layers, name)
