@@ -4,7 +4,9 @@ Each head projects the query to (T_q, key_dim), the key to (T_v, key_dim) and th
 value to (T_v, value_dim), and takes softmax(q k^T / sqrt(key_dim)) v; the heads'
 outputs are projected together back to the query's feature size (or `output_shape`).
 The four projections are sub-layers named query, key, value and attention_output
-with Keras's kernel shapes, so weights copy one to one with Keras's layer.
+with Keras's kernel shapes, held as query_dense, key_dense, value_dense and
+output_dense as in Keras, so weights copy one to one with Keras's layer and sit
+where Keras's .keras files keep them.
 
 Masks (True where a step is real) combine as Keras combines them:
 attention_mask AND the causal mask AND query_mask[:, :, None] AND
@@ -64,6 +66,7 @@ class MultiHeadAttention(Layer):
         use_causal_mask: hide from each query step the value steps after it.
     """
     supports_jit = True
+    keras_sublayer_names = True  # query_dense, key_dense, ...: where Keras's files keep their weights
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
                  use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
@@ -122,34 +125,18 @@ class MultiHeadAttention(Layer):
         self._check_rank("query", query_shape)
         output_axes = self.output_shape_arg or (query_shape[-1],)
         # Made in Keras's order, which is the order of get_weights().
-        self._query_dense = Projection(1, (self.num_heads, self.key_dim), name="query", **common)
-        self._key_dense = Projection(1, (self.num_heads, self.key_dim), name="key", **common)
-        self._value_dense = Projection(1, (self.num_heads, self.value_dim), name="value", **common)
-        self._output_dense = Projection(2, output_axes, name="attention_output", **common)
+        self.query_dense = Projection(1, (self.num_heads, self.key_dim), name="query", **common)
+        self.key_dense = Projection(1, (self.num_heads, self.key_dim), name="key", **common)
+        self.value_dense = Projection(1, (self.num_heads, self.value_dim), name="value", **common)
+        self.output_dense = Projection(2, output_axes, name="attention_output", **common)
         if value_shape is not None:
             key_shape = value_shape if key_shape is None else key_shape
             self._check_shapes(tuple(query_shape), tuple(value_shape), tuple(key_shape))
-            self._query_dense.build(tuple(query_shape))
-            self._key_dense.build(tuple(key_shape))
-            self._value_dense.build(tuple(value_shape))
-            self._output_dense.build(tuple(query_shape[:-1]) + (self.num_heads, self.value_dim))
+            self.query_dense.build(tuple(query_shape))
+            self.key_dense.build(tuple(key_shape))
+            self.value_dense.build(tuple(value_shape))
+            self.output_dense.build(tuple(query_shape[:-1]) + (self.num_heads, self.value_dim))
         self.built = True
-
-    @property
-    def query_dense(self) -> Projection:
-        return self._query_dense
-
-    @property
-    def key_dense(self) -> Projection:
-        return self._key_dense
-
-    @property
-    def value_dense(self) -> Projection:
-        return self._value_dense
-
-    @property
-    def output_dense(self) -> Projection:
-        return self._output_dense
 
     # ------------------------------------------------------------ checks
     def _check_rank(self, name: str, shape: tuple) -> None:
@@ -210,13 +197,13 @@ class MultiHeadAttention(Layer):
         self._check_shapes(q_shape, v_shape, k_shape)
         keep = self._attention_mask(q_shape, v_shape, k_shape, query_mask, value_mask, key_mask, attention_mask,
                                     use_causal_mask, query.device)
-        q = self._query_dense(query) * (1.0 / math.sqrt(self.key_dim))
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))
+        k = self.key_dense(key)
+        v = self.value_dense(value)
         scores = ops.einsum("bsnh,btnh->bnts", k, q)
         weights = _scores.softmax_zeroing_masked(scores, keep)
         attended = ops.einsum("bnts,bsnh->btnh", self._weight_dropout(weights, training), v)
-        output = self._output_dense(attended)
+        output = self.output_dense(attended)
         return (output, weights) if return_attention_scores else output
 
     def _attention_mask(self, q_shape, v_shape, k_shape, query_mask, value_mask, key_mask, attention_mask,

@@ -31,6 +31,8 @@ class Projection(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        # Each step is projected alike, so the mask of a sequence's padded steps holds for the output.
+        self.supports_masking = True
 
     def build(self, input_shape: tuple) -> None:
         self.input_axes = tuple(input_shape[-self.contracted:])
