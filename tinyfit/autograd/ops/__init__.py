@@ -8,4 +8,5 @@
     shape        reshape, transpose, getitem, concatenate, pad, device moves
     gather       take_along_axis, segment_sum, segment_max
     nn           softmax, log_softmax, the fused cross-entropies, conv, pooling
+    recurrent    one time step of SimpleRNN, LSTM and GRU, each fused (forward and backward)
 """

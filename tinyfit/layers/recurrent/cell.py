@@ -8,7 +8,8 @@ projected by one matmul, then one fused op per step (autograd/ops/recurrent.py).
 
 Dropout, as in Keras, draws one mask per sequence: the same units are dropped at
 every step. The masks are drawn inside the dropout op, so a replayed training
-step draws afresh.
+step draws afresh. One input mask and one state mask serve all the gates (Keras
+draws one per gate, 4 for an LSTM and 3 for a GRU, when recurrent_dropout is set).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ LSTMCell, GRUCell) run a whole sequence at once instead, one fused op per step;
 
 Masks (a boolean (batch, time) tensor, True where a step is real), as Keras's
 default loop treats them: a masked step keeps the previous states and outputs
-the previous state's first entry (with zero_output_for_mask=True, zeros).
+the previous state's first entry (with zero_output_for_mask=True, zeros). The
+same rule holds with unroll=True (Keras's own unrolled loop differs only before
+a sequence's first real step, where it outputs zeros).
 """
 
 from __future__ import annotations
