@@ -58,7 +58,9 @@ class MultiHeadAttention(Layer):
     Call arguments:
         query: (batch, T_q, dim). value: (batch, T_v, dim_v). key: (batch, T_v, dim_k);
             default the value.
-        query_mask, value_mask, key_mask: (batch, T) booleans, True where a step is real.
+        query_mask, value_mask, key_mask: (batch, T) booleans, True where a step is real;
+            filled in from the masks the tensors carry (Embedding(mask_zero=True)). A
+            query_mask given by hand counts too (Keras 3.15 reads it only from the query).
         attention_mask: booleans broadcasting to (batch, num_heads, T_q, T_v), usually
             (batch, T_q, T_v): True where a query step may attend to a value step.
         return_attention_scores: also return the attention weights (batch, num_heads, T_q, T_v).
@@ -200,9 +202,11 @@ class MultiHeadAttention(Layer):
         q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))
         k = self.key_dense(key)
         v = self.value_dense(value)
-        scores = ops.einsum("bsnh,btnh->bnts", k, q)
+        # Heads moved before the steps, so both products are batched matmuls (BLAS), not einsums.
+        scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))
         weights = _scores.softmax_zeroing_masked(scores, keep)
-        attended = ops.einsum("bnts,bsnh->btnh", self._weight_dropout(weights, training), v)
+        attended = ops.matmul(self._weight_dropout(weights, training), ops.transpose(v, (0, 2, 1, 3)))
+        attended = ops.transpose(attended, (0, 2, 1, 3))
         output = self.output_dense(attended)
         return (output, weights) if return_attention_scores else output
 
