@@ -190,6 +190,21 @@ def test_masks_from_embedding_match_keras_on_jax():
     for out, expected in zip(mine, ref["outputs"]):
         np.testing.assert_allclose(out.numpy(), np.asarray(expected, "float32"), rtol=2e-5, atol=2e-6)
     np.testing.assert_array_equal(att.compute_mask([q, v], [q_mask, v_mask]).numpy(), q_mask)
+    # tinyfit's own model of the same layers, its masks flowing from its Embeddings as Keras's do
+    import tinyfit
+
+    q_in, v_in = tinyfit.Input((4,), dtype="int32"), tinyfit.Input((5,), dtype="int32")
+    eq = tinyfit.layers.Embedding(8, 6, mask_zero=True, name="eq")
+    ev = tinyfit.layers.Embedding(8, 6, mask_zero=True, name="ev")
+    mha = tinyfit.layers.MultiHeadAttention(2, 3, name="mha")
+    outputs = list(mha(eq(q_in), ev(v_in), use_causal_mask=True, return_attention_scores=True))
+    outputs += [layer([eq(q_in), ev(v_in)]) for layer in (tinyfit.layers.Attention(use_scale=True, name="att"),
+                                                          tinyfit.layers.AdditiveAttention(name="add"))]
+    model = tinyfit.Model([q_in, v_in], outputs)
+    for layer in model.layers:
+        layer.set_weights(weights[layer.name])
+    for out, expected in zip(model.predict([tq, tv], verbose=0), ref["outputs"]):
+        np.testing.assert_allclose(out, np.asarray(expected, "float32"), rtol=2e-5, atol=2e-6)
 
 
 # ------------------------------------------------------------------ Keras's .keras files
