@@ -73,6 +73,33 @@ def test_multi_head_attention_matches_keras(keras3, case, key_given):
     assert_close(mine(q, v, **key, **call).numpy()[sees], np.asarray(theirs(q, v, **key, **call))[sees])
 
 
+AXES_CASES = {
+    "all_of_rank_4": (None, (2, 3, 4, 5), (2, 2, 3, 6), None),
+    "first_of_rank_4": ((1,), (2, 3, 4, 5), (2, 2, 4, 6), None),
+    "second_of_rank_4": ((-2,), (2, 3, 4, 5), (2, 3, 2, 6), (2, 4, 2)),
+    "two_of_rank_5": ((1, 3), (2, 3, 2, 4, 5), (2, 2, 2, 3, 6), (3, 4, 2, 3)),
+    "middle_of_rank_5": ((2,), (2, 3, 4, 2, 5), (2, 3, 5, 2, 6), (4, 5)),
+    "sequence_given": ((1,), (2, 4, 5), (2, 3, 6), (2, 4, 3)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AXES_CASES))
+def test_multi_head_attention_over_chosen_axes_matches_keras(keras3, case):
+    axes, q_shape, v_shape, mask_shape = AXES_CASES[case]
+    q, v = normal(*q_shape), normal(*v_shape)
+    mine = MultiHeadAttention(2, 3, value_dim=4, attention_axes=axes)
+    theirs = keras3.layers.MultiHeadAttention(2, 3, value_dim=4, attention_axes=axes)
+    mine(q, v)
+    theirs(q, v)
+    copy_weights(mine, theirs)
+    call = {} if mask_shape is None else dict(attention_mask=RNG.random(mask_shape) > 0.3)
+    out, scores = mine(q, v, return_attention_scores=True, **call)
+    ref_out, ref_scores = theirs(q, v, return_attention_scores=True, **call)
+    assert scores.shape == np.shape(ref_scores)
+    assert_close(out.numpy(), ref_out)
+    assert_close(scores.numpy(), ref_scores)
+
+
 def test_multi_head_attention_config_has_keras_arguments(keras3):
     args = dict(num_heads=2, key_dim=3, value_dim=4, dropout=0.1, output_shape=(5,), seed=7)
     mine = MultiHeadAttention(**args).get_config()
@@ -201,8 +228,8 @@ def test_masks_from_embedding_match_keras_on_jax():
     outputs += [layer([eq(q_in), ev(v_in)]) for layer in (tinyfit.layers.Attention(use_scale=True, name="att"),
                                                           tinyfit.layers.AdditiveAttention(name="add"))]
     model = tinyfit.Model([q_in, v_in], outputs)
-    for layer in model.layers:
-        layer.set_weights(weights[layer.name])
+    for name in ("eq", "ev", "mha", "att", "add"):
+        model.get_layer(name).set_weights(weights[name])
     for out, expected in zip(model.predict([tq, tv], verbose=0), ref["outputs"]):
         np.testing.assert_allclose(out, np.asarray(expected, "float32"), rtol=2e-5, atol=2e-6)
 

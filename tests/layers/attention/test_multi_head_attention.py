@@ -91,6 +91,16 @@ def test_gradcheck_in_float64(masks):
         np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-7)
 
 
+def test_gradcheck_over_chosen_axes_in_float64():
+    layer = MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(1, 3), dtype="float64")
+    q, v = normal(2, 2, 3, 2, 3), normal(2, 3, 3, 2, 4)
+    mask = RNG.random((2, 2, 3, 2)) > 0.3
+    mask[..., 0, 0] = True  # every query step sees something
+    layer(q, v)
+    randomize(layer)
+    gradcheck(lambda q, v: layer(q, v, attention_mask=mask), [q, v])
+
+
 def _weight_grads(layer, q, v, k, kwargs):
     for w in layer.weights:
         w.grad = None
@@ -267,10 +277,24 @@ def test_bad_arguments(kwargs, message):
         MultiHeadAttention(**kwargs)
 
 
-def test_attention_axes_other_than_the_sequence_axis_are_refused_clearly():
+def test_attention_axes_that_do_not_fit_and_step_masks_on_inputs_without_one_time_axis():
     assert MultiHeadAttention(2, 2, attention_axes=1).attention_axes == (1,)
-    with pytest.raises(NotImplementedError, match="attention_axes=.2, 3. is not supported.*ops.reshape"):
-        MultiHeadAttention(2, 2, attention_axes=(2, 3))
+    with pytest.raises(ValueError, match="attention_axes must be None, an int or a tuple of ints"):
+        MultiHeadAttention(2, 2, attention_axes="rows")
+    x = normal(2, 3, 4, 5, dtype="float32")
+    for axes in [(3,), (0,), (1, 1), (-1,)]:
+        with pytest.raises(ValueError, match=r"does not fit inputs of rank 4: each axis must be one of 1\.\.2"):
+            MultiHeadAttention(2, 2, attention_axes=axes)(x, x)
+    with pytest.raises(ValueError, match=r"query_mask, use_causal_mask describe the steps of \(batch, time, "
+                                         r"features\) inputs, but these have shape \(2, 3, 4, 5\); give "
+                                         r"attention_mask instead"):
+        MultiHeadAttention(2, 2)(x, x, query_mask=np.ones((2, 3), bool), use_causal_mask=True)
+    with pytest.raises(ValueError, match=r"attention_mask of shape \(2, 4, 3\) does not broadcast to the "
+                                         r"attention scores .* = \(2, 3, 2, 4, 4\)"):
+        MultiHeadAttention(2, 2, attention_axes=2)(x, x, attention_mask=np.ones((2, 4, 3), bool))
+    with pytest.raises(ValueError, match=r"query \(2, 3, 4, 5\) and value \(2, 2, 4, 5\) must have one size "
+                                         r"along the axes attention does not run over, \(0, 1\)"):
+        MultiHeadAttention(2, 2, attention_axes=2)(x, normal(2, 2, 4, 5, dtype="float32"))
 
 
 def test_attention_mask_that_does_not_broadcast_names_both_shapes_and_the_fix():
@@ -286,8 +310,11 @@ def test_attention_mask_that_does_not_broadcast_names_both_shapes_and_the_fix():
 
 @pytest.mark.parametrize("shapes, message", [
     (((2, 5), (2, 4, 5), None), r"query must have shape \(batch, time, features\), got shape \(2, 5\).*expand_dims"),
-    (((2, 3, 5), (2, 4, 5, 1), None), r"value must have shape \(batch, time, features\)"),
-    (((2, 3, 5), (2, 4, 5), (2, 3, 5)), r"value \(2, 4, 5\) and key \(2, 3, 5\) must have one length"),
+    (((2, 3, 5), (2, 5), None), r"value must have shape \(batch, time, features\)"),
+    (((2, 3, 5), (2, 4, 5, 1), None), r"query \(2, 3, 5\), value \(2, 4, 5, 1\) and key \(2, 4, 5, 1\) must "
+                                      r"have one rank"),
+    (((2, 3, 5), (2, 4, 5), (2, 3, 5)), r"value \(2, 4, 5\) and key \(2, 3, 5\) must have one shape but for "
+                                        r"the last axis"),
     (((2, 3, 5), (3, 4, 5), None), r"must have one batch size"),
 ])
 def test_shapes_that_do_not_fit(shapes, message):

@@ -25,6 +25,7 @@ from ... import initializers, ops, regularizers
 from ..core import _serialize
 from ..layer import Layer
 from . import scores as _scores
+from .axes import Layout, normalized
 from .projection import Projection
 
 
@@ -48,8 +49,9 @@ class MultiHeadAttention(Layer):
         use_bias: whether the four projections add a bias.
         output_shape: the shape of each output step (an int or a tuple); default the
             query's last dimension.
-        attention_axes: None (or the sequence axis, 1 / -2): attention runs over the one
-            sequence axis of (batch, time, features) inputs.
+        attention_axes: the axes attention runs over, jointly (an int or a tuple); the
+            others between the batch and the features attend separately. Default: all of
+            them, the time axis of (batch, time, features) inputs.
         sliding_window: None, or w: each query step sees value steps less than w away.
         kernel_initializer, bias_initializer: how the projections' weights start.
         kernel_regularizer, bias_regularizer: penalties on them, added to `losses`.
@@ -57,13 +59,15 @@ class MultiHeadAttention(Layer):
 
     Call arguments:
         query: (batch, T_q, dim). value: (batch, T_v, dim_v). key: (batch, T_v, dim_k);
-            default the value.
+            default the value. (Or of higher rank, with attention_axes.)
         query_mask, value_mask, key_mask: (batch, T) booleans, True where a step is real;
             filled in from the masks the tensors carry (Embedding(mask_zero=True)). A
             query_mask given by hand counts too (Keras 3.15 reads it only from the query).
         attention_mask: booleans broadcasting to (batch, num_heads, T_q, T_v), usually
             (batch, T_q, T_v): True where a query step may attend to a value step.
-        return_attention_scores: also return the attention weights (batch, num_heads, T_q, T_v).
+        return_attention_scores: also return the attention weights (batch, num_heads, T_q, T_v);
+            with attention_axes, (batch, other axes..., num_heads, query's attention axes...,
+            key's attention axes...).
         training: whether dropout is on.
         use_causal_mask: hide from each query step the value steps after it.
     """
@@ -89,7 +93,7 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"MultiHeadAttention: output_shape must be an int or a tuple of ints >= 1, "
                              f"got {output_shape!r}.")
         self.output_shape_arg = tuple(output_shape) if output_shape else None
-        self.attention_axes = self._sequence_axis_only(attention_axes)
+        self.attention_axes = self._attention_axes(attention_axes)
         self.sliding_window = _positive_int("sliding_window", sliding_window, optional=True)
         if kernel_constraint is not None or bias_constraint is not None:
             raise NotImplementedError("MultiHeadAttention: constraints are not supported in tinyfit; leave "
@@ -106,17 +110,15 @@ class MultiHeadAttention(Layer):
         self._weight_dropout = _scores.WeightDropout(self.dropout, seed)
 
     @staticmethod
-    def _sequence_axis_only(attention_axes: Any) -> tuple | None:
+    def _attention_axes(attention_axes: Any) -> tuple | None:
         if attention_axes is None:
             return None
         axes = (attention_axes,) if isinstance(attention_axes, int) else attention_axes
-        if isinstance(axes, (list, tuple)) and tuple(axes) in ((1,), (-2,)):
-            return tuple(axes)
-        raise NotImplementedError(
-            f"MultiHeadAttention: attention_axes={attention_axes!r} is not supported in tinyfit, which attends over "
-            "the one sequence axis of (batch, time, features) inputs (attention_axes=None, 1 or -2). For "
-            "attention over other axes, move them into the time axis with ops.reshape first."
-        )
+        if not isinstance(axes, (list, tuple)) or not axes or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise ValueError(f"MultiHeadAttention: attention_axes must be None, an int or a tuple of ints, "
+                             f"got {attention_axes!r}.")
+        return tuple(axes)
 
     # ------------------------------------------------------------ weights
     def build(self, query_shape: tuple, value_shape: tuple | None = None, key_shape: tuple | None = None) -> None:
@@ -133,7 +135,7 @@ class MultiHeadAttention(Layer):
         self.output_dense = Projection(2, output_axes, name="attention_output", **common)
         if value_shape is not None:
             key_shape = value_shape if key_shape is None else key_shape
-            self._check_shapes(tuple(query_shape), tuple(value_shape), tuple(key_shape))
+            self._layout(tuple(query_shape), tuple(value_shape), tuple(key_shape))
             self.query_dense.build(tuple(query_shape))
             self.key_dense.build(tuple(key_shape))
             self.value_dense.build(tuple(value_shape))
@@ -142,28 +144,34 @@ class MultiHeadAttention(Layer):
 
     # ------------------------------------------------------------ checks
     def _check_rank(self, name: str, shape: tuple) -> None:
-        if len(shape) != 3:
+        if len(shape) < 3:
             raise ValueError(
                 f"MultiHeadAttention {self.name!r}: {name} must have shape (batch, time, features), got shape "
-                f"{tuple(shape)} ({len(shape)} axes). "
-                + ("Add a time axis with ops.expand_dims(x, 1)." if len(shape) < 3 else
-                   "Attention over several axes is not supported in tinyfit; reshape them into one time axis.")
+                f"{tuple(shape)} ({len(shape)} axes). Add a time axis with ops.expand_dims(x, 1)."
             )
 
-    def _check_shapes(self, query: tuple, value: tuple, key: tuple) -> None:
+    def _layout(self, query: tuple, value: tuple, key: tuple) -> Layout:
+        """Checks that the shapes fit together; how to lay them out for the products."""
         for name, shape in (("query", query), ("value", value), ("key", key)):
             self._check_rank(name, shape)
-        if value[1] != key[1] and None not in (value[1], key[1]):
-            raise ValueError(
-                f"MultiHeadAttention {self.name!r}: value {value} and key {key} must have one length (axis 1): "
-                "each value step needs its key."
-            )
-        batches = {n for n in (query[0], value[0], key[0]) if n is not None}
-        if len(batches) > 1:
-            raise ValueError(
-                f"MultiHeadAttention {self.name!r}: query {query}, value {value} and key {key} must have one "
-                "batch size (axis 0)."
-            )
+        where = f"MultiHeadAttention {self.name!r}"
+        if len({len(query), len(value), len(key)}) > 1:
+            raise ValueError(f"{where}: query {query}, value {value} and key {key} must have one rank.")
+        layout = Layout(len(query), normalized(self.attention_axes, len(query), where))
+
+        def differ(a, b):
+            return a is not None and b is not None and a != b
+
+        if any(differ(a, b) for a, b in zip(value[1:-1], key[1:-1])):
+            raise ValueError(f"{where}: value {value} and key {key} must have one shape but for the last axis: "
+                             "each value step needs its key.")
+        if any(differ(query[0], n) for n in (value[0], key[0])):
+            raise ValueError(f"{where}: query {query}, value {value} and key {key} must have one batch size "
+                             "(axis 0).")
+        if any(differ(query[i], value[i]) for i in layout.groups):
+            raise ValueError(f"{where}: query {query} and value {value} must have one size along the axes "
+                             f"attention does not run over, {layout.groups}; it runs over {layout.axes}.")
+        return layout
 
     def _check_step_mask(self, name: str, mask: Any, tensor_name: str, shape: tuple):
         mask = _scores.as_bool(mask)
@@ -174,20 +182,25 @@ class MultiHeadAttention(Layer):
             )
         return mask
 
-    def _check_attention_mask(self, mask: Any, scores_shape: tuple):
-        """The mask as (batch or 1, heads or 1, T_q, T_v): a mask of fewer axes serves every head."""
+    def _check_attention_mask(self, mask: Any, scores_shape: tuple, layout: Layout):
+        """The mask with Keras's axes added: those it lacks go before the attention axes, so that
+        (batch, T_q, T_v) serves every head."""
         mask = _scores.as_bool(mask)
-        shape = tuple(mask.shape)
-        if 2 <= len(shape) <= 4:
-            # As Keras: the missing axes go before the last two, so (batch, T_q, T_v) spans the heads.
-            mask = ops.reshape(mask, shape[:-2] + (1,) * (4 - len(shape)) + shape[-2:])
-        if not 2 <= len(shape) <= 4 or not _scores.broadcasts(tuple(mask.shape), scores_shape):
-            batch, heads, t_q, t_v = scores_shape
+        shape, pairs = tuple(mask.shape), 2 * len(layout.axes)
+        if pairs <= len(shape) <= len(scores_shape):
+            mask = ops.reshape(mask, shape[:-pairs] + (1,) * (len(scores_shape) - len(shape)) + shape[-pairs:])
+        if not pairs <= len(shape) <= len(scores_shape) or not _scores.broadcasts(tuple(mask.shape), scores_shape):
+            if layout.sequence:
+                batch, heads, t_q, t_v = scores_shape
+                fix = (f"Give it shape (batch, T_q, T_v) = {(batch, t_q, t_v)}, or (T_q, T_v) = {(t_q, t_v)} "
+                       "for every sample, with 1 along any axis it shares.")
+                named = "(batch, num_heads, T_q, T_v)"
+            else:
+                fix = ("Give it the scores' shape without the heads, with 1 along any axis it shares.")
+                named = "(batch, other axes..., num_heads, query axes..., key axes...)"
             raise ValueError(
                 f"MultiHeadAttention {self.name!r}: attention_mask of shape {shape} does not broadcast "
-                f"to the attention scores (batch, num_heads, T_q, T_v) = {scores_shape}. Give it shape "
-                f"(batch, T_q, T_v) = {(batch, t_q, t_v)}, or (T_q, T_v) = {(t_q, t_v)} for every sample, "
-                "with 1 along any axis it shares."
+                f"to the attention scores {named} = {scores_shape}. {fix}"
             )
         return mask
 
@@ -196,24 +209,36 @@ class MultiHeadAttention(Layer):
              return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
         q_shape, v_shape, k_shape = tuple(query.shape), tuple(value.shape), tuple(key.shape)
-        self._check_shapes(q_shape, v_shape, k_shape)
+        layout = self._layout(q_shape, v_shape, k_shape)
+        scores_shape = layout.scores_shape(q_shape, k_shape, self.num_heads)
         keep = self._attention_mask(q_shape, v_shape, k_shape, query_mask, value_mask, key_mask, attention_mask,
-                                    use_causal_mask, query.device)
-        q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))
-        k = self.key_dense(key)
-        v = self.value_dense(value)
-        # Heads moved before the steps, so both products are batched matmuls (BLAS), not einsums.
-        scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))
+                                    use_causal_mask, query.device, layout, scores_shape)
+        # (groups, heads, steps, features), so that both products are batched matmuls (BLAS)
+        q = layout.to_plain(self.query_dense(query) * (1.0 / math.sqrt(self.key_dim)))
+        k = layout.to_plain(self.key_dense(key))
+        v = layout.to_plain(self.value_dense(value))
+        scores = ops.matmul(q, ops.swapaxes(k, -1, -2))
+        if keep is not None and not layout.sequence:
+            keep = ops.reshape(ops.broadcast_to(keep, scores_shape), tuple(scores.shape))
         weights = _scores.softmax_zeroing_masked(scores, keep)
-        attended = ops.matmul(self._weight_dropout(weights, training), ops.transpose(v, (0, 2, 1, 3)))
-        attended = ops.transpose(attended, (0, 2, 1, 3))
-        output = self.output_dense(attended)
-        return (output, weights) if return_attention_scores else output
+        attended = ops.matmul(self._weight_dropout(weights, training), v)
+        output = self.output_dense(layout.from_plain(attended, q_shape))
+        if not return_attention_scores:
+            return output
+        return output, weights if layout.sequence else ops.reshape(weights, scores_shape)
 
     def _attention_mask(self, q_shape, v_shape, k_shape, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask, device):
-        """The (broadcastable) boolean mask of the scores, (batch, 1, T_q, T_v) or smaller; None for none."""
-        scores_shape = (q_shape[0], self.num_heads, q_shape[1], v_shape[1])
+                        use_causal_mask, device, layout, scores_shape):
+        """The boolean mask of the scores, broadcasting to Keras's scores shape; None for none."""
+        steps = {"query_mask": query_mask, "value_mask": value_mask, "key_mask": key_mask,
+                 "use_causal_mask": use_causal_mask or None, "sliding_window": self.sliding_window}
+        if not layout.sequence and any(v is not None for v in steps.values()):
+            given = [name for name, v in steps.items() if v is not None]
+            raise ValueError(
+                f"MultiHeadAttention {self.name!r}: {', '.join(given)} describe the steps of (batch, time, "
+                f"features) inputs, but these have shape {q_shape}; give attention_mask instead (Keras's "
+                "scores shape without the heads, 1 along any axis it shares)."
+            )
         step = self._check_step_mask
         keep = None
         if query_mask is not None:
@@ -229,7 +254,7 @@ class MultiHeadAttention(Layer):
         if keep is not None:
             keep = ops.expand_dims(keep, 1)  # (batch, 1, T_q, T_v): the heads share it
         if attention_mask is not None:
-            keep = _scores.both(self._check_attention_mask(attention_mask, scores_shape), keep)
+            keep = _scores.both(self._check_attention_mask(attention_mask, scores_shape, layout), keep)
         return keep
 
     def compute_mask(self, inputs, previous_mask=None):
