@@ -333,3 +333,18 @@ def test_feature_size_other_than_the_first_calls_and_step_masks_of_the_wrong_sha
         layer(normal(2, 3, 6, dtype="float32"), q)
     with pytest.raises(ValueError, match=r"value_mask must have shape \(batch, time\) = \(2, 3\).*got shape \(2, 4\)"):
         layer(q, q, value_mask=np.ones((2, 4), bool))
+
+
+def test_kernel_and_bias_regularizers_add_one_penalty_per_projection():
+    layer = MultiHeadAttention(2, 3, kernel_regularizer=keras.regularizers.L2(0.1), bias_regularizer="l1")
+    q = normal(2, 3, 4, dtype="float32")
+    layer(q, q)
+    layer.set_weights([np.full(w.shape, 0.5, "float32") for w in layer.get_weights()])
+    layer(q, q)
+    kernels = sum(w.size for w in layer.get_weights()[::2])
+    biases = sum(w.size for w in layer.get_weights()[1::2])
+    assert len(layer.losses) == 8
+    np.testing.assert_allclose(sum(float(loss.numpy()) for loss in layer.losses),
+                               0.1 * 0.25 * kernels + 0.01 * 0.5 * biases, rtol=1e-5)
+    config = layer.get_config()
+    assert config["kernel_regularizer"]["class_name"] == "L2" and config["bias_regularizer"]["class_name"] == "L1"
