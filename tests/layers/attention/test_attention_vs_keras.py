@@ -19,6 +19,9 @@ import pytest
 
 from tinyfit.layers import AdditiveAttention, Attention, MultiHeadAttention
 
+# Keras 3's own NumPy 2 conversion warning, raised inside Keras on its NumPy backend.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
 RNG = np.random.default_rng(1)
 
 

@@ -48,7 +48,11 @@ def both(first: Tensor | None, second: Tensor | None) -> Tensor | None:
     """first AND second, where a missing mask hides nothing."""
     if first is None:
         return second
-    return first if second is None else ops.logical_and(first, second)
+    if second is None:
+        return first
+    # where() is an op a compiled step records and replays; ops.logical_and is computed beside
+    # the engine, so a replayed step would keep the first batch's mask.
+    return ops.where(first, second, False)
 
 
 def softmax_zeroing_masked(scores: Tensor, keep: Tensor | None) -> Tensor:
