@@ -114,11 +114,13 @@ def test_multi_head_attention_config_has_keras_arguments(keras3):
     assert mine["kernel_initializer"]["class_name"] == theirs["kernel_initializer"]["class_name"]
 
 
-ATTENTION_CASES = {
-    "dot": dict(),
-    "dot_scaled": dict(use_scale=True),
-    "concat": dict(score_mode="concat"),
-    "concat_scaled": dict(score_mode="concat", use_scale=True),
+ATTENTION_CASES = {  # (additive?, arguments)
+    "dot": (False, dict()),
+    "dot_scaled": (False, dict(use_scale=True)),
+    "concat": (False, dict(score_mode="concat")),
+    "concat_scaled": (False, dict(score_mode="concat", use_scale=True)),
+    "additive": (True, dict()),
+    "additive_unscaled": (True, dict(use_scale=False)),
 }
 CALLS = {
     "plain": {},
@@ -130,15 +132,10 @@ CALLS = {
 }
 
 
-@pytest.mark.parametrize("additive", [False, True])
 @pytest.mark.parametrize("call", sorted(CALLS))
 @pytest.mark.parametrize("case", sorted(ATTENTION_CASES))
-def test_attention_layers_match_keras(keras3, case, call, additive):
-    if additive and case not in ("dot", "dot_scaled"):
-        pytest.skip("AdditiveAttention has no score_mode")
-    args = ATTENTION_CASES[case]
-    if additive:
-        args = dict(use_scale="scaled" in case)
+def test_attention_layers_match_keras(keras3, case, call):
+    additive, args = ATTENTION_CASES[case]
     q, v, v3, k = normal(2, 4, 6), normal(2, 5, 6), normal(2, 5, 3), normal(2, 5, 6)
     ours, theirs = (AdditiveAttention, keras3.layers.AdditiveAttention) if additive else \
         (Attention, keras3.layers.Attention)
