@@ -347,3 +347,22 @@ def test_gradients_through_masking_time_distributed_and_masked_pooling_check():
 
     gradcheck(model, [x])
     gradcheck(lambda values: layers.Masking(dtype="float64")(values) * 2.0, [x + 0.5])
+
+
+def test_masks_merged_by_logic_ops_are_replayed_for_every_batch():
+    # Add ORs its inputs' masks: a compiled step must recompute that per batch, not keep the first batch's.
+    rng = np.random.default_rng(11)
+    a, b, y = padded_ids(rng, batch=12), padded_ids(rng, batch=12)[:, ::-1].copy(), rng.integers(0, 4, size=(12, 7))
+    results = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(12)
+        left, right = keras.Input((7,), dtype="int32"), keras.Input((7,), dtype="int32")
+        h = layers.Add()([layers.Embedding(9, 5, mask_zero=True)(left), layers.Embedding(9, 5, mask_zero=True)(right)])
+        model = keras.Model([left, right], layers.Dense(4)(h))
+        model.compile(optimizer="adam", jit_compile=jit, metrics=["accuracy"],
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        results.append(model.fit([a, b], y, batch_size=3, epochs=2, shuffle=False, verbose=0).history)
+        if jit:
+            assert list(model._compiled_step.describe().values()) == ["replayed"]
+    for key in ("loss", "accuracy"):
+        np.testing.assert_allclose(results[1][key], results[0][key], rtol=1e-5)

@@ -7,7 +7,7 @@ False and anything else as True.
 from __future__ import annotations
 
 from .. import backend
-from ..autograd.ops.elementwise import broadcast_error, compare
+from ..autograd.ops.elementwise import compare
 from ..autograd.tensor import Tensor
 from ._core import TensorLike, _tensors, convert_to_tensor
 from ._symbolic import graph_node as _graph_node
@@ -106,8 +106,8 @@ def logical_not(x: TensorLike) -> Tensor:
     """NOT x, element by element."""
     if not isinstance(x, Tensor) and _symbolic(x):
         return _graph_node(logical_not, x)
-    data = convert_to_tensor(x).data
-    return Tensor._make(backend.array_module(data).logical_not(data), False)
+    # x XOR True is NOT x: one recorded op (see _logic).
+    return compare("logical_xor", convert_to_tensor(x), True)
 
 
 def _test(op: str, x: TensorLike) -> Tensor:
@@ -116,8 +116,5 @@ def _test(op: str, x: TensorLike) -> Tensor:
 
 
 def _logic(op: str, x1: TensorLike, x2: TensorLike) -> Tensor:
-    a, b = (convert_to_tensor(v).data for v in (x1, x2))
-    try:
-        return Tensor._make(getattr(backend.array_module(a), op)(a, b), False)
-    except ValueError:
-        raise broadcast_error(op, a.shape, b.shape) from None
+    # An op like the comparisons, so that a compiled step replays it on every batch's values.
+    return compare(op, *_tensors(x1, x2))

@@ -337,6 +337,10 @@ _COMPARISONS = {
     "less_equal": lambda a, b: a <= b,
     "greater": lambda a, b: a > b,
     "greater_equal": lambda a, b: a >= b,
+    # Logic is a comparison of truth values (zero is False): the same op, so a compiled step replays it.
+    "logical_and": lambda a, b: backend.array_module(a).logical_and(a, b),
+    "logical_or": lambda a, b: backend.array_module(a).logical_or(a, b),
+    "logical_xor": lambda a, b: backend.array_module(a).logical_xor(a, b),
 }
 
 
