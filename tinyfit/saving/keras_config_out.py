@@ -11,8 +11,10 @@ the input shapes that create their weights when Keras rebuilds them.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from ..layers.symbolic import KerasTensor
 from ..utils import registry as _registry
 from .keras_names import KERAS_MODULES, dtype_policy, is_functional, is_sequential, keras_class_name
 from .serialization import FAMILIES, serialize_keras_object
@@ -69,24 +71,24 @@ def _input_layer_config(batch_shape: Any, dtype: Any, name: str) -> dict:
             "name": name, "optional": False}
 
 
-def _wrap(layer: Any, config: dict, build_shape: Any = None) -> dict:
+def _wrap(layer: Any, config: dict, build_config: dict | None = None) -> dict:
     name = keras_class_name(layer)
     registered = _registry.registered_name(type(layer))
     custom = ">" in registered
     entry = {"module": type(layer).__module__ if custom else "keras.layers", "class_name": name,
              "config": config, "registered_name": registered if custom else None}
-    if build_shape is not None:
-        entry["build_config"] = {"input_shape": build_shape}
+    if build_config is not None:
+        entry["build_config"] = build_config
     return entry
 
 
-def _layer_entry(layer: Any, build_shape: Any = None) -> dict:
+def _layer_entry(layer: Any, build_config: dict | None = None) -> dict:
     """One layer (or nested model) as Keras writes it inside a model's "layers" list."""
     if is_functional(layer) or is_sequential(layer):
         return _model_entry(layer)
     if type(layer).__name__ == "InputLayer":
         return _wrap(layer, _input_layer_config(layer.batch_shape, layer.dtype, layer.name))
-    return _wrap(layer, _layer_config(layer), build_shape if getattr(layer, "weights", None) else None)
+    return _wrap(layer, _layer_config(layer), build_config if getattr(layer, "weights", None) else None)
 
 
 def _shape_of(tensors: list) -> Any:
@@ -104,7 +106,7 @@ def _functional_config(model: Any) -> dict:
         index = counts.get(node.layer.name, 0)
         counts[node.layer.name] = index + 1
         tensors[node.layer.name, index] = node.output_tensors
-    build_shapes = _first_inputs(graph)
+    build_configs = _first_inputs(graph)
 
     def ref(value: Any) -> Any:
         if isinstance(value, dict) and set(value) == {_REF}:
@@ -132,7 +134,7 @@ def _functional_config(model: Any) -> dict:
     entries = []
     for saved in own["layers"]:
         layer = by_name[saved["name"]]
-        entry = _layer_entry(layer, build_shapes.get(layer.name))
+        entry = _layer_entry(layer, build_configs.get(layer.name))
         entry["name"] = saved["name"]
         entry["inbound_nodes"] = [{"args": ref(call.get("args", [])), "kwargs": ref(call.get("kwargs", {}))}
                                   for call in saved.get("inbound_nodes", [])]
@@ -142,11 +144,24 @@ def _functional_config(model: Any) -> dict:
 
 
 def _first_inputs(graph: Any) -> dict[str, Any]:
-    """{layer name: the input shape(s) of its first call in `graph`}: Keras's build_config."""
-    shapes: dict[str, Any] = {}
+    """{layer name: Keras's build_config, from the input shape(s) of its first call in `graph`}."""
+    configs: dict[str, Any] = {}
     for node in graph.nodes:
-        shapes.setdefault(node.layer.name, _shape_of(node.inputs) if node.inputs else None)
-    return shapes
+        if node.layer.name not in configs:
+            configs[node.layer.name] = _build_config(node) if node.inputs else None
+    return configs
+
+
+def _build_config(node: Any) -> dict:
+    """{"input_shape": ...}, or for a layer whose build() takes one shape per call argument
+    (MultiHeadAttention's query_shape, value_shape), Keras's {"shapes_dict": {"<argument>_shape": ...}}."""
+    layer = node.layer
+    if len(inspect.signature(type(layer).build).parameters) <= 2:  # self and one shape
+        return {"input_shape": _shape_of(node.inputs)}
+    names = list(inspect.signature(type(layer).call).parameters)[1:]
+    bound = {**dict(zip(names, node.args)), **node.kwargs}
+    return {"shapes_dict": {f"{name}_shape": list(value.shape) for name, value in bound.items()
+                            if isinstance(value, KerasTensor)}}
 
 
 def _sequential_config(model: Any) -> tuple[dict, Any]:
@@ -158,8 +173,8 @@ def _sequential_config(model: Any) -> tuple[dict, Any]:
         entries.append({"module": "keras.layers", "class_name": "InputLayer",
                         "config": _input_layer_config(shape, first.dtype, first.node.layer.name),
                         "registered_name": None})
-    build_shapes = _first_inputs(graph) if graph is not None else {}
-    entries += [_layer_entry(layer, build_shapes.get(layer.name)) for layer in model.layers]
+    build_configs = _first_inputs(graph) if graph is not None else {}
+    entries += [_layer_entry(layer, build_configs.get(layer.name)) for layer in model.layers]
     config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy("float32"),
               "layers": entries}
     if shape is not None:

@@ -260,8 +260,6 @@ def test_a_keras_3_file_loads_in_tinyfit_and_predicts_the_same(keras3, tmp_path)
         np.testing.assert_allclose(mine, np.asarray(theirs), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="tinyfit writes a layer's build_config as {'input_shape': [shapes]}; "
-                                       "Keras's MultiHeadAttention builds from {'shapes_dict': {'query_shape': ...}}")
 def test_a_tinyfit_file_loads_in_keras_3_and_predicts_the_same(keras3, tmp_path):
     import tinyfit
 
