@@ -160,8 +160,10 @@ def _build_config(node: Any) -> dict:
         return {"input_shape": _shape_of(node.inputs)}
     names = list(inspect.signature(type(layer).call).parameters)[1:]
     bound = {**dict(zip(names, node.args)), **node.kwargs}
-    return {"shapes_dict": {f"{name}_shape": list(value.shape) for name, value in bound.items()
-                            if isinstance(value, KerasTensor)}}
+    shapes = {f"{name}_shape": list(value.shape) for name, value in bound.items() if isinstance(value, KerasTensor)}
+    if len(shapes) == 1:  # as Keras: one tensor argument is written as input_shape
+        return {"input_shape": next(iter(shapes.values()))}
+    return {"shapes_dict": shapes}
 
 
 def _sequential_config(model: Any) -> tuple[dict, Any]:
