@@ -162,7 +162,8 @@ class BatchLosses(keras.callbacks.Callback):
         self.losses = []
 
     def on_train_batch_end(self, batch, logs=None):
-        self.losses.append(float(backend.to_numpy(logs["loss"])))
+        loss = logs["loss"]  # a float, or a 0-d tensor or array where the loop leaves logs unread
+        self.losses.append(float(loss.numpy() if isinstance(loss, keras.Tensor) else backend.to_numpy(loss)))
 
 
 def short_fit(work: Workload, weights: list, x, y) -> list[float]:
