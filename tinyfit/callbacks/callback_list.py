@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from ..utils.log_values import read_logs
 from .callback import Callback, Logs
 from .history import History
 from .progbar_logger import ProgbarLogger
@@ -120,6 +121,8 @@ class CallbackList(Callback):
         if listeners is None:
             listeners = self._listeners[hook] = [c for c in self.callbacks if overrides(c, hook)]
         for callback in listeners:
+            if not getattr(callback, "reads_logs_lazily", False):
+                read_logs(logs)  # once, in place: Python floats from here on (utils/log_values.py)
             getattr(callback, hook)(*args, logs)
 
     def on_train_begin(self, logs: Logs = None) -> None:

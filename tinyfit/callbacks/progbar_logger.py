@@ -36,6 +36,10 @@ class ProgbarLogger(Callback):
             notebook bar.
     """
 
+    # The bar reads the step's values only when it draws them (utils/log_values.py): on a GPU, a
+    # step whose figures are not shown costs no wait for the device.
+    reads_logs_lazily = True
+
     def __init__(self, stream: TextIO | None = None, notebook_interval: float = 0.1) -> None:
         super().__init__()
         if (isinstance(notebook_interval, bool) or not isinstance(notebook_interval, (int, float))

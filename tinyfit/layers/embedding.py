@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, initializers, ops, regularizers
+from ..autograd.ops.deferred_checks import check_later
 from ..autograd.ops.embedding import EmbeddingLookup
 from .core import _serialize
 from .layer import Layer
@@ -67,8 +68,18 @@ class Embedding(ShapeByArithmetic, Layer):
         return ops.not_equal(inputs, 0)
 
     def _checked_ids(self, data):
-        """The ids (an array) as integers, after checking every id is a whole number in range."""
+        """The ids (an array) as integers, after checking every id is a whole number in range.
+
+        On a GPU the test is settled with the step's figures (autograd/ops/deferred_checks.py)
+        rather than read back at every step.
+        """
         xp = backend.array_module(data)
+        if backend.device_of(data) == "gpu" and data.size:
+            failed = ~((data.min() >= 0) & (data.max() < self.input_dim))
+            if data.dtype.kind == "f":
+                failed = failed | ~(data == xp.floor(data)).all()
+            check_later(failed, lambda: self._checked_ids(backend.to_numpy(data)))
+            return data if data.dtype.kind in "iub" else data.astype("int64")
         if data.dtype.kind not in "iub":
             if data.dtype.kind != "f":
                 raise TypeError(f"Embedding {self.name!r}: ids must be integers, got dtype {data.dtype}.")

@@ -208,7 +208,7 @@ class CompiledStep:
         if self.training:
             model._backward_and_apply(loss)
         with _grad_mode_for(self.training):
-            logs = model.compute_metrics(x, y, y_pred, sample_weight)
+            logs = model._step_logs(x, y, y_pred, sample_weight)
 
         if reason is None and plan.first is not None:
             reason = plan.first.difference(tape)
@@ -252,7 +252,7 @@ class CompiledStep:
             gradients = tape.backward(run, output=0)
             model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
         y_pred = map_structure(lambda i: _output(outputs, i, plan.masks), plan.outputs, none_is_leaf=False)
-        return model.compute_metrics(x, y, y_pred, sample_weight)
+        return model._step_logs(x, y, y_pred, sample_weight)
 
 
 # ------------------------------------------------------------------ helpers

@@ -64,6 +64,22 @@ class Steps:
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
         """Updates the compiled metrics with this batch; returns every metric's value (the loss too)."""
+        self._update_metrics(x, y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _step_logs(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> dict[str, Any]:
+        """What the built-in steps log: compute_metrics's values, left unread (0-d tensors) until
+        someone looks (a callback, the progress bar, the epoch's end: utils/log_values.py), so that
+        a step on a GPU does not wait for the device to hand back figures nobody reads. A model's
+        own compute_metrics answers as it likes."""
+        from .step_kinds import uses_builtin_steps  # step_kinds reads this module's methods
+
+        if not uses_builtin_steps(self, ("compute_metrics",)):
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight)
+        return self._metric_results()
+
+    def _update_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> None:
         if y is not None and self.compiled:
             with no_grad():
                 # A metric of the user's may keep what it is given (collecting predictions for the
@@ -73,7 +89,16 @@ class Steps:
                 self._weighted_metrics.update_state(y, y_pred, sample_weight)
         if self.compiled:
             self._added_metrics.update(self, batch_size_of(y_pred if x is None else x))
-        return self.get_metrics_result()
+
+    def _metric_results(self) -> dict[str, Any]:
+        """Every metric's current value, unread (see compute_metrics), kept out of the step's pooled buffers."""
+        results = {}
+        for m in self.metrics:
+            value = m.result()
+            if isinstance(value, Tensor):
+                workspace.keep(value.data)
+            results[m.name] = value
+        return results
 
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimization step on one batch: forward, loss, backward, update.
@@ -82,13 +107,14 @@ class Steps:
             data: the batch, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
 
         Returns:
-            The metrics after this step, {"loss": ..., metric name: ...}.
+            The metrics after this step, {"loss": ..., metric name: ...}, each a 0-d tensor that
+            fit() reads into a float when it logs it.
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
         self._backward_and_apply(loss)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        return self._step_logs(x, y, y_pred, sample_weight)
 
     # The phases of the built-in steps. The compiled step (compiled_step.py) runs the same
     # phases while it records, so a step is written once.
@@ -127,7 +153,7 @@ class Steps:
         with no_grad():
             y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=False)
             self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
-            return self.compute_metrics(x, y, y_pred, sample_weight)
+            return self._step_logs(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
         """The model's outputs for one batch."""

@@ -54,10 +54,11 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..autograd.ops import workspace
 from ..data import check_can_split, describe_source, get_data_adapter, split_validation
+from ..utils.log_values import read_logs
 from ..utils.random import set_random_states
 from .arguments import check_batch_size, check_int, check_positive_int, unpack_validation
 from .added_metrics import AddedMetrics
-from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs, to_float
+from .compile_utils import CompileLoss, CompileMetrics, class_index_outputs
 from .compiled_step import CompiledStep, check_jit_compile
 from .epoch_iterator import EpochIterator, check_epochs, check_validations, steps_for
 from .loop_utils import (as_list, callback_list, concatenate_outputs, history_of, no_gradient_message, resume_point,
@@ -201,8 +202,8 @@ class Trainer(Steps, TrainingState):
             m.reset_state()
 
     def get_metrics_result(self) -> dict[str, float]:
-        """Every metric's current value, as floats keyed by name."""
-        return {m.name: to_float(m.result()) for m in self.metrics}
+        """Every metric's current value, as floats keyed by name (NumPy arrays for several values)."""
+        return read_logs(self._metric_results())
 
     # ------------------------------------------------------- step functions
     def make_train_function(self, force: bool = False):
@@ -344,7 +345,7 @@ class Trainer(Steps, TrainingState):
                     if self.stop_training:
                         break
                 adapter.on_epoch_end()
-                epoch_logs = dict(logs) if logs is not None else self.get_metrics_result()
+                epoch_logs = read_logs(dict(logs)) if logs is not None else self.get_metrics_result()
                 if val_batches is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_batches(val_batches, callbacks)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -409,7 +410,7 @@ class Trainer(Steps, TrainingState):
                 callbacks.on_test_batch_end(step, logs)
         finally:
             threads.close()
-        logs = dict(logs) if logs is not None else self.get_metrics_result()
+        logs = read_logs(dict(logs)) if logs is not None else self.get_metrics_result()
         callbacks.on_test_end(logs)
         return logs
 
@@ -459,7 +460,7 @@ class Trainer(Steps, TrainingState):
         adapter = get_data_adapter(x, y, sample_weight, None, False, class_weight, caller="train_on_batch")
         self._check_data(whole_batch(adapter, "train_on_batch")[0], "train_on_batch")
         self.reset_metrics()  # this batch's values, as Keras reports them
-        logs = self.make_train_function()(to_tensors(adapter.whole()))
+        logs = read_logs(dict(self.make_train_function()(to_tensors(adapter.whole()))))
         return logs if return_dict else as_list(logs, self.metrics_names)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False):
@@ -468,7 +469,7 @@ class Trainer(Steps, TrainingState):
         adapter = get_data_adapter(x, y, sample_weight, None, False, caller="test_on_batch")
         self._check_data(whole_batch(adapter, "test_on_batch")[0], "test_on_batch")
         self.reset_metrics()
-        logs = self.make_test_function()(to_tensors(adapter.whole()))
+        logs = read_logs(dict(self.make_test_function()(to_tensors(adapter.whole()))))
         return logs if return_dict else as_list(logs, self.metrics_names)
 
     def predict_on_batch(self, x: Any):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .log_values import read_logs, unread
+
 __all__ = ["BarFigures"]
 
 RUNNING, FINISHED, STOPPED = "running", "finished", "stopped"
@@ -86,6 +88,10 @@ class BarFigures:
         `final`: the bar's last update, whose values (the run's results) are shown as given."""
         steps = max(current - self.current, 1)
         for name, value in values:
+            shown_as_given = final or not self.averages or name in self.stateful_metrics
+            if shown_as_given and unread(value):  # read when drawn, if ever (utils/log_values.py)
+                self._values[name] = [value, 1]
+                continue
             try:
                 value = float(value)
             except (TypeError, ValueError):  # not a number (a string, an array): shown as given
@@ -140,6 +146,9 @@ class BarFigures:
 
     def values(self) -> list[tuple[str, Any]]:
         """The values shown: (name, value), averaged where they are averaged."""
+        waiting = {name: entry[0] for name, entry in self._values.items() if unread(entry[0])}
+        for name, value in read_logs(waiting).items():  # one copy from a device for all of them
+            self._values[name][0] = value
         return [(name, total / count if isinstance(total, float) else total)
                 for name, (total, count) in self._values.items()]
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from ... import backend
 from ..function import Function
+from .deferred_checks import check_later
 from ..tensor import Tensor, as_dtype
 from .elementwise import Clip
 from .reduce import normalize_axis
@@ -344,7 +345,16 @@ class ClassIndices(Function):
 
     def forward(self, data, num_classes, op, where, fix):
         # data's dtype is floating, integer or bool
-        if data.size:
+        if data.size and backend.device_of(data) == "gpu":
+            # Reading the test back would make every step wait for the device: it is settled
+            # with the step's figures instead (deferred_checks.py).
+            xp = backend.array_module(data)
+            low, high = data.min(), data.max()
+            failed = ~((low >= 0) & (high < num_classes))  # a NaN fails both
+            if data.dtype.kind == "f":
+                failed = failed | ~(data == xp.floor(data)).all()
+            check_later(failed, lambda: _raise_for_bad_label(op, data, num_classes, where, fix))
+        elif data.size:
             # One cheap test for the usual case (runs at every step); the messages
             # below find out what exactly is wrong only when something is.
             low, high = data.min(), data.max()  # a NaN shows in both
