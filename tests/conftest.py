@@ -7,15 +7,49 @@ functional-model tests do the same through the fixtures below. The code between 
 `# --- guide` markers is the guide's, with `import tinyfit as keras`.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-import tinyfit as keras
+
+# The GPU: real CuPy where a GPU is usable; elsewhere (CI) a strict stand-in with CuPy's rules, backed by
+# NumPy (strict_cupy.py), installed as `cupy` before tinyfit is imported, so that every test of a device
+# code path runs everywhere. `import strict_cupy` in a test gives the stand-in (None on a real GPU).
+def _real_gpu() -> bool:
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # not installed, or no usable GPU
+        return False
+
+
+REAL_GPU = _real_gpu()
+if not REAL_GPU:
+    _spec = importlib.util.spec_from_file_location("strict_cupy", Path(__file__).with_name("strict_cupy.py"))
+    STRICT_CUPY = importlib.util.module_from_spec(_spec)
+    sys.modules["strict_cupy"] = STRICT_CUPY
+    _spec.loader.exec_module(STRICT_CUPY)
+    STRICT_CUPY.install()
+else:
+    STRICT_CUPY = None
+
+
+@pytest.fixture
+def strict_cupy():
+    """The strict CuPy stand-in (its transfer counts and rules); skipped on a real GPU."""
+    if STRICT_CUPY is None:
+        pytest.skip("a real GPU is in use: the stand-in's checks do not apply")
+    return STRICT_CUPY
+
+
+import tinyfit as keras  # noqa: E402  (after the device is settled)
 from tinyfit import layers
 from tinyfit.utils import registry as registry_module
 

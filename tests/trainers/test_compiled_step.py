@@ -427,6 +427,7 @@ def test_embedding_replays_and_checks_the_ids_of_every_batch():
         model.fit(ids, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not backend.gpu_available(), reason=backend.gpu_unavailable_reason() or "GPU present")
 def test_gpu_compiled_step_matches_eager_on_cupy():
     previous = backend.get_backend()

@@ -302,6 +302,7 @@ class Tensor:
     def __truediv__(self, other): return _E.Div.apply(self, other)
     def __rtruediv__(self, other): return _E.Div.apply(_lift(other, self), self)
     def __neg__(self): return _E.Neg.apply(self)
+    def __abs__(self): return _E.Abs.apply(self)
     def __matmul__(self, other): return _L.MatMul.apply(self, other)
     def __rmatmul__(self, other): return _L.MatMul.apply(_lift(other, self), self)
 
