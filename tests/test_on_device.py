@@ -263,3 +263,33 @@ def test_bad_labels_on_the_device_are_reported_when_the_step_is_read(on_device):
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match=r"id 12 is out of range"):
         model.fit(ids, y, batch_size=16, epochs=1, verbose=0)
+
+
+def test_dropout_draws_on_the_host_so_a_seed_gives_the_same_run_on_either_device(strict_cupy):
+    # tinyfit's generator draws each dropout mask on the host and copies it over (one copy per dropout
+    # layer and step): the price of a seed meaning the same numbers on the CPU and on a GPU.
+    x, y = data_for("mlp")
+
+    def run(device):
+        keras.utils.set_random_seed(8)
+        if device:
+            backend.set_backend("cupy")
+        try:
+            model = keras.Sequential([keras.Input((12,)), layers.Dense(16, activation="relu"), layers.Dropout(0.3),
+                                      layers.Dense(3, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            copies = []
+            for samples in (48, 96):  # three steps, then six: the difference is what three steps copy
+                with strict_cupy.counting() as seen:
+                    model.fit(np.concatenate([x, x])[:samples], np.concatenate([y, y])[:samples], batch_size=16,
+                              epochs=1, verbose=0, shuffle=False)
+                copies.append(seen.to_device)
+            return model.get_weights(), copies[1] - copies[0]
+        finally:
+            backend.set_backend("numpy")
+
+    host, _ = run(False)
+    device, copies = run(True)
+    for got, want in zip(device, host):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert copies == 3 * 3, copies  # three steps: x, y and one dropout mask each
