@@ -37,14 +37,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import statistics
 import sys
-import time
 
-from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, run_configurations,
-                      torch_epoch, torch_threads, versions)
+from _harness import (ROOT, Column, compare, epoch_timer, median_of, parser, timed_epochs, timing_columns,
+                      torch_epoch, torch_threads)
 
 GOAL_VS_TORCH = 1.0  # tinyfit may take at most this many times PyTorch eager's epoch
 CONTENDERS = ("tinyfit", "torch")
@@ -86,29 +82,11 @@ def run_tinyfit(data, epochs: int, seed: int) -> dict:
     import tinyfit as keras
 
     (x_train, y_train), (x_test, y_test) = data
-
-    class EpochTimer(keras.callbacks.Callback):
-        """Training time of each epoch, first batch to last, and the page faults in it."""
-
-        def __init__(self):
-            super().__init__()
-            self.train, self.faults = [], []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start, self.start_faults = time.perf_counter(), page_faults()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.last, self.last_faults = time.perf_counter(), page_faults()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.train.append(self.last - self.start)
-            self.faults.append(self.last_faults - self.start_faults)
-
     keras.utils.set_random_seed(seed)
     model = tinyfit_model()
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE, epsilon=EPSILON),
                   loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
-    timer = EpochTimer()
+    timer = epoch_timer()
     history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=epochs, callbacks=[timer], verbose=0)
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=TEST_BATCH_SIZE, verbose=0)
     return {"train_s": timer.train, "faults": timer.faults, "steps": -(-len(x_train) // BATCH_SIZE),
@@ -152,13 +130,8 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     y_train, y_test = torch.from_numpy(y_train), torch.from_numpy(y_test)
     model = torch_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, eps=EPSILON)
-
-    train_s, faults = [], []
-    for _ in range(epochs):
-        start, start_faults = time.perf_counter(), page_faults()
-        correct = torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE)
-        train_s.append(time.perf_counter() - start)
-        faults.append(page_faults() - start_faults)
+    train_s, faults, (_, correct) = timed_epochs(
+        epochs, lambda: torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE))
     with torch.no_grad():
         hits = sum(int((model(x_test[i:i + TEST_BATCH_SIZE]).argmax(dim=1) == y_test[i:i + TEST_BATCH_SIZE]).sum())
                    for i in range(0, len(x_test), TEST_BATCH_SIZE))
@@ -212,59 +185,20 @@ def check_same_maths(seed: int) -> str:
 
 
 # ================================================================ the parent
-def launch_one(name: str, args: argparse.Namespace) -> dict:
-    return launch(__file__, name, TITLES[name], ["--epochs", str(args.epochs), "--seed", str(args.seed),
-                                                 "--train-samples", str(args.train_samples),
-                                                 "--test-samples", str(args.test_samples)])
+def title(args: argparse.Namespace, steps: int) -> str:
+    return (f"MNIST convnet (Conv2D 32-3 relu, MaxPooling2D 2, Conv2D 64-3 relu, MaxPooling2D 2, Flatten, Dense 10 "
+            f"softmax): Adam(lr={LEARNING_RATE}, epsilon={EPSILON}), batch {BATCH_SIZE}, {args.epochs} epochs on "
+            f"{args.train_samples:,} images ({steps} steps each), tested on {args.test_samples:,}")
 
 
-def report(results: dict, args: argparse.Namespace, load_before: float, check: str) -> None:
-    first = results["tinyfit"][0]
-    print(f"MNIST convnet (Conv2D 32-3 relu, MaxPooling2D 2, Conv2D 64-3 relu, MaxPooling2D 2, Flatten, Dense 10 "
-          f"softmax): Adam(lr={LEARNING_RATE}, epsilon={EPSILON}), batch {BATCH_SIZE}, {args.epochs} epochs on "
-          f"{args.train_samples:,} images ({first['steps']} steps each), tested on {args.test_samples:,}")
-    print(f"{args.rounds} round(s), contenders in rotating order, each run in its own process; "
-          f"the figures are from epoch {args.epochs}")
-    print(f"Threads: {describe_threads(args.pinned)}")
-    print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run, "
-          f"{os.getloadavg()[0]:.2f} after; " + ", ".join(versions(results)))
-    print(f"Same maths: {check}")
-    print()
-    print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>10}{'faults/step':>13}{'test acc':>10}")
-    for name in CONTENDERS:
-        runs = results[name]
-        if "skipped" in runs[0]:
-            print(f"{TITLES[name]:16}  skipped: {runs[0]['skipped']}")
-            continue
-        train = statistics.median(r["train_s"][-1] for r in runs)
-        best = min(r["train_s"][-1] for r in runs)
-        faults = statistics.median(r["faults"][-1] for r in runs) / runs[0]["steps"]
-        accuracy = statistics.median(r["test_accuracy"] for r in runs)
-        print(f"{TITLES[name]:16}{train:>11.2f} s{best:>7.2f} s{train / runs[0]['steps'] * 1e3:>10.1f}"
-              f"{faults:>13.0f}{accuracy:>10.4f}")
-    print()
-    if "skipped" in results["torch"][0]:
-        print(f"tinyfit / PyTorch eager: n/a (PyTorch skipped: {results['torch'][0]['skipped']}); "
-              f"goal <= {GOAL_VS_TORCH}x")
-        return
-    median, best = median_ratio(results, "tinyfit", "torch")
-    print(f"tinyfit / PyTorch eager, epoch {args.epochs}: median {median:.2f}x, best {best:.2f}x "
-          f"(goal <= {GOAL_VS_TORCH}x: {'met' if median <= GOAL_VS_TORCH else 'NOT met'})")
+COLUMNS = [*timing_columns(), Column("test acc", 10, median_of("test_accuracy"), ".4f")]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender (default 3)")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the last one is timed (default 2)")
-    parser.add_argument("--threads", default=None,
-                        help="'default' (no thread setting, as a student runs), or a count to pin every contender "
-                             "to; without it, both: default, then pinned to 1")
-    parser.add_argument("--quick", action="store_true", help="a slice (2,560 training, 1,000 test images), one round")
-    parser.add_argument("--seed", type=int, default=1337)
-    parser.add_argument("--train-samples", type=int, default=12800, help=argparse.SUPPRESS)
-    parser.add_argument("--test-samples", type=int, default=10000, help=argparse.SUPPRESS)
-    parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)  # one run, in a child process
-    args = parser.parse_args(argv)
+    options = parser(__doc__.split("\n\n")[0], CONTENDERS, train_samples=12800, train_samples_help=argparse.SUPPRESS,
+                     quick_help="a slice (2,560 training, 1,000 test images), one round", profile=False)
+    options.add_argument("--test-samples", type=int, default=10000, help=argparse.SUPPRESS)
+    args = options.parse_args(argv)
 
     if args.contender:  # the child: the thread variables were set by the parent, before NumPy loads
         print(json.dumps(run_one(args.contender, args)))
@@ -273,14 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.rounds, args.train_samples, args.test_samples = 1, 2560, 1000
     check = check_same_maths(args.seed)
-    done = run_configurations(args, CONTENDERS, TITLES, lambda name: launch_one(name, args),
-                              lambda results, load: report(results, args, load, check))
-    summary = [(label if threads is None else f"{label} {threads}", median_ratio(results, "tinyfit", "torch"))
-               for label, threads, results in done]
-    print()
-    for label, ratio in summary:
-        print(f"{label:10} tinyfit / PyTorch eager: " + ("n/a" if ratio is None else f"{ratio[0]:.2f}x")
-              + f" (goal <= {GOAL_VS_TORCH}x)")
+    compare(__file__, args, TITLES, COLUMNS, title=lambda first: title(args, first["steps"]),
+            notes=lambda first: [f"Same maths: {check}"], goal=GOAL_VS_TORCH,
+            more=["--test-samples", str(args.test_samples)])
     return 0
 
 

@@ -44,7 +44,7 @@ os.environ.pop("TINYFIT_BACKEND", None)
 import cnn  # noqa: E402
 import lstm_text  # noqa: E402
 import mnist_mlp  # noqa: E402
-from _harness import ROOT, median_ratio, run_rounds  # noqa: E402
+from _harness import ROOT, median_ratio, run_rounds, step_mode  # noqa: E402
 
 sys.path.insert(0, str(ROOT))  # the checkout's tinyfit, installed or not
 import numpy as np  # noqa: E402
@@ -221,7 +221,7 @@ def run_tinyfit(work: Workload, x, y, epochs: int, seed: int) -> dict:
         model.fit(x, y, batch_size=work.batch_size, epochs=epochs, callbacks=[timer], verbose=0)
     finally:
         backend.set_backend("numpy")
-    return {"train_s": timer.train, "step": lstm_text.step_mode(model)}
+    return {"train_s": timer.train, "step": step_mode(model)}
 
 
 def run_torch(work: Workload, x, y, epochs: int, seed: int) -> dict:

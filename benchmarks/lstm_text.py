@@ -42,16 +42,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, run_configurations,
-                      torch_threads, versions)
+from _harness import (ROOT, Column, check_loss_falls, compare, epoch_timer, median_of, parser, profile_fit,
+                      step_mode, timed_epochs, timing_columns, torch_epoch, torch_threads)
 
 CONTENDERS = ("tinyfit", "torch")
 TITLES = {"tinyfit": "tinyfit", "torch": "PyTorch eager"}
@@ -94,42 +88,15 @@ def compile_tinyfit(model) -> None:
                   loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
 
 
-def step_mode(model) -> str:
-    """Whether fit() replayed a compiled step or ran eagerly, and why, for the report."""
-    step = getattr(model, "_compiled_step", None)
-    if step is None:
-        return "eager"
-    why = getattr(step, "eager_because", None)
-    return "compiled" if why is None else f"eager ({why})"
-
-
 def run_tinyfit(data, epochs: int, seed: int) -> dict:
     sys.path.insert(0, str(ROOT))
     import tinyfit as keras
 
     x, y = data
-
-    class EpochTimer(keras.callbacks.Callback):
-        """Training time of each epoch, first batch to last, and the page faults in it."""
-
-        def __init__(self):
-            super().__init__()
-            self.train, self.faults = [], []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start, self.start_faults = time.perf_counter(), page_faults()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.last, self.last_faults = time.perf_counter(), page_faults()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.train.append(self.last - self.start)
-            self.faults.append(self.last_faults - self.start_faults)
-
     keras.utils.set_random_seed(seed)
     model = tinyfit_model()
     compile_tinyfit(model)
-    timer = EpochTimer()
+    timer = epoch_timer()
     history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=epochs, callbacks=[timer], verbose=0)
     return {"train_s": timer.train, "faults": timer.faults, "steps": -(-len(x) // BATCH_SIZE),
             "loss": history.history["loss"][-1], "accuracy": history.history["accuracy"][-1],
@@ -165,30 +132,10 @@ def torch_model():
     return model
 
 
-def torch_epoch(model, optimizer, x_train, y_train) -> None:
-    """One epoch in a fresh random order; the running loss and accuracy tracked as fit() does."""
-    import torch
-    import torch.nn.functional as F
-
-    order = torch.randperm(len(x_train))
-    loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-    for first in range(0, len(x_train), BATCH_SIZE):
-        pick = order[first:first + BATCH_SIZE]
-        x, y = x_train[pick], y_train[pick]
-        optimizer.zero_grad(set_to_none=True)
-        logits = model(x)
-        loss = F.binary_cross_entropy_with_logits(logits, y)
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            loss_sum += loss * len(y)
-            correct += ((logits > 0) == (y > 0.5)).sum()
-    return loss_sum / len(x_train), correct
-
-
 def run_torch(data, epochs: int, seed: int) -> dict:
     try:
         import torch
+        import torch.nn.functional as F
     except ImportError as exc:
         return {"skipped": f"PyTorch is not installed here ({exc})"}
 
@@ -197,12 +144,9 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     x, y = (torch.from_numpy(a) for a in data)
     model = torch_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, eps=EPSILON)
-    train_s, faults = [], []
-    for _ in range(epochs):
-        start, start_faults = time.perf_counter(), page_faults()
-        loss, correct = torch_epoch(model, optimizer, x, y)
-        train_s.append(time.perf_counter() - start)
-        faults.append(page_faults() - start_faults)
+    hits = lambda logits, y: ((logits > 0) == (y > 0.5)).sum()  # noqa: E731
+    train_s, faults, (loss, correct) = timed_epochs(epochs, lambda: torch_epoch(
+        model, optimizer, x, y, BATCH_SIZE, F.binary_cross_entropy_with_logits, hits))
     return {"train_s": train_s, "faults": faults, "steps": -(-len(x) // BATCH_SIZE), "loss": float(loss),
             "accuracy": int(correct) / len(x), "step": "eager", "version": torch.__version__}
 
@@ -225,11 +169,7 @@ def check_model(seed: int) -> str:
     keras.utils.set_random_seed(seed)
     model = tinyfit_model()
     compile_tinyfit(model)
-    losses = [float(np.asarray(model.train_on_batch(x, y)[0])) for _ in range(5)]
-    if not (all(np.isfinite(losses)) and losses[-1] < losses[0]):
-        raise SystemExit(f"tinyfit's LSTM classifier does not train: losses over 5 steps on one batch {losses}; "
-                         "nothing is timed until it does")
-    said = f"tinyfit's loss falls over 5 steps on one batch ({losses[0]:.4f} -> {losses[-1]:.4f})"
+    said = check_loss_falls(model, x, y, "LSTM classifier")
 
     try:
         import torch
@@ -267,9 +207,6 @@ def check_model(seed: int) -> str:
 
 def profile_tinyfit(seed: int) -> None:
     """cProfile of one epoch of tinyfit's fit() after a warm-up epoch, top 20 functions by own time."""
-    import cProfile
-    import pstats
-
     sys.path.insert(0, str(ROOT))
     import tinyfit as keras
 
@@ -277,77 +214,23 @@ def profile_tinyfit(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     model = tinyfit_model()
     compile_tinyfit(model)
-    model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-    profiler = cProfile.Profile()
-    profiler.runcall(model.fit, x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-    print(f"cProfile of one tinyfit epoch ({len(x) // BATCH_SIZE} steps, step {step_mode(model)}), "
-          f"top 20 by own time; threads: {describe_threads(threads_in_use())}")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
-
-
-def threads_in_use() -> int | None:
-    """The pinned thread count this process was started with, None when nothing was set."""
-    setting = os.environ.get("OMP_NUM_THREADS")
-    return int(setting) if setting else None
+    profile_fit(model, x, y, BATCH_SIZE)
 
 
 # ================================================================ the parent
-def launch_one(name: str, args: argparse.Namespace) -> dict:
-    return launch(__file__, name, TITLES[name], ["--epochs", str(args.epochs), "--seed", str(args.seed),
-                                                 "--train-samples", str(args.train_samples)])
+def title(args: argparse.Namespace, steps: int) -> str:
+    return (f"LSTM text classifier (Embedding {VOCABULARY}x{WIDTH}, LSTM {UNITS}, Dense 1 logit; sequences of "
+            f"{SEQUENCE} ids): Adam(lr={LEARNING_RATE}, epsilon={EPSILON}), binary cross-entropy, batch {BATCH_SIZE}, "
+            f"{args.epochs} epochs on {args.train_samples:,} sequences ({steps} steps each)")
 
 
-def report(results: dict, args: argparse.Namespace, load_before: float, check: str) -> None:
-    first = results["tinyfit"][0]
-    print(f"LSTM text classifier (Embedding {VOCABULARY}x{WIDTH}, LSTM {UNITS}, Dense 1 logit; sequences of "
-          f"{SEQUENCE} ids): Adam(lr={LEARNING_RATE}, epsilon={EPSILON}), binary cross-entropy, batch {BATCH_SIZE}, "
-          f"{args.epochs} epochs on {args.train_samples:,} sequences ({first['steps']} steps each)")
-    print(f"{args.rounds} round(s), contenders in rotating order, each run in its own process; "
-          f"the figures are from epoch {args.epochs}")
-    print(f"Threads: {describe_threads(args.pinned)}")
-    print(f"Machine: {os.cpu_count()} CPUs ({platform.machine()}), load average {load_before:.2f} before the run, "
-          f"{os.getloadavg()[0]:.2f} after; " + ", ".join(versions(results)))
-    print(f"Checked: {check}")
-    print(f"tinyfit's training step: {first['step']}")
-    print()
-    print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>10}{'faults/step':>13}{'loss':>8}{'acc':>8}")
-    for name in CONTENDERS:
-        runs = results[name]
-        if "skipped" in runs[0]:
-            print(f"{TITLES[name]:16}  skipped: {runs[0]['skipped']}")
-            continue
-        train = statistics.median(r["train_s"][-1] for r in runs)
-        best = min(r["train_s"][-1] for r in runs)
-        faults = statistics.median(r["faults"][-1] for r in runs) / runs[0]["steps"]
-        loss = statistics.median(r["loss"] for r in runs)
-        accuracy = statistics.median(r["accuracy"] for r in runs)
-        print(f"{TITLES[name]:16}{train:>11.2f} s{best:>7.2f} s{train / runs[0]['steps'] * 1e3:>10.1f}"
-              f"{faults:>13.0f}{loss:>8.4f}{accuracy:>8.4f}")
-    print()
-    ratio = median_ratio(results, "tinyfit", "torch")
-    if ratio is None:
-        print(f"tinyfit / PyTorch eager: n/a (PyTorch skipped: {results['torch'][0]['skipped']})")
-        return
-    print(f"tinyfit / PyTorch eager, epoch {args.epochs}: median {ratio[0]:.2f}x, best {ratio[1]:.2f}x")
+COLUMNS = [*timing_columns(), Column("loss", 8, median_of("loss"), ".4f"),
+           Column("acc", 8, median_of("accuracy"), ".4f")]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender (default 3)")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the last one is timed (default 2)")
-    parser.add_argument("--threads", default=None,
-                        help="'default' (no thread setting, as a student runs), or a count to pin every contender "
-                             "to; without it, both: default, then pinned to 1")
-    parser.add_argument("--quick", action="store_true", help="one round of each configuration")
-    parser.add_argument("--profile", action="store_true",
-                        help="after the rounds, cProfile one tinyfit epoch in a fresh process with the last "
-                             "configuration's threads (top 20 by own time)")
-    parser.add_argument("--seed", type=int, default=1337)
-    parser.add_argument("--train-samples", type=int, default=640, help="sequences per epoch (default 640)")
-    parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)  # one run, in a child process
-    parser.add_argument("--profile-run", action="store_true", help=argparse.SUPPRESS)  # the profile's child
-    args = parser.parse_args(argv)
-
+    args = parser(__doc__.split("\n\n")[0], CONTENDERS, train_samples=640,
+                  train_samples_help="sequences per epoch (default 640)").parse_args(argv)
     if args.profile_run:
         profile_tinyfit(args.seed)
         return 0
@@ -358,17 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.rounds = 1
     check = check_model(args.seed)
-    done = run_configurations(args, CONTENDERS, TITLES, lambda name: launch_one(name, args),
-                              lambda results, load: report(results, args, load, check))
-    print()
-    for label, threads, results in done:
-        ratio = median_ratio(results, "tinyfit", "torch")
-        print(f"{label if threads is None else f'{label} {threads}':10} tinyfit / PyTorch eager: "
-              + ("n/a" if ratio is None else f"{ratio[0]:.2f}x"))
-    if args.profile:  # in a fresh process: this one has loaded NumPy and PyTorch with other thread settings
-        command = [sys.executable, str(Path(__file__).resolve()), "--profile-run", "--seed", str(args.seed)]
-        profiled = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-        print(profiled.stdout + profiled.stderr)
+    compare(__file__, args, TITLES, COLUMNS, title=lambda first: title(args, first["steps"]),
+            notes=lambda first: [f"Checked: {check}", f"tinyfit's training step: {first['step']}"])
     return 0
 
 

@@ -43,8 +43,8 @@ import statistics
 import sys
 import time
 
-from _harness import (ROOT, describe_threads, launch, median_ratio, page_faults, run_configurations,
-                      torch_epoch, torch_threads, versions)
+from _harness import (ROOT, Column, describe_threads, launch, median_of, median_ratio, page_faults, print_table,
+                      run_configurations, timing_columns, torch_epoch, torch_threads, versions)
 
 GOAL_VS_NUMPY = 1.2  # tinyfit may take at most this many times the hand-written NumPy epoch
 GOAL_VS_TORCH = 0.5  # ... and at most half of PyTorch eager's
@@ -259,7 +259,7 @@ def run_torch(data, epochs: int, seed: int) -> dict:
     train_s, val_s, faults = [], [], []
     for _ in range(epochs):
         start, start_faults = time.perf_counter(), page_faults()
-        correct = torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE)
+        _, correct = torch_epoch(model, optimizer, x_train, y_train, BATCH_SIZE)
         done, done_faults = time.perf_counter(), page_faults()
         train_accuracy = int(correct) / len(x_train)
         val_accuracy = evaluate(x_val, y_val, BATCH_SIZE)
@@ -369,6 +369,14 @@ def launch_one(name: str, args: argparse.Namespace) -> dict:
     return launch(__file__, name, TITLES[name], options)
 
 
+COLUMNS = [*timing_columns(ms_width=9, ms_spec=".3f", faults_spec=".1f"),
+           Column("validation", 12, lambda runs: statistics.median(r["val_s"][-1] for r in runs), ".2f", " s"),
+           Column("peak RSS", 11, median_of("peak_rss_mb"), ".0f", " MB"),
+           Column("training adds", 15,
+                  lambda runs: statistics.median(r["peak_rss_mb"] - r["rss_before_mb"] for r in runs), ".0f", " MB"),
+           Column("test acc", 10, median_of("test_accuracy"), ".4f")]
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -388,22 +396,7 @@ def report(results: dict, args: argparse.Namespace, load_before: float, check: s
     print("Memory: peak resident memory of each run's process from the start of training (data loaded) "
           "to the end of testing, and how much of it training added")
     print()
-    print(f"{'contender':16}{'train epoch':>13}{'best':>9}{'ms/step':>9}{'faults/step':>13}{'validation':>12}"
-          f"{'peak RSS':>11}{'training adds':>15}{'test acc':>10}")
-    for name in CONTENDERS:
-        runs = results[name]
-        if "skipped" in runs[0]:
-            print(f"{TITLES[name]:16}  skipped: {runs[0]['skipped']}")
-            continue
-        train = statistics.median(r["train_s"][-1] for r in runs)
-        best = min(r["train_s"][-1] for r in runs)
-        val = statistics.median(r["val_s"][-1] for r in runs)
-        peak = statistics.median(r["peak_rss_mb"] for r in runs)
-        added = statistics.median(r["peak_rss_mb"] - r["rss_before_mb"] for r in runs)
-        accuracy = statistics.median(r["test_accuracy"] for r in runs)
-        faults = statistics.median(r["faults"][-1] for r in runs) / runs[0]["steps"]
-        print(f"{TITLES[name]:16}{train:>11.2f} s{best:>7.2f} s{train / runs[0]['steps'] * 1e3:>9.3f}"
-              f"{faults:>13.1f}{val:>10.2f} s{peak:>8.0f} MB{added:>12.0f} MB{accuracy:>10.4f}")
+    print_table(results, TITLES, COLUMNS)
     print()
     print(f"{'':34}{'median':>8}{'best':>8}{'goal':>10}")
     lines = [("tinyfit / NumPy by hand", median_ratio(results, "tinyfit", "numpy"), GOAL_VS_NUMPY),
