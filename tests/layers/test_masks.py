@@ -151,6 +151,15 @@ def test_average_pooling_over_time_averages_the_real_steps_only():
 
 
 # ------------------------------------------------------------------ losses and metrics
+# _sequence_tagger in Keras, for the child process (its weights are set from tinyfit's).
+KERAS_TAGGER = """
+inputs = keras.Input((7,), dtype="int32")
+h = keras.layers.Embedding(9, 5, mask_zero=True)(inputs)
+h = keras.layers.Dense(6, activation="tanh")(h)
+model = keras.Model(inputs, keras.layers.Dense(4)(h))
+"""
+
+
 def _sequence_tagger(vocab=9, classes=4, steps=7):
     inputs = keras.Input((steps,), dtype="int32")
     h = layers.Embedding(vocab, 5, mask_zero=True)(inputs)
@@ -174,16 +183,12 @@ def test_loss_and_metrics_of_a_masked_sequence_match_keras(tmp_path, weighted):
         per_step_weights = np.repeat(sample_weight[:, None], 7, axis=1)
         assert model.evaluate(ids, y, sample_weight=per_step_weights, verbose=0, return_dict=True) == pytest.approx(got)
     weights = {f"w{i}": w for i, w in enumerate(model.get_weights())}
-    want = keras_jax(tmp_path, f"""
-        inputs = keras.Input((7,), dtype="int32")
-        h = keras.layers.Embedding(9, 5, mask_zero=True)(inputs)
-        h = keras.layers.Dense(6, activation="tanh")(h)
-        model = keras.Model(inputs, keras.layers.Dense(4)(h))
+    want = keras_jax(tmp_path, KERAS_TAGGER + textwrap.dedent(f"""
         model.set_weights([globals()[f"w{{i}}"] for i in range({len(weights)})])
         model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         print(json.dumps(model.evaluate(ids, y, sample_weight={"sw" if weighted else None}, verbose=0,
                                         return_dict=True)))
-    """, ids=ids, y=y, **({"sw": per_step_weights} if weighted else {}), **weights)
+    """), ids=ids, y=y, **({"sw": per_step_weights} if weighted else {}), **weights)
     assert got["loss"] == pytest.approx(want["loss"], rel=1e-5)
     assert got["accuracy"] == pytest.approx(want["accuracy"], rel=1e-6)
     # By hand: the mean over real steps only (weighted by each sequence's weight).
@@ -219,18 +224,14 @@ def test_training_on_masked_sequences_matches_keras(tmp_path, jit):
         warnings.simplefilter("error")
         history = model.fit(ids, y, batch_size=4, epochs=3, shuffle=False, verbose=0, callbacks=[ByHand()]).history
     np.testing.assert_allclose(history["accuracy"], [right / real for right, real in counts], rtol=1e-6)
-    want = keras_jax(tmp_path, f"""
-        inputs = keras.Input((7,), dtype="int32")
-        h = keras.layers.Embedding(9, 5, mask_zero=True)(inputs)
-        h = keras.layers.Dense(6, activation="tanh")(h)
-        model = keras.Model(inputs, keras.layers.Dense(4)(h))
+    want = keras_jax(tmp_path, KERAS_TAGGER + textwrap.dedent(f"""
         model.set_weights([globals()[f"w{{i}}"] for i in range({len(start)})])
         model.compile(optimizer=keras.optimizers.SGD(0.5),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         h = model.fit(ids, y, batch_size=4, epochs=3, shuffle=False, verbose=0).history
         print(json.dumps({{"history": {{k: [float(v) for v in vs] for k, vs in h.items()}},
                           "weights": [w.tolist() for w in model.get_weights()]}}))
-    """, ids=ids, y=y, **{f"w{i}": w for i, w in enumerate(start)})
+    """), ids=ids, y=y, **{f"w{i}": w for i, w in enumerate(start)})
     # Keras on JAX loses the outputs' masks on their way out of its gradient function, so its metrics
     # count padded steps during fit (not during evaluate); the loss keeps them and is the reference here.
     np.testing.assert_allclose(history["loss"], want["history"]["loss"], rtol=2e-5)
@@ -294,7 +295,7 @@ def test_masking_time_distributed_and_pooling_match_keras(tmp_path):
     h = layers.Masking()(inputs)
     h = layers.TimeDistributed(layers.Dense(4, activation="relu"))(h)
     model = keras.Model(inputs, layers.GlobalAveragePooling1D()(h))
-    want = keras_jax(tmp_path, f"""
+    want = keras_jax(tmp_path, """
         inputs = keras.Input((6, 3))
         h = keras.layers.Masking()(inputs)
         h = keras.layers.TimeDistributed(keras.layers.Dense(4, activation="relu"))(h)

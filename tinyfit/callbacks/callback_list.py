@@ -58,7 +58,8 @@ class CallbackList(Callback):
         elif isinstance(callbacks, Callback) or isinstance(callbacks, type):
             callbacks = [callbacks]
         self.callbacks: list[Callback] = []
-        self._listeners: dict[str, list[Callback]] = {}  # hook name -> the callbacks that define it
+        # hook name -> (the callbacks that define it, whether one of them wants the logs as floats)
+        self._listeners: dict[str, tuple[list[Callback], bool]] = {}
         self._listed: list[Callback] = []  # self.callbacks as it was when _listeners was filled
         for position, callback in enumerate(callbacks):
             self.append(callback, position)
@@ -117,12 +118,15 @@ class CallbackList(Callback):
         if self._listed != self.callbacks:  # the list was changed in place since the hooks were sorted out
             self._listeners.clear()
             self._listed = list(self.callbacks)
-        listeners = self._listeners.get(hook)
-        if listeners is None:
-            listeners = self._listeners[hook] = [c for c in self.callbacks if overrides(c, hook)]
+        found = self._listeners.get(hook)
+        if found is None:
+            listeners = [c for c in self.callbacks if overrides(c, hook)]
+            wants_floats = any(not getattr(c, "reads_logs_lazily", False) for c in listeners)
+            found = self._listeners[hook] = (listeners, wants_floats)
+        listeners, wants_floats = found
+        if wants_floats:
+            read_logs(logs)  # in place, in one copy: Python floats for every listener (utils/log_values.py)
         for callback in listeners:
-            if not getattr(callback, "reads_logs_lazily", False):
-                read_logs(logs)  # once, in place: Python floats from here on (utils/log_values.py)
             getattr(callback, hook)(*args, logs)
 
     def on_train_begin(self, logs: Logs = None) -> None:
