@@ -34,3 +34,20 @@ def test_outside_a_budget_nothing_is_counted_and_an_inner_budget_ends_with_its_b
         with pytest.raises(ValueError, match="room for 10 more"):
             keras.Sequential([keras.Input((4,)), layers.Dense(3)])
     keras.Sequential([keras.Input((40,)), layers.Dense(30)])
+
+
+def test_inside_a_budget_a_layer_is_not_built_on_made_up_inputs_over_the_sample_cap():
+    from tinyfit.layers.weight_budget import MAX_SAMPLE_NUMBERS
+    # Weight-free layers make the next layer's made-up input as large as they like: it is refused first.
+    with weight_budget(10**6, _refuse):
+        with pytest.raises(ValueError, match=rf"layer 'after' would be built on inputs of shape \(None, "
+                                             rf"{MAX_SAMPLE_NUMBERS + 1}, 1\) \({MAX_SAMPLE_NUMBERS + 1} numbers "
+                                             rf"per sample, over the {MAX_SAMPLE_NUMBERS}"):
+            keras.Sequential([keras.Input((1,)), layers.RepeatVector(MAX_SAMPLE_NUMBERS + 1),
+                              layers.Dense(2, name="after")])
+        model = keras.Sequential([keras.Input((1,)), layers.RepeatVector(MAX_SAMPLE_NUMBERS // 2 ** 12),
+                                  layers.Flatten()])  # at the cap's scale but under it: built
+        assert tuple(model.outputs[0].shape) == (None, MAX_SAMPLE_NUMBERS // 2 ** 12)
+    # Outside a budget the user's own model is never capped.
+    model = keras.Sequential([keras.Input((2 ** 12,)), layers.RepeatVector(2 ** 12 + 1), layers.Flatten()])
+    assert tuple(model.outputs[0].shape) == (None, 2 ** 24 + 2 ** 12)

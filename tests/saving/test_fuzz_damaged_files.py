@@ -362,3 +362,43 @@ def test_a_damaged_deflate_stream_is_refused_not_a_zlib_error(originals, tmp_pat
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=rf"Refusing to load '{path}': member 'config.json' is damaged"):
         keras.models.load_model(path)
+
+
+def _weight_free_layer(kind, class_name, **config):
+    module = "keras.layers" if kind == "keras" else "tinyfit.layers"
+    return {"module": module, "class_name": class_name, "config": {"name": "inserted", **config},
+            "registered_name": None if kind == "keras" else class_name}
+
+
+@pytest.mark.parametrize("kind", ["model", "keras"])
+@pytest.mark.parametrize("n", [10**9, 10**7])
+def test_a_weight_free_layer_asking_for_huge_outputs_is_refused_before_they_are_allocated(originals, tmp_path,
+                                                                                          kind, n):
+    # RepeatVector holds no weight, so the weight budget does not see it; before, the next layer was
+    # built on a made-up input of (3, n, 5) numbers: 37 GB for n = 10**9, 600 MB for n = 10**7.
+    import tracemalloc
+    if kind not in originals:
+        pytest.skip("h5py is not installed: no .keras file")
+    source, _ = originals[kind]
+    path = _crafted(source, tmp_path / source.name, lambda config: config["config"]["layers"].insert(
+        -1, _weight_free_layer(kind, "RepeatVector", n=n)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"Refusing to load '{path}': layer 'out' would be built on inputs "
+                                             rf"of shape \(None, {n}, 5\)"):
+            keras.models.load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
+
+
+def test_memory_running_out_while_a_config_rebuilds_is_a_refusal_naming_the_file():
+    from tinyfit.saving.build_config import rebuilt
+
+    def build():
+        raise MemoryError("Unable to allocate 37.3 GiB")
+
+    with pytest.raises(ValueError, match=r"Refusing to load 'm\.tinyfit': its model config asks for more memory "
+                                         r"than there is \(Unable to allocate 37\.3 GiB\)"):
+        rebuilt("m.tinyfit", "model config", build)

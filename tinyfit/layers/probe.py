@@ -44,6 +44,7 @@ from ..autograd.variable import assignments_kept, assignments_undone
 from ..utils.random import get_random_states, set_random_states
 from .call_context import CallContext, LayerCall, current_call
 from .symbolic import KerasTensor
+from .weight_budget import charge_probe
 from ..tree import flatten, map_structure
 
 # The two probes: sizes for the unknown axes (the batch axis first), and whether the values vary.
@@ -81,6 +82,9 @@ def infer_output_spec(layer: Any, args: tuple, kwargs: dict) -> Any:
 
 def _probe(layer: Any, args: tuple, kwargs: dict, sizes: tuple[int, int], varied: bool) -> Any:
     """layer.call() on made-up data in place of the KerasTensors, leaving no trace."""
+    for leaf in flatten((args, kwargs)):
+        if isinstance(leaf, KerasTensor):  # a file's config may not make them huge (weight_budget.py)
+            charge_probe(layer.name, _filled(leaf.shape, sizes))
     args, kwargs = map_structure(lambda t: stand_in(t, sizes, varied), (args, kwargs))
     kwargs.pop("training", None)
     with no_grad(), NoTrace(layer) as no_trace, _quiet():
@@ -102,8 +106,7 @@ def stand_in(leaf: Any, sizes: tuple[int, int], varied: bool = False) -> Any:
     """
     if not isinstance(leaf, KerasTensor):
         return leaf
-    batch, other = sizes
-    shape = tuple((batch if i == 0 else other) if n is None else n for i, n in enumerate(leaf.shape))
+    shape = _filled(leaf.shape, sizes)
     dtype = numpy.dtype(leaf.dtype)
     floating = dtype.kind == "f"
     if not varied:
@@ -113,6 +116,11 @@ def stand_in(leaf: Any, sizes: tuple[int, int], varied: bool = False) -> Any:
     else:
         values = (numpy.arange(int(numpy.prod(shape))) % 2).reshape(shape).astype(dtype)
     return Tensor._make(backend.to_device(values, backend.default_device()), False)
+
+
+def _filled(shape: tuple, sizes: tuple[int, int]) -> tuple[int, ...]:
+    batch, other = sizes
+    return tuple((batch if i == 0 else other) if n is None else n for i, n in enumerate(shape))
 
 
 def spec_of(layer: Any, a: Any, b: Any) -> Any:

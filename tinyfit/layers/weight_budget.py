@@ -1,10 +1,15 @@
-"""A cap on the numbers that layers may create as weights while a file's config is rebuilt.
+"""Caps on what layers may allocate while a file's config is rebuilt.
 
 A loader builds a model from a config it read from a file before the file's arrays are
 read; a forged config (Dense(units=10**9)) would otherwise allocate gigabytes for a file of
-a few kilobytes. Inside `weight_budget(limit, refuse)`, every weight a layer adds is counted
-first, and one that would take the total past `limit` numbers raises `refuse(message)`
-before anything is allocated. Outside it, add_weight counts nothing.
+a few kilobytes. Inside `weight_budget(limit, refuse)`:
+- every weight a layer adds is counted first, and one that would take the total past
+  `limit` numbers raises `refuse(message)` before anything is allocated;
+- a layer is called on made-up inputs (to learn its output shape, see probe.py) only if
+  they hold at most MAX_SAMPLE_NUMBERS per sample: a weight-free layer
+  (RepeatVector(10**9), UpSampling2D(size=10**6)) would otherwise make the next layer's
+  made-up input huge.
+Outside it, nothing is counted.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ import contextlib
 import threading
 from typing import Callable, Iterator
 
-__all__ = ["weight_budget", "charge_weight"]
+__all__ = ["weight_budget", "charge_weight", "charge_probe", "MAX_SAMPLE_NUMBERS"]
+
+# Numbers in one sample of any tensor of a model being loaded: 4096 x 4096, far past what a
+# class trains, and small enough that the made-up batches of 2-3 samples stay in memory.
+MAX_SAMPLE_NUMBERS = 2**24
 
 _local = threading.local()
 
@@ -42,3 +51,17 @@ def charge_weight(layer: str, name: str | None, shape: tuple[int, ...]) -> None:
                         f"({count} numbers), more than the file's arrays hold (room for {budget[0]} more); its "
                         f"config does not match its arrays")
     budget[0] -= count
+
+
+def charge_probe(layer: str, shape: tuple[int, ...]) -> None:
+    """Refuses, inside a budget, a made-up input of `shape` (batch first) over MAX_SAMPLE_NUMBERS a sample."""
+    budget = getattr(_local, "budget", None)
+    if budget is None:
+        return
+    count = 1
+    for size in shape[1:]:
+        count *= int(size)
+    if count > MAX_SAMPLE_NUMBERS:
+        raise budget[1](f"layer '{layer}' would be built on inputs of shape (None, {', '.join(map(str, shape[1:]))})"
+                        f" ({count} numbers per sample, over the {MAX_SAMPLE_NUMBERS} a loaded model may have); "
+                        f"its config asks for tensors that no saved model holds")

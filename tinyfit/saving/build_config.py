@@ -1,7 +1,12 @@
-"""A saved model's build config: the input shapes that create a subclassed model's weights.
+"""Rebuilding a model from a file's config, the one way every loader does it (rebuild_model).
 
-Also the checks that make rebuilding from a file's config safe: its inputs' sizes are bounded
-(check_input_shapes), and what rebuilding raises becomes a refusal naming the file (rebuilt).
+A file's config is hostile data until its model stands: its inputs' sizes are bounded
+(check_input_shapes); the weights its layers create, and the made-up inputs they are built
+on, are bounded by the numbers the file's arrays hold (layers/weight_budget.py); whatever
+rebuilding raises becomes a refusal naming the file (rebuilt). Only then are the file's arrays
+read and checked against the model's weights.
+
+Also a saved model's build config: the input shapes that create a subclassed model's weights.
 
 A subclassed model makes its weights when first called, and its config (the arguments of its
 __init__) does not say on what input. Files keep, as Keras 3 does, {"input_shape": ...} from
@@ -15,11 +20,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["checked_build_config", "check_input_shapes", "rebuilt", "build_from_file"]
+from ..layers.weight_budget import MAX_SAMPLE_NUMBERS, weight_budget
+from .serialization import deserialize_keras_object
+
+__all__ = ["rebuild_model", "checked_build_config", "check_input_shapes", "rebuilt", "build_from_file"]
 
 MAX_SHAPES = 64
 MAX_RANK = 16
-MAX_SAMPLE_SIZE = 2**26  # numbers in one sample of one input: far past any model tinyfit trains
+MAX_SAMPLE_SIZE = MAX_SAMPLE_NUMBERS  # numbers in one sample of one input: far past any model tinyfit trains
 # Keys under which a model config gives its inputs' shapes (Input, InputLayer, a first layer's input_shape).
 _SHAPE_KEYS = ("batch_shape", "batch_input_shape", "shape", "input_shape")
 
@@ -30,6 +38,24 @@ def _refuse(path: str, cause: str) -> ValueError:
 
 def _is_size(value: Any) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value)
+
+
+def rebuild_model(path: str, config: Any, weight_numbers: int, custom_objects: dict | None,
+                  build_shapes: Any = None, compile_model: Callable[[Any], None] | None = None) -> Any:
+    """The model `config` (read from the file at `path`) describes, its weights made but not yet set.
+
+    `weight_numbers`: how many numbers the file's weight arrays hold, the most its layers may
+    create. `build_shapes` (from checked_build_config) builds a model that has no weights once
+    rebuilt; `compile_model(model)` compiles it, under the same budget. A ValueError names the file.
+    """
+    check_input_shapes(path, config)
+    with weight_budget(weight_numbers, lambda cause: _refuse(path, f"{cause}.")):
+        model = rebuilt(path, "model config", lambda: deserialize_keras_object(config, custom_objects,
+                                                                               family="layer"))
+        build_from_file(path, model, build_shapes)
+        if compile_model is not None:
+            rebuilt(path, "compile config", lambda: compile_model(model))
+    return model
 
 
 def checked_build_config(path: str, config: Any) -> Any:
@@ -103,6 +129,9 @@ def rebuilt(path: str, what: str, build: Callable[[], Any]) -> Any:
     except (TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as error:
         # A config of the wrong form reaches code that trusts its form: the file is damaged or forged.
         raise _refuse(path, f"its {what} is damaged or inconsistent ({type(error).__name__}: {error}).") from None
+    except MemoryError as error:  # a size no budget foresaw (a layer of the user's, say): still a refusal
+        raise _refuse(path, f"its {what} asks for more memory than there is ({error}). The file is damaged or "
+                            f"forged, or the model is too large for this machine.") from None
 
 
 def build_from_file(path: str, model: Any, shapes: Any) -> None:

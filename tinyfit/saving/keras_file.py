@@ -16,15 +16,12 @@ import zipfile
 import zlib
 from typing import Any
 
-from ..layers.weight_budget import weight_budget
 from .atomic import atomic_write
-from .build_config import build_from_file, check_input_shapes, checked_build_config, rebuilt
+from .build_config import checked_build_config, rebuild_model, rebuilt
 from .keras_config_in import tinyfit_compile_config, tinyfit_model_config
 from .keras_config_out import keras_model_config
 from .keras_h5 import read_weights_h5, require_h5py, write_weights_h5
-from .keras_names import is_functional, is_sequential
 from .safe_json import dump_json, load_json
-from .serialization import deserialize_keras_object
 
 __all__ = ["KERAS_MEMBERS", "is_keras_zip", "save_keras_model", "load_keras_model", "read_weights_bytes"]
 
@@ -178,17 +175,12 @@ def load_keras_model(filepath: str | os.PathLike, custom_objects: dict | None, c
     model_config = rebuilt(path, "model config", lambda: tinyfit_model_config(path, config, custom_objects))
     compile_config = rebuilt(path, "compile config", lambda: tinyfit_compile_config(path, config, custom_objects)
                               ) if compile else None
-    check_input_shapes(path, model_config)
     # Every number of a weight takes at least one byte of the HDF5 member: the config may not ask for more.
-    with weight_budget(len(weights), lambda cause: _refuse(path, f"{cause}.")):
-        model = rebuilt(path, "model config", lambda: deserialize_keras_object(model_config, custom_objects,
-                                                                                family="layer"))
-        if not (is_functional(model) or is_sequential(model)):  # a subclassed model: built as saved
-            build_from_file(path, model, checked_build_config(path, config.get("build_config")))
-    optimizer = None
-    if compile_config:
-        rebuilt(path, "compile config", lambda: compile_model(model, compile_config, custom_objects))
-        optimizer = model.optimizer
+    model = rebuild_model(path, model_config, len(weights), custom_objects,
+                          checked_build_config(path, config.get("build_config")), compile_model=(
+                              (lambda model: compile_model(model, compile_config, custom_objects))
+                              if compile_config else None))
+    optimizer = model.optimizer if compile_config else None
     arrays, state = read_weights_h5(path, weights, model, optimizer)
     model.set_weights(arrays)
     for variable, array in state or []:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..layers.weight_budget import weight_budget
 from .archive import ArrayCountError, read_archive, write_archive
-from .build_config import build_from_file, check_input_shapes, checked_build_config, rebuilt
+from .build_config import checked_build_config, rebuild_model
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
@@ -208,15 +207,12 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         if isinstance(config, dict) and "build_config" in config:
             config = dict(config)
             shapes = checked_build_config(path, config.pop("build_config"))
-        check_input_shapes(path, config)
         # Every number of a weight takes at least one byte of the file: the config may not ask for more.
-        with weight_budget(held["weights"], lambda cause: ValueError(f"Refusing to load '{path}': {cause}.")):
-            model = rebuilt(path, "model config", lambda: deserialize_keras_object(config, custom_objects,
-                                                                                   family="layer"))
-            build_from_file(path, model, shapes)
+        compiling = compile and bool(compile_config)
+        model = rebuild_model(path, config, held["weights"], custom_objects, shapes, compile_model=(
+            (lambda model: compile_from_config(model, compile_config, custom_objects)) if compiling else None))
         expected = {"weights": _labelled(model.weights)}
-        if compile and compile_config:
-            rebuilt(path, "compile config", lambda: compile_from_config(model, compile_config, custom_objects))
+        if compiling:
             expected["optimizer"] = _labelled(model.optimizer.variables)
             built["compiled"] = True
         built["model"] = model
