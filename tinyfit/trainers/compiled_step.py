@@ -57,16 +57,14 @@ What a tape cannot see, and how the step stays correct anyway:
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from typing import Any
 
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor
 from ..autograd.recorder import Recording, Tape
-from ..data import unpack_x_y_sample_weight
-from ..data.structure import batch_size_of
 from ..tree import flatten, map_structure
 from .step_kinds import builtin_step
+from .steps import EagerPhases
 from .vouched import unvouched_reason
 
 JIT_CHOICES = ("auto", True, False)
@@ -178,40 +176,16 @@ class CompiledStep:
         return builtin_step("train_step" if self.training else "test_step")(self.model, data)
 
     def _record(self, plan: _Plan, data: tuple) -> dict[str, float]:
-        """One eager step, recorded: the built-in step's phases, the forward one under a Recording."""
+        """One eager step, recorded: the built-in step, its forward phase under a Recording."""
         model = self.model
         if self.training and not model.trainable_weights:  # nothing to train: the eager step says so
             plan.eager_because = "the model has no trainable weights"
             return self._eager(data)
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        loss_trackers = _per_output_trackers(model)
-        noted = {name: _NotedValues() for name in loss_trackers}
-        _set_per_output_trackers(model, noted)
-        try:
-            with Recording(flatten(data, none_is_leaf=False), model.weights) as recording, \
-                    _grad_mode_for(self.training):
-                y_pred, loss = model._forward_and_loss(x, y, sample_weight, self.training)
-        finally:
-            _set_per_output_trackers(model, loss_trackers)
-        predictions = flatten(y_pred, none_is_leaf=False)
-        parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
-        # An output's mask is replayed with it, so that the metrics leave padded steps out on every batch.
-        masks = [(i, p._keras_mask) for i, p in enumerate(predictions, start=1)
-                 if getattr(p, "_keras_mask", None) is not None]
-        tape = recording.tape([loss] + predictions + [value for _, value, _ in parts] + [m for _, m in masks])
-
-        # The rest of the step: the built-in step's own phases (steps.py).
-        for tracker, value, size in parts:
-            tracker.update_state(value.detach(), sample_weight=size)
-        model._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
-        reason = _not_replayable(model, loss if self.training else None)
-        if self.training:
-            model._backward_and_apply(loss)
-        with _grad_mode_for(self.training):
-            logs = model._step_logs(x, y, y_pred, sample_weight)
-
+        recorder = _Recorder(model, data)
+        logs = model._built_in_step(data, self.training, recorder)
+        reason = recorder.reason
         if reason is None and plan.first is not None:
-            reason = plan.first.difference(tape)
+            reason = plan.first.difference(recorder.tape)
             if reason is not None:
                 reason = f"two recorded steps differ: {reason}"
         if reason is not None:
@@ -224,35 +198,86 @@ class CompiledStep:
                               f"step of model {model.name!r} runs "
                               f"eagerly for batches of this shape, because {reason}.", UserWarning, stacklevel=4)
         elif plan.first is None:
-            plan.first = tape
+            plan.first = recorder.tape
         else:
-            count = iter(range(1, len(predictions) + 1))
-            plan.outputs = map_structure(lambda _: next(count), y_pred, none_is_leaf=False)
-            start = 1 + len(predictions)
-            plan.trackers = [(tracker, start + i, size) for i, (tracker, _, size) in enumerate(parts)]
-            start += len(parts)
-            plan.masks = {position: start + i for i, (position, _) in enumerate(masks)}
-            plan.tape, plan.first = tape, None
+            recorder.fill(plan)
         return logs
 
     # ------------------------------------------------------------ replay
     def _replay(self, plan: _Plan, data: tuple, variables: list) -> dict[str, float]:
-        """The step on the recorded tape: forwards, backwards, optimizer, then the trackers and metrics."""
+        """The built-in step on the recorded tape: its forwards, backwards and the optimizer's update."""
+        return self.model._built_in_step(data, self.training, _Replay(self.model, plan, data, variables))
+
+
+class _Recorder(EagerPhases):
+    """The built-in step's phases, the forward one recorded into a tape (see the module docstring)."""
+
+    __slots__ = ("data", "tape", "reason", "y_pred", "parts", "masks")
+
+    def __init__(self, model: Any, data: tuple):
+        super().__init__(model)
+        self.data = data
+        self.tape: Tape | None = None
+        self.reason: str | None = None  # why this recording cannot be replayed, once known
+
+    def forward_and_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[Any, Tensor]:
         model = self.model
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        tape = plan.tape
-        run = tape.forward([t.data for t in flatten(data, none_is_leaf=False)])
-        outputs = tape.output_arrays(run)
+        loss_trackers = _per_output_trackers(model)
+        noted = {name: _NotedValues() for name in loss_trackers}
+        _set_per_output_trackers(model, noted)
+        try:
+            with Recording(flatten(self.data, none_is_leaf=False), model.weights) as recording:
+                y_pred, loss = super().forward_and_loss(x, y, sample_weight, training)
+        finally:
+            _set_per_output_trackers(model, loss_trackers)
+        predictions = flatten(y_pred, none_is_leaf=False)
+        self.parts = [(loss_trackers[name], value, size) for name, n in noted.items() for value, size in n.values]
+        # An output's mask is replayed with it, so that the metrics leave padded steps out on every batch.
+        self.masks = [(i, p._keras_mask) for i, p in enumerate(predictions, start=1)
+                      if getattr(p, "_keras_mask", None) is not None]
+        self.tape = recording.tape([loss] + predictions + [value for _, value, _ in self.parts]
+                                   + [m for _, m in self.masks])
+        self.y_pred = y_pred
+        for tracker, value, size in self.parts:
+            tracker.update_state(value.detach(), sample_weight=size)
+        self.reason = _not_replayable(model, loss if training else None)
+        return y_pred, loss
+
+    def fill(self, plan: _Plan) -> None:
+        """Tells `plan` where its replays find the outputs, the per-output losses and the masks."""
+        outputs = len(flatten(self.y_pred, none_is_leaf=False))
+        count = iter(range(1, outputs + 1))
+        plan.outputs = map_structure(lambda _: next(count), self.y_pred, none_is_leaf=False)
+        start = 1 + outputs
+        plan.trackers = [(tracker, start + i, size) for i, (tracker, _, size) in enumerate(self.parts)]
+        start += len(self.parts)
+        plan.masks = {position: start + i for i, (position, _) in enumerate(self.masks)}
+        plan.tape, plan.first = self.tape, None
+
+
+class _Replay(EagerPhases):
+    """The built-in step's phases on a recorded tape: plain arrays in, no layer called, no graph."""
+
+    __slots__ = ("plan", "data", "variables", "run")
+
+    def __init__(self, model: Any, plan: _Plan, data: tuple, variables: list):
+        super().__init__(model)
+        self.plan, self.data, self.variables = plan, data, variables
+
+    def forward_and_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[Any, Tensor]:
+        plan = self.plan
+        self.run = plan.tape.forward([t.data for t in flatten(self.data, none_is_leaf=False)])
+        outputs = plan.tape.output_arrays(self.run)
         for tracker, position, size in plan.trackers:
             tracker.update_state(Tensor._make(outputs[position], False), sample_weight=size)
-        model._loss_tracker.update_state(Tensor._make(outputs[0], False), sample_weight=batch_size_of(x))
-        if self.training:
-            # No check of fit's first step here: a loss that reaches no weight is never replayed
-            # (_not_replayable, or the optimizer refuses a step whose gradients are all None).
-            gradients = tape.backward(run, output=0)
-            model.optimizer.apply([gradients.get(id(v)) for v in variables], variables)
         y_pred = map_structure(lambda i: _output(outputs, i, plan.masks), plan.outputs, none_is_leaf=False)
-        return model._step_logs(x, y, y_pred, sample_weight)
+        return y_pred, Tensor._make(outputs[0], False)
+
+    def backward_and_apply(self, loss: Tensor) -> None:
+        # No check of fit's first step here: a loss that reaches no weight is never replayed
+        # (_not_replayable, or the optimizer refuses a step whose gradients are all None).
+        gradients = self.plan.tape.backward(self.run, output=0)
+        self.model.optimizer.apply([gradients.get(id(v)) for v in self.variables], self.variables)
 
 
 # ------------------------------------------------------------------ helpers
@@ -262,11 +287,6 @@ def _output(outputs: list, position: int, masks: dict) -> Tensor:
     if position in masks:
         tensor._keras_mask = Tensor._make(outputs[masks[position]], False)
     return tensor
-
-
-def _grad_mode_for(training: bool) -> Any:
-    """A test step runs without a graph, as Trainer.test_step does; a training step as it is."""
-    return contextlib.nullcontext() if training else no_grad()
 
 
 def _signature(data: Any) -> Any:

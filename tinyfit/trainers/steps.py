@@ -6,6 +6,10 @@
     test_step     forward, loss and metrics, with no graph
     predict_step  forward only
 
+train_step and test_step are one method, `_built_in_step`, run in phases (forward and
+loss; backward and update; the trackers and metrics): EagerPhases runs them as written,
+and the compiled step (compiled_step.py) records and replays the same phases.
+
 `compute_loss` and `compute_metrics` are the parts a step asks for; a model may
 override any of these methods (see trainer.py for a custom train_step). Which
 function fit() then calls for each batch is decided once, in step_function.py.
@@ -13,6 +17,7 @@ function fit() then calls for each batch is decided once, in step_function.py.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -109,14 +114,21 @@ class Steps:
             The metrics after this step, {"loss": ..., metric name: ...}, each a 0-d tensor that
             fit() reads into a float when it logs it.
         """
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
-        self._backward_and_apply(loss)
-        return self._step_logs(x, y, y_pred, sample_weight)
+        return self._built_in_step(data, True, EagerPhases(self))
 
-    # The phases of the built-in steps. The compiled step (compiled_step.py) runs the same
-    # phases while it records, so a step is written once.
+    def _built_in_step(self, data: Any, training: bool, phases: "EagerPhases") -> dict[str, Any]:
+        """The built-in training (or test) step, written once: `phases` runs its forward and loss and
+        its backward and update, eagerly (EagerPhases) or recorded and replayed (compiled_step.py)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with contextlib.nullcontext() if training else no_grad():
+            y_pred, loss = phases.forward_and_loss(x, y, sample_weight, training)
+            self._loss_tracker.update_state(loss.detach(), sample_weight=batch_size_of(x))
+            if training:
+                phases.backward_and_apply(loss)
+            return self._step_logs(x, y, y_pred, sample_weight)
+
+    # The phases of the built-in steps, as they run eagerly (EagerPhases). The compiled step
+    # (compiled_step.py) records these very methods, then replays what it recorded.
     def _forward_and_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[Any, Tensor]:
         """The forward pass and the loss: (y_pred, loss)."""
         y_pred = self(x, training=training)
@@ -148,17 +160,28 @@ class Steps:
 
     def test_step(self, data: Any) -> dict[str, float]:
         """One evaluation step: forward, loss and metrics, no gradient."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with no_grad():
-            y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=False)
-            self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
-            return self._step_logs(x, y, y_pred, sample_weight)
+        return self._built_in_step(data, False, EagerPhases(self))
 
     def predict_step(self, data: Any) -> Any:
         """The model's outputs for one batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
             return self(x, training=False)
+
+
+class EagerPhases:
+    """How the built-in step's phases run by default: the model's own, as written."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    def forward_and_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[Any, Tensor]:
+        return self.model._forward_and_loss(x, y, sample_weight, training)
+
+    def backward_and_apply(self, loss: Tensor) -> None:
+        self.model._backward_and_apply(loss)
 
 
 def _kept(t: Any) -> Any:
