@@ -202,12 +202,13 @@ def check_loss_falls(model, x, y, what: str) -> str:
     return f"tinyfit's loss falls over 5 steps on one batch ({losses[0]:.4f} -> {losses[-1]:.4f})"
 
 
-def median_ratio(results: dict, a: str, b: str) -> tuple[float, float] | None:
-    """Median and best of the per-round ratios of the last epoch's training time; None if one was skipped."""
+def median_ratio(results: dict, a: str, b: str) -> tuple[float, float, float] | None:
+    """Median, best and worst of the per-round ratios of the last epoch's training time; None if one was
+    skipped."""
     if any("skipped" in r for r in results[a] + results[b]):
         return None
     ratios = [ra["train_s"][-1] / rb["train_s"][-1] for ra, rb in zip(results[a], results[b])]
-    return statistics.median(ratios), min(ratios)
+    return statistics.median(ratios), min(ratios), max(ratios)
 
 
 def versions(results: dict) -> list[str]:
@@ -328,8 +329,11 @@ def ratio_line(results: dict, epochs: int, goal: float | None = None) -> str:
     if ratio is None:
         return (f"tinyfit / PyTorch eager: n/a (PyTorch skipped: {results['torch'][0]['skipped']})"
                 + ("" if goal is None else f"; goal <= {goal}x"))
-    return (f"tinyfit / PyTorch eager, epoch {epochs}: median {ratio[0]:.2f}x, best {ratio[1]:.2f}x"
-            + ("" if goal is None else f" (goal <= {goal}x: {'met' if ratio[0] <= goal else 'NOT met'})"))
+    rounds = len(results["tinyfit"])
+    met = "" if goal is None else (f"; goal <= {goal}x: {'met' if ratio[2] <= goal else 'NOT met'} in every round"
+                                   if rounds > 1 else f"; goal <= {goal}x: {'met' if ratio[0] <= goal else 'NOT met'}")
+    return (f"tinyfit / PyTorch eager, epoch {epochs}: median {ratio[0]:.2f}x, "
+            f"spread {ratio[1]:.2f}x-{ratio[2]:.2f}x over {rounds} round(s)" + met)
 
 
 def report(results: dict, args, load_before: float, title: str, notes: Sequence[str], titles: dict[str, str],

@@ -28,9 +28,9 @@ setting (tinyfit chooses its BLAS threads, PyTorch uses its own count), and
 "pinned", BLAS, OpenMP and PyTorch threads set to one for both, before NumPy
 or PyTorch loads (--threads picks one configuration only).
 
-    python benchmarks/cnn.py              # 3 rounds of each, several minutes
+    python benchmarks/cnn.py              # 5 rounds of each, with the ratio's spread: about 15 minutes
     python benchmarks/cnn.py --quick      # a slice, one round: does it all run?
-    python benchmarks/cnn.py --rounds 5 --threads 2
+    python benchmarks/cnn.py --rounds 3 --threads 2
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ COLUMNS = [*timing_columns(), Column("test acc", 10, median_of("test_accuracy"),
 
 def main(argv: list[str] | None = None) -> int:
     options = parser(__doc__.split("\n\n")[0], CONTENDERS, train_samples=12800, train_samples_help=argparse.SUPPRESS,
-                     quick_help="a slice (2,560 training, 1,000 test images), one round", profile=False)
+                     rounds=5, quick_help="a slice (2,560 training, 1,000 test images), one round", profile=False)
     options.add_argument("--test-samples", type=int, default=10000, help=argparse.SUPPRESS)
     args = options.parse_args(argv)
 
