@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from ..utils import declared
 from ..utils.log_values import read_logs
 from .callback import Callback, Logs
 from .history import History
@@ -20,11 +21,11 @@ def overrides(callback: Callback, hook: str) -> bool:
     instance holds its own function for it (as LambdaCallback does). A class that looks its
     attributes up itself (__getattribute__, __getattr__) may answer any hook: it gets them all."""
     kind = type(callback)
-    if kind.__getattribute__ is not object.__getattribute__ or hasattr(kind, "__getattr__"):
+    if declared.overrides(kind, object, "__getattribute__") or hasattr(kind, "__getattr__"):
         return True
     names = (hook, _DELEGATES_TO[hook]) if hook in _DELEGATES_TO else (hook,)
     for name in names:
-        if name in callback.__dict__ or getattr(kind, name) is not getattr(Callback, name):
+        if name in callback.__dict__ or declared.overrides(kind, Callback, name):
             return True
     return False
 

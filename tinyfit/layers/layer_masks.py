@@ -27,6 +27,7 @@ from typing import Any
 
 from ..autograd.tensor import Tensor
 from ..tree import flatten, map_structure
+from ..utils.declared import overrides
 
 __all__ = ["Masks", "mask_of", "masks_of", "any_mask"]
 
@@ -59,7 +60,7 @@ class _CallParameters:
                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self.names = {p.name for p in parameters}
         self.takes_masks = any(n == "mask" or n.endswith("_mask") for n in self.names)
-        self.makes_masks = cls.compute_mask is not Masks.compute_mask
+        self.makes_masks = overrides(cls, Masks, "compute_mask")
 
 
 _PARAMETERS: dict[type, _CallParameters] = {}

@@ -26,6 +26,7 @@ from ..layers.probe import placeholders_for
 from ..layers.symbolic import KerasTensor, any_symbolic
 from ..saving.serialization import serialize_keras_object
 from ..trainers.trainer import Trainer
+from ..utils.declared import overrides
 from . import input_check, summary as summary_module
 from .functional import FunctionalGraph
 from .model_config import functional_config, functional_from_config
@@ -102,7 +103,7 @@ class Model(Trainer, Layer):
         self._remember_build_shape(input_shape)
         # A subclassed model's layers build themselves when call() reaches them;
         # only a build() of the user's own needs calling here.
-        if type(self).build is not Model.build:
+        if overrides(type(self), Model, "build"):
             self.build(input_shape)
 
     def _remember_build_shape(self, input_shape: Any) -> None:

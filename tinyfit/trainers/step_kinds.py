@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..utils.declared import overrides
 from .steps import Steps
 
 STEP_METHODS = ("train_step", "test_step", "compute_loss", "compute_metrics")
@@ -26,4 +27,5 @@ def builtin_step(name: str) -> Callable[..., Any]:
 def uses_builtin_steps(model: Any, names: tuple[str, ...] = STEP_METHODS) -> bool:
     """Whether `model`'s class keeps every built-in method of `names` (all four by default),
     overriding none of them."""
-    return all(getattr(type(model), name) is getattr(Steps, name) for name in names)
+    kind = type(model)
+    return not any(overrides(kind, Steps, name) for name in names)

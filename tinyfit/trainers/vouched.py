@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import losses as losses_module
+from ..utils.declared import declared
 
 UNDECLARED = "it does not declare supports_jit = True"
 
@@ -22,10 +23,7 @@ def supports_jit(thing: Any) -> bool:
     """Whether a layer, loss, activation or regularizer declares `supports_jit = True`: set on
     itself (a function, or an object in its __init__) or in its own class's body. A subclass
     does not inherit its parent's word, since it may override call()."""
-    own = getattr(thing, "__dict__", {})
-    if "supports_jit" in own:
-        return own["supports_jit"] is True
-    return vars(type(thing)).get("supports_jit", False) is True
+    return declared(thing, "supports_jit") is True
 
 
 def unvouched_reason(model: Any) -> str | None:
