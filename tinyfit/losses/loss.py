@@ -109,6 +109,14 @@ class Loss:
         losses = ops.convert_to_tensor(self.call(y_true, y_pred))
         return reduce_weighted_values(losses, sample_weight, self.reduction, where=self.name)
 
+    @property
+    def read_outside_ops(self) -> str | None:
+        """What this loss reads back as a Python number while it reduces (a recorded step would
+        replay that number, not the next batch's); None when everything stays in the ops."""
+        if self.reduction == "mean_with_sample_weight":
+            return "the sum of the sample weights, its divisor"
+        return None
+
     def _weighted_and_reduced(self, y_true: Tensor, y_pred: Tensor, sample_weight: Any) -> Tensor | None:
         """The loss weighted and reduced in one op, or None where that op cannot do it (the
         general path then runs). Only losses with `_reduces_itself` are asked."""

@@ -229,6 +229,7 @@ class CategoricalAccuracy(_BuiltinMeanWrapper):
 
 class SparseCategoricalAccuracy(_BuiltinMeanWrapper):
     """How often the highest-scoring class is the integer label."""
+    class_index_targets = True
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
@@ -253,6 +254,7 @@ class SparseTopKCategoricalAccuracy(_BuiltinMeanWrapper):
         k: how many of the best-scoring classes count as a hit.
         from_sorted_ids: y_pred holds class ids sorted best first, not scores.
     """
+    class_index_targets = True
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None,
                  from_sorted_ids: bool = False):

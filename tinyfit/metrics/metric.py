@@ -55,6 +55,12 @@ class Metric:
     the default `reset_state` sets every such variable back to zero.
     """
 
+    # True for metrics that read their targets only as class indices, so that int64 labels give
+    # the same figures: fit() may then check the labels once and pass them on as int64
+    # (trainers/compile_utils.class_index_outputs). Each class says so in its own body, since a
+    # subclass may read its targets otherwise; one that says nothing gets the targets as given.
+    class_index_targets = False
+
     def __init__(self, name: str | None = None, dtype: Any = None):
         self.name = name or to_snake_case(type(self).__name__)
         self._dtype = as_dtype(dtype or "float32", type(self).__name__).name

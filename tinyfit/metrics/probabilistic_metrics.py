@@ -47,6 +47,7 @@ class SparseCategoricalCrossentropy(_BuiltinMeanWrapper):
         from_logits: whether y_pred holds logits rather than probabilities.
         axis: the class axis.
     """
+    class_index_targets = True
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: Any = None,
                  from_logits: bool = False, axis: int = -1):

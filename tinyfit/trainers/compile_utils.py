@@ -22,6 +22,7 @@ from .. import metrics as metrics_module
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..data.structure import batch_size_of
+from ..utils.declared import declared
 from .step_kinds import uses_builtin_steps
 
 
@@ -275,6 +276,8 @@ class AutoAccuracy(metrics_module.Metric):
     SparseCategoricalAccuracy (class-index targets) or CategoricalAccuracy
     (one-hot targets), and from then on passes everything to it.
     """
+    # Class indices make it SparseCategoricalAccuracy, whatever their integer dtype.
+    class_index_targets = True
 
     def __init__(self, name: str = "accuracy", loss: Any = None):
         super().__init__(name=name)
@@ -293,11 +296,6 @@ class AutoAccuracy(metrics_module.Metric):
             self.inner.reset_state()
 
 
-# The built-in metrics that read targets as class indices: int64 labels give them the same figures.
-_CLASS_INDEX_METRICS = (metrics_module.SparseCategoricalAccuracy, metrics_module.SparseTopKCategoricalAccuracy,
-                        metrics_module.SparseCategoricalCrossentropy)
-
-
 def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
     """The outputs whose array targets fit may check once and pass on as int64 class indices
     (tinyfit/data/labels.py): {output position: (number of classes, loss name)}.
@@ -305,7 +303,8 @@ def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
     Only where nothing but tinyfit's own code reads those targets: the built-in steps,
     compute_loss and compute_metrics, the plain sparse categorical cross-entropy over
     the last axis of an output whose class count is known before the first step, and
-    metrics that take class indices. Anywhere else the targets reach the code as given.
+    metrics that declare `class_index_targets = True` in their own class body (a subclass may
+    read its targets otherwise). Anywhere else the targets reach the code as given.
     """
     compiled = getattr(model, "_compile_loss", None)
     outputs = getattr(model, "outputs", None)
@@ -323,7 +322,7 @@ def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
         if len(shape) != 2 or not isinstance(shape[1], int):
             continue
         readers = model._compile_metrics.per_output[i] + model._weighted_metrics.per_output[i]
-        if all(type(m) in _CLASS_INDEX_METRICS or type(m) is AutoAccuracy for m in readers):
+        if all(declared(m, "class_index_targets") is True for m in readers):
             found[i] = (shape[1], "sparse_categorical_crossentropy")
     return found
 

@@ -319,9 +319,9 @@ def _unsafe_for_auto(model: Any) -> str | None:
         return reason
     compiled = model._compile_loss
     for loss in compiled.losses if compiled is not None else []:
-        if getattr(loss, "reduction", None) == "mean_with_sample_weight":
-            # its divisor, the sum of the batch's weights, is read back as a Python number
-            return f"the loss {loss.name!r} divides by the sum of the sample weights, a value read outside the ops"
+        read = getattr(loss, "read_outside_ops", None)  # what a Loss reads back while it reduces
+        if read is not None:
+            return f"the loss {loss.name!r} reads {read} back outside the ops"
     return None
 
 
