@@ -17,8 +17,7 @@ from . import data, datasets, utils
 from . import saving
 from .layers import Input
 from .models import Model, Sequential
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Scalar", "Tensor", "Variable", "no_grad", "enable_grad", "backend", "config", "tree",

@@ -34,6 +34,7 @@
     text_vectorization.py  TextVectorization (strings to token ids, vocabulary from adapt(data))
     padding_cropping.py  ZeroPadding1D/2D/3D, Cropping1D/2D/3D
     upsampling.py      UpSampling1D, UpSampling2D (nearest and bilinear), UpSampling3D
+    layer_registry.py  the layer names model configs use; serialize, deserialize
     symbolic.py        KerasTensor and Node: how a functional model records its graph
     probe.py           output shapes of symbolic calls, from made-up data, leaving no trace
     output_spec.py     output shapes by arithmetic for symbolic calls (no probing)
@@ -51,6 +52,8 @@ from .masking import Masking
 from .time_distributed import TimeDistributed
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .layer_registry import deserialize, registry, serialize
+from .naming import reset_names as _reset_names
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, maximum, minimum, multiply, subtract)
 from .group_normalization import GroupNormalization
@@ -73,8 +76,7 @@ from .symbolic import KerasTensor
 from .text_vectorization import TextVectorization
 from .unit_normalization import UnitNormalization
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
-from ..utils import object_config as _object_config
-from ..utils.registry import Registry
+from ..utils.session import on_clear_session as _on_clear_session
 
 # Keras's other names for the same classes (a layer saves under its class's own name).
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
@@ -207,27 +209,13 @@ __all__ = [
 ]
 
 
-def serialize(layer: Layer) -> dict:
-    """Keras 3's description of `layer`: {"module", "class_name", "config", "registered_name"}."""
-    if not isinstance(layer, Layer):
-        raise TypeError(f"layers.serialize: expected a Layer, got {type(layer).__name__}.")
-    return _object_config.serialize(layer)
-
-
-def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
-    """A new layer (new weights) from `serialize`'s output; your own classes by registration or custom_objects."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and 'config' "
-                         f"(from layers.serialize()), got {config!r:.80}.")
-    return _object_config.deserialize(config, custom_objects, registry)
-
-
-# The layer family's registry: model configs name their layers by these names.
-registry = Registry("layer")
+# Model configs name their layers by these names (the registry lives in layer_registry.py).
 for _name in __all__:
     if isinstance(globals()[_name], type) and issubclass(globals()[_name], Layer):
         registry.add(_name, globals()[_name])
 del _name
+
+_on_clear_session(_reset_names)  # keras.utils.clear_session starts the automatic names again
 
 from ..utils.namespace import api_dir  # noqa: E402 (last, so __all__ is complete)
 

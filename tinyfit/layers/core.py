@@ -10,6 +10,7 @@ from typing import Any, Callable
 from .. import activations, initializers, ops, regularizers
 from ..autograd.ops.linalg import FusedDense
 from .layer import Layer
+from .symbolic import records_functions
 
 # The activation functions FusedDense applies inside itself, by the name it knows them by.
 _FUSED_ACTIVATIONS = ((activations.linear, None), (activations.relu, "relu"),
@@ -153,6 +154,7 @@ class Identity(Layer):
         return input_shape
 
 
+@records_functions
 class Lambda(Layer):
     """Wraps a function of tensors as a layer: `Lambda(lambda x: x * 2)`.
 

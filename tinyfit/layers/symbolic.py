@@ -16,6 +16,18 @@ import numpy
 
 from ..tree import flatten
 
+# The layer that records a plain function in the graph: Lambda. It is a Layer, and the Layer
+# class needs this module, so core.py hands the class over (`records_functions`) when it
+# defines it, instead of this module importing core.
+_function_layer: type | None = None
+
+
+def records_functions(layer_class: type) -> type:
+    """Class decorator: the layer `symbolic_call` wraps a function in (core.Lambda)."""
+    global _function_layer
+    _function_layer = layer_class
+    return layer_class
+
 
 class KerasTensor:
     """A placeholder for a tensor in a model under construction.
@@ -138,11 +150,9 @@ def symbolic_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """
     if not any_symbolic((args, kwargs)):
         return fn(*args, **kwargs)
-    from .core import Lambda  # core imports this module: import late
-
     fixed = {k: v for k, v in kwargs.items() if not any_symbolic(v)}
     inputs = {k: v for k, v in kwargs.items() if k not in fixed}
-    return Lambda(_bind_keywords(fn, fixed) if fixed else fn, name=_fn_name(fn))(*args, **inputs)
+    return _function_layer(_bind_keywords(fn, fixed) if fixed else fn, name=_fn_name(fn))(*args, **inputs)
 
 
 def _bind_keywords(fn: Callable[..., Any], kwargs: dict) -> Callable[..., Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import ops
 from .layer import Layer
+from .layer_registry import deserialize
 
 
 class TimeDistributed(Layer):
@@ -86,8 +87,6 @@ class TimeDistributed(Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> "TimeDistributed":
-        from . import deserialize  # the layer registry is made after this module
-
         config = dict(config)
         config["layer"] = deserialize(config["layer"], custom_objects)
         return cls(**config)

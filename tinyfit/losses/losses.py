@@ -332,13 +332,13 @@ class LossFunctionWrapper(Loss):
         return self._reduced_fn(y_true, y_pred, weight, reduction, **self._fn_kwargs)
 
     def get_config(self) -> dict[str, Any]:
-        from . import serialize  # the registry lives in the package
+        from .loss_registry import serialize
 
         return {**super().get_config(), "fn": serialize(self.fn), **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "LossFunctionWrapper":
-        from . import deserialize
+        from .loss_registry import deserialize
 
         config = dict(config)
         if "fn" in config and not callable(config["fn"]):

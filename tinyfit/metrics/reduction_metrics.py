@@ -15,6 +15,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..losses.loss import apply_mask
 from .metric import Metric, add_to_state, divide_no_nan
+from .metric_registry import deserialize_function, serialize_function
 
 
 def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce: str, dtype: str,
@@ -167,14 +168,10 @@ class MeanMetricWrapper(Mean):
             super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:
-        from . import serialize_function
-
         return {**super().get_config(), "fn": serialize_function(self._fn), **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "MeanMetricWrapper":
-        from . import deserialize_function
-
         config = dict(config)
         config["fn"] = deserialize_function(config["fn"])
         return cls(**config)

@@ -18,6 +18,7 @@ count) before its array is allocated. Every refusal is a ValueError naming the f
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import zipfile
@@ -28,6 +29,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from .. import backend
+from ..version import __version__
 from .atomic import atomic_write
 from .safe_json import MAX_JSON_DEPTH, dump_json, load_json
 
@@ -53,9 +55,6 @@ _ARRAY_MEMBER = re.compile(r"(weights|optimizer|state)/(0|[1-9][0-9]{0,5})\.npy"
 _ALLOWED_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 
 
-def _tinyfit_version() -> str:
-    import tinyfit  # at call time: tinyfit/__init__ may still be running when this module loads
-    return tinyfit.__version__
 
 
 def _refuse(path: str, cause: str) -> ValueError:
@@ -139,7 +138,7 @@ def write_archive(path: str | os.PathLike, config: Any, compile_config: Any = No
                         npy_format.write_array(writer, array, allow_pickle=False)
                     members[name] = {"size": writer.size, "sha256": writer.sha.hexdigest()}
             manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
-                        "tinyfit_version": _tinyfit_version(), "members": members}
+                        "tinyfit_version": __version__, "members": members}
             archive.writestr("manifest.json", dump_json("manifest", manifest),
                              compress_type=zipfile.ZIP_DEFLATED)
 
@@ -284,7 +283,7 @@ def _read_manifest(path: str, archive: zipfile.ZipFile, members: dict[str, zipfi
         writer = manifest.get("tinyfit_version")
         writer = writer if isinstance(writer, str) and len(writer) < 40 else "a newer release"
         raise _refuse(path, f"it was written by tinyfit {writer} in format_version {version}, but this "
-                            f"tinyfit {_tinyfit_version()} reads format_version {FORMAT_VERSION} and older. "
+                            f"tinyfit {__version__} reads format_version {FORMAT_VERSION} and older. "
                             f"Upgrade to tinyfit {writer} or later to load it.")
     listed = manifest.get("members")
     if not isinstance(listed, dict):
@@ -318,7 +317,8 @@ def _read_npy(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha: s
         return _read_npy_from(path, info.filename, reader, sha, expected)
 
 
-def _read_npy_from(path: str, name: str, reader: _CheckedReader, sha: str, expected: Any | None) -> np.ndarray:
+def _npy_header(path: str, name: str, reader: _CheckedReader) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """A member's .npy header, (shape, fortran order, dtype), checked: a valid header, an allowed dtype."""
     try:
         version = npy_format.read_magic(reader)
         if version == (1, 0):
@@ -335,18 +335,44 @@ def _read_npy_from(path: str, name: str, reader: _CheckedReader, sha: str, expec
             or dtype.itemsize not in _ALLOWED_KINDS.get(dtype.kind, ()):
         raise _refuse(path, f"member '{name}' declares dtype {dtype!r}; only bool, int, uint and float "
                             f"arrays are read (an object dtype would need pickle, which tinyfit never runs).")
+    return tuple(shape), fortran, dtype
+
+
+def _scan_arrays(path: str, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> dict[str, list]:
+    """{group: [(shape, bytes of data), ...]} from every array member's header, numbered 0..n-1 in each
+    group: what the file holds, known before anything is built or allocated. The bytes are those the
+    header declares, at most those the member holds (a forged header promises nothing); the data is
+    read, and its size checked, later."""
+    indices: dict[str, list[int]] = {group: [] for group in ARRAY_GROUPS}
+    for name in members:
+        match = _ARRAY_MEMBER.fullmatch(name)
+        if match:
+            indices[match.group(1)].append(int(match.group(2)))
+    held = {}
+    for group in ARRAY_GROUPS:
+        found = sorted(indices[group])
+        if found != list(range(len(found))):
+            raise _refuse(path, f"its {group} members are not numbered 0..{len(found) - 1} (found {found[:10]}).")
+        held[group] = []
+        for i in found:
+            name = f"{group}/{i}.npy"
+            with _CheckedReader(path, archive, members[name]) as reader:
+                shape, _, dtype = _npy_header(path, name, reader)
+                held[group].append((shape, min(math.prod(shape) * dtype.itemsize, reader.left)))
+    return held
+
+
+def _read_npy_from(path: str, name: str, reader: _CheckedReader, sha: str, expected: Any | None) -> np.ndarray:
+    shape, fortran, dtype = _npy_header(path, name, reader)
     if expected is not None:
         label, want = _label_and_shape(expected)
-        if tuple(shape) != want:
+        if shape != want:
             owner = label or "the model"
-            raise _refuse(path, f"{name.split('/')[0]} member '{name}' declares shape {tuple(shape)} but "
+            raise _refuse(path, f"{name.split('/')[0]} member '{name}' declares shape {shape} but "
                                 f"{owner} expects {want}.")
-    count = 1
-    for dim in shape:
-        count *= dim
-    nbytes = count * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes != reader.left:
-        raise _refuse(path, f"member '{name}' declares shape {tuple(shape)} of {dtype} ({nbytes} bytes) "
+        raise _refuse(path, f"member '{name}' declares shape {shape} of {dtype} ({nbytes} bytes) "
                             f"but holds {reader.left} bytes of data.")
     buffer = np.empty(nbytes, dtype=np.uint8)
     reader.readinto(memoryview(buffer))
@@ -377,9 +403,9 @@ def read_archive(path: str | os.PathLike,
             that names the variable's owner in errors, e.g. "layer 'dense'". Or a function
             called once the config and compile config are verified, that returns
             that mapping: a loader builds the model from the config and asks for its shapes.
-            It is called with (config, compile_config, held), held = {group: the bytes its
-            members declare}, checked against the file's size: a bound on what building may
-            allocate.
+            It is called with (config, compile_config, held), held = {group: the bytes of data
+            its arrays hold}, from every array's checked header: a bound on what building may
+            allocate (each number of a weight takes at least one byte).
 
     Returns:
         (config, compile_config, arrays) with arrays = {"weights": [...], "optimizer": [...]}.
@@ -402,27 +428,19 @@ def read_archive(path: str | os.PathLike,
                 raw = reader.read()
                 reader.finish(listed[name]["sha256"])
             documents[name] = _parse_json(path, name, raw)
+        # Every array's header is read and checked before the config is trusted to build anything.
+        scanned = _scan_arrays(path, archive, members)
         if callable(expected_shapes):
-            held = {group: sum(info.file_size for name, info in members.items() if name.startswith(group + "/"))
-                    for group in ARRAY_GROUPS}
+            held = {group: sum(size for _, size in scanned[group]) for group in ARRAY_GROUPS}
             expected_shapes = expected_shapes(documents["config.json"], documents["compile.json"], held)
         expected_shapes = _check_expected(expected_shapes)
-        indices: dict[str, list[int]] = {group: [] for group in ARRAY_GROUPS}
-        for name in members:
-            match = _ARRAY_MEMBER.fullmatch(name)
-            if match:
-                indices[match.group(1)].append(int(match.group(2)))
         arrays = {}
         for group in ARRAY_GROUPS:
-            found = sorted(indices[group])
-            if found != list(range(len(found))):
-                raise _refuse(path, f"its {group} members are not numbered 0..{len(found) - 1} "
-                                    f"(found {found[:10]}).")
             wanted = expected_shapes.get(group)
-            if wanted is not None and len(wanted) != len(found):
-                raise ArrayCountError(path, group, len(found), len(wanted))
+            if wanted is not None and len(wanted) != len(scanned[group]):
+                raise ArrayCountError(path, group, len(scanned[group]), len(wanted))
             arrays[group] = [
                 _read_npy(path, archive, members[f"{group}/{i}.npy"], listed[f"{group}/{i}.npy"]["sha256"],
                           None if wanted is None else wanted[i])
-                for i in found]
+                for i in range(len(scanned[group]))]
     return documents["config.json"], documents["compile.json"], arrays

@@ -22,6 +22,7 @@ from .keras_config_in import tinyfit_compile_config, tinyfit_model_config
 from .keras_config_out import keras_model_config
 from .keras_h5 import read_weights_h5, require_h5py, write_weights_h5
 from .safe_json import dump_json, load_json
+from ..version import __version__
 
 __all__ = ["KERAS_MEMBERS", "is_keras_zip", "save_keras_model", "load_keras_model", "read_weights_bytes"]
 
@@ -51,9 +52,8 @@ def is_keras_zip(names: list[str]) -> bool:
 def save_keras_model(model: Any, filepath: str | os.PathLike, compile_config: dict | None, optimizer: Any) -> None:
     """Writes `model` as a Keras 3 .keras file, atomically (optimizer: its built optimizer or None)."""
     require_h5py(f"model.save('{os.fspath(filepath)}')")
-    import tinyfit  # at call time: tinyfit/__init__ may still be running when this module loads
     config = dump_json("model config", keras_model_config(model, compile_config))
-    metadata = {"keras_version": KERAS_VERSION, "tinyfit_version": tinyfit.__version__,
+    metadata = {"keras_version": KERAS_VERSION, "tinyfit_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = write_weights_h5(model, optimizer)
 

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, Callable
+
+# What clear_session resets: each part that keeps session-wide state (the layers, their
+# automatic names) hands its reset here when it is imported, so this module needs none of them.
+_resets: list[Callable[[], None]] = []
+
+
+def on_clear_session(reset: Callable[[], None]) -> None:
+    """Has `clear_session` call `reset()` (once, however often this is called with it)."""
+    if reset not in _resets:
+        _resets.append(reset)
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -17,9 +27,8 @@ def clear_session(free_memory: bool = True) -> None:
         free_memory: also run Python's garbage collector, so the arrays of
             models no longer referenced are freed now. Defaults to True.
     """
-    from ..layers.naming import reset_names
-
-    reset_names()
+    for reset in _resets:
+        reset()
     if free_memory:
         gc.collect()
 
@@ -30,6 +39,5 @@ def is_keras_tensor(x: Any) -> bool:
     Symbolic tensors describe a functional model's graph: they have a shape
     and a dtype but no values, unlike a Tensor or an array.
     """
-    from ..layers.symbolic import KerasTensor
-
-    return isinstance(x, KerasTensor)
+    # A symbolic tensor is what tinyfit.ops hands its calls to (layers' KerasTensor has the method).
+    return hasattr(type(x), "__tinyfit_symbolic_apply__")

@@ -6,6 +6,7 @@ from typing import Any
 
 from ... import ops
 from ..layer import Layer
+from ..layer_registry import deserialize, serialize
 from .rnn import RNN, _declares_jit
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -122,13 +123,11 @@ class Bidirectional(Layer):
         return masks if self.merge_mode is None else output_mask
 
     def get_config(self) -> dict[str, Any]:
-        from .. import serialize  # the layers package imports this module
         return {**super().get_config(), "merge_mode": self.merge_mode, "layer": serialize(self.forward_layer),
                 "backward_layer": serialize(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> "Bidirectional":
-        from .. import deserialize
         config = dict(config)
         config["layer"] = deserialize(config["layer"], custom_objects)
         if isinstance(config.get("backward_layer"), dict):

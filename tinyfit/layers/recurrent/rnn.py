@@ -216,13 +216,13 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
-        from .. import serialize  # the layers package imports this module
+        from ..layer_registry import serialize
         return {**super().get_config(), **{name: getattr(self, name) for name in _RNN_ARGS},
                 "cell": serialize(self.cell)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> "RNN":
-        from .. import deserialize
+        from ..layer_registry import deserialize
         if "cell" not in config:  # a layer that makes its own cell (LSTM, ...): the cell's arguments are here
             return cls(**config)
         config = dict(config)
