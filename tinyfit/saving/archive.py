@@ -55,8 +55,6 @@ _ARRAY_MEMBER = re.compile(r"(weights|optimizer|state)/(0|[1-9][0-9]{0,5})\.npy"
 _ALLOWED_KINDS = {"b": (1,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "f": (2, 4, 8)}
 
 
-
-
 def _refuse(path: str, cause: str) -> ValueError:
     return ValueError(f"Refusing to load '{path}': {cause}")
 
