@@ -77,3 +77,27 @@ def test_fit_hands_the_labels_on_as_given_or_as_int64_as_the_metric_says():
     for metric, dtype in ((SeesTargets(), np.float32), (SaysItReadsClassIndices(), np.int64)):
         model_with(metric_list=[metric]).fit(x, y, epochs=1, batch_size=4, verbose=0)
         assert metric.seen == dtype
+
+
+def test_a_loss_made_from_a_function_needs_the_functions_word_and_the_last_axis():
+    sparse = keras.losses.sparse_categorical_crossentropy
+    wrapped = keras.losses.LossFunctionWrapper
+    assert class_index_outputs(model_with(loss=wrapped(sparse, name="ce"))) == {
+        0: (CLASSES, "sparse_categorical_crossentropy")}
+    assert class_index_outputs(model_with(loss=wrapped(sparse, axis=0))) == {}
+    assert class_index_outputs(model_with(loss=wrapped(keras.losses.categorical_crossentropy))) == {}
+
+    def my_sparse(y_true, y_pred):
+        return sparse(y_true, y_pred)
+
+    assert class_index_outputs(model_with(loss=my_sparse)) == {}
+
+
+def test_a_users_loss_can_say_it_reads_class_indices():
+    class OwnCall(keras.losses.SparseCategoricalCrossentropy):
+        class_index_targets = True
+
+        def call(self, y_true, y_pred):
+            return super().call(y_true, y_pred) * 2.0
+
+    assert class_index_outputs(model_with(loss=OwnCall())) == {0: (CLASSES, "sparse_categorical_crossentropy")}

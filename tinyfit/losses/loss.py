@@ -61,6 +61,11 @@ class Loss:
     # True for losses of class indices (sparse cross-entropy): integer targets are
     # then passed to `call` as they are, instead of being cast to the predictions' dtype.
     integer_targets = False
+    # True for losses that read their targets only as class indices along the last axis of y_pred:
+    # fit() may then check the labels once and pass them on as int64
+    # (trainers/compile_utils.class_index_outputs). Each class says so in its own body, since a
+    # subclass may compute differently; a loss made from a function needs the function's word too.
+    class_index_targets = False
     # True for losses that can weight and reduce inside their own op (the built-in
     # cross-entropies): `__call__` then asks `_weighted_and_reduced` first.
     _reduces_itself = False

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from .. import ops
 from ..autograd.ops import nn as _nn
 from ..autograd.tensor import Tensor
+from ..utils.declared import overrides
 from .loss import OP_REDUCTIONS, Loss, per_sample_weight, squeeze_or_expand_to_same_rank
 
 EPSILON = 1e-7  # Keras's backend.epsilon()
@@ -291,6 +292,9 @@ def _check_smoothing(loss: str, label_smoothing: float) -> None:
 for _fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, huber, kl_divergence,
             cosine_similarity, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy):
     _fn.supports_jit = True
+# It reads y_true only as class indices (along the last axis unless given another): fit() may check
+# them once and pass them on as int64 (trainers/compile_utils.class_index_outputs).
+sparse_categorical_crossentropy.class_index_targets = True
 
 
 # ********************************************************************* classes
@@ -303,6 +307,7 @@ class LossFunctionWrapper(Loss):
         **kwargs: extra arguments passed to `fn` on every call.
     """
     supports_jit = True  # call() only calls fn: the wrapper replays where fn says it does
+    class_index_targets = True  # and it reads class indices where fn says it does
 
     def __init__(self, fn: Callable, reduction: str | None = "sum_over_batch_size",
                  name: str | None = None, dtype: Any = None, **kwargs: Any):
@@ -313,7 +318,7 @@ class LossFunctionWrapper(Loss):
         self.integer_targets = fn is sparse_categorical_crossentropy
         # A cross-entropy weights and reduces inside its own op, unless a subclass's own call() computes the loss.
         self._plain_fn, self._reduced_fn = fn, None
-        if type(self).call is LossFunctionWrapper.call:
+        if not overrides(type(self), LossFunctionWrapper, "call"):
             self._reduced_fn = next((reduced for plain, reduced in _REDUCED_IN_OP if fn is plain), None)
         self._reduces_itself = self._reduced_fn is not None
 
@@ -473,6 +478,7 @@ class SparseCategoricalCrossentropy(_BuiltinWrapper):
         from_logits: whether y_pred holds logits rather than probabilities.
     """
     supports_jit = True
+    class_index_targets = True
 
     def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
                  name: str = "sparse_categorical_crossentropy", dtype: Any = None):

@@ -207,7 +207,7 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         if isinstance(config, dict) and "build_config" in config:
             config = dict(config)
             shapes = checked_build_config(path, config.pop("build_config"))
-        # Every number of a weight takes at least one byte of the file: the config may not ask for more.
+        # Every number of a weight takes at least one byte of the file's arrays: the config may not ask for more.
         compiling = compile and bool(compile_config)
         model = rebuild_model(path, config, held["weights"], custom_objects, shapes, compile_model=(
             (lambda model: compile_from_config(model, compile_config, custom_objects)) if compiling else None))

@@ -302,7 +302,8 @@ def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
 
     Only where nothing but tinyfit's own code reads those targets: the built-in steps,
     compute_loss and compute_metrics, the plain sparse categorical cross-entropy over
-    the last axis of an output whose class count is known before the first step, and
+    the last axis of an output whose class count is known before the first step (a loss that
+    declares `class_index_targets = True` in its own class body: _class_index_op), and
     metrics that declare `class_index_targets = True` in their own class body (a subclass may
     read its targets otherwise). Anywhere else the targets reach the code as given.
     """
@@ -314,17 +315,29 @@ def class_index_outputs(model: Any) -> dict[int, tuple[int, str]]:
         return {}
     found = {}
     for i, (loss, output) in enumerate(zip(compiled.losses, outputs)):
-        if not (type(loss) in (losses_module.SparseCategoricalCrossentropy, losses_module.LossFunctionWrapper)
-                and loss.fn is losses_module.sparse_categorical_crossentropy
-                and loss._fn_kwargs.get("axis", -1) == -1):
+        op = _class_index_op(loss)
+        if op is None:
             continue
         shape = tuple(output.shape)
         if len(shape) != 2 or not isinstance(shape[1], int):
             continue
         readers = model._compile_metrics.per_output[i] + model._weighted_metrics.per_output[i]
         if all(declared(m, "class_index_targets") is True for m in readers):
-            found[i] = (shape[1], "sparse_categorical_crossentropy")
+            found[i] = (shape[1], op)
     return found
+
+
+def _class_index_op(loss: Any) -> str | None:
+    """The name, for messages, of `loss` when it reads its targets only as class indices along the
+    last axis (it says so in its own class body; one made from a function needs the function's word
+    too, and the class axis left last); None otherwise."""
+    if declared(loss, "class_index_targets") is not True:
+        return None
+    if not isinstance(loss, losses_module.LossFunctionWrapper):
+        return loss.name
+    if declared(loss.fn, "class_index_targets") is not True or loss._fn_kwargs.get("axis", -1) != -1:
+        return None
+    return getattr(loss.fn, "__name__", loss.name)
 
 
 def to_float(value: Any) -> Any:

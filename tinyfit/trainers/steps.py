@@ -26,6 +26,7 @@ from ..autograd.ops import workspace
 from ..data import unpack_x_y_sample_weight
 from ..data.structure import batch_size_of
 from ..tree import map_structure
+from ..utils.declared import overrides
 
 
 class Steps:
@@ -78,7 +79,7 @@ class Steps:
         a step on a GPU does not wait for the device to hand back figures nobody reads. A model's
         own compute_metrics answers as it likes."""
         # step_kinds.uses_builtin_steps asks the same; it imports this module, and this runs every step.
-        if type(self).compute_metrics is not Steps.compute_metrics:
+        if overrides(type(self), Steps, "compute_metrics"):
             return self.compute_metrics(x, y, y_pred, sample_weight)
         self._update_metrics(x, y, y_pred, sample_weight)
         return self._metric_results()

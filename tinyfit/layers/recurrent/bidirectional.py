@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ... import ops
+from ...utils.declared import declared
 from ..layer import Layer
 from ..layer_registry import deserialize, serialize
-from .rnn import RNN, _declares_jit
+from .rnn import RNN
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -65,7 +66,7 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.supports_masking = True
         self._initial_weights = weights
-        if not (_declares_jit(self.forward_layer) and _declares_jit(self.backward_layer)):
+        if not all(declared(half, "supports_jit") is True for half in (self.forward_layer, self.backward_layer)):
             self.supports_jit = False
 
     def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:

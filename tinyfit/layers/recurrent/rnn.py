@@ -20,6 +20,7 @@ from typing import Any
 
 from ... import ops
 from ...autograd.tensor import Tensor
+from ...utils.declared import declared
 from ..layer import Layer
 
 _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
@@ -27,10 +28,6 @@ _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "un
 
 def _sizes(state_size: Any) -> list:
     return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
-
-
-def _declares_jit(cell: Any) -> bool:
-    return cell.__dict__.get("supports_jit", vars(type(cell)).get("supports_jit", False)) is True
 
 
 class RNN(Layer):
@@ -81,7 +78,7 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
-        if not _declares_jit(cell):  # a user's cell may branch on values: this layer cannot vouch for it
+        if declared(cell, "supports_jit") is not True:  # a user's cell may branch on values: this layer cannot vouch for it
             self.supports_jit = False
         self.state_size = _sizes(cell.state_size)
 
