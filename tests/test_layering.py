@@ -26,10 +26,7 @@ LAYERS = [
 ]
 
 # (importing module, imported part): why it may point up.
-UPWARD = {
-    ("utils/__init__.py", "data"): "keras.utils.PyDataset is where Keras users look for it (a re-export)",
-    ("utils/history_plot.py", "callbacks"): "lazy: which direction is better for a metric lives with the monitors",
-}
+UPWARD: dict[tuple[str, str], str] = {}
 
 # The one circle allowed: Tensor and its ops need each other (an op makes Tensors, a Tensor's
 # methods call ops), which Python resolves because each side imports the other's module.

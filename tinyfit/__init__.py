@@ -5,6 +5,8 @@ on top of it sits a Keras-style API, so Keras code runs with
 `import tinyfit as keras` and `from tinyfit import layers, ops`.
 """
 
+import importlib as _importlib
+
 from . import backend, config, tree
 from .autograd import Scalar, Tensor, Variable, enable_grad, no_grad
 from . import ops
@@ -14,6 +16,10 @@ from . import layers
 from . import losses, metrics, optimizers, callbacks
 from . import models
 from . import data, datasets, utils
+# keras.utils.PyDataset and the other data helpers, where Keras users look for them (utils/__init__.py says why here).
+for _name, _module in utils.DATA_NAMES.items():
+    setattr(utils, _name, getattr(_importlib.import_module(f".data.{_module}", __name__), _name))
+del _name, _module, _importlib
 from . import saving
 from .layers import Input
 from .models import Model, Sequential

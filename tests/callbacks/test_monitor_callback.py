@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 from tinyfit.callbacks import EarlyStopping, MonitorCallback, ReduceLROnPlateau
-from tinyfit.callbacks.monitor_callback import higher_is_better
+from tinyfit.utils.metric_direction import higher_is_better
 
 
 @pytest.mark.parametrize("name, higher", [

@@ -5,18 +5,8 @@ from __future__ import annotations
 import difflib
 import warnings
 
+from ..utils.metric_direction import higher_is_better
 from .callback import Callback, Logs
-
-# Names containing one of these are better when higher; everything else (loss,
-# mse, mae, ...) is better when lower.
-_HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou",
-                     "true_positive", "true_negative")
-
-
-def higher_is_better(monitor: str) -> bool:
-    """The direction mode="auto" picks: True for accuracy-, AUC-, precision-like names."""
-    name = monitor.lower().removeprefix("val_")
-    return any(word in name for word in _HIGHER_IS_BETTER)
 
 
 class MonitorCallback(Callback):

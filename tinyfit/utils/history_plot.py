@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import backend
+from .metric_direction import higher_is_better
 
 # A curve: the epochs it has values for (counted from 1, as the progress bar counts) and the values.
 Curve = tuple[list[int], list[float]]
@@ -157,8 +158,6 @@ def new_figure(n_axes: int, figsize: tuple[float, float] | None = None) -> Any:
 
 def _best(name: str, values: list[float]) -> int | None:
     """The index of the best value: the lowest loss, the highest accuracy; None where "best" means nothing."""
-    from ..callbacks.monitor_callback import higher_is_better  # lazy: callbacks import this module
-
     if "learning_rate" in name or not values:
         return None
     finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
