@@ -7,7 +7,6 @@ load its function, which it could not do from the package that imports it.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from ..utils import object_config
@@ -27,14 +26,7 @@ def get(identifier: Any) -> Any:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = registry.lookup(identifier)
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        return obj()
+    obj = registry.resolve(identifier, deserialize)
     if callable(obj):
         return obj
     raise TypeError(

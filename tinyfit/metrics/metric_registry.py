@@ -8,7 +8,6 @@ not do from the package that imports it.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from ..utils import object_config
@@ -26,14 +25,7 @@ def get(identifier: Any) -> Any:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = registry.lookup(identifier)
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        return obj()
+    obj = registry.resolve(identifier, deserialize)
     if callable(obj) or isinstance(obj, Metric):
         return obj
     raise TypeError(

@@ -10,6 +10,7 @@ one global dict (`get_custom_objects`) that every family also searches, and
 from __future__ import annotations
 
 import difflib
+import inspect
 import threading
 from typing import Any, Callable
 
@@ -158,6 +159,18 @@ class Registry:
 
     def __contains__(self, name: str) -> bool:
         return name in self._items
+
+    def resolve(self, identifier: Any, deserialize: Callable[[dict], Any]) -> Any:
+        """What a family's `get` hands out: a name looked up here, a config dict given to
+        `deserialize`, and either made with its default arguments when it is a class;
+        anything else (an object, a function) as it is."""
+        if isinstance(identifier, dict):
+            found = deserialize(identifier)
+        elif isinstance(identifier, str):
+            found = self.lookup(identifier)
+        else:
+            found = identifier
+        return found() if inspect.isclass(found) else found
 
     def lookup(self, name: str) -> Any:
         """The object registered under `name`, or a ValueError that lists the choices."""
