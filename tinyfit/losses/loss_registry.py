@@ -7,6 +7,7 @@ load its function, which it could not do from the package that imports it.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from ..utils import object_config
@@ -27,6 +28,8 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     obj = registry.resolve(identifier, deserialize)
+    if inspect.isclass(obj):
+        return obj()
     if callable(obj):
         return obj
     raise TypeError(

@@ -8,6 +8,7 @@ not do from the package that imports it.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from ..utils import object_config
@@ -26,6 +27,8 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     obj = registry.resolve(identifier, deserialize)
+    if inspect.isclass(obj):
+        return obj()
     if callable(obj) or isinstance(obj, Metric):
         return obj
     raise TypeError(

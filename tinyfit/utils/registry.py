@@ -10,7 +10,6 @@ one global dict (`get_custom_objects`) that every family also searches, and
 from __future__ import annotations
 
 import difflib
-import inspect
 import threading
 from typing import Any, Callable
 
@@ -161,16 +160,13 @@ class Registry:
         return name in self._items
 
     def resolve(self, identifier: Any, deserialize: Callable[[dict], Any]) -> Any:
-        """What a family's `get` hands out: a name looked up here, a config dict given to
-        `deserialize`, and either made with its default arguments when it is a class;
-        anything else (an object, a function) as it is."""
+        """What a family's `get` starts from: a name looked up here, a config dict given to
+        `deserialize`, anything else (a class, an object, a function) as it is."""
         if isinstance(identifier, dict):
-            found = deserialize(identifier)
-        elif isinstance(identifier, str):
-            found = self.lookup(identifier)
-        else:
-            found = identifier
-        return found() if inspect.isclass(found) else found
+            return deserialize(identifier)
+        if isinstance(identifier, str):
+            return self.lookup(identifier)
+        return identifier
 
     def lookup(self, name: str) -> Any:
         """The object registered under `name`, or a ValueError that lists the choices."""
